@@ -1,0 +1,1 @@
+//! The browser side (work in progress).

@@ -1,0 +1,433 @@
+//! The server-side decision for one request: what kind of request it is, whether the policy
+//! allows it, which headers to send, which `Vary` names to merge, and what to do next.
+//!
+//! [`Policy::decide`] reads only the method and headers, in bounded time whatever their size,
+//! and borrows everything it returns: deciding an allowed request allocates nothing.
+//!
+//! ```
+//! use corsair_core::{Action, Policy, Refusal, RequestKind};
+//! use http::{HeaderMap, HeaderValue, Method, StatusCode};
+//!
+//! let policy = Policy::builder().allow_origin("https://app.example.com").build().unwrap();
+//! let mut headers = HeaderMap::new();
+//! headers.insert("origin", HeaderValue::from_static("https://evil.example"));
+//! headers.insert("access-control-request-method", HeaderValue::from_static("DELETE"));
+//! let d = policy.decide((&Method::OPTIONS, &headers));
+//! assert_eq!(d.kind(), RequestKind::Preflight);
+//! assert!(matches!(d.refusal(), Some(Refusal::OriginNotAllowed(_))));
+//! assert_eq!(d.action(), Action::Respond(StatusCode::FORBIDDEN));
+//! assert_eq!(d.headers().count(), 0);
+//! ```
+
+use std::fmt;
+
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::{Method, StatusCode};
+
+use crate::origin::OriginRef;
+use crate::pattern::OriginMatch;
+use crate::policy::{HeaderRule, MethodRule, Policy, RefusalStyle};
+use crate::token::{is_token, TokenList};
+use crate::vary::Vary;
+
+/// The request line and headers a decision needs.
+#[derive(Clone, Copy, Debug)]
+pub struct RequestParts<'a> {
+    /// The request method.
+    pub method: &'a Method,
+    /// The request headers, with repeated lines kept.
+    pub headers: &'a HeaderMap,
+}
+
+impl<'a> From<(&'a Method, &'a HeaderMap)> for RequestParts<'a> {
+    fn from((method, headers): (&'a Method, &'a HeaderMap)) -> Self {
+        RequestParts { method, headers }
+    }
+}
+
+impl<'a> From<&'a http::request::Parts> for RequestParts<'a> {
+    fn from(p: &'a http::request::Parts) -> Self {
+        RequestParts { method: &p.method, headers: &p.headers }
+    }
+}
+
+impl<'a, B> From<&'a http::Request<B>> for RequestParts<'a> {
+    fn from(r: &'a http::Request<B>) -> Self {
+        RequestParts { method: r.method(), headers: r.headers() }
+    }
+}
+
+/// How the Fetch standard classifies a request on arrival.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RequestKind {
+    /// No `Origin` header: same-origin, or not from a browser. CORS has nothing to say.
+    NotCors,
+    /// `OPTIONS` with `Origin` and `Access-Control-Request-Method`.
+    Preflight,
+    /// Any other request with `Origin` (including a plain `OPTIONS`).
+    Actual,
+}
+
+/// Why a CORS request was refused. Byte fields borrow the request and may hold anything:
+/// use [`Refusal`]'s `Display` (which escapes) before logging them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal<'a> {
+    /// More than one `Origin` line (browsers send one).
+    MultipleOrigins,
+    /// An `Origin` that is not a serialised origin.
+    MalformedOrigin(&'a [u8]),
+    /// An origin the policy does not list.
+    OriginNotAllowed(&'a [u8]),
+    /// A preflight's `Access-Control-Request-Method` is not a single token.
+    MalformedMethod(&'a [u8]),
+    /// A method the policy does not allow.
+    MethodNotAllowed(&'a [u8]),
+    /// `Access-Control-Request-Headers` is not a list of tokens, or is hostile (too many items).
+    MalformedHeaders(&'a [u8]),
+    /// A request header the policy does not allow (the first one found).
+    HeaderNotAllowed(&'a [u8]),
+    /// `Access-Control-Request-Private-Network: true` when the policy does not allow it.
+    PrivateNetworkNotAllowed,
+}
+
+impl Refusal<'_> {
+    /// A short, fixed label for logs, metrics and debug headers: `origin`, `method`, `header`,
+    /// `private-network`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Refusal::MultipleOrigins | Refusal::MalformedOrigin(_) | Refusal::OriginNotAllowed(_) => "origin",
+            Refusal::MalformedMethod(_) | Refusal::MethodNotAllowed(_) => "method",
+            Refusal::MalformedHeaders(_) | Refusal::HeaderNotAllowed(_) => "header",
+            Refusal::PrivateNetworkNotAllowed => "private-network",
+        }
+    }
+}
+
+/// Shows at most this many bytes of a refused value in messages.
+const SHOWN: usize = 128;
+
+fn shown(b: &[u8]) -> String {
+    let cut = &b[..b.len().min(SHOWN)];
+    let mut s = crate::origin::escape(&String::from_utf8_lossy(cut));
+    if b.len() > SHOWN {
+        s.push_str(&format!("... ({} bytes)", b.len()));
+    }
+    s
+}
+
+impl fmt::Display for Refusal<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Refusal::MultipleOrigins => f.write_str("more than one Origin header"),
+            Refusal::MalformedOrigin(v) => write!(f, "malformed Origin `{}`", shown(v)),
+            Refusal::OriginNotAllowed(v) => write!(f, "origin `{}` is not allowed", shown(v)),
+            Refusal::MalformedMethod(v) => write!(f, "malformed Access-Control-Request-Method `{}`", shown(v)),
+            Refusal::MethodNotAllowed(v) => write!(f, "method `{}` is not allowed", shown(v)),
+            Refusal::MalformedHeaders(v) => write!(f, "malformed Access-Control-Request-Headers near `{}`", shown(v)),
+            Refusal::HeaderNotAllowed(v) => write!(f, "request header `{}` is not allowed", shown(v)),
+            Refusal::PrivateNetworkNotAllowed => f.write_str("private network access is not allowed"),
+        }
+    }
+}
+
+/// What the server does next.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Pass the request on and add [`Decision::headers`] to the response.
+    Forward,
+    /// Answer now with this status, [`Decision::headers`] and an empty body.
+    Respond(StatusCode),
+}
+
+#[derive(Clone, Copy, Debug)]
+enum AllowHeaders<'a> {
+    None,
+    Value(&'a HeaderValue),
+    /// Credentialed `*`: the request's own lines, each validated as a token list.
+    Echo(&'a HeaderMap),
+}
+
+/// The answer to one request. Borrows the policy and the request; allocates nothing.
+#[derive(Clone, Debug)]
+pub struct Decision<'a> {
+    kind: RequestKind,
+    refusal: Option<Refusal<'a>>,
+    action: Action,
+    allow_origin: Option<&'a HeaderValue>,
+    allow_credentials: Option<&'a HeaderValue>,
+    allow_methods: Option<&'a HeaderValue>,
+    allow_headers: AllowHeaders<'a>,
+    expose_headers: Option<&'a HeaderValue>,
+    max_age: Option<&'a HeaderValue>,
+    allow_private_network: Option<&'a HeaderValue>,
+    vary: Vary,
+}
+
+impl<'a> Decision<'a> {
+    /// How the request was classified.
+    pub fn kind(&self) -> RequestKind {
+        self.kind
+    }
+
+    /// True unless the policy refused the request (non-CORS requests are always allowed).
+    pub fn is_allowed(&self) -> bool {
+        self.refusal.is_none()
+    }
+
+    /// Why the request was refused, if it was.
+    pub fn refusal(&self) -> Option<&Refusal<'a>> {
+        self.refusal.as_ref()
+    }
+
+    /// Forward the request, or answer it now.
+    pub fn action(&self) -> Action {
+        self.action
+    }
+
+    /// The names to merge into the response's `Vary` (see [`Vary::merge_into`]), whatever
+    /// the outcome: a cached answer must not leak to another origin.
+    pub fn vary(&self) -> Vary {
+        self.vary
+    }
+
+    /// The CORS response headers to set (replacing any the application set). Header lines for
+    /// a credentialed `*` of request headers echo the request's validated lines, so a name may
+    /// repeat; values are always valid.
+    pub fn headers(&self) -> impl Iterator<Item = (HeaderName, &'a HeaderValue)> + '_ {
+        let single = [
+            (header::ACCESS_CONTROL_ALLOW_ORIGIN, self.allow_origin),
+            (header::ACCESS_CONTROL_ALLOW_CREDENTIALS, self.allow_credentials),
+            (header::ACCESS_CONTROL_ALLOW_METHODS, self.allow_methods),
+            (header::ACCESS_CONTROL_EXPOSE_HEADERS, self.expose_headers),
+            (header::ACCESS_CONTROL_MAX_AGE, self.max_age),
+            (HeaderName::from_static("access-control-allow-private-network"), self.allow_private_network),
+        ];
+        let single = single.into_iter().filter_map(|(n, v)| v.map(|v| (n, v)));
+        let (value, echo) = match self.allow_headers {
+            AllowHeaders::None => (None, None),
+            AllowHeaders::Value(v) => (Some(v), None),
+            AllowHeaders::Echo(h) => (None, Some(h.get_all(header::ACCESS_CONTROL_REQUEST_HEADERS).iter())),
+        };
+        let allow_headers = value.into_iter().chain(echo.into_iter().flatten());
+        single.chain(allow_headers.map(|v| (header::ACCESS_CONTROL_ALLOW_HEADERS, v)))
+    }
+
+    /// Sets [`Decision::headers`] on a response's headers (replacing CORS headers already
+    /// there) and merges [`Decision::vary`].
+    pub fn apply_to(&self, response: &mut HeaderMap) {
+        for name in CORS_RESPONSE_HEADERS {
+            response.remove(name);
+        }
+        for (name, value) in self.headers() {
+            response.append(name, value.clone());
+        }
+        self.vary.merge_into(response);
+    }
+}
+
+/// Every response header CORS owns; an application's own values are replaced, never doubled.
+pub const CORS_RESPONSE_HEADERS: [&str; 7] = [
+    "access-control-allow-origin",
+    "access-control-allow-credentials",
+    "access-control-allow-methods",
+    "access-control-allow-headers",
+    "access-control-expose-headers",
+    "access-control-max-age",
+    "access-control-allow-private-network",
+];
+
+impl Policy {
+    /// Decides one request. Bounded work on hostile input: only the first two `Origin` lines
+    /// are looked at, and request-header lists stop at the first bad or disallowed item.
+    pub fn decide<'a>(&'a self, request: impl Into<RequestParts<'a>>) -> Decision<'a> {
+        let RequestParts { method, headers } = request.into();
+        let mut origins = headers.get_all(header::ORIGIN).iter();
+        let Some(origin_value) = origins.next() else {
+            return self.not_cors();
+        };
+        let kind = if method == Method::OPTIONS && headers.contains_key(header::ACCESS_CONTROL_REQUEST_METHOD) {
+            RequestKind::Preflight
+        } else {
+            RequestKind::Actual
+        };
+        let mut d = Decision {
+            kind,
+            refusal: None,
+            action: Action::Forward,
+            allow_origin: None,
+            allow_credentials: None,
+            allow_methods: None,
+            allow_headers: AllowHeaders::None,
+            expose_headers: None,
+            max_age: None,
+            allow_private_network: None,
+            vary: self.origin_vary(),
+        };
+        if kind == RequestKind::Preflight {
+            d.vary = d.vary.union(Vary::REQUEST_METHOD).union(Vary::REQUEST_HEADERS);
+            if self.allow_private_network {
+                d.vary = d.vary.union(Vary::REQUEST_PRIVATE_NETWORK);
+            }
+        }
+        let refusal = if origins.next().is_some() {
+            Err(Refusal::MultipleOrigins)
+        } else {
+            self.allow_origin(origin_value).and_then(|acao| {
+                if kind == RequestKind::Preflight {
+                    self.check_preflight(headers, &mut d)?;
+                }
+                Ok(acao)
+            })
+        };
+        match refusal {
+            Ok(acao) => {
+                d.allow_origin = Some(acao);
+                d.allow_credentials = self.credentials.then_some(&self.values.true_);
+                match kind {
+                    RequestKind::Preflight => {
+                        d.max_age = self.values.max_age.as_ref();
+                        if !self.forward_preflights {
+                            d.action = Action::Respond(self.preflight_status);
+                        }
+                    }
+                    _ => d.expose_headers = self.values.expose_headers.as_ref(),
+                }
+            }
+            Err(r) => {
+                d.refusal = Some(r);
+                d.allow_methods = None;
+                d.allow_headers = AllowHeaders::None;
+                d.allow_private_network = None;
+                d.action = match (kind, self.refusal) {
+                    (RequestKind::Preflight, RefusalStyle::RejectPreflight(s) | RefusalStyle::RejectAll(s)) => {
+                        Action::Respond(s)
+                    }
+                    (RequestKind::Actual, RefusalStyle::RejectAll(s)) => Action::Respond(s),
+                    (RequestKind::Preflight, RefusalStyle::OmitHeaders) if !self.forward_preflights => {
+                        Action::Respond(self.preflight_status)
+                    }
+                    _ => Action::Forward,
+                };
+            }
+        }
+        d
+    }
+
+    fn not_cors(&self) -> Decision<'_> {
+        Decision {
+            kind: RequestKind::NotCors,
+            refusal: None,
+            action: Action::Forward,
+            allow_origin: None,
+            allow_credentials: None,
+            allow_methods: None,
+            allow_headers: AllowHeaders::None,
+            expose_headers: None,
+            max_age: None,
+            allow_private_network: None,
+            vary: self.origin_vary(),
+        }
+    }
+
+    /// `Vary: Origin` unless the answer is the same for every origin (`*` without credentials).
+    fn origin_vary(&self) -> Vary {
+        let only_any = self.origins.contains_any() && self.origins.patterns().len() == 1 && !self.credentials;
+        if only_any {
+            Vary::NONE
+        } else {
+            Vary::ORIGIN
+        }
+    }
+
+    /// The `Access-Control-Allow-Origin` value for an allowed origin.
+    fn allow_origin<'a>(&'a self, value: &'a HeaderValue) -> Result<&'a HeaderValue, Refusal<'a>> {
+        let bytes = value.as_bytes();
+        let Some(origin) = OriginRef::parse(bytes) else {
+            return Err(Refusal::MalformedOrigin(bytes));
+        };
+        match self.origins.matches(origin) {
+            Some(OriginMatch::Exact(v)) => Ok(v),
+            // The request's own value, now known to be a canonical origin.
+            Some(OriginMatch::Pattern) => Ok(value),
+            Some(OriginMatch::Any) if self.credentials => Ok(value),
+            Some(OriginMatch::Any) => Ok(&self.values.star),
+            None => Err(Refusal::OriginNotAllowed(bytes)),
+        }
+    }
+
+    fn check_preflight<'a>(&'a self, headers: &'a HeaderMap, d: &mut Decision<'a>) -> Result<(), Refusal<'a>> {
+        // Method: exactly one line, one token, compared case-sensitively.
+        let mut lines = headers.get_all(header::ACCESS_CONTROL_REQUEST_METHOD).iter();
+        let acrm = lines.next().map(HeaderValue::as_bytes).unwrap_or_default();
+        if lines.next().is_some() || !is_token(acrm) {
+            return Err(Refusal::MalformedMethod(acrm));
+        }
+        let safelisted = matches!(acrm, b"GET" | b"HEAD" | b"POST");
+        d.allow_methods = match &self.methods {
+            MethodRule::Any if self.credentials => headers.get(header::ACCESS_CONTROL_REQUEST_METHOD),
+            MethodRule::Any => self.values.allow_methods.as_ref(),
+            MethodRule::List(list) if safelisted || list.iter().any(|m| m.as_bytes() == acrm) => {
+                self.values.allow_methods.as_ref()
+            }
+            MethodRule::List(_) => return Err(Refusal::MethodNotAllowed(acrm)),
+        };
+        // Headers: every name of every line, case-insensitively.
+        let mut requested_any = false;
+        let limit = match &self.headers {
+            HeaderRule::List(list) => list.len() + crate::token::MAX_EMPTY_ITEMS,
+            HeaderRule::Any { .. } => MAX_REQUESTED_HEADERS,
+        };
+        let mut count = 0usize;
+        for line in headers.get_all(header::ACCESS_CONTROL_REQUEST_HEADERS) {
+            for item in TokenList::new(line.as_bytes()) {
+                let name = item.map_err(|bad| Refusal::MalformedHeaders(if bad.0.is_empty() { line.as_bytes() } else { bad.0 }))?;
+                count += 1;
+                if count > limit {
+                    return Err(Refusal::MalformedHeaders(name));
+                }
+                requested_any = true;
+                let allowed = match &self.headers {
+                    HeaderRule::List(list) => contains_ignore_case(list, name),
+                    HeaderRule::Any { authorization } => *authorization || !name.eq_ignore_ascii_case(b"authorization"),
+                };
+                if !allowed {
+                    return Err(Refusal::HeaderNotAllowed(name));
+                }
+            }
+        }
+        if requested_any {
+            d.allow_headers = match (&self.headers, self.credentials) {
+                (HeaderRule::Any { .. }, true) => AllowHeaders::Echo(headers),
+                _ => self.values.allow_headers.as_ref().map_or(AllowHeaders::None, AllowHeaders::Value),
+            };
+        }
+        // Private Network Access (retired by Chromium, still sent by older builds).
+        if let Some(pna) = headers.get("access-control-request-private-network") {
+            if pna.as_bytes() == b"true" {
+                if !self.allow_private_network {
+                    return Err(Refusal::PrivateNetworkNotAllowed);
+                }
+                d.allow_private_network = Some(&self.values.true_);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Most header names a credentialed `*` policy accepts in one preflight; browsers send one per
+/// distinct header a page sets, so more is an attack on the echo.
+pub const MAX_REQUESTED_HEADERS: usize = 256;
+
+/// Binary search of sorted lower-case names for `name` in any case, without allocating.
+fn contains_ignore_case(sorted: &[Box<str>], name: &[u8]) -> bool {
+    sorted
+        .binary_search_by(|probe| {
+            let a = probe.as_bytes().iter().copied();
+            let b = name.iter().map(u8::to_ascii_lowercase);
+            a.cmp(b)
+        })
+        .is_ok()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,49 @@
+//! # corsair-core
+//!
+//! The CORS protocol, both sides, with no I/O: what a server should answer
+//! ([`Policy::decide`]) and what a browser will make of it ([`browser::Fetch`]), sharing one
+//! vocabulary of [origins](Origin), [patterns](OriginPattern), [methods](method) and
+//! [header safelists](safelist).
+//!
+//! ```
+//! use corsair_core::Policy;
+//! use http::{HeaderMap, HeaderValue, Method};
+//!
+//! let policy = Policy::builder()
+//!     .allow_origin("https://app.example.com")
+//!     .allow_methods(["PUT"])
+//!     .build()
+//!     .expect("a valid policy");
+//!
+//! let mut request = HeaderMap::new();
+//! request.insert("origin", HeaderValue::from_static("https://app.example.com"));
+//! let decision = policy.decide((&Method::GET, &request));
+//! assert!(decision.is_allowed());
+//! ```
+//!
+//! Insecure policies do not build: see [`ConfigError`] for every refusal and what to write
+//! instead.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod browser;
+pub mod config_error;
+pub mod cors_error;
+pub mod decision;
+pub mod method;
+pub mod origin;
+pub mod pattern;
+pub mod policy;
+pub mod policy_file;
+pub mod safelist;
+pub mod token;
+pub mod vary;
+
+pub use config_error::{ConfigError, ConfigErrors, Field, Located, Location};
+pub use cors_error::CorsError;
+pub use decision::{Action, Decision, Refusal, RequestKind, RequestParts};
+pub use origin::{Origin, OriginError, OriginRef};
+pub use pattern::{OriginMatch, OriginPattern, OriginSet, PatternError};
+pub use policy::{Policy, PolicyBuilder, RefusalStyle};
+pub use policy_file::{PolicyFile, PolicyTable};
+pub use vary::Vary;

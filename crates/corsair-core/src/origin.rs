@@ -1,0 +1,510 @@
+//! Origins: the `(scheme, host, port)` tuple a browser sends in `Origin`, or the opaque `null`.
+//!
+//! Three ways in, because three kinds of text carry origins:
+//!
+//! - [`Origin::parse_header`] reads the bytes of an `Origin` request header. Browsers only ever
+//!   send the ASCII serialisation (lower case, punycode, no default port), so anything else is
+//!   refused rather than normalised: a server that normalises would accept spellings no browser
+//!   sends. [`OriginRef`] is the borrowed, allocation-free form used on request paths.
+//! - [`Origin::parse_configured`] reads an origin a person wrote in a policy. Non-canonical
+//!   spellings (trailing slash, path, upper case, `:443` on https, ...) are errors that carry the
+//!   canonical form, because a policy entry that can never equal a header is a silent bug.
+//! - [`Origin::parse`] is the WHATWG way: parse a URL and take its origin. It is for page URLs
+//!   and command-line input, where being forgiving is the point.
+//!
+//! ```
+//! use corsair_core::{Origin, OriginError};
+//!
+//! let o = Origin::parse_header(b"https://app.example.com").unwrap();
+//! assert_eq!(o.to_string(), "https://app.example.com");
+//!
+//! let err = Origin::parse_configured("https://App.example.com:443/").unwrap_err();
+//! assert!(matches!(err, OriginError::NotCanonical { ref canonical, .. } if canonical == "https://app.example.com"));
+//! ```
+
+use std::fmt;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+/// An origin: a scheme, host and port tuple, or the opaque origin serialised as `null`.
+///
+/// Equality is equality of the ASCII serialisation, which is what the CORS check compares.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Origin {
+    serialized: Box<str>,
+    // Byte offsets into `serialized`; all zero for the opaque origin.
+    scheme_end: u16,
+    host_end: u16,
+    port: Option<u16>,
+}
+
+/// A borrowed origin read from header bytes without allocating.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OriginRef<'a> {
+    serialized: &'a str,
+    scheme_end: u16,
+    host_end: u16,
+    port: Option<u16>,
+}
+
+/// The kind of host an origin names; decides loopback and trustworthiness questions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HostKind {
+    /// A domain name (ASCII, lower case, punycode for IDN).
+    Domain,
+    /// A dotted-quad IPv4 address.
+    Ipv4(Ipv4Addr),
+    /// A bracketed IPv6 address.
+    Ipv6(Ipv6Addr),
+}
+
+/// Why text is not an origin; the `Display` text says what to write instead.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OriginError {
+    /// Empty text.
+    Empty,
+    /// Not parseable as `scheme://host[:port]`.
+    Malformed {
+        /// The text as given.
+        value: String,
+        /// What is wrong, in a few words.
+        reason: &'static str,
+    },
+    /// Valid, but not written the way browsers serialise it.
+    NotCanonical {
+        /// The text as given.
+        value: String,
+        /// The serialisation a browser would send.
+        canonical: String,
+        /// What differs, in a few words.
+        reason: &'static str,
+    },
+    /// A scheme with no tuple origin (`file:`, `data:`, `about:` ...): browsers send `null`.
+    OpaqueScheme {
+        /// The text as given.
+        value: String,
+    },
+}
+
+impl fmt::Display for OriginError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OriginError::Empty => f.write_str("an origin cannot be empty; write e.g. `https://app.example.com`"),
+            OriginError::Malformed { value, reason } => {
+                write!(f, "`{}` is not an origin: {reason}", escape(value))?;
+                if !value.contains("://") && !value.is_empty() && value != "*" {
+                    write!(f, "; write `https://{}`", escape(value.trim_matches('/')))?;
+                }
+                Ok(())
+            }
+            OriginError::NotCanonical { value, canonical, reason } => write!(
+                f,
+                "`{}` is not how browsers write this origin ({reason}); write `{canonical}`",
+                escape(value)
+            ),
+            OriginError::OpaqueScheme { value } => write!(
+                f,
+                "`{}` has no origin of its own: pages there send `Origin: null`; write `null` (which needs dangerously_allow_null)",
+                escape(value)
+            ),
+        }
+    }
+}
+
+impl std::error::Error for OriginError {}
+
+/// Escapes text for messages: printable ASCII stays, everything else becomes `\u{..}`.
+pub(crate) fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if (' '..='~').contains(&c) {
+            out.push(c);
+        } else {
+            out.push_str(&format!("\\u{{{:x}}}", c as u32));
+        }
+    }
+    out
+}
+
+/// The default port of a scheme with one; such ports are never serialised.
+pub fn default_port(scheme: &str) -> Option<u16> {
+    match scheme {
+        "http" | "ws" => Some(80),
+        "https" | "wss" => Some(443),
+        "ftp" => Some(21),
+        _ => None,
+    }
+}
+
+/// Longest origin we read: scheme + "://" + a 253-byte name + ":65535", with room to spare.
+/// Longer header values are refused before any other work.
+pub const MAX_ORIGIN_LEN: usize = 512;
+
+impl<'a> OriginRef<'a> {
+    /// Parses the exact ASCII serialisation browsers send; `None` for anything else.
+    ///
+    /// Accepts `null`, and `scheme://host[:port]` where the scheme is lower case, the host is a
+    /// lower-case domain (letters, digits, `-`, `_`, `.`), a canonical dotted-quad IPv4 address or a
+    /// bracketed IPv6 address in its shortest form, and the port is decimal without leading zeros
+    /// and is not the scheme's default. Runs in time linear in the input and never allocates.
+    pub fn parse(bytes: &'a [u8]) -> Option<OriginRef<'a>> {
+        if bytes.len() > MAX_ORIGIN_LEN || !bytes.is_ascii() {
+            return None;
+        }
+        let s = std::str::from_utf8(bytes).ok()?;
+        if s == "null" {
+            return Some(OriginRef { serialized: s, scheme_end: 0, host_end: 0, port: None });
+        }
+        let scheme_end = s.find("://")?;
+        let scheme = &s[..scheme_end];
+        if !is_lower_scheme(scheme) {
+            return None;
+        }
+        let rest = &s[scheme_end + 3..];
+        let (host, port_text) = split_host_port(rest)?;
+        host_kind_strict(host)?;
+        let port = match port_text {
+            None => None,
+            Some(p) => {
+                let port = parse_port_strict(p)?;
+                if default_port(scheme) == Some(port) {
+                    return None;
+                }
+                Some(port)
+            }
+        };
+        let host_end = scheme_end + 3 + host.len();
+        Some(OriginRef { serialized: s, scheme_end: scheme_end as u16, host_end: host_end as u16, port })
+    }
+
+    /// The serialisation, exactly as received.
+    pub fn as_str(&self) -> &'a str {
+        self.serialized
+    }
+
+    /// True for the opaque origin, `null`.
+    pub fn is_null(&self) -> bool {
+        self.host_end == 0
+    }
+
+    /// The scheme (`https`), empty for `null`.
+    pub fn scheme(&self) -> &'a str {
+        &self.serialized[..self.scheme_end as usize]
+    }
+
+    /// The host as serialised (IPv6 with brackets), empty for `null`.
+    pub fn host(&self) -> &'a str {
+        if self.is_null() {
+            return "";
+        }
+        &self.serialized[self.scheme_end as usize + 3..self.host_end as usize]
+    }
+
+    /// The explicit port; `None` when the scheme's default applies (or for `null`).
+    pub fn port(&self) -> Option<u16> {
+        self.port
+    }
+
+    /// Copies into an owned [`Origin`].
+    pub fn to_owned(&self) -> Origin {
+        Origin {
+            serialized: self.serialized.into(),
+            scheme_end: self.scheme_end,
+            host_end: self.host_end,
+            port: self.port,
+        }
+    }
+}
+
+fn is_lower_scheme(s: &str) -> bool {
+    let b = s.as_bytes();
+    !b.is_empty()
+        && b.len() <= 64
+        && b[0].is_ascii_lowercase()
+        && b.iter().all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'+' | b'-' | b'.'))
+}
+
+/// Splits `host[:port]`, honouring IPv6 brackets. No path, query, fragment or userinfo allowed.
+fn split_host_port(rest: &str) -> Option<(&str, Option<&str>)> {
+    if rest.starts_with('[') {
+        let close = rest.find(']')?;
+        let host = &rest[..=close];
+        let after = &rest[close + 1..];
+        return match after {
+            "" => Some((host, None)),
+            _ => Some((host, Some(after.strip_prefix(':')?))),
+        };
+    }
+    match rest.rfind(':') {
+        Some(i) => Some((&rest[..i], Some(&rest[i + 1..]))),
+        None => Some((rest, None)),
+    }
+}
+
+fn parse_port_strict(p: &str) -> Option<u16> {
+    let b = p.as_bytes();
+    if b.is_empty() || b.len() > 5 || !b.iter().all(u8::is_ascii_digit) || (b[0] == b'0' && b.len() > 1) {
+        return None;
+    }
+    p.parse().ok()
+}
+
+/// Classifies a host written exactly as a browser serialises it; `None` if it is not.
+fn host_kind_strict(host: &str) -> Option<HostKind> {
+    if let Some(inner) = host.strip_prefix('[') {
+        let inner = inner.strip_suffix(']')?;
+        let addr: Ipv6Addr = inner.parse().ok()?;
+        // Only the shortest, lower-case form is what a browser sends.
+        return (addr.to_string() == inner).then_some(HostKind::Ipv6(addr));
+    }
+    let b = host.as_bytes();
+    if b.is_empty() || b.len() > 253 {
+        return None;
+    }
+    if b.iter().all(|c| c.is_ascii_digit() || *c == b'.') {
+        let addr: Ipv4Addr = host.parse().ok()?;
+        return (addr.to_string() == host).then_some(HostKind::Ipv4(addr));
+    }
+    // One trailing dot is a distinct, legal host (`example.com.`); empty inner labels are not.
+    let trimmed = host.strip_suffix('.').unwrap_or(host);
+    let labels_ok = !trimmed.is_empty()
+        && trimmed.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && label.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'_')
+        });
+    // The WHATWG host parser turns a last label of digits into IPv4, so such names never appear.
+    let last = trimmed.rsplit('.').next().unwrap_or("");
+    let numeric_last = !last.is_empty() && last.bytes().all(|c| c.is_ascii_digit());
+    (labels_ok && !numeric_last).then_some(HostKind::Domain)
+}
+
+impl Origin {
+    /// The opaque origin, serialised `null` (sandboxed frames, `file:` pages, tainted redirects).
+    pub fn null() -> Origin {
+        Origin { serialized: "null".into(), scheme_end: 0, host_end: 0, port: None }
+    }
+
+    /// Parses the bytes of an `Origin` header strictly; see [`OriginRef::parse`].
+    pub fn parse_header(bytes: &[u8]) -> Result<Origin, OriginError> {
+        if bytes.is_empty() {
+            return Err(OriginError::Empty);
+        }
+        OriginRef::parse(bytes).map(|o| o.to_owned()).ok_or_else(|| OriginError::Malformed {
+            value: String::from_utf8_lossy(&bytes[..bytes.len().min(MAX_ORIGIN_LEN)]).into_owned(),
+            reason: "not the serialisation a browser sends (`scheme://host[:port]`, lower case, or `null`)",
+        })
+    }
+
+    /// Parses any URL the WHATWG way and returns its origin (`null` for opaque schemes).
+    ///
+    /// Forgiving on purpose: `https://App.Example.com/path` gives `https://app.example.com`.
+    pub fn parse(text: &str) -> Result<Origin, OriginError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(OriginError::Empty);
+        }
+        if text == "null" {
+            return Ok(Origin::null());
+        }
+        let url = url::Url::parse(text).map_err(|e| OriginError::Malformed { value: text.to_owned(), reason: url_reason(e) })?;
+        Ok(Origin::of_url(&url))
+    }
+
+    /// The origin of a URL, as the browser computes it.
+    ///
+    /// Schemes without a tuple origin give `null`, except non-special schemes with a host
+    /// (`chrome-extension://id`), which browsers serialise as `scheme://host`.
+    pub fn of_url(url: &url::Url) -> Origin {
+        match url.origin() {
+            url::Origin::Tuple(..) => {
+                let s = url.origin().ascii_serialization();
+                OriginRef::parse(s.as_bytes()).map(|o| o.to_owned()).unwrap_or_else(Origin::null)
+            }
+            url::Origin::Opaque(_) => match (url.scheme(), url.host_str()) {
+                ("file" | "data" | "about" | "blob" | "javascript", _) | (_, None) => Origin::null(),
+                (scheme, Some(host)) => {
+                    let s = match url.port() {
+                        Some(p) => format!("{scheme}://{}:{p}", host.to_ascii_lowercase()),
+                        None => format!("{scheme}://{}", host.to_ascii_lowercase()),
+                    };
+                    OriginRef::parse(s.as_bytes()).map(|o| o.to_owned()).unwrap_or_else(Origin::null)
+                }
+            },
+        }
+    }
+
+    /// Parses an origin written in a policy: it must already be canonical (IDN may be Unicode).
+    ///
+    /// `file://...` and other schemes without an origin are [`OriginError::OpaqueScheme`]; `null`
+    /// parses to [`Origin::null`] (whether a policy may contain it is the policy's decision).
+    pub fn parse_configured(text: &str) -> Result<Origin, OriginError> {
+        if text.is_empty() {
+            return Err(OriginError::Empty);
+        }
+        if text == "null" {
+            return Ok(Origin::null());
+        }
+        if text.trim() != text {
+            let canonical = Origin::parse(text).map(|o| o.to_string()).unwrap_or_else(|_| text.trim().to_owned());
+            return Err(OriginError::NotCanonical { value: text.to_owned(), canonical, reason: "surrounding white space" });
+        }
+        if text.eq_ignore_ascii_case("null") {
+            return Err(OriginError::NotCanonical { value: text.into(), canonical: "null".into(), reason: "`null` is lower case" });
+        }
+        let Some(sep) = text.find("://") else {
+            return Err(OriginError::Malformed { value: text.to_owned(), reason: "no scheme" });
+        };
+        let scheme = &text[..sep];
+        let lower_scheme = scheme.to_ascii_lowercase();
+        if matches!(lower_scheme.as_str(), "file" | "data" | "about" | "blob" | "javascript") {
+            return Err(OriginError::OpaqueScheme { value: text.to_owned() });
+        }
+        let url = url::Url::parse(text).map_err(|e| OriginError::Malformed { value: text.to_owned(), reason: url_reason(e) })?;
+        let origin = Origin::of_url(&url);
+        if origin.is_null() {
+            return Err(OriginError::OpaqueScheme { value: text.to_owned() });
+        }
+        if origin.as_str() == text {
+            return Ok(origin);
+        }
+        let reason = non_canonical_reason(text, &url, &origin);
+        if reason == "international domain name" {
+            return Ok(origin);
+        }
+        Err(OriginError::NotCanonical { value: text.to_owned(), canonical: origin.to_string(), reason })
+    }
+
+    /// The ASCII serialisation, as sent in `Origin` and compared with `Access-Control-Allow-Origin`.
+    pub fn as_str(&self) -> &str {
+        &self.serialized
+    }
+
+    /// Borrows as an [`OriginRef`].
+    pub fn as_ref(&self) -> OriginRef<'_> {
+        OriginRef { serialized: &self.serialized, scheme_end: self.scheme_end, host_end: self.host_end, port: self.port }
+    }
+
+    /// True for the opaque origin, `null`.
+    pub fn is_null(&self) -> bool {
+        self.host_end == 0
+    }
+
+    /// The scheme, empty for `null`.
+    pub fn scheme(&self) -> &str {
+        self.as_ref().scheme()
+    }
+
+    /// The host as serialised (IPv6 with brackets), empty for `null`.
+    pub fn host(&self) -> &str {
+        self.as_ref().host()
+    }
+
+    /// The explicit port, `None` when the scheme's default applies.
+    pub fn port(&self) -> Option<u16> {
+        self.port
+    }
+
+    /// The port a connection uses: the explicit one or the scheme's default.
+    pub fn effective_port(&self) -> Option<u16> {
+        self.port.or_else(|| default_port(self.scheme()))
+    }
+
+    /// What kind of host this is; `None` for `null`.
+    pub fn host_kind(&self) -> Option<HostKind> {
+        if self.is_null() {
+            return None;
+        }
+        host_kind_strict(self.host())
+    }
+
+    /// True for hosts that can only be this machine: `localhost`, `*.localhost`, 127.0.0.0/8, `[::1]`.
+    pub fn is_loopback(&self) -> bool {
+        is_loopback_host(self.host())
+    }
+
+    /// "Potentially trustworthy" in the Secure Contexts sense: https/wss, or a loopback host.
+    ///
+    /// An https page may fetch such URLs without a mixed-content block.
+    pub fn is_potentially_trustworthy(&self) -> bool {
+        matches!(self.scheme(), "https" | "wss") || (!self.is_null() && self.is_loopback())
+    }
+
+    /// True when `url` has this origin (the test behind "same-origin" and the CORS flag).
+    pub fn same_origin_as(&self, url: &url::Url) -> bool {
+        !self.is_null() && Origin::of_url(url) == *self
+    }
+}
+
+/// True for loopback host spellings as serialised: `localhost`, `x.localhost`, 127/8, `[::1]`.
+pub fn is_loopback_host(host: &str) -> bool {
+    let h = host.trim_end_matches('.');
+    if h == "localhost" || h.ends_with(".localhost") {
+        return true;
+    }
+    match host_kind_strict(host) {
+        Some(HostKind::Ipv4(a)) => a.is_loopback(),
+        Some(HostKind::Ipv6(a)) => a.is_loopback(),
+        _ => false,
+    }
+}
+
+fn url_reason(e: url::ParseError) -> &'static str {
+    use url::ParseError::*;
+    match e {
+        EmptyHost => "the host is empty",
+        IdnaError => "the host is not a valid international domain name",
+        InvalidPort => "the port is not a number from 0 to 65535",
+        InvalidIpv4Address => "the IPv4 address is invalid",
+        InvalidIpv6Address => "the IPv6 address is invalid",
+        InvalidDomainCharacter => "the host contains a character not allowed in domain names",
+        RelativeUrlWithoutBase => "no scheme",
+        _ => "not a URL",
+    }
+}
+
+fn non_canonical_reason(text: &str, url: &url::Url, origin: &Origin) -> &'static str {
+    let after_scheme = &text[text.find("://").map_or(0, |i| i + 3)..];
+    let authority_end = after_scheme.find(['/', '?', '#']).unwrap_or(after_scheme.len());
+    let authority = &after_scheme[..authority_end];
+    let tail = &after_scheme[authority_end..];
+    if !url.username().is_empty() || url.password().is_some() {
+        "user name or password"
+    } else if tail == "/" {
+        "trailing slash"
+    } else if !tail.is_empty() {
+        "an origin has no path, query or fragment"
+    } else if !text.is_ascii() {
+        "international domain name"
+    } else if text.bytes().any(|b| b.is_ascii_uppercase()) {
+        "upper case"
+    } else if authority.ends_with(':') {
+        "empty port"
+    } else if let (Some(port), None) = (url.port_or_known_default(), origin.port()) {
+        let _ = port;
+        "default port is never written"
+    } else {
+        "host or port not in canonical form"
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.serialized)
+    }
+}
+
+impl fmt::Debug for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Origin({})", self.serialized)
+    }
+}
+
+impl std::str::FromStr for Origin {
+    type Err = OriginError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Origin::parse_configured(s)
+    }
+}
+
+#[cfg(test)]
+mod tests;
