@@ -33,7 +33,7 @@ use http::{HeaderValue, StatusCode};
 
 use crate::config_error::{ConfigError, ConfigErrors, Field};
 use crate::origin::Origin;
-use crate::pattern::{OriginMatch, OriginPattern, OriginSet, PatternError};
+use crate::pattern::{OriginPattern, OriginSet, PatternError};
 use crate::{method, safelist, token};
 
 /// Longest `max_age` accepted (Firefox's cap, 24 hours).

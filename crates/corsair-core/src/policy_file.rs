@@ -35,7 +35,7 @@ use std::ops::Range;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::config_error::{ConfigError, ConfigErrors, Field, Location};
+use crate::config_error::{ConfigError, ConfigErrors, Location};
 use crate::policy::{Policy, PolicyBuilder};
 
 /// Largest policy file read (a policy is a few hundred bytes; this is room for 1000s of origins).

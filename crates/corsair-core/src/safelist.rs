@@ -23,11 +23,15 @@ pub const SAFELISTED_RESPONSE_HEADERS: [&str; 7] =
     ["cache-control", "content-language", "content-length", "content-type", "expires", "last-modified", "pragma"];
 
 /// Request headers `fetch()` and XHR drop silently when script sets them.
-pub const FORBIDDEN_REQUEST_HEADERS: [&str; 21] = [
+///
+/// Chromium's list: the standard's, plus `User-Agent` (crbug 571722) and
+/// `Access-Control-Request-Private-Network`.
+pub const FORBIDDEN_REQUEST_HEADERS: [&str; 23] = [
     "accept-charset",
     "accept-encoding",
     "access-control-request-headers",
     "access-control-request-method",
+    "access-control-request-private-network",
     "connection",
     "content-length",
     "cookie",
@@ -44,6 +48,7 @@ pub const FORBIDDEN_REQUEST_HEADERS: [&str; 21] = [
     "trailer",
     "transfer-encoding",
     "upgrade",
+    "user-agent",
     "via",
 ];
 
@@ -93,7 +98,7 @@ pub fn is_cors_safelisted_request_header(name: &str, value: &[u8]) -> bool {
         "dpr" | "device-memory" | "downlink" => is_decimal(value),
         "width" | "viewport-width" | "rtt" => !value.is_empty() && value.iter().all(u8::is_ascii_digit),
         "save-data" => value.eq_ignore_ascii_case(b"on"),
-        "ect" => !value.is_empty() && value.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-'),
+        "ect" => matches!(value, b"slow-2g" | b"2g" | b"3g" | b"4g"),
         "intervention" => true,
         _ => false,
     }
@@ -106,35 +111,49 @@ fn is_decimal(v: &[u8]) -> bool {
     !int.is_empty() && int.iter().all(u8::is_ascii_digit) && frac.is_none_or(|f| !f.is_empty() && f.iter().all(u8::is_ascii_digit))
 }
 
-/// `Content-Type` needs no preflight when, lower-cased, it has no unsafe byte and its essence
-/// (the text before `;`, trimmed) is one of the three form types.
+/// `Content-Type` needs no preflight when, lower-cased, it has no unsafe byte and the text
+/// before the first `;` is `type/subtype` (leading white space before the type and trailing after
+/// the subtype allowed, both tokens) naming a form type. Parameters are not looked at: Chromium
+/// reads the value with its lenient MIME extractor, not the standard's strict parser.
 fn is_safelisted_content_type(value: &[u8]) -> bool {
     if value.iter().copied().any(is_cors_unsafe_byte) {
         return false;
     }
     let lower = value.to_ascii_lowercase();
     let essence = lower.split(|&b| b == b';').next().unwrap_or_default();
-    let essence = trim_http_ws(essence);
-    matches!(essence, b"application/x-www-form-urlencoded" | b"multipart/form-data" | b"text/plain")
+    let mut parts = essence.split(|&b| b == b'/');
+    let (Some(kind), Some(sub), None) = (parts.next(), parts.next(), parts.next()) else { return false };
+    let kind = kind.trim_ascii_start();
+    let sub = sub.trim_ascii_end();
+    if !crate::token::is_token(kind) || !crate::token::is_token(sub) {
+        return false;
+    }
+    matches!(
+        (kind, sub),
+        (b"application", b"x-www-form-urlencoded")
+            | (b"multipart", b"form-data")
+            | (b"text", b"plain")
+            | (b"message", b"ad-auction-trusted-signals-request")
+    )
 }
 
-fn trim_http_ws(b: &[u8]) -> &[u8] {
-    let is_ws = |c: &u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r');
-    let start = b.iter().position(|c| !is_ws(c)).unwrap_or(b.len());
-    let end = b.iter().rposition(|c| !is_ws(c)).map_or(start, |e| e + 1);
-    &b[start..end.max(start)]
-}
-
-/// `Range: bytes=N-` or `bytes=N-M` with N <= M; no white space, suffix ranges or lists.
+/// `Range` needs no preflight when, lower-cased and free of white space and commas, it is one
+/// `bytes=FIRST-[LAST]` range with FIRST <= LAST. Chromium's integer parser accepts a leading
+/// `+`, so `bytes=+1-2` and `BYTES=1-2` qualify (the standard says otherwise).
 fn is_simple_range(value: &[u8]) -> bool {
-    let Some(spec) = value.strip_prefix(b"bytes=") else { return false };
+    let lower = value.to_ascii_lowercase();
+    if lower.iter().any(|b| matches!(b, b' ' | b'\t' | b',')) {
+        return false;
+    }
+    let Some(spec) = lower.strip_prefix(b"bytes=") else { return false };
     let Some(dash) = spec.iter().position(|&b| b == b'-') else { return false };
     let (start, end) = (&spec[..dash], &spec[dash + 1..]);
-    let number = |d: &[u8]| -> Option<u64> {
-        if d.is_empty() || !d.iter().all(u8::is_ascii_digit) {
+    let number = |d: &[u8]| -> Option<i64> {
+        let digits = d.strip_prefix(b"+").unwrap_or(d);
+        if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
             return None;
         }
-        std::str::from_utf8(d).ok()?.parse().ok()
+        std::str::from_utf8(digits).ok()?.parse().ok()
     };
     let Some(first) = number(start) else { return false };
     end.is_empty() || number(end).is_some_and(|last| first <= last)
