@@ -1,1 +1,0 @@
-//! The browser side (work in progress).
