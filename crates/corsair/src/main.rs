@@ -1,1 +1,29 @@
-fn main() {}
+//! `corsair`: the command-line shell over `corsair-core`.
+//!
+//! This file only parses flags and hands them to a subcommand in [`cmd`]; each subcommand
+//! writes to the streams it is given and returns an exit status.
+#![forbid(unsafe_code)]
+
+mod cli;
+mod cmd;
+mod json;
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let mut out = io::stdout().lock();
+    let mut err = io::stderr().lock();
+    let env = |name: &str| std::env::var(name).ok();
+    let status = match cli.command {
+        Command::Policy(args) => cmd::policy::run(args, &env, &mut out, &mut err),
+    };
+    // A closed stdout (`corsair ... | head`) is not worth a panic; the status stands.
+    let _ = out.flush();
+    ExitCode::from(status as u8)
+}

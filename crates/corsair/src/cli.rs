@@ -1,0 +1,60 @@
+//! The command tree. Each subcommand's flags live beside its code in [`crate::cmd`]; this
+//! module only names the subcommands and the exit statuses they share.
+
+use clap::{Parser, Subcommand};
+
+use crate::cmd;
+
+/// What every subcommand's exit status means, as a literal for `concat!` in longer help texts.
+macro_rules! exit_status_help {
+    () => {
+        "\
+Exit status:
+  0  ok
+  1  the policy has errors (each printed as `error: FILE:LINE:COL: message`)
+  2  usage error, or the file could not be read"
+    };
+}
+pub(crate) use exit_status_help;
+
+/// What every subcommand's exit status means, shown at the end of `--help`.
+pub const EXIT_STATUS_HELP: &str = exit_status_help!();
+
+/// The process exit status, the same for every subcommand.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Status {
+    /// Everything checked out.
+    Ok = 0,
+    /// The input was read and has problems (policy errors; later: refused requests).
+    Findings = 1,
+    /// Bad flags or unreadable input. clap also exits with 2 on usage errors.
+    Usage = 2,
+}
+
+/// corsair: validate CORS policies and see exactly what they allow.
+#[derive(Debug, Parser)]
+#[command(name = "corsair", version, propagate_version = true, after_help = EXIT_STATUS_HELP)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands. `check`, `explain`, `proxy`, `audit` and `snippet` will join `policy`.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Work with policy files.
+    Policy(cmd::policy::PolicyArgs),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn command_tree_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}
