@@ -144,8 +144,9 @@ impl<'a> OriginRef<'a> {
     ///
     /// Accepts `null`, and `scheme://host[:port]` where the scheme is lower case, the host is a
     /// lower-case domain (letters, digits, `-`, `_`, `.`), a canonical dotted-quad IPv4 address or a
-    /// bracketed IPv6 address in its shortest form, and the port is decimal without leading zeros
-    /// and is not the scheme's default. Runs in time linear in the input and never allocates.
+    /// bracketed IPv6 address in its WHATWG serialisation, and the port is decimal without leading
+    /// zeros, from 1 to 65535, and not the scheme's default. Runs in time linear in the input and
+    /// never allocates.
     pub fn parse(bytes: &'a [u8]) -> Option<OriginRef<'a>> {
         if bytes.len() > MAX_ORIGIN_LEN || !bytes.is_ascii() {
             return None;
@@ -240,12 +241,76 @@ fn split_host_port(rest: &str) -> Option<(&str, Option<&str>)> {
     }
 }
 
+/// A decimal port from 1 to 65535 without leading zeros. Port 0 is refused: Fetch lists it as a
+/// bad port, so no page is ever loaded from it and no browser sends it.
 fn parse_port_strict(p: &str) -> Option<u16> {
     let b = p.as_bytes();
-    if b.is_empty() || b.len() > 5 || !b.iter().all(u8::is_ascii_digit) || (b[0] == b'0' && b.len() > 1) {
+    if b.is_empty() || b.len() > 5 || !b.iter().all(u8::is_ascii_digit) || b[0] == b'0' {
         return None;
     }
     p.parse().ok()
+}
+
+/// Writes into a fixed buffer on the stack, so canonical-form checks on request paths never
+/// allocate. Writing more than `N` bytes fails.
+struct StackWriter<const N: usize> {
+    buf: [u8; N],
+    len: usize,
+}
+
+impl<const N: usize> fmt::Write for StackWriter<N> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let end = self.len.checked_add(s.len()).filter(|&end| end <= N).ok_or(fmt::Error)?;
+        self.buf[self.len..end].copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// True if `value` displays exactly as `expected` (at most 64 bytes), without allocating.
+fn displays_as(value: impl fmt::Display, expected: &str) -> bool {
+    use fmt::Write;
+    let mut w = StackWriter::<64> { buf: [0; 64], len: 0 };
+    write!(w, "{value}").is_ok() && w.buf[..w.len] == *expected.as_bytes()
+}
+
+/// An IPv6 address serialised the WHATWG way: lower-case hex pieces, the first longest run of
+/// two or more zero pieces written `::`, and never an embedded dotted quad (`::ffff:7f00:1`,
+/// where Rust's `Display` writes `::ffff:127.0.0.1`).
+struct WhatwgIpv6(Ipv6Addr);
+
+impl fmt::Display for WhatwgIpv6 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let pieces = self.0.segments();
+        let (mut compress, mut longest, mut i) = (None, 1, 0);
+        while i < pieces.len() {
+            let start = i;
+            while i < pieces.len() && pieces[i] == 0 {
+                i += 1;
+            }
+            if i - start > longest {
+                (compress, longest) = (Some(start), i - start);
+            }
+            i = i.max(start + 1);
+        }
+        let mut ignore_zero = false;
+        for (i, &piece) in pieces.iter().enumerate() {
+            if ignore_zero && piece == 0 {
+                continue;
+            }
+            ignore_zero = false;
+            if compress == Some(i) {
+                f.write_str(if i == 0 { "::" } else { ":" })?;
+                ignore_zero = true;
+                continue;
+            }
+            write!(f, "{piece:x}")?;
+            if i != pieces.len() - 1 {
+                f.write_str(":")?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Classifies a host written exactly as a browser serialises it; `None` if it is not.
@@ -253,8 +318,8 @@ fn host_kind_strict(host: &str) -> Option<HostKind> {
     if let Some(inner) = host.strip_prefix('[') {
         let inner = inner.strip_suffix(']')?;
         let addr: Ipv6Addr = inner.parse().ok()?;
-        // Only the shortest, lower-case form is what a browser sends.
-        return (addr.to_string() == inner).then_some(HostKind::Ipv6(addr));
+        // Only the WHATWG serialisation (shortest, lower case) is what a browser sends.
+        return displays_as(WhatwgIpv6(addr), inner).then_some(HostKind::Ipv6(addr));
     }
     let b = host.as_bytes();
     if b.is_empty() || b.len() > 253 {
@@ -262,7 +327,7 @@ fn host_kind_strict(host: &str) -> Option<HostKind> {
     }
     if b.iter().all(|c| c.is_ascii_digit() || *c == b'.') {
         let addr: Ipv4Addr = host.parse().ok()?;
-        return (addr.to_string() == host).then_some(HostKind::Ipv4(addr));
+        return displays_as(addr, host).then_some(HostKind::Ipv4(addr));
     }
     // One trailing dot is a distinct, legal host (`example.com.`); empty inner labels are not.
     let trimmed = host.strip_suffix('.').unwrap_or(host);
@@ -306,7 +371,11 @@ impl Origin {
         if text == "null" {
             return Ok(Origin::null());
         }
-        let url = url::Url::parse(text).map_err(|e| OriginError::Malformed { value: text.to_owned(), reason: url_reason(e) })?;
+        let url = url::Url::parse(text)
+            .map_err(|e| OriginError::Malformed { value: text.to_owned(), reason: url_reason(e) })?;
+        if url.port() == Some(0) {
+            return Err(OriginError::Malformed { value: text.to_owned(), reason: BAD_PORT_ZERO });
+        }
         Ok(Origin::of_url(&url))
     }
 
@@ -346,32 +415,51 @@ impl Origin {
         }
         if text.trim() != text {
             let canonical = Origin::parse(text).map(|o| o.to_string()).unwrap_or_else(|_| text.trim().to_owned());
-            return Err(OriginError::NotCanonical { value: text.to_owned(), canonical, reason: "surrounding white space" });
+            return Err(OriginError::NotCanonical {
+                value: text.to_owned(),
+                canonical,
+                reason: "surrounding white space",
+            });
         }
         if text.eq_ignore_ascii_case("null") {
-            return Err(OriginError::NotCanonical { value: text.into(), canonical: "null".into(), reason: "`null` is lower case" });
+            return Err(OriginError::NotCanonical {
+                value: text.into(),
+                canonical: "null".into(),
+                reason: "`null` is lower case",
+            });
         }
-        let Some(sep) = text.find("://") else {
-            return Err(OriginError::Malformed { value: text.to_owned(), reason: "no scheme" });
-        };
-        let scheme = &text[..sep];
-        let lower_scheme = scheme.to_ascii_lowercase();
-        if matches!(lower_scheme.as_str(), "file" | "data" | "about" | "blob" | "javascript") {
+        // `data:`, `about:blank` ... have no `//`, but are still schemes without an origin.
+        let scheme = text.split_once(':').map_or("", |(scheme, _)| scheme);
+        if matches!(scheme.to_ascii_lowercase().as_str(), "file" | "data" | "about" | "blob" | "javascript") {
             return Err(OriginError::OpaqueScheme { value: text.to_owned() });
         }
-        let url = url::Url::parse(text).map_err(|e| OriginError::Malformed { value: text.to_owned(), reason: url_reason(e) })?;
+        if !text.contains("://") {
+            return Err(OriginError::Malformed { value: text.to_owned(), reason: "no scheme" });
+        }
+        let url = url::Url::parse(text)
+            .map_err(|e| OriginError::Malformed { value: text.to_owned(), reason: url_reason(e) })?;
+        if url.port() == Some(0) {
+            return Err(OriginError::Malformed { value: text.to_owned(), reason: BAD_PORT_ZERO });
+        }
         let origin = Origin::of_url(&url);
         if origin.is_null() {
-            return Err(OriginError::OpaqueScheme { value: text.to_owned() });
+            return Err(match url.origin() {
+                url::Origin::Tuple(..) => OriginError::Malformed {
+                    value: text.to_owned(),
+                    reason: "the host has characters browsers never send in an origin",
+                },
+                url::Origin::Opaque(_) => OriginError::OpaqueScheme { value: text.to_owned() },
+            });
         }
         if origin.as_str() == text {
             return Ok(origin);
         }
-        let reason = non_canonical_reason(text, &url, &origin);
-        if reason == "international domain name" {
-            return Ok(origin);
+        match non_canonical_reason(text, &url, &origin) {
+            None => Ok(origin),
+            Some(reason) => {
+                Err(OriginError::NotCanonical { value: text.to_owned(), canonical: origin.to_string(), reason })
+            }
         }
-        Err(OriginError::NotCanonical { value: text.to_owned(), canonical: origin.to_string(), reason })
     }
 
     /// The ASCII serialisation, as sent in `Origin` and compared with `Access-Control-Allow-Origin`.
@@ -381,7 +469,12 @@ impl Origin {
 
     /// Borrows as an [`OriginRef`].
     pub fn as_ref(&self) -> OriginRef<'_> {
-        OriginRef { serialized: &self.serialized, scheme_end: self.scheme_end, host_end: self.host_end, port: self.port }
+        OriginRef {
+            serialized: &self.serialized,
+            scheme_end: self.scheme_end,
+            host_end: self.host_end,
+            port: self.port,
+        }
     }
 
     /// True for the opaque origin, `null`.
@@ -462,29 +555,43 @@ fn url_reason(e: url::ParseError) -> &'static str {
     }
 }
 
-fn non_canonical_reason(text: &str, url: &url::Url, origin: &Origin) -> &'static str {
-    let after_scheme = &text[text.find("://").map_or(0, |i| i + 3)..];
+const BAD_PORT_ZERO: &str = "port 0 is a bad port: browsers never load pages from it";
+
+/// Why `text`, which parses to `origin`, is not written canonically; `None` when the only
+/// difference is a Unicode host that browsers send as punycode (accepted).
+fn non_canonical_reason(text: &str, url: &url::Url, origin: &Origin) -> Option<&'static str> {
+    let (scheme, after_scheme) = text.split_once("://").unwrap_or(("", text));
     let authority_end = after_scheme.find(['/', '?', '#']).unwrap_or(after_scheme.len());
-    let authority = &after_scheme[..authority_end];
-    let tail = &after_scheme[authority_end..];
-    if !url.username().is_empty() || url.password().is_some() {
+    let (authority, tail) = after_scheme.split_at(authority_end);
+    // `host[:port]`, honouring IPv6 brackets.
+    let (host, port) = match authority.rfind([':', ']']) {
+        Some(i) if authority.as_bytes()[i] == b':' => (&authority[..i], Some(&authority[i + 1..])),
+        _ => (authority, None),
+    };
+    let port_as_written = match (port, origin.port()) {
+        (None, None) => true,
+        (Some(text), Some(port)) => displays_as(port, text),
+        _ => false,
+    };
+    let reason = if !url.username().is_empty() || url.password().is_some() {
         "user name or password"
     } else if tail == "/" {
         "trailing slash"
     } else if !tail.is_empty() {
         "an origin has no path, query or fragment"
-    } else if !text.is_ascii() {
-        "international domain name"
-    } else if text.bytes().any(|b| b.is_ascii_uppercase()) {
-        "upper case"
-    } else if authority.ends_with(':') {
+    } else if port == Some("") {
         "empty port"
-    } else if let (Some(port), None) = (url.port_or_known_default(), origin.port()) {
-        let _ = port;
+    } else if port.is_some() && origin.port().is_none() {
         "default port is never written"
+    } else if !host.is_ascii() && !host.chars().any(char::is_uppercase) && scheme == origin.scheme() && port_as_written
+    {
+        return None;
+    } else if text.bytes().any(|b| b.is_ascii_uppercase()) || host.chars().any(char::is_uppercase) {
+        "upper case"
     } else {
         "host or port not in canonical form"
-    }
+    };
+    Some(reason)
 }
 
 impl fmt::Display for Origin {

@@ -166,8 +166,11 @@ mod tests {
         let hostile = vec![b','; 1 << 20];
         let got = items(&hostile);
         assert_eq!(got, vec![Err(BadItem(b""))]);
-        let ok = vec![b','; MAX_EMPTY_ITEMS];
+        // n commas separate n + 1 empty items.
+        let ok = vec![b','; MAX_EMPTY_ITEMS - 1];
         assert!(items(&ok).is_empty());
+        let one_too_many = vec![b','; MAX_EMPTY_ITEMS];
+        assert_eq!(items(&one_too_many), vec![Err(BadItem(b""))]);
     }
 
     #[test]
