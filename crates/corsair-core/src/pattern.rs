@@ -134,7 +134,12 @@ impl OriginPattern {
         }
         let misplaced = |hint: String| PatternError::MisplacedWildcard { value: text.to_owned(), hint };
         let Some(sep) = text.find("://") else {
-            return Err(misplaced(format!("did you mean `https://{}`?", text.trim_start_matches("*."))));
+            let with_scheme = format!("https://{text}");
+            let hint = match OriginPattern::parse(&with_scheme) {
+                Ok(_) => format!("did you mean `{with_scheme}`?"),
+                Err(_) => subdomains_hint("https", text),
+            };
+            return Err(misplaced(hint));
         };
         let scheme = &text[..sep];
         let mut rest = &text[sep + 3..];
@@ -152,16 +157,14 @@ impl OriginPattern {
             }
             None => false,
         };
-        if rest.contains('*') || scheme.contains('*') {
-            let hint = if rest.starts_with('*') || rest.contains(".*.") {
-                format!("for subdomains write `{scheme}://*.{}`", rest.trim_start_matches('*').trim_start_matches(['.', '-']))
-            } else {
-                "list each origin instead".to_owned()
-            };
-            return Err(misplaced(hint));
+        if scheme.contains('*') {
+            return Err(misplaced(LIST_EACH.to_owned()));
         }
-        if rest.is_empty() {
-            return Err(misplaced("`*` alone (without a scheme) means any origin".to_owned()));
+        if rest.starts_with('*') || rest.is_empty() {
+            return Err(misplaced(subdomains_hint(scheme, rest)));
+        }
+        if rest.contains('*') {
+            return Err(misplaced(LIST_EACH.to_owned()));
         }
         // Validate the remainder as an origin, then map its canonical form back to a pattern.
         let probe_text = format!("{scheme}://{rest}");
@@ -257,6 +260,24 @@ impl HostPattern {
                     && host.as_bytes()[host.len() - parent.len() - 1] == b'.'
             }
         }
+    }
+}
+
+const LIST_EACH: &str = "list each origin instead";
+
+/// The hint for a `*` glued to the front of a host (`*example.com`, `**.x`, `https://*`): the
+/// leading-labels pattern, when that is a valid pattern; otherwise what else to write.
+fn subdomains_hint(scheme: &str, host: &str) -> String {
+    let parent = host.trim_start_matches(['*', '.', '-']);
+    if parent.is_empty() || parent.starts_with(':') {
+        return format!("write `*` for any origin, or `{scheme}://*.example.com` for the subdomains of one domain");
+    }
+    let suggestion = format!("{scheme}://*.{parent}");
+    // A star-free parent cannot lead back here, so this recursion ends.
+    if !parent.contains('*') && OriginPattern::parse(&suggestion).is_ok() {
+        format!("for subdomains write `{suggestion}`")
+    } else {
+        LIST_EACH.to_owned()
     }
 }
 
