@@ -28,6 +28,7 @@
 
 pub mod browser;
 pub mod config_error;
+pub mod console;
 pub mod cors_error;
 pub mod decision;
 pub mod method;
