@@ -1,0 +1,236 @@
+//! Moving one request and its response head: resolve, connect, TLS, HTTP/1.1 or HTTP/2.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use corsair_core::browser::{Request, Response};
+use http_body_util::Empty;
+use hyper_util::rt::TokioIo;
+use rustls::pki_types::ServerName;
+use tokio::net::TcpStream;
+
+use crate::{ProbeOptions, Received};
+
+/// Why an exchange did not produce a response.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TransportError {
+    /// The name did not resolve.
+    Dns(String),
+    /// No connection (refused, unreachable).
+    Connect(String),
+    /// The TLS handshake failed (certificate, protocol).
+    Tls(String),
+    /// No response head within the limit.
+    Timeout(Duration),
+    /// The server spoke broken HTTP, or the response head was too large.
+    Http(String),
+}
+
+impl TransportError {
+    /// The Chromium net error a browser would report.
+    pub fn net_error(&self) -> &'static str {
+        match self {
+            TransportError::Dns(_) => "ERR_NAME_NOT_RESOLVED",
+            TransportError::Connect(_) => "ERR_CONNECTION_REFUSED",
+            TransportError::Tls(_) => "ERR_CERT_AUTHORITY_INVALID",
+            TransportError::Timeout(_) => "ERR_TIMED_OUT",
+            TransportError::Http(_) => "ERR_INVALID_HTTP_RESPONSE",
+        }
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TransportError::Dns(m) => write!(f, "DNS: {m}"),
+            TransportError::Connect(m) => write!(f, "connection failed: {m}"),
+            TransportError::Tls(m) => write!(f, "TLS: {m}"),
+            TransportError::Timeout(d) => write!(f, "no response within {} s", d.as_secs_f64()),
+            TransportError::Http(m) => write!(f, "HTTP: {m}"),
+        }
+    }
+}
+
+impl std::error::Error for TransportError {}
+
+/// Most response header lines accepted.
+const MAX_HEADERS: usize = 256;
+
+/// Most bytes of response head accepted.
+const MAX_HEAD_BYTES: usize = 256 * 1024;
+
+/// TLS with the platform's roots (or no verification when `insecure`), ALPN h2 then http/1.1.
+pub(crate) fn tls_config(insecure: bool) -> Result<Arc<rustls::ClientConfig>, TransportError> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| TransportError::Tls(e.to_string()))?;
+    let mut config = if insecure {
+        builder.dangerous().with_custom_certificate_verifier(Arc::new(AcceptAny(provider))).with_no_client_auth()
+    } else {
+        let mut roots = rustls::RootCertStore::empty();
+        let found = rustls_native_certs::load_native_certs();
+        for cert in found.certs {
+            let _ = roots.add(cert);
+        }
+        builder.with_root_certificates(roots).with_no_client_auth()
+    };
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
+/// Sends one request and reads the response head; the body is never read.
+pub(crate) async fn send(
+    request: &Request,
+    options: &ProbeOptions,
+    tls: &Arc<rustls::ClientConfig>,
+) -> Result<Received, TransportError> {
+    let url = &request.url;
+    let host = url.host_str().ok_or_else(|| TransportError::Dns("the URL has no host".to_owned()))?;
+    let port = url.port_or_known_default().unwrap_or(80);
+    let addr = resolve(host, port, options).await?;
+    let tcp = TcpStream::connect(addr).await.map_err(|e| TransportError::Connect(format!("{addr}: {e}")))?;
+    let _ = tcp.set_nodelay(true);
+    if url.scheme() == "https" {
+        let name = ServerName::try_from(host.trim_start_matches('[').trim_end_matches(']').to_owned())
+            .map_err(|e| TransportError::Tls(e.to_string()))?;
+        let stream = tokio_rustls::TlsConnector::from(tls.clone())
+            .connect(name, tcp)
+            .await
+            .map_err(|e| TransportError::Tls(tls_message(&e)))?;
+        let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
+        exchange(TokioIo::new(stream), request, options, h2).await
+    } else {
+        exchange(TokioIo::new(tcp), request, options, false).await
+    }
+}
+
+fn tls_message(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    if text.contains("UnknownIssuer") || text.contains("invalid peer certificate") {
+        format!("{text} (a self-signed development server? use --insecure)")
+    } else {
+        text
+    }
+}
+
+async fn resolve(host: &str, port: u16, options: &ProbeOptions) -> Result<SocketAddr, TransportError> {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    if let Some(r) = options.resolve.iter().find(|r| r.host == bare.to_ascii_lowercase() && r.port == port) {
+        return Ok(SocketAddr::new(r.addr, port));
+    }
+    if let Ok(ip) = bare.parse() {
+        return Ok(SocketAddr::new(ip, port));
+    }
+    // RFC 6761: `.invalid` never resolves, so no resolver is asked.
+    if bare.trim_end_matches('.').to_ascii_lowercase().ends_with(".invalid") {
+        return Err(TransportError::Dns(format!("{host}: a reserved name (.invalid) that never resolves")));
+    }
+    let mut addrs = tokio::net::lookup_host((bare, port)).await.map_err(|e| TransportError::Dns(format!("{host}: {e}")))?;
+    addrs.next().ok_or_else(|| TransportError::Dns(format!("{host}: no address")))
+}
+
+async fn exchange<IO>(io: TokioIo<IO>, request: &Request, options: &ProbeOptions, h2: bool) -> Result<Received, TransportError>
+where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let req = build_request(request, options, h2)?;
+    let http_err = |e: hyper::Error| TransportError::Http(e.to_string());
+    let response = if h2 {
+        let (mut sender, conn) = hyper::client::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new())
+            .max_header_list_size(MAX_HEAD_BYTES as u32)
+            .handshake(io)
+            .await
+            .map_err(http_err)?;
+        tokio::spawn(conn);
+        sender.send_request(req).await.map_err(http_err)?
+    } else {
+        let (mut sender, conn) = hyper::client::conn::http1::Builder::new()
+            .max_headers(MAX_HEADERS)
+            .max_buf_size(MAX_HEAD_BYTES.max(8192))
+            .handshake(io)
+            .await
+            .map_err(http_err)?;
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        sender.send_request(req).await.map_err(http_err)?
+    };
+    let version = if h2 { "HTTP/2" } else { "HTTP/1.1" };
+    let mut out = Response::new(response.status().as_u16());
+    for (name, value) in response.headers() {
+        out.headers.push((name.as_str().to_owned(), value.as_bytes().to_vec()));
+    }
+    Ok(Received { version, response: out })
+}
+
+fn build_request(request: &Request, options: &ProbeOptions, h2: bool) -> Result<http::Request<Empty<Bytes>>, TransportError> {
+    let url = &request.url;
+    let uri = if h2 {
+        url.as_str().to_owned()
+    } else {
+        let mut path = url.path().to_owned();
+        if let Some(q) = url.query() {
+            path.push('?');
+            path.push_str(q);
+        }
+        path
+    };
+    let mut builder = http::Request::builder().method(request.method.as_str()).uri(uri);
+    if h2 {
+        builder = builder.version(http::Version::HTTP_2);
+    } else {
+        let authority = match url.port() {
+            Some(p) => format!("{}:{p}", url.host_str().unwrap_or_default()),
+            None => url.host_str().unwrap_or_default().to_owned(),
+        };
+        builder = builder.header(http::header::HOST, authority);
+    }
+    builder = builder.header(http::header::USER_AGENT, options.user_agent.as_str());
+    for (name, value) in &request.headers {
+        builder = builder.header(name.as_str(), value.as_str());
+    }
+    builder.body(Empty::new()).map_err(|e| TransportError::Http(format!("cannot send this request: {e}")))
+}
+
+/// Accepts every certificate (`--insecure`), still checking handshake signatures.
+#[derive(Debug)]
+struct AcceptAny(Arc<rustls::crypto::CryptoProvider>);
+
+impl rustls::client::danger::ServerCertVerifier for AcceptAny {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &rustls::pki_types::CertificateDer<'_>,
+        _intermediates: &[rustls::pki_types::CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp: &[u8],
+        _now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
