@@ -72,9 +72,11 @@ pub enum RequestKind {
 /// use [`Refusal`]'s `Display` (which escapes) before logging them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Refusal<'a> {
-    /// More than one `Origin` line (browsers send one).
+    /// More than one `Origin` line (browsers send one). Never for a policy of `*` alone without
+    /// credentials, whose answer does not depend on the origin.
     MultipleOrigins,
-    /// An `Origin` that is not a serialised origin.
+    /// An `Origin` that is not a serialised origin. Never for a policy of `*` alone without
+    /// credentials, whose answer does not depend on the origin.
     MalformedOrigin(&'a [u8]),
     /// An origin the policy does not list.
     OriginNotAllowed(&'a [u8]),
@@ -269,16 +271,22 @@ impl Policy {
                 d.vary = d.vary.union(Vary::REQUEST_PRIVATE_NETWORK);
             }
         }
-        let refusal = if origins.next().is_some() {
+        // `*` alone without credentials answers every origin alike, and says so by not varying
+        // on Origin; refusing an odd Origin there would let one request get an answer without
+        // CORS headers cached for everybody.
+        let acao = if self.same_answer_for_every_origin() {
+            Ok(&self.values.star)
+        } else if origins.next().is_some() {
             Err(Refusal::MultipleOrigins)
         } else {
-            self.allow_origin(origin_value).and_then(|acao| {
-                if kind == RequestKind::Preflight {
-                    self.check_preflight(headers, &mut d)?;
-                }
-                Ok(acao)
-            })
+            self.allow_origin(origin_value)
         };
+        let refusal = acao.and_then(|acao| {
+            if kind == RequestKind::Preflight {
+                self.check_preflight(headers, &mut d)?;
+            }
+            Ok(acao)
+        });
         match refusal {
             Ok(acao) => {
                 d.allow_origin = Some(acao);
@@ -329,10 +337,14 @@ impl Policy {
         }
     }
 
+    /// True for `*` alone without credentials: the Origin lines do not change the answer.
+    fn same_answer_for_every_origin(&self) -> bool {
+        self.origins.contains_any() && self.origins.patterns().len() == 1 && !self.credentials
+    }
+
     /// `Vary: Origin` unless the answer is the same for every origin (`*` without credentials).
     fn origin_vary(&self) -> Vary {
-        let only_any = self.origins.contains_any() && self.origins.patterns().len() == 1 && !self.credentials;
-        if only_any {
+        if self.same_answer_for_every_origin() {
             Vary::NONE
         } else {
             Vary::ORIGIN
