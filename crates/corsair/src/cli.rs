@@ -41,9 +41,13 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// The subcommands. `check`, `explain`, `proxy`, `audit` and `snippet` will join `policy`.
+/// The subcommands. `proxy`, `audit` and `snippet` will join them.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Ask a live URL what a browser would ask; print what the browser would say and the fix.
+    Check(cmd::check::CheckArgs),
+    /// Explain a pasted "blocked by CORS policy" console message (and re-check it with --live).
+    Explain(cmd::explain::ExplainArgs),
     /// Work with policy files.
     Policy(cmd::policy::PolicyArgs),
 }

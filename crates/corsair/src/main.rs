@@ -7,6 +7,7 @@
 mod cli;
 mod cmd;
 mod json;
+mod snippet;
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -22,6 +23,8 @@ fn main() -> ExitCode {
     let env = |name: &str| std::env::var(name).ok();
     let status = match cli.command {
         Command::Policy(args) => cmd::policy::run(args, &env, &mut out, &mut err),
+        Command::Check(args) => cmd::check::run(args, &mut out, &mut err),
+        Command::Explain(args) => cmd::explain::run(args, &mut io::stdin().lock(), &mut out, &mut err),
     };
     // A closed stdout (`corsair ... | head`) is not worth a panic; the status stands.
     let _ = out.flush();

@@ -1,0 +1,439 @@
+//! `corsair check URL --origin ORIGIN`: ask a live server what the browser would ask, and say
+//! what the browser would say, why, and how to fix it.
+//!
+//! The browser model in `corsair-core` decides every request and judges every answer; the probe
+//! moves the bytes; this module only turns flags into an [`Intent`] and the transcript into text
+//! or JSON.
+
+use std::io::Write;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+use corsair_core::browser::{Blocked, Credentials, Intent, Mode, RedirectMode, SendKind, Verdict, Warning};
+use corsair_core::Origin;
+use corsair_probe::{Exchange, Probe, ProbeOptions, Resolve, Transcript};
+use serde_json::{json, Value};
+
+use crate::cli::Status;
+use crate::cmd::style::Style;
+use crate::snippet::{self, Stack};
+
+const CHECK_HELP: &str = "\
+Exit status:
+  0  the browser would allow the request
+  1  the browser would block it (the console message and the fix are printed)
+  2  could not check: bad flags, DNS, connection refused, TLS, timeout (one line on stderr)";
+
+/// Flags of `corsair check`.
+#[derive(Debug, Clone, Args)]
+#[command(after_help = CHECK_HELP)]
+pub struct CheckArgs {
+    /// The URL the page fetches.
+    pub url: String,
+    /// The page's origin, e.g. http://localhost:5173.
+    #[arg(long)]
+    pub origin: String,
+    /// The method the page uses (as written in fetch(): `patch` stays lower case).
+    #[arg(long, short = 'X', default_value = "GET")]
+    pub method: String,
+    /// A request header the page sets, `Name: value` (repeatable).
+    #[arg(long = "header", short = 'H', value_name = "NAME: VALUE")]
+    pub headers: Vec<String>,
+    /// fetch()'s credentials mode.
+    #[arg(long, value_enum, default_value_t = CredentialsArg::SameOrigin)]
+    pub credentials: CredentialsArg,
+    /// fetch()'s redirect mode.
+    #[arg(long, value_enum, default_value_t = RedirectArg::Follow)]
+    pub redirect: RedirectArg,
+    /// Connect to ADDR for HOST:PORT, as curl's --resolve (repeatable).
+    #[arg(long, value_name = "HOST:PORT:ADDR")]
+    pub resolve: Vec<String>,
+    /// Seconds to wait for each response.
+    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    pub timeout: f64,
+    /// Accept any TLS certificate (self-signed development servers).
+    #[arg(long, short = 'k')]
+    pub insecure: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// The server software to write the fix for (default: detected from Server / X-Powered-By).
+    #[arg(long, value_enum)]
+    pub stack: Option<Stack>,
+    /// A response header the page wants to read (repeatable): warns when it is not exposed.
+    #[arg(long = "read", value_name = "NAME")]
+    pub read: Vec<String>,
+}
+
+/// `--credentials`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CredentialsArg {
+    /// Never send cookies.
+    Omit,
+    /// Cookies to the page's own origin only (fetch's default).
+    SameOrigin,
+    /// Always send cookies (`credentials: 'include'`).
+    Include,
+}
+
+/// `--redirect`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RedirectArg {
+    /// Follow redirects (fetch's default).
+    Follow,
+    /// Fail on a redirect.
+    Error,
+    /// Stop at the redirect (an opaque-redirect response).
+    Manual,
+}
+
+/// `--format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people; colour only on a terminal.
+    Text,
+    /// A stable contract for CI and other tools.
+    Json,
+}
+
+/// A usage problem, reported on one line with exit status 2.
+pub struct UsageError(pub String);
+
+impl CheckArgs {
+    /// The page's intent and the probe's options, or what is wrong with the flags.
+    pub fn intent(&self) -> Result<(Intent, ProbeOptions), UsageError> {
+        let url: url::Url = self
+            .url
+            .parse()
+            .map_err(|e| UsageError(format!("`{}` is not a URL ({e}); write e.g. https://api.example.com/items", self.url)))?;
+        let origin = Origin::parse(&self.origin).map_err(|e| UsageError(format!("--origin: {e}")))?;
+        let mut intent = Intent::new(url, origin)
+            .method(&self.method)
+            .credentials(match self.credentials {
+                CredentialsArg::Omit => Credentials::Omit,
+                CredentialsArg::SameOrigin => Credentials::SameOrigin,
+                CredentialsArg::Include => Credentials::Include,
+            })
+            .redirect(match self.redirect {
+                RedirectArg::Follow => RedirectMode::Follow,
+                RedirectArg::Error => RedirectMode::Error,
+                RedirectArg::Manual => RedirectMode::Manual,
+            })
+            .mode(Mode::Cors);
+        for line in &self.headers {
+            let (name, value) = line
+                .split_once(':')
+                .ok_or_else(|| UsageError(format!("-H `{line}`: header lines are `Name: value`")))?;
+            let name = name.trim();
+            if !corsair_core::token::is_token(name.as_bytes()) {
+                return Err(UsageError(format!("-H `{line}`: `{name}` is not a header name")));
+            }
+            intent = intent.header(name, value.trim());
+        }
+        let mut resolve = Vec::new();
+        for r in &self.resolve {
+            resolve.push(r.parse::<Resolve>().map_err(|e| UsageError(format!("--resolve: {e}")))?);
+        }
+        if !(self.timeout > 0.0 && self.timeout <= 3600.0) {
+            return Err(UsageError(format!("--timeout {}: give seconds between 0 and 3600", self.timeout)));
+        }
+        let options = ProbeOptions {
+            resolve,
+            timeout: Duration::from_secs_f64(self.timeout),
+            insecure: self.insecure,
+            ..ProbeOptions::default()
+        };
+        Ok((intent, options))
+    }
+}
+
+/// Runs `corsair check`.
+pub fn run(args: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Status {
+    let (intent, options) = match args.intent() {
+        Ok(x) => x,
+        Err(UsageError(m)) => {
+            let _ = writeln!(err, "corsair: {m}");
+            return Status::Usage;
+        }
+    };
+    let transcript = match probe(intent.clone(), options) {
+        Ok(t) => t,
+        Err(m) => {
+            let _ = writeln!(err, "corsair: {m}");
+            return Status::Usage;
+        }
+    };
+    report(&args, &intent, &transcript, out, err)
+}
+
+/// Runs the probe on a small runtime of its own.
+pub fn probe(intent: Intent, options: ProbeOptions) -> Result<Transcript, String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the network runtime: {e}"))?;
+    let probe = Probe::new(options).map_err(|e| e.to_string())?;
+    Ok(runtime.block_on(probe.run(intent)))
+}
+
+/// Prints the transcript in the chosen format and picks the exit status.
+pub fn report(args: &CheckArgs, intent: &Intent, t: &Transcript, out: &mut dyn Write, err: &mut dyn Write) -> Status {
+    let stack = args.stack.or_else(|| snippet::detect(t));
+    let read_warnings = unreadable(&args.read, &t.verdict);
+    let written = match args.format {
+        Format::Json => writeln!(out, "{}", to_json(t, stack, &read_warnings)),
+        Format::Text => write_text(out, intent, t, stack, &read_warnings, Style::for_stdout()),
+    };
+    let _ = written;
+    if let Some(e) = t.transport_error() {
+        let url = t.exchanges.last().map(|x| x.request.url.to_string()).unwrap_or_default();
+        let _ = writeln!(err, "corsair: could not check {url}: {e}");
+        return Status::Usage;
+    }
+    if t.verdict.is_allowed() {
+        Status::Ok
+    } else {
+        Status::Findings
+    }
+}
+
+/// `--read NAME` headers the page could not read, as warnings.
+fn unreadable(wanted: &[String], verdict: &Verdict) -> Vec<String> {
+    let Verdict::Allowed(a) = verdict else { return Vec::new() };
+    wanted
+        .iter()
+        .filter(|w| !a.readable_headers.iter().any(|r| r.eq_ignore_ascii_case(w)))
+        .map(|w| {
+            format!(
+                "script cannot read `{}`: add it to Access-Control-Expose-Headers (only the seven safelisted headers are readable without it)",
+                w.to_ascii_lowercase()
+            )
+        })
+        .collect()
+}
+
+/// Warnings about the server's answers that hold even when the browser allows the request.
+fn server_warnings(t: &Transcript) -> Vec<String> {
+    let mut out = Vec::new();
+    for x in &t.exchanges {
+        let Ok(received) = &x.response else { continue };
+        let r = &received.response;
+        let acao = r.normalized("access-control-allow-origin");
+        let origin = x.request.header("origin");
+        let varies_on_origin = r.normalized("vary").is_some_and(|v| {
+            String::from_utf8_lossy(&v).split(',').any(|n| matches!(n.trim().to_ascii_lowercase().as_str(), "origin" | "*"))
+        });
+        if let (Some(acao), Some(origin)) = (&acao, origin) {
+            if acao.as_slice() == origin.as_bytes() && acao.as_slice() != b"*" && !varies_on_origin && x.request.kind == SendKind::Actual {
+                out.push("Access-Control-Allow-Origin echoes the request's origin without `Vary: Origin`: a shared cache can serve one origin's answer to another".to_owned());
+            }
+        }
+        if acao.as_deref() == Some(b"*") && x.request.kind == SendKind::Actual && !x.request.with_credentials {
+            out.push("`Access-Control-Allow-Origin: *` works only while the page sends no credentials; with `credentials: 'include'` the browser will block it".to_owned());
+        }
+    }
+    out.dedup();
+    out
+}
+
+fn all_warnings(t: &Transcript, read: &[String]) -> Vec<String> {
+    let mut w: Vec<String> = t.verdict.warnings().iter().map(Warning::to_string).collect();
+    w.extend(server_warnings(t));
+    w.extend(read.iter().cloned());
+    w
+}
+
+fn header_pairs<'a>(headers: impl IntoIterator<Item = (&'a str, String)>) -> Value {
+    Value::Array(headers.into_iter().map(|(n, v)| json!([n, v])).collect())
+}
+
+fn exchange_json(x: &Exchange) -> Value {
+    let request = json!({
+        "method": x.request.method,
+        "url": x.request.url.as_str(),
+        "headers": header_pairs(x.request.headers.iter().map(|(n, v)| (n.as_str(), v.clone()))),
+    });
+    match &x.response {
+        Ok(r) => json!({
+            "request": request,
+            "response": {
+                "status": r.response.status,
+                "version": r.version,
+                "headers": header_pairs(r.response.headers.iter().map(|(n, v)| (n.as_str(), String::from_utf8_lossy(v).into_owned()))),
+            },
+            "error": null,
+        }),
+        Err(e) => json!({ "request": request, "response": null, "error": e.to_string() }),
+    }
+}
+
+/// The `--format json` document (see the README for the contract).
+pub fn to_json(t: &Transcript, stack: Option<Stack>, read: &[String]) -> Value {
+    let preflight = t.exchanges.iter().find(|x| x.request.kind == SendKind::Preflight).map(exchange_json);
+    let (error, readable, response_type) = match &t.verdict {
+        Verdict::Allowed(a) => (Value::Null, json!(a.readable_headers), json!(a.response_type.as_str())),
+        Verdict::Blocked(b) => (error_json(b, stack), json!([]), Value::Null),
+    };
+    json!({
+        "verdict": if t.verdict.is_allowed() { "allowed" } else { "blocked" },
+        "browser_message": t.verdict.console_message(),
+        "error": error,
+        "preflight": preflight,
+        "requests": t.exchanges.iter().map(exchange_json).collect::<Vec<_>>(),
+        "readable_headers": readable,
+        "response_type": response_type,
+        "warnings": all_warnings(t, read),
+        "stack": stack.map(|s| s.name()),
+    })
+}
+
+fn error_json(b: &Blocked, stack: Option<Stack>) -> Value {
+    let Some(e) = b.cors_error() else {
+        return json!({
+            "kind": failure_kind(b),
+            "firefox_code": null,
+            "explanation": failure_explanation(b),
+            "fix": null,
+        });
+    };
+    let fix = b.fix().unwrap_or_default();
+    json!({
+        "kind": e.chromium_name(),
+        "firefox_code": e.firefox_code(),
+        "explanation": e.explanation(),
+        "fix": {
+            "summary": fix.summary,
+            "headers": header_pairs(fix.headers.iter().map(|(n, v)| (n.as_str(), v.clone()))),
+            "remove": fix.remove,
+            "snippet": stack.map(|s| snippet::render(s, b)),
+        },
+    })
+}
+
+fn failure_kind(b: &Blocked) -> &'static str {
+    use corsair_core::browser::Failure;
+    match &b.failure {
+        Failure::Cors(_) => "cors",
+        Failure::MixedContent => "mixed_content",
+        Failure::TypeError(_) => "type_error",
+        Failure::FetchApi(_) => "fetch_api",
+        Failure::Network(_) => "network",
+    }
+}
+
+fn failure_explanation(b: &Blocked) -> &'static str {
+    use corsair_core::browser::Failure;
+    match &b.failure {
+        Failure::MixedContent => "An https page may not fetch plain-http URLs (except loopback): serve the API over https.",
+        Failure::TypeError(_) => "fetch() refuses these arguments before sending anything.",
+        Failure::FetchApi(_) => "The browser refuses to send this request at all.",
+        Failure::Network(_) => "The request failed below CORS (connection, redirect limits or redirect mode).",
+        Failure::Cors(_) => "",
+    }
+}
+
+fn write_text(
+    out: &mut dyn Write,
+    intent: &Intent,
+    t: &Transcript,
+    stack: Option<Stack>,
+    read: &[String],
+    s: Style,
+) -> std::io::Result<()> {
+    let creds = match intent.credentials {
+        Credentials::Omit => "omit",
+        Credentials::SameOrigin => "same-origin",
+        Credentials::Include => "include",
+    };
+    writeln!(
+        out,
+        "{} {} from origin {} (credentials: {creds})\n",
+        s.bold(&corsair_core::method::normalize(&intent.method)),
+        intent.url,
+        intent.page_origin
+    )?;
+    for (i, x) in t.exchanges.iter().enumerate() {
+        let label = match x.request.kind {
+            SendKind::Preflight => "preflight",
+            SendKind::Actual => "request",
+        };
+        writeln!(out, "  {}  {} {}  {}", i + 1, s.bold(&x.request.method), x.request.url, s.dim(label))?;
+        for (n, v) in &x.request.headers {
+            if is_cors_request_header(n) {
+                writeln!(out, "     {} {n}: {v}", s.dim(">"))?;
+            }
+        }
+        match &x.response {
+            Ok(r) => {
+                let reason = http::StatusCode::from_u16(r.response.status).ok().and_then(|c| c.canonical_reason()).unwrap_or("");
+                let status = format!("{} {reason}", r.response.status);
+                writeln!(out, "     {} {} {}", s.dim("<"), s.bold(status.trim_end()), s.dim(r.version))?;
+                for (n, v) in &r.response.headers {
+                    if is_cors_response_header(n) {
+                        writeln!(out, "     {} {n}: {}", s.dim("<"), String::from_utf8_lossy(v))?;
+                    }
+                }
+            }
+            Err(e) => writeln!(out, "     {} {}", s.red("x"), e)?,
+        }
+    }
+    writeln!(out)?;
+    if let Some(e) = t.transport_error() {
+        return writeln!(out, "{}: {e}", s.red("COULD NOT CHECK"));
+    }
+    match &t.verdict {
+        Verdict::Allowed(a) => {
+            writeln!(out, "{}  response type `{}`, status {}", s.green("ALLOWED"), a.response_type.as_str(), a.status)?;
+            writeln!(out, "Script can read: {}", if a.readable_headers.is_empty() { "(no headers)".to_owned() } else { a.readable_headers.join(", ") })?;
+        }
+        Verdict::Blocked(b) => {
+            writeln!(out, "{}", s.red("BLOCKED"))?;
+            writeln!(out, "\nChromium console:\n  {}", b.console_message())?;
+            if let Some(e) = b.cors_error() {
+                if let Some(code) = e.firefox_code() {
+                    writeln!(out, "Firefox reason: {code}")?;
+                }
+                writeln!(out, "\nWhy:\n  {}", e.explanation())?;
+                if let Some(fix) = b.fix() {
+                    writeln!(out, "\nFix:\n  {}", fix.summary)?;
+                    for (n, v) in &fix.headers {
+                        writeln!(out, "    {}", s.green(&format!("{n}: {v}")))?;
+                    }
+                    for r in &fix.remove {
+                        writeln!(out, "    {}", s.red(&format!("remove {r}")))?;
+                    }
+                }
+                if let Some(stack) = stack {
+                    writeln!(out, "\nFor {} ({}):", stack.title(), stack.reason(args_detected(t, stack)))?;
+                    for line in snippet::render(stack, b).lines() {
+                        writeln!(out, "    {line}")?;
+                    }
+                }
+            } else {
+                writeln!(out, "\nWhy:\n  {}", failure_explanation(b))?;
+            }
+        }
+    }
+    let warnings = all_warnings(t, read);
+    if !warnings.is_empty() {
+        writeln!(out, "\nWarnings:")?;
+        for w in warnings {
+            writeln!(out, "  {} {w}", s.yellow("!"))?;
+        }
+    }
+    Ok(())
+}
+
+fn args_detected(t: &Transcript, stack: Stack) -> bool {
+    snippet::detect(t) == Some(stack)
+}
+
+fn is_cors_request_header(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n == "origin" || n.starts_with("access-control-") || !matches!(n.as_str(), "accept" | "sec-fetch-mode")
+}
+
+fn is_cors_response_header(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n.starts_with("access-control-") || matches!(n.as_str(), "vary" | "location" | "server" | "x-powered-by")
+}

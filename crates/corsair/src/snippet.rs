@@ -1,0 +1,357 @@
+//! Server configuration that applies a fix, for the server software in front of the API.
+//!
+//! `corsair check` detects the software from `Server` and `X-Powered-By` (or takes `--stack`) and
+//! prints a snippet that allows exactly what the failing request needed: this page's origin, its
+//! method, its request headers, and credentials if it sends them. Every snippet checks the
+//! origin against a list; none echoes the `Origin` header unchecked.
+
+use clap::ValueEnum;
+use corsair_core::browser::Blocked;
+use corsair_probe::Transcript;
+
+/// Server software corsair writes snippets for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Stack {
+    /// nginx (`add_header ... always`).
+    Nginx,
+    /// Apache httpd with mod_headers.
+    Apache,
+    /// Caddy v2.
+    Caddy,
+    /// Express with the `cors` package.
+    Express,
+    /// Django with django-cors-headers.
+    Django,
+    /// FastAPI / Starlette `CORSMiddleware`.
+    Fastapi,
+    /// axum with tower-http's `CorsLayer`.
+    Axum,
+    /// Appwrite (web platforms in the console).
+    Appwrite,
+}
+
+impl Stack {
+    /// The `--stack` value.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stack::Nginx => "nginx",
+            Stack::Apache => "apache",
+            Stack::Caddy => "caddy",
+            Stack::Express => "express",
+            Stack::Django => "django",
+            Stack::Fastapi => "fastapi",
+            Stack::Axum => "axum",
+            Stack::Appwrite => "appwrite",
+        }
+    }
+
+    /// The product name.
+    pub fn title(self) -> &'static str {
+        match self {
+            Stack::Nginx => "nginx",
+            Stack::Apache => "Apache httpd",
+            Stack::Caddy => "Caddy",
+            Stack::Express => "Express",
+            Stack::Django => "Django",
+            Stack::Fastapi => "FastAPI",
+            Stack::Axum => "axum",
+            Stack::Appwrite => "Appwrite",
+        }
+    }
+
+    /// Why this stack was chosen.
+    pub fn reason(self, detected: bool) -> &'static str {
+        if detected {
+            "detected from the response headers; override with --stack"
+        } else {
+            "--stack"
+        }
+    }
+}
+
+/// Guesses the server software from the responses' `Server` and `X-Powered-By` headers.
+pub fn detect(t: &Transcript) -> Option<Stack> {
+    for x in t.exchanges.iter().rev() {
+        let Ok(r) = &x.response else { continue };
+        let get = |n: &str| r.response.normalized(n).map(|v| String::from_utf8_lossy(&v).to_ascii_lowercase());
+        let server = get("server").unwrap_or_default();
+        let powered = get("x-powered-by").unwrap_or_default();
+        let appwrite = r.response.headers.iter().any(|(n, _)| n.to_ascii_lowercase().starts_with("x-appwrite-"));
+        let found = if appwrite || server.contains("appwrite") {
+            Some(Stack::Appwrite)
+        } else if powered.contains("express") {
+            Some(Stack::Express)
+        } else if server.contains("nginx") || server.contains("openresty") {
+            Some(Stack::Nginx)
+        } else if server.contains("apache") {
+            Some(Stack::Apache)
+        } else if server.contains("caddy") {
+            Some(Stack::Caddy)
+        } else if server.contains("uvicorn") || server.contains("hypercorn") {
+            Some(Stack::Fastapi)
+        } else if server.contains("wsgiserver") || server.contains("gunicorn") || powered.contains("django") {
+            Some(Stack::Django)
+        } else {
+            None
+        };
+        if found.is_some() {
+            return found;
+        }
+    }
+    None
+}
+
+/// What the snippet must allow.
+struct Needs {
+    origin: String,
+    credentials: bool,
+    method: Option<String>,
+    headers: Vec<String>,
+}
+
+impl Needs {
+    fn of(b: &Blocked) -> Needs {
+        let method = (!corsair_core::method::is_safelisted(&b.method)).then(|| b.method.clone());
+        Needs {
+            origin: b.page_origin.to_string(),
+            credentials: b.include_credentials,
+            method,
+            headers: b.unsafe_headers.clone(),
+        }
+    }
+
+    fn methods_with_defaults(&self) -> Vec<String> {
+        let mut m: Vec<String> = ["GET", "HEAD", "POST"].iter().map(|s| (*s).to_owned()).collect();
+        if let Some(x) = &self.method {
+            if !m.contains(x) {
+                m.push(x.clone());
+            }
+        }
+        m
+    }
+}
+
+fn quoted(items: &[String], q: char) -> String {
+    items.iter().map(|i| format!("{q}{i}{q}")).collect::<Vec<_>>().join(", ")
+}
+
+/// The configuration for `stack` that lets the blocked request through.
+pub fn render(stack: Stack, b: &Blocked) -> String {
+    let n = Needs::of(b);
+    let methods = n.methods_with_defaults();
+    let o = &n.origin;
+    match stack {
+        Stack::Nginx => {
+            let mut s = format!(
+                "# In the server (or location) block of the API. `always` also covers 4xx/5xx answers.\n\
+                 # nginx drops inherited add_header lines in a block that adds its own, so the\n\
+                 # preflight block repeats them.\n\
+                 set $cors_origin \"\";\n\
+                 if ($http_origin = \"{o}\") {{ set $cors_origin $http_origin; }}\n\
+                 proxy_hide_header Access-Control-Allow-Origin;\n\
+                 add_header Access-Control-Allow-Origin $cors_origin always;\n"
+            );
+            let mut common = String::new();
+            if n.credentials {
+                common.push_str("add_header Access-Control-Allow-Credentials \"true\" always;\n");
+            }
+            common.push_str("add_header Vary Origin always;\n");
+            s.push_str(&common);
+            s.push_str("if ($request_method = OPTIONS) {\n    add_header Access-Control-Allow-Origin $cors_origin always;\n");
+            for line in common.lines() {
+                s.push_str(&format!("    {line}\n"));
+            }
+            s.push_str(&format!("    add_header Access-Control-Allow-Methods \"{}\" always;\n", methods.join(", ")));
+            if !n.headers.is_empty() {
+                s.push_str(&format!("    add_header Access-Control-Allow-Headers \"{}\" always;\n", n.headers.join(", ")));
+            }
+            s.push_str("    add_header Access-Control-Max-Age 600 always;\n    return 204;\n}\n");
+            s
+        }
+        Stack::Apache => {
+            let re = o.replace('.', "\\.");
+            let mut s = format!(
+                "# mod_headers and mod_rewrite; in the VirtualHost or .htaccess of the API.\n\
+                 SetEnvIf Origin \"^{re}$\" CORS_ORIGIN=$0\n\
+                 Header always set Access-Control-Allow-Origin \"%{{CORS_ORIGIN}}e\" env=CORS_ORIGIN\n"
+            );
+            if n.credentials {
+                s.push_str("Header always set Access-Control-Allow-Credentials \"true\" env=CORS_ORIGIN\n");
+            }
+            s.push_str("Header always merge Vary Origin\n");
+            s.push_str(&format!(
+                "Header always set Access-Control-Allow-Methods \"{}\" env=CORS_ORIGIN\n",
+                methods.join(", ")
+            ));
+            if !n.headers.is_empty() {
+                s.push_str(&format!(
+                    "Header always set Access-Control-Allow-Headers \"{}\" env=CORS_ORIGIN\n",
+                    n.headers.join(", ")
+                ));
+            }
+            s.push_str("RewriteEngine On\nRewriteCond %{REQUEST_METHOD} OPTIONS\nRewriteRule ^ - [R=204,L]\n");
+            s
+        }
+        Stack::Caddy => {
+            let mut s = format!("@cors header Origin {o}\nheader @cors {{\n    Access-Control-Allow-Origin \"{o}\"\n");
+            if n.credentials {
+                s.push_str("    Access-Control-Allow-Credentials \"true\"\n");
+            }
+            s.push_str("    +Vary Origin\n}\n@preflight {\n    method OPTIONS\n");
+            s.push_str(&format!("    header Origin {o}\n}}\nhandle @preflight {{\n"));
+            s.push_str(&format!("    header Access-Control-Allow-Methods \"{}\"\n", methods.join(", ")));
+            if !n.headers.is_empty() {
+                s.push_str(&format!("    header Access-Control-Allow-Headers \"{}\"\n", n.headers.join(", ")));
+            }
+            s.push_str("    respond 204\n}\n");
+            s
+        }
+        Stack::Express => {
+            let mut s = format!(
+                "// npm install cors; before your routes (and before auth: preflights carry no credentials)\n\
+                 const cors = require('cors');\n\
+                 app.use(cors({{\n  origin: ['{o}'],\n  methods: [{}],\n",
+                quoted(&methods, '\'')
+            );
+            if !n.headers.is_empty() {
+                s.push_str(&format!("  allowedHeaders: [{}],\n", quoted(&n.headers, '\'')));
+            }
+            if n.credentials {
+                s.push_str("  credentials: true,\n");
+            }
+            s.push_str("}));\n");
+            s
+        }
+        Stack::Django => {
+            let mut s = "# pip install django-cors-headers; settings.py\n\
+                 from corsheaders.defaults import default_headers, default_methods\n\
+                 INSTALLED_APPS += [\"corsheaders\"]\n\
+                 MIDDLEWARE.insert(0, \"corsheaders.middleware.CorsMiddleware\")  # before CommonMiddleware\n"
+                .to_owned();
+            s.push_str(&format!("CORS_ALLOWED_ORIGINS = [\"{o}\"]\n"));
+            if let Some(m) = &n.method {
+                s.push_str(&format!("CORS_ALLOW_METHODS = (*default_methods, \"{m}\")\n"));
+            }
+            if !n.headers.is_empty() {
+                s.push_str(&format!("CORS_ALLOW_HEADERS = (*default_headers, {})\n", quoted(&n.headers, '"')));
+            }
+            if n.credentials {
+                s.push_str("CORS_ALLOW_CREDENTIALS = True\n");
+            }
+            s
+        }
+        Stack::Fastapi => {
+            let mut s = format!(
+                "from fastapi.middleware.cors import CORSMiddleware\n\n\
+                 app.add_middleware(\n    CORSMiddleware,\n    allow_origins=[\"{o}\"],\n    allow_methods=[{}],\n",
+                quoted(&methods, '"')
+            );
+            if !n.headers.is_empty() {
+                s.push_str(&format!("    allow_headers=[{}],\n", quoted(&n.headers, '"')));
+            }
+            if n.credentials {
+                s.push_str("    allow_credentials=True,\n");
+            }
+            s.push_str(")\n");
+            s
+        }
+        Stack::Axum => {
+            let method_exprs: Vec<String> =
+                methods.iter().map(|m| format!("Method::from_bytes(b\"{m}\").unwrap()")).collect();
+            let mut s = format!(
+                "// tower-http = {{ version = \"0.7\", features = [\"cors\"] }} (adds Vary: Origin itself)\n\
+                 use axum::http::{{HeaderName, HeaderValue, Method}};\n\
+                 use tower_http::cors::CorsLayer;\n\n\
+                 let cors = CorsLayer::new()\n    .allow_origin(HeaderValue::from_static(\"{o}\"))\n    .allow_methods([{}])\n",
+                method_exprs.join(", ")
+            );
+            if !n.headers.is_empty() {
+                let names: Vec<String> =
+                    n.headers.iter().map(|h| format!("HeaderName::from_static(\"{h}\")")).collect();
+                s.push_str(&format!("    .allow_headers([{}])\n", names.join(", ")));
+            }
+            if n.credentials {
+                s.push_str("    .allow_credentials(true)\n");
+            }
+            s.truncate(s.trim_end().len());
+            s.push_str(";\nlet app = app.layer(cors);\n");
+            s
+        }
+        Stack::Appwrite => {
+            let host = b.page_origin.host().to_owned();
+            format!(
+                "Appwrite answers CORS from the platforms registered in the project:\n\
+                 Console -> your project -> Overview -> Platforms -> Add platform -> Web app,\n\
+                 hostname `{host}` (the page's host, without scheme or port).\n\
+                 Self-hosted: also make sure _APP_DOMAIN and the endpoint the SDK uses match the URL called.\n"
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use corsair_core::browser::{Credentials, Fetch, Intent, Response, Step, Verdict};
+    use corsair_core::Origin;
+
+    fn blocked(method: &str, header: Option<(&str, &str)>, credentials: Credentials) -> Blocked {
+        let mut intent = Intent::new("http://127.0.0.1:8080/api".parse().unwrap(), Origin::parse("http://localhost:5173").unwrap())
+            .method(method)
+            .credentials(credentials);
+        if let Some((n, v)) = header {
+            intent = intent.header(n, v);
+        }
+        let mut f = Fetch::new(intent);
+        if let Step::Send(_) = f.next() {
+            f.receive(Response::new(404));
+        }
+        match f.next() {
+            Step::Done(Verdict::Blocked(b)) => b,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_snippet_names_the_origin_and_never_echoes_unchecked() {
+        let b = blocked("PUT", Some(("X-Trace", "1")), Credentials::Include);
+        for stack in Stack::value_variants() {
+            let s = render(*stack, &b);
+            if *stack == Stack::Appwrite {
+                assert!(s.contains("`localhost`"), "{s}");
+                continue;
+            }
+            assert!(s.contains("http://localhost:5173") || s.contains("http://localhost:5173".replace('.', "\\.").as_str()), "{stack:?}: {s}");
+            assert!(s.contains("PUT"), "{stack:?}: {s}");
+            assert!(s.contains("x-trace"), "{stack:?}: {s}");
+            assert!(s.to_lowercase().contains("credentials"), "{stack:?}: {s}");
+            assert!(!s.contains("$http_origin always"), "nginx must not echo the raw Origin: {s}");
+        }
+    }
+
+    #[test]
+    fn no_credentials_line_when_the_page_sends_none() {
+        let b = blocked("GET", None, Credentials::SameOrigin);
+        for stack in [Stack::Nginx, Stack::Express, Stack::Django, Stack::Fastapi, Stack::Axum, Stack::Caddy, Stack::Apache] {
+            assert!(!render(stack, &b).contains("redentials\" \"true") && !render(stack, &b).contains("credentials: true"), "{stack:?}");
+        }
+    }
+
+    #[test]
+    fn nginx_repeats_the_headers_inside_the_preflight_block() {
+        let b = blocked("DELETE", None, Credentials::Include);
+        let s = render(Stack::Nginx, &b);
+        assert_eq!(s.matches("Access-Control-Allow-Credentials").count(), 2, "{s}");
+        assert!(s.contains("return 204;"));
+        assert!(s.contains("GET, HEAD, POST, DELETE"));
+    }
+
+    #[test]
+    fn apache_anchors_and_escapes_the_origin() {
+        let b = blocked("GET", None, Credentials::Omit);
+        assert!(render(Stack::Apache, &b).contains("\"^http://localhost:5173$\""));
+        let mut b2 = b.clone();
+        b2.page_origin = Origin::parse("https://app.example.com").unwrap();
+        assert!(render(Stack::Apache, &b2).contains("^https://app\\.example\\.com$"));
+    }
+}
