@@ -314,7 +314,8 @@ impl fmt::Display for ConfigError {
                     write!(f, "; choose one of: {}", available.join(", "))
                 }
             }
-            InvalidEnvironment { variable, message } => write!(f, "{variable}: {message}"),
+            // The variable is named by the error's location (`environment variable CORSAIR_...`).
+            InvalidEnvironment { message, .. } => f.write_str(message),
         }
     }
 }

@@ -76,6 +76,9 @@ impl std::fmt::Display for ParseError {
 
 impl std::error::Error for ParseError {}
 
+/// Builds an error from the hint bytes.
+type MakeError = fn(Vec<u8>) -> CorsError;
+
 const PREFLIGHT_PREFIX: &str = "Response to preflight request doesn't pass access control check: ";
 
 /// Parses the first CORS message in `text` (other lines and DevTools prefixes are skipped).
@@ -179,16 +182,20 @@ fn recognise(body: &str) -> Option<CorsError> {
     if body.starts_with("Cross origin requests are only supported for protocol schemes:") {
         return Some(CorsError::CorsDisabledScheme);
     }
-    let hinted: [(&str, &str, fn(Vec<u8>) -> CorsError); 6] = [
-        ("The 'Access-Control-Allow-Origin' header contains multiple values '", "', but only one is allowed.", |value| {
-            CorsError::MultipleAllowOriginValues { value }
-        }),
+    let hinted: [(&str, &str, MakeError); 6] = [
+        (
+            "The 'Access-Control-Allow-Origin' header contains multiple values '",
+            "', but only one is allowed.",
+            |value| CorsError::MultipleAllowOriginValues { value },
+        ),
         ("The 'Access-Control-Allow-Origin' header contains the invalid value '", "'.", |value| {
             CorsError::InvalidAllowOriginValue { value }
         }),
-        ("The 'Access-Control-Allow-Origin' header has a value '", "' that is not equal to the supplied origin.", |value| {
-            CorsError::AllowOriginMismatch { value }
-        }),
+        (
+            "The 'Access-Control-Allow-Origin' header has a value '",
+            "' that is not equal to the supplied origin.",
+            |value| CorsError::AllowOriginMismatch { value },
+        ),
         (
             "The value of the 'Access-Control-Allow-Credentials' header in the response is '",
             "' which must be 'true' when the request's credentials mode is 'include'.",
@@ -221,7 +228,10 @@ fn recognise_local_network(body: &str) -> Option<CorsError> {
         return Some(CorsError::InsecureLocalNetwork { resource: space(ticked.first()?) });
     }
     if body.starts_with("Request had a target IP address space of") {
-        return Some(CorsError::InvalidLocalNetworkAccess { target: space(ticked.first()?), resource: space(ticked.get(1)?) });
+        return Some(CorsError::InvalidLocalNetworkAccess {
+            target: space(ticked.first()?),
+            resource: space(ticked.get(1)?),
+        });
     }
     if body.starts_with("Permission was denied for this request to access the") {
         return Some(CorsError::LocalNetworkAccessPermissionDenied { resource: space(ticked.first()?) });
@@ -266,7 +276,10 @@ const FIREFOX_REASONS: [(&str, &str); 15] = [
     ("CORS header ‘Access-Control-Allow-Origin’ missing", "CORSMissingAllowOrigin"),
     ("Multiple CORS header ‘Access-Control-Allow-Origin’ not allowed", "CORSMultipleAllowOriginNotAllowed"),
     ("CORS header ‘Access-Control-Allow-Origin’ does not match ‘%’", "CORSAllowOriginNotMatchingOrigin"),
-    ("Credential is not supported if the CORS header ‘Access-Control-Allow-Origin’ is ‘*’", "CORSNotSupportingCredentials"),
+    (
+        "Credential is not supported if the CORS header ‘Access-Control-Allow-Origin’ is ‘*’",
+        "CORSNotSupportingCredentials",
+    ),
     ("Did not find method in CORS header ‘Access-Control-Allow-Methods’", "CORSMethodNotFound"),
     ("expected ‘true’ in CORS header ‘Access-Control-Allow-Credentials’", "CORSMissingAllowCredentials"),
     ("CORS preflight response did not succeed", "CORSPreflightDidNotSucceed"),
@@ -284,10 +297,8 @@ fn parse_firefox(text: &str) -> Result<Message, ParseError> {
     let (url, rest) = after.split_once(". (Reason: ").ok_or(ParseError::Truncated)?;
     let url = url.trim_matches(['‘', '’']);
     let (reason, tail) = rest.rsplit_once(").").ok_or(ParseError::Truncated)?;
-    let status = tail
-        .trim()
-        .strip_prefix("Status code: ")
-        .and_then(|s| s.trim_end_matches('.').trim().parse::<u16>().ok());
+    let status =
+        tail.trim().strip_prefix("Status code: ").and_then(|s| s.trim_end_matches('.').trim().parse::<u16>().ok());
     let mut code = None;
     let mut value = None;
     for (template, c) in FIREFOX_REASONS {
@@ -418,7 +429,10 @@ mod tests {
     #[test]
     fn non_cors_text_and_cut_messages_are_errors() {
         assert_eq!(parse("TypeError: Failed to fetch"), Err(ParseError::NotACorsMessage));
-        assert_eq!(parse("Access to fetch at 'http://a.test/ has been blocked by CORS policy"), Err(ParseError::Truncated));
+        assert_eq!(
+            parse("Access to fetch at 'http://a.test/ has been blocked by CORS policy"),
+            Err(ParseError::Truncated)
+        );
         assert_eq!(parse(""), Err(ParseError::NotACorsMessage));
     }
 

@@ -463,11 +463,16 @@ impl CorsError {
             }
             InvalidAllowMethodsPreflightResponse | MethodDisallowedByPreflightResponse { .. } => {
                 fix.headers.push(("Access-Control-Allow-Methods".into(), cx.method.into()));
-                fix.summary = format!("List `{}` in Access-Control-Allow-Methods, exactly as the page sends it (case-sensitive).", cx.method);
+                fix.summary = format!(
+                    "List `{}` in Access-Control-Allow-Methods, exactly as the page sends it (case-sensitive).",
+                    cx.method
+                );
             }
             InvalidAllowHeadersPreflightResponse | HeaderDisallowedByPreflightResponse { .. } => {
                 preflight_grants(&mut fix, cx);
-                fix.summary = "List every request header the page sets in Access-Control-Allow-Headers (comma-separated names).".into();
+                fix.summary =
+                    "List every request header the page sets in Access-Control-Allow-Headers (comma-separated names)."
+                        .into();
             }
             RedirectContainsCredentials => {
                 fix.summary = "Redirect to a URL without user name and password.".into();

@@ -392,7 +392,8 @@ impl Policy {
         let mut count = 0usize;
         for line in headers.get_all(header::ACCESS_CONTROL_REQUEST_HEADERS) {
             for item in TokenList::new(line.as_bytes()) {
-                let name = item.map_err(|bad| Refusal::MalformedHeaders(if bad.0.is_empty() { line.as_bytes() } else { bad.0 }))?;
+                let name = item
+                    .map_err(|bad| Refusal::MalformedHeaders(if bad.0.is_empty() { line.as_bytes() } else { bad.0 }))?;
                 count += 1;
                 if count > limit {
                     return Err(Refusal::MalformedHeaders(name));

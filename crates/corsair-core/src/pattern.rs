@@ -200,7 +200,10 @@ impl OriginPattern {
             OriginPattern::Any => true,
             OriginPattern::Exact(o) => o.as_str() == origin.as_str(),
             OriginPattern::Wildcard { scheme, host, port } => {
-                !origin.is_null() && **scheme == *origin.scheme() && port.matches(origin.port()) && host.matches(origin.host())
+                !origin.is_null()
+                    && **scheme == *origin.scheme()
+                    && port.matches(origin.port())
+                    && host.matches(origin.host())
             }
         }
     }

@@ -388,13 +388,14 @@ impl PolicyBuilder {
                 None
             }
         };
-        let preflight_status = match u16::try_from(self.preflight_status).ok().and_then(|s| StatusCode::from_u16(s).ok()) {
-            Some(s) if s.is_success() => s,
-            _ => {
-                errors.push(ConfigError::InvalidPreflightStatus { value: self.preflight_status });
-                StatusCode::NO_CONTENT
-            }
-        };
+        let preflight_status =
+            match u16::try_from(self.preflight_status).ok().and_then(|s| StatusCode::from_u16(s).ok()) {
+                Some(s) if s.is_success() => s,
+                _ => {
+                    errors.push(ConfigError::InvalidPreflightStatus { value: self.preflight_status });
+                    StatusCode::NO_CONTENT
+                }
+            };
         let refusal_status = match u16::try_from(self.refusal_status).ok().and_then(|s| StatusCode::from_u16(s).ok()) {
             Some(s) if s.is_client_error() || s.is_server_error() => s,
             _ => {
@@ -499,7 +500,9 @@ impl PolicyBuilder {
             }
             let value = match &pattern {
                 // A canonical origin is visible ASCII, so this cannot fail.
-                OriginPattern::Exact(o) => HeaderValue::from_str(o.as_str()).unwrap_or(HeaderValue::from_static("null")),
+                OriginPattern::Exact(o) => {
+                    HeaderValue::from_str(o.as_str()).unwrap_or(HeaderValue::from_static("null"))
+                }
                 _ => HeaderValue::from_static("*"),
             };
             set.insert(pattern, value);
@@ -517,7 +520,8 @@ impl PolicyBuilder {
                 errors.push(ConfigError::InvalidMethod { index, value: m.clone() });
             } else if method::is_forbidden(m) {
                 errors.push(ConfigError::ForbiddenMethod { index, value: m.clone() });
-            } else if let Some(std) = method::NORMALIZED.iter().find(|s| s.eq_ignore_ascii_case(m) && **s != m.as_str()) {
+            } else if let Some(std) = method::NORMALIZED.iter().find(|s| s.eq_ignore_ascii_case(m) && **s != m.as_str())
+            {
                 errors.push(ConfigError::MethodNeverSent { index, value: m.clone(), sent_as: std });
             } else if !list.iter().any(|x| **x == **m) {
                 list.push(m.as_str().into());

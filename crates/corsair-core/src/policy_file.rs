@@ -107,7 +107,12 @@ impl PolicyFile {
         let mut errors = ConfigErrors::default();
         if text.len() > MAX_POLICY_FILE_LEN {
             errors.push_at(
-                ConfigError::Syntax { message: format!("the file is {} bytes; policy files are at most {MAX_POLICY_FILE_LEN}", text.len()) },
+                ConfigError::Syntax {
+                    message: format!(
+                        "the file is {} bytes; policy files are at most {MAX_POLICY_FILE_LEN}",
+                        text.len()
+                    ),
+                },
                 Some(Location { source: name.to_owned(), line: 1, column: 1 }),
             );
             return Err(errors);
@@ -116,14 +121,19 @@ impl PolicyFile {
             Ok(t) => t,
             Err(e) => {
                 let at = e.span().map_or(0, |s| s.start);
-                errors.push_at(ConfigError::Syntax { message: syntax_message(e.message()) }, Some(locate(name, text, at)));
+                errors.push_at(
+                    ConfigError::Syntax { message: syntax_message(e.message()) },
+                    Some(locate(name, text, at)),
+                );
                 return Err(errors);
             }
         };
         for (pname, profile) in table.profiles.iter().flatten() {
             if profile.get_ref().profiles.is_some() {
                 errors.push_at(
-                    ConfigError::Syntax { message: format!("profile `{pname}` has its own profiles; profiles do not nest") },
+                    ConfigError::Syntax {
+                        message: format!("profile `{pname}` has its own profiles; profiles do not nest"),
+                    },
                     Some(locate(name, text, profile.span().start)),
                 );
             }
@@ -158,7 +168,10 @@ impl PolicyFile {
                     return Err(errors);
                 }
             }
-        } else if self.table.allow_origins.is_none() && !self.profiles().is_empty() && env("CORSAIR_ALLOW_ORIGINS").is_none() {
+        } else if self.table.allow_origins.is_none()
+            && !self.profiles().is_empty()
+            && env("CORSAIR_ALLOW_ORIGINS").is_none()
+        {
             errors.push_at(
                 ConfigError::Syntax {
                     message: format!(
@@ -194,7 +207,9 @@ impl PolicyFile {
         };
         match origin {
             Some(Origin::Span(s)) => Some(locate(&self.name, &self.text, s.start)),
-            Some(Origin::Env(var)) => Some(Location { source: format!("environment variable {var}"), line: 0, column: 0 }),
+            Some(Origin::Env(var)) => {
+                Some(Location { source: format!("environment variable {var}"), line: 0, column: 0 })
+            }
             None => Some(Location { source: self.name.clone(), line: 0, column: 0 }),
         }
     }
@@ -285,7 +300,10 @@ impl Resolved {
                     other => errors.push_at(
                         ConfigError::InvalidEnvironment {
                             variable: var.to_owned(),
-                            message: format!("`{}` is not a boolean; write true or false", crate::origin::escape(other)),
+                            message: format!(
+                                "`{}` is not a boolean; write true or false",
+                                crate::origin::escape(other)
+                            ),
                         },
                         Some(Location { source: format!("environment variable {var}"), line: 0, column: 0 }),
                     ),
@@ -293,8 +311,11 @@ impl Resolved {
                 self.keys.insert(key, Origin::Env(var));
             }
         }
-        let ints: [(&'static str, &'static str); 3] =
-            [("max_age", "CORSAIR_MAX_AGE"), ("refusal_status", "CORSAIR_REFUSAL_STATUS"), ("preflight_status", "CORSAIR_PREFLIGHT_STATUS")];
+        let ints: [(&'static str, &'static str); 3] = [
+            ("max_age", "CORSAIR_MAX_AGE"),
+            ("refusal_status", "CORSAIR_REFUSAL_STATUS"),
+            ("preflight_status", "CORSAIR_PREFLIGHT_STATUS"),
+        ];
         for (key, var) in ints {
             let Some(v) = env(var) else { continue };
             self.keys.insert(key, Origin::Env(var));

@@ -108,7 +108,9 @@ fn is_decimal(v: &[u8]) -> bool {
     let mut parts = v.splitn(2, |&b| b == b'.');
     let int = parts.next().unwrap_or_default();
     let frac = parts.next();
-    !int.is_empty() && int.iter().all(u8::is_ascii_digit) && frac.is_none_or(|f| !f.is_empty() && f.iter().all(u8::is_ascii_digit))
+    !int.is_empty()
+        && int.iter().all(u8::is_ascii_digit)
+        && frac.is_none_or(|f| !f.is_empty() && f.iter().all(u8::is_ascii_digit))
 }
 
 /// `Content-Type` needs no preflight when, lower-cased, it has no unsafe byte and the text

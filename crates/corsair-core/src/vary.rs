@@ -22,8 +22,12 @@ use http::header::{HeaderMap, HeaderValue, VARY};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Vary(u8);
 
-const NAMES: [&str; 4] =
-    ["origin", "access-control-request-method", "access-control-request-headers", "access-control-request-private-network"];
+const NAMES: [&str; 4] = [
+    "origin",
+    "access-control-request-method",
+    "access-control-request-headers",
+    "access-control-request-private-network",
+];
 
 impl Vary {
     /// No names.

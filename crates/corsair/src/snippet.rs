@@ -157,13 +157,18 @@ pub fn render(stack: Stack, b: &Blocked) -> String {
             }
             common.push_str("add_header Vary Origin always;\n");
             s.push_str(&common);
-            s.push_str("if ($request_method = OPTIONS) {\n    add_header Access-Control-Allow-Origin $cors_origin always;\n");
+            s.push_str(
+                "if ($request_method = OPTIONS) {\n    add_header Access-Control-Allow-Origin $cors_origin always;\n",
+            );
             for line in common.lines() {
                 s.push_str(&format!("    {line}\n"));
             }
             s.push_str(&format!("    add_header Access-Control-Allow-Methods \"{}\" always;\n", methods.join(", ")));
             if !n.headers.is_empty() {
-                s.push_str(&format!("    add_header Access-Control-Allow-Headers \"{}\" always;\n", n.headers.join(", ")));
+                s.push_str(&format!(
+                    "    add_header Access-Control-Allow-Headers \"{}\" always;\n",
+                    n.headers.join(", ")
+                ));
             }
             s.push_str("    add_header Access-Control-Max-Age 600 always;\n    return 204;\n}\n");
             s
@@ -296,9 +301,10 @@ mod tests {
     use corsair_core::Origin;
 
     fn blocked(method: &str, header: Option<(&str, &str)>, credentials: Credentials) -> Blocked {
-        let mut intent = Intent::new("http://127.0.0.1:8080/api".parse().unwrap(), Origin::parse("http://localhost:5173").unwrap())
-            .method(method)
-            .credentials(credentials);
+        let mut intent =
+            Intent::new("http://127.0.0.1:8080/api".parse().unwrap(), Origin::parse("http://localhost:5173").unwrap())
+                .method(method)
+                .credentials(credentials);
         if let Some((n, v)) = header {
             intent = intent.header(n, v);
         }
@@ -321,7 +327,10 @@ mod tests {
                 assert!(s.contains("`localhost`"), "{s}");
                 continue;
             }
-            assert!(s.contains("http://localhost:5173") || s.contains("http://localhost:5173".replace('.', "\\.").as_str()), "{stack:?}: {s}");
+            assert!(
+                s.contains("http://localhost:5173") || s.contains("http://localhost:5173".replace('.', "\\.").as_str()),
+                "{stack:?}: {s}"
+            );
             assert!(s.contains("PUT"), "{stack:?}: {s}");
             assert!(s.contains("x-trace"), "{stack:?}: {s}");
             assert!(s.to_lowercase().contains("credentials"), "{stack:?}: {s}");
@@ -332,8 +341,13 @@ mod tests {
     #[test]
     fn no_credentials_line_when_the_page_sends_none() {
         let b = blocked("GET", None, Credentials::SameOrigin);
-        for stack in [Stack::Nginx, Stack::Express, Stack::Django, Stack::Fastapi, Stack::Axum, Stack::Caddy, Stack::Apache] {
-            assert!(!render(stack, &b).contains("redentials\" \"true") && !render(stack, &b).contains("credentials: true"), "{stack:?}");
+        for stack in
+            [Stack::Nginx, Stack::Express, Stack::Django, Stack::Fastapi, Stack::Axum, Stack::Caddy, Stack::Apache]
+        {
+            assert!(
+                !render(stack, &b).contains("redentials\" \"true") && !render(stack, &b).contains("credentials: true"),
+                "{stack:?}"
+            );
         }
     }
 

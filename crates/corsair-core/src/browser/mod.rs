@@ -187,6 +187,7 @@ impl Request {
 }
 
 /// What the model wants next.
+#[allow(clippy::large_enum_variant)] // One per fetch, never in a hot path: boxing would buy nothing.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Step {
     /// Send this request and call [`Fetch::receive`] with the answer.
@@ -264,6 +265,7 @@ impl fmt::Display for Warning {
 }
 
 /// The end of a fetch.
+#[allow(clippy::large_enum_variant)] // One per fetch, never in a hot path: boxing would buy nothing.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
     /// Script gets the response.
@@ -467,6 +469,7 @@ impl Verdict {
     }
 }
 
+#[allow(clippy::large_enum_variant)] // One per fetch, never in a hot path: boxing would buy nothing.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum State {
     Preflight,
@@ -489,6 +492,9 @@ pub struct Fetch {
     headers: Vec<(String, String)>,
     tainted: bool,
     cors_flag: bool,
+    /// `//net` set the `Origin` header to `null` on a cross-origin hop. It matters only for
+    /// requests followed in place (no CORS flag): a restarted CORS request gets a fresh `Origin`.
+    origin_nulled: bool,
     redirects: u32,
     warnings: Vec<Warning>,
     grant: Option<PreflightGrant>,
@@ -498,9 +504,10 @@ pub struct Fetch {
 impl Fetch {
     /// Starts a fetch: runs the checks `fetch()` makes before sending anything.
     pub fn new(intent: Intent) -> Fetch {
-        let page_url = intent.page_url.clone().unwrap_or_else(|| {
-            Url::parse(&format!("{}/", intent.page_origin)).unwrap_or_else(|_| intent.url.clone())
-        });
+        let page_url = intent
+            .page_url
+            .clone()
+            .unwrap_or_else(|| Url::parse(&format!("{}/", intent.page_origin)).unwrap_or_else(|_| intent.url.clone()));
         let mut fetch = Fetch {
             page_origin: intent.page_origin,
             page_url,
@@ -514,6 +521,7 @@ impl Fetch {
             headers: Vec::new(),
             tainted: false,
             cors_flag: false,
+            origin_nulled: false,
             redirects: 0,
             warnings: Vec::new(),
             grant: None,
@@ -576,10 +584,14 @@ impl Fetch {
     /// Blink's checks and normalisation before anything is sent.
     fn prepare(&mut self, method: &str, headers: Vec<(String, String)>) -> Result<(), Failure> {
         if !crate::method::is_valid(method) {
-            return Err(Failure::TypeError(format!("Failed to execute 'fetch' on 'Window': '{method}' is not a valid HTTP method.")));
+            return Err(Failure::TypeError(format!(
+                "Failed to execute 'fetch' on 'Window': '{method}' is not a valid HTTP method."
+            )));
         }
         if crate::method::is_forbidden(method) {
-            return Err(Failure::TypeError(format!("Failed to execute 'fetch' on 'Window': '{method}' HTTP method is unsupported.")));
+            return Err(Failure::TypeError(format!(
+                "Failed to execute 'fetch' on 'Window': '{method}' HTTP method is unsupported."
+            )));
         }
         self.method = crate::method::normalize(method).into_owned();
         if !self.url.username().is_empty() || self.url.password().is_some() {
@@ -617,12 +629,7 @@ impl Fetch {
         if target.is_potentially_trustworthy() {
             return Ok(());
         }
-        let private_literal = match target.host_kind() {
-            Some(HostKind::Ipv4(a)) => a.is_private() || a.is_link_local() || (a.octets()[0] == 100 && (a.octets()[1] & 0xc0) == 64),
-            Some(HostKind::Ipv6(a)) => (a.segments()[0] & 0xfe00) == 0xfc00 || (a.segments()[0] & 0xffc0) == 0xfe80,
-            _ => false,
-        };
-        if private_literal {
+        if is_local_network_literal(target.host_kind()) {
             self.warnings.push(Warning::MixedContentLocalNetwork);
             return Ok(());
         }
@@ -655,6 +662,18 @@ impl Fetch {
         }
     }
 
+    /// Chromium's `CalculateResponseTainting`: `cors` with the CORS flag, `opaque` for `no-cors`
+    /// to a cross-origin URL or once tainted, else `basic`.
+    fn response_type(&self) -> ResponseType {
+        if self.cors_flag {
+            ResponseType::Cors
+        } else if self.mode == Mode::NoCors && (self.tainted || !self.page_origin.same_origin_as(&self.url)) {
+            ResponseType::Opaque
+        } else {
+            ResponseType::Basic
+        }
+    }
+
     fn include(&self) -> bool {
         self.credentials == Credentials::Include
     }
@@ -670,7 +689,13 @@ impl Fetch {
         }
         headers.push(("Origin".to_owned(), self.request_origin().to_string()));
         headers.push(("Sec-Fetch-Mode".to_owned(), "cors".to_owned()));
-        Request { kind: SendKind::Preflight, method: "OPTIONS".to_owned(), url: self.url.clone(), headers, with_credentials: false }
+        Request {
+            kind: SendKind::Preflight,
+            method: "OPTIONS".to_owned(),
+            url: self.url.clone(),
+            headers,
+            with_credentials: false,
+        }
     }
 
     fn actual_request(&self) -> Request {
@@ -680,7 +705,8 @@ impl Fetch {
         }
         headers.extend(self.headers.iter().cloned());
         if self.cors_flag || !matches!(self.method.as_str(), "GET" | "HEAD") {
-            headers.push(("Origin".to_owned(), self.request_origin().to_string()));
+            let origin = if self.origin_nulled && !self.cors_flag { Origin::null() } else { self.request_origin() };
+            headers.push(("Origin".to_owned(), origin.to_string()));
         }
         let mode = match self.mode {
             Mode::Cors => "cors",
@@ -690,10 +716,17 @@ impl Fetch {
         headers.push(("Sec-Fetch-Mode".to_owned(), mode.to_owned()));
         let with_credentials = match self.credentials {
             Credentials::Include => true,
-            Credentials::SameOrigin => !self.cors_flag && !self.tainted,
+            // Chromium's `CalculateCredentialsFlag`: only while the response tainting is `basic`.
+            Credentials::SameOrigin => self.response_type() == ResponseType::Basic,
             Credentials::Omit => false,
         };
-        Request { kind: SendKind::Actual, method: self.method.clone(), url: self.url.clone(), headers, with_credentials }
+        Request {
+            kind: SendKind::Actual,
+            method: self.method.clone(),
+            url: self.url.clone(),
+            headers,
+            with_credentials,
+        }
     }
 
     fn on_preflight(&mut self, response: &Response) {
@@ -717,13 +750,7 @@ impl Fetch {
                 return self.block(Failure::Cors(e));
             }
         }
-        let response_type = if self.cors_flag {
-            ResponseType::Cors
-        } else if self.mode == Mode::NoCors && (self.tainted || !self.page_origin.same_origin_as(&self.url)) {
-            ResponseType::Opaque
-        } else {
-            ResponseType::Basic
-        };
+        let response_type = self.response_type();
         if response.status >= 400 && response_type != ResponseType::Opaque {
             self.warnings.push(Warning::ErrorStatus(response.status));
         }
@@ -781,9 +808,12 @@ impl Fetch {
         if hop_cross_origin && !self.page_origin.same_origin_as(&self.url) {
             self.tainted = true;
         }
+        // `redirect_info.cc`: 303 turns anything but HEAD into GET, 301/302 turn POST into GET.
+        // Only a method that actually changes loses its body headers (so a 303 after a GET keeps
+        // its `Content-Type`).
         let rewrite = (response.status == 303 && self.method != "HEAD")
             || (matches!(response.status, 301 | 302) && self.method == "POST");
-        if rewrite {
+        if rewrite && self.method != "GET" {
             "GET".clone_into(&mut self.method);
             self.headers.retain(|(n, _)| {
                 !["content-type", "content-length", "content-encoding", "content-language", "content-location"]
@@ -792,6 +822,7 @@ impl Fetch {
             });
         }
         if hop_cross_origin {
+            self.origin_nulled = true;
             self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case("authorization"));
         }
         if self.redirect == RedirectMode::Error {
@@ -825,6 +856,33 @@ impl Fetch {
 
 fn has_header(headers: &[(String, String)], name: &str) -> bool {
     headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
+}
+
+/// True for an IP literal in Chromium's `loopback` or `local` address space: 127/8, 0/8, 10/8,
+/// 100.64/10, 169.254/16, 172.16/12, 192.168/16, `::1`, `::`, fc00::/7, fe80::/10, fec0::/10,
+/// 2001:db8::/32 and 3fff::/20.
+fn is_local_network_literal(host: Option<HostKind>) -> bool {
+    match host {
+        Some(HostKind::Ipv4(a)) => {
+            let [first, second, ..] = a.octets();
+            first == 0
+                || a.is_loopback()
+                || a.is_private()
+                || a.is_link_local()
+                || (first == 100 && (second & 0xc0) == 64)
+        }
+        Some(HostKind::Ipv6(a)) => {
+            let [first, second, ..] = a.segments();
+            a.is_unspecified()
+                || a.is_loopback()
+                || (first & 0xfe00) == 0xfc00
+                || (first & 0xffc0) == 0xfe80
+                || (first & 0xffc0) == 0xfec0
+                || (first == 0x2001 && second == 0x0db8)
+                || (first == 0x3fff && second < 0x1000)
+        }
+        _ => false,
+    }
 }
 
 /// Blink's header list: forbidden names dropped, values trimmed, repeated names combined with
@@ -863,7 +921,9 @@ fn readable_headers(response: &Response, response_type: ResponseType, include: b
     let names = response.header_names();
     let mut readable: Vec<String> = match response_type {
         ResponseType::Opaque | ResponseType::OpaqueRedirect => Vec::new(),
-        ResponseType::Basic => names.into_iter().filter(|n| !crate::safelist::is_forbidden_response_header(n)).collect(),
+        ResponseType::Basic => {
+            names.into_iter().filter(|n| !crate::safelist::is_forbidden_response_header(n)).collect()
+        }
         ResponseType::Cors => {
             let exposed: Vec<String> = match response.normalized("access-control-expose-headers") {
                 None => Vec::new(),
@@ -880,7 +940,9 @@ fn readable_headers(response: &Response, response_type: ResponseType, include: b
                 .into_iter()
                 .filter(|n| {
                     !crate::safelist::is_forbidden_response_header(n)
-                        && (crate::safelist::SAFELISTED_RESPONSE_HEADERS.contains(&n.as_str()) || star || exposed.contains(n))
+                        && (crate::safelist::SAFELISTED_RESPONSE_HEADERS.contains(&n.as_str())
+                            || star
+                            || exposed.contains(n))
                 })
                 .collect()
         }

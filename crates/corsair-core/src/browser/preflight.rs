@@ -36,7 +36,8 @@ pub fn check_preflight(
     if !(200..=299).contains(&response.status) {
         return Err(CorsError::PreflightInvalidStatus { status: response.status });
     }
-    let methods = list(response, "access-control-allow-methods").ok_or(CorsError::InvalidAllowMethodsPreflightResponse)?;
+    let methods =
+        list(response, "access-control-allow-methods").ok_or(CorsError::InvalidAllowMethodsPreflightResponse)?;
     let headers: Vec<String> = list(response, "access-control-allow-headers")
         .ok_or(CorsError::InvalidAllowHeadersPreflightResponse)?
         .into_iter()

@@ -102,10 +102,9 @@ pub struct UsageError(pub String);
 impl CheckArgs {
     /// The page's intent and the probe's options, or what is wrong with the flags.
     pub fn intent(&self) -> Result<(Intent, ProbeOptions), UsageError> {
-        let url: url::Url = self
-            .url
-            .parse()
-            .map_err(|e| UsageError(format!("`{}` is not a URL ({e}); write e.g. https://api.example.com/items", self.url)))?;
+        let url: url::Url = self.url.parse().map_err(|e| {
+            UsageError(format!("`{}` is not a URL ({e}); write e.g. https://api.example.com/items", self.url))
+        })?;
         let origin = Origin::parse(&self.origin).map_err(|e| UsageError(format!("--origin: {e}")))?;
         let mut intent = Intent::new(url, origin)
             .method(&self.method)
@@ -221,10 +220,16 @@ fn server_warnings(t: &Transcript) -> Vec<String> {
         let acao = r.normalized("access-control-allow-origin");
         let origin = x.request.header("origin");
         let varies_on_origin = r.normalized("vary").is_some_and(|v| {
-            String::from_utf8_lossy(&v).split(',').any(|n| matches!(n.trim().to_ascii_lowercase().as_str(), "origin" | "*"))
+            String::from_utf8_lossy(&v)
+                .split(',')
+                .any(|n| matches!(n.trim().to_ascii_lowercase().as_str(), "origin" | "*"))
         });
         if let (Some(acao), Some(origin)) = (&acao, origin) {
-            if acao.as_slice() == origin.as_bytes() && acao.as_slice() != b"*" && !varies_on_origin && x.request.kind == SendKind::Actual {
+            if acao.as_slice() == origin.as_bytes()
+                && acao.as_slice() != b"*"
+                && !varies_on_origin
+                && x.request.kind == SendKind::Actual
+            {
                 out.push("Access-Control-Allow-Origin echoes the request's origin without `Vary: Origin`: a shared cache can serve one origin's answer to another".to_owned());
             }
         }
@@ -324,7 +329,9 @@ fn failure_kind(b: &Blocked) -> &'static str {
 fn failure_explanation(b: &Blocked) -> &'static str {
     use corsair_core::browser::Failure;
     match &b.failure {
-        Failure::MixedContent => "An https page may not fetch plain-http URLs (except loopback): serve the API over https.",
+        Failure::MixedContent => {
+            "An https page may not fetch plain-http URLs (except loopback): serve the API over https."
+        }
         Failure::TypeError(_) => "fetch() refuses these arguments before sending anything.",
         Failure::FetchApi(_) => "The browser refuses to send this request at all.",
         Failure::Network(_) => "The request failed below CORS (connection, redirect limits or redirect mode).",
@@ -365,7 +372,8 @@ fn write_text(
         }
         match &x.response {
             Ok(r) => {
-                let reason = http::StatusCode::from_u16(r.response.status).ok().and_then(|c| c.canonical_reason()).unwrap_or("");
+                let reason =
+                    http::StatusCode::from_u16(r.response.status).ok().and_then(|c| c.canonical_reason()).unwrap_or("");
                 let status = format!("{} {reason}", r.response.status);
                 writeln!(out, "     {} {} {}", s.dim("<"), s.bold(status.trim_end()), s.dim(r.version))?;
                 for (n, v) in &r.response.headers {
@@ -384,7 +392,11 @@ fn write_text(
     match &t.verdict {
         Verdict::Allowed(a) => {
             writeln!(out, "{}  response type `{}`, status {}", s.green("ALLOWED"), a.response_type.as_str(), a.status)?;
-            writeln!(out, "Script can read: {}", if a.readable_headers.is_empty() { "(no headers)".to_owned() } else { a.readable_headers.join(", ") })?;
+            writeln!(
+                out,
+                "Script can read: {}",
+                if a.readable_headers.is_empty() { "(no headers)".to_owned() } else { a.readable_headers.join(", ") }
+            )?;
         }
         Verdict::Blocked(b) => {
             writeln!(out, "{}", s.red("BLOCKED"))?;

@@ -87,7 +87,10 @@ pub fn run(args: ExplainArgs, stdin: &mut dyn Read, out: &mut dyn Write, err: &m
     let check_args = live_args(&args, &message);
     let live = if args.live {
         let Some(check_args) = check_args.clone() else {
-            let _ = writeln!(err, "corsair: --live needs the page's origin: this message does not name it; add --origin ORIGIN");
+            let _ = writeln!(
+                err,
+                "corsair: --live needs the page's origin: this message does not name it; add --origin ORIGIN"
+            );
             return Status::Usage;
         };
         let (intent, options) = match check_args.intent() {
@@ -110,7 +113,8 @@ pub fn run(args: ExplainArgs, stdin: &mut dyn Read, out: &mut dyn Write, err: &m
     let conclusion = live.as_ref().map(|(_, _, t)| conclude(&message, &t.verdict));
     match args.format {
         Format::Json => {
-            let live_json = live.as_ref().map(|(a, _, t)| check::to_json(t, a.stack.or_else(|| crate::snippet::detect(t)), &[]));
+            let live_json =
+                live.as_ref().map(|(a, _, t)| check::to_json(t, a.stack.or_else(|| crate::snippet::detect(t)), &[]));
             let _ = writeln!(out, "{}", to_json(&message, &args, live_json, conclusion.as_ref()));
         }
         Format::Text => {
@@ -144,12 +148,17 @@ struct Conclusion {
 
 fn conclude(message: &Message, verdict: &Verdict) -> Conclusion {
     match verdict {
-        Verdict::Allowed(_) => Conclusion { word: "fixed", sentence: "The server now allows this request: the error is gone.".to_owned() },
+        Verdict::Allowed(_) => {
+            Conclusion { word: "fixed", sentence: "The server now allows this request: the error is gone.".to_owned() }
+        }
         Verdict::Blocked(b) => {
             let now = b.cors_error().map(CorsError::chromium_name);
             let then = message.error.as_ref().map(CorsError::chromium_name);
             if now.is_some() && now == then {
-                Conclusion { word: "same", sentence: format!("The server still fails the same way ({}).", now.unwrap_or_default()) }
+                Conclusion {
+                    word: "same",
+                    sentence: format!("The server still fails the same way ({}).", now.unwrap_or_default()),
+                }
             } else {
                 Conclusion {
                     word: "different",
@@ -170,10 +179,10 @@ fn live_args(args: &ExplainArgs, m: &Message) -> Option<CheckArgs> {
         Some(CorsError::MethodDisallowedByPreflightResponse { method: x }) if !x.is_empty() => {
             method.get_or_insert_with(|| x.clone());
         }
-        Some(CorsError::HeaderDisallowedByPreflightResponse { name }) if !name.is_empty() => {
-            if !headers.iter().any(|h| h.to_ascii_lowercase().starts_with(&format!("{name}:"))) {
-                headers.push(format!("{name}: 1"));
-            }
+        Some(CorsError::HeaderDisallowedByPreflightResponse { name })
+            if !name.is_empty() && !headers.iter().any(|h| h.to_ascii_lowercase().starts_with(&format!("{name}:"))) =>
+        {
+            headers.push(format!("{name}: 1"));
         }
         Some(
             CorsError::WildcardOriginNotAllowed
@@ -248,7 +257,12 @@ fn write_text(out: &mut dyn Write, m: &Message, args: &ExplainArgs, s: Style) ->
             };
             writeln!(out, "{} {browser} reports {}", s.red("BLOCKED"), s.bold(name))?;
         }
-        None => writeln!(out, "{} {browser} reports a CORS failure corsair does not recognise: {}", s.red("BLOCKED"), m.detail)?,
+        None => writeln!(
+            out,
+            "{} {browser} reports a CORS failure corsair does not recognise: {}",
+            s.red("BLOCKED"),
+            m.detail
+        )?,
     }
     writeln!(out, "  URL:     {}", m.url)?;
     if let Some(i) = &m.initial_url {
@@ -272,7 +286,10 @@ fn write_text(out: &mut dyn Write, m: &Message, args: &ExplainArgs, s: Style) ->
             writeln!(out, "    {}", s.red(&format!("remove {r}")))?;
         }
         if !args.live {
-            writeln!(out, "\nRun with --live to see whether the server still does this, and get a snippet for its software.")?;
+            writeln!(
+                out,
+                "\nRun with --live to see whether the server still does this, and get a snippet for its software."
+            )?;
         }
     }
     Ok(())
