@@ -193,8 +193,7 @@ fn lower_case_patch_is_refused_by_a_policy_listing_patch_upper_case() {
 
 #[test]
 fn a_subdomain_pattern_answers_with_the_exact_origin_that_passes_credentials() {
-    let policy =
-        Policy::builder().allow_origin("https://*.example.com").allow_credentials(true).build().unwrap();
+    let policy = Policy::builder().allow_origin("https://*.example.com").allow_credentials(true).build().unwrap();
     let intent = Intent::new(API.parse().unwrap(), Origin::parse("https://a.b.example.com").unwrap())
         .credentials(Credentials::Include);
     let (verdict, allowed, rounds) = exchange(&policy, intent);

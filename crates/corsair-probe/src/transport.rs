@@ -129,11 +129,17 @@ async fn resolve(host: &str, port: u16, options: &ProbeOptions) -> Result<Socket
     if bare.trim_end_matches('.').to_ascii_lowercase().ends_with(".invalid") {
         return Err(TransportError::Dns(format!("{host}: a reserved name (.invalid) that never resolves")));
     }
-    let mut addrs = tokio::net::lookup_host((bare, port)).await.map_err(|e| TransportError::Dns(format!("{host}: {e}")))?;
+    let mut addrs =
+        tokio::net::lookup_host((bare, port)).await.map_err(|e| TransportError::Dns(format!("{host}: {e}")))?;
     addrs.next().ok_or_else(|| TransportError::Dns(format!("{host}: no address")))
 }
 
-async fn exchange<IO>(io: TokioIo<IO>, request: &Request, options: &ProbeOptions, h2: bool) -> Result<Received, TransportError>
+async fn exchange<IO>(
+    io: TokioIo<IO>,
+    request: &Request,
+    options: &ProbeOptions,
+    h2: bool,
+) -> Result<Received, TransportError>
 where
     IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
@@ -167,7 +173,11 @@ where
     Ok(Received { version, response: out })
 }
 
-fn build_request(request: &Request, options: &ProbeOptions, h2: bool) -> Result<http::Request<Empty<Bytes>>, TransportError> {
+fn build_request(
+    request: &Request,
+    options: &ProbeOptions,
+    h2: bool,
+) -> Result<http::Request<Empty<Bytes>>, TransportError> {
     let url = &request.url;
     let uri = if h2 {
         url.as_str().to_owned()
