@@ -413,8 +413,14 @@ impl Origin {
         if text == "null" {
             return Ok(Origin::null());
         }
-        if text.trim() != text {
-            let canonical = Origin::parse(text).map(|o| o.to_string()).unwrap_or_else(|_| text.trim().to_owned());
+        let trimmed = text.trim();
+        if trimmed != text {
+            // Propose what the trimmed text is, canonically; or say what else is wrong with it.
+            let canonical = match Origin::parse_configured(trimmed) {
+                Ok(origin) => origin.to_string(),
+                Err(OriginError::NotCanonical { canonical, .. }) => canonical,
+                Err(other) => return Err(other),
+            };
             return Err(OriginError::NotCanonical {
                 value: text.to_owned(),
                 canonical,

@@ -168,30 +168,21 @@ impl OriginPattern {
         }
         // Validate the remainder as an origin, then map its canonical form back to a pattern.
         let probe_text = format!("{scheme}://{rest}");
-        let probe = Origin::parse_configured(&probe_text).map_err(|e| match e {
-            OriginError::NotCanonical { reason, canonical, .. } => PatternError::Origin(OriginError::NotCanonical {
-                value: text.to_owned(),
-                canonical: rebuild(&canonical, subdomains, any_port),
-                reason,
-            }),
-            other => PatternError::Origin(other),
-        })?;
-        if any_port && probe.port().is_some() {
-            return Err(misplaced("give either a port or `:*`, not both".to_owned()));
+        match Origin::parse_configured(&probe_text) {
+            Ok(probe) => wildcard(text, &probe, subdomains, any_port),
+            Err(OriginError::NotCanonical { reason, canonical, .. }) => {
+                // Propose the canonical pattern only if it is one; else report what is wrong with it.
+                if let Ok(canonical_probe) = Origin::parse_configured(&canonical) {
+                    wildcard(text, &canonical_probe, subdomains, any_port)?;
+                }
+                Err(PatternError::Origin(OriginError::NotCanonical {
+                    value: text.to_owned(),
+                    canonical: rebuild(&canonical, subdomains, any_port),
+                    reason,
+                }))
+            }
+            Err(other) => Err(PatternError::Origin(other)),
         }
-        let host: Box<str> = probe.host().into();
-        if subdomains && !matches!(probe.host_kind(), Some(crate::origin::HostKind::Domain)) {
-            return Err(PatternError::SubdomainOfAddress { value: text.to_owned() });
-        }
-        Ok(OriginPattern::Wildcard {
-            scheme: probe.scheme().into(),
-            host: if subdomains { HostPattern::SubdomainsOf(host) } else { HostPattern::Exact(host) },
-            port: if any_port {
-                PortPattern::Any
-            } else {
-                probe.port().map_or(PortPattern::Default, PortPattern::Exact)
-            },
-        })
     }
 
     /// True if a request's origin is allowed by this pattern.
@@ -264,6 +255,25 @@ impl HostPattern {
             }
         }
     }
+}
+
+/// The wildcard pattern `text` stands for, given its origin part (`probe`, canonical).
+fn wildcard(text: &str, probe: &Origin, subdomains: bool, any_port: bool) -> Result<OriginPattern, PatternError> {
+    if any_port && probe.port().is_some() {
+        return Err(PatternError::MisplacedWildcard {
+            value: text.to_owned(),
+            hint: "give either a port or `:*`, not both".to_owned(),
+        });
+    }
+    let host: Box<str> = probe.host().into();
+    if subdomains && !matches!(probe.host_kind(), Some(crate::origin::HostKind::Domain)) {
+        return Err(PatternError::SubdomainOfAddress { value: text.to_owned() });
+    }
+    Ok(OriginPattern::Wildcard {
+        scheme: probe.scheme().into(),
+        host: if subdomains { HostPattern::SubdomainsOf(host) } else { HostPattern::Exact(host) },
+        port: if any_port { PortPattern::Any } else { probe.port().map_or(PortPattern::Default, PortPattern::Exact) },
+    })
 }
 
 const LIST_EACH: &str = "list each origin instead";

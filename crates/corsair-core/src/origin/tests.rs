@@ -701,3 +701,18 @@ fn whatwg_ipv6_serialisation_matches_the_url_crate() {
         assert_eq!(WhatwgIpv6(addr).to_string(), expected, "{text}");
     }
 }
+
+#[test]
+fn configured_white_space_only_is_empty() {
+    assert_eq!(Origin::parse_configured(" \t\u{b}"), Err(OriginError::Empty));
+}
+
+#[test]
+fn configured_white_space_around_another_mistake_proposes_the_full_fix() {
+    assert_eq!(canonical_of(" https://Example.com/ "), "https://example.com");
+    assert!(matches!(
+        Origin::parse_configured(" example.com"),
+        Err(OriginError::Malformed { reason: "no scheme", .. })
+    ));
+    assert!(matches!(Origin::parse_configured("file:///x "), Err(OriginError::OpaqueScheme { .. })));
+}

@@ -561,3 +561,11 @@ fn patterns_are_kept_in_insertion_order() {
     let shown: Vec<String> = s.patterns().iter().map(|p| p.to_string()).collect();
     assert_eq!(shown, ["https://b.example", "*", "https://a.example"]);
 }
+
+#[test]
+fn a_non_canonical_subdomain_of_an_address_reports_the_address() {
+    // Proposing `http://*.127.0.0.1:1` would propose another invalid pattern.
+    assert!(matches!(OriginPattern::parse("http://*.127.0.0.1:1/"), Err(PatternError::SubdomainOfAddress { .. })));
+    assert!(matches!(OriginPattern::parse("http://*.127.1"), Err(PatternError::SubdomainOfAddress { .. })));
+    assert!(hint("http://localhost:8080/:*").contains("either a port or `:*`"));
+}
