@@ -456,7 +456,8 @@ impl CorsError {
             PreflightInvalidStatus { status } => {
                 allow_origin(&mut fix);
                 preflight_grants(&mut fix, cx);
-                fix.summary = format!("Answer OPTIONS preflights with 204 (got {status}); run the CORS layer before authentication, since preflights never carry credentials.");
+                let got = if *status == 0 { String::new() } else { format!(" (got {status})") };
+                fix.summary = format!("Answer OPTIONS preflights with 204{got}; run the CORS layer before authentication, since preflights never carry credentials.");
             }
             PreflightDisallowedRedirect => {
                 fix.summary = "Call the final URL directly (https, exact path and trailing slash), or stop redirecting OPTIONS requests.".into();

@@ -814,7 +814,8 @@ impl Fetch {
             return self.block(Failure::Network(NetError::TooManyRedirects));
         }
         let has_userinfo = !new_url.username().is_empty() || new_url.password().is_some();
-        let cors_enabled = self.mode != Mode::NoCors;
+        // Chromium's IsCorsEnabledRequestMode: `cors` only (not `same-origin`, not `no-cors`).
+        let cors_enabled = self.mode == Mode::Cors;
         if has_userinfo
             && ((cors_enabled && (self.tainted || !self.page_origin.same_origin_as(&new_url))) || self.cors_flag)
         {
