@@ -130,35 +130,31 @@ fn is_safelisted_content_type(value: &[u8]) -> bool {
     if !crate::token::is_token(kind) || !crate::token::is_token(sub) {
         return false;
     }
+    // The source also lists `message/ad-auction-trusted-signals-request` behind a feature;
+    // Chromium 156 preflights it (docs/chromium-rules.md, "Observed in Chromium 156").
     matches!(
         (kind, sub),
-        (b"application", b"x-www-form-urlencoded")
-            | (b"multipart", b"form-data")
-            | (b"text", b"plain")
-            | (b"message", b"ad-auction-trusted-signals-request")
+        (b"application", b"x-www-form-urlencoded") | (b"multipart", b"form-data") | (b"text", b"plain")
     )
 }
 
-/// `Range` needs no preflight when, lower-cased and free of white space and commas, it is one
-/// `bytes=FIRST-[LAST]` range with FIRST <= LAST. Chromium's integer parser accepts a leading
-/// `+`, so `bytes=+1-2` and `BYTES=1-2` qualify (the standard says otherwise).
+/// `Range` needs no preflight when it is exactly one `bytes=FIRST-[LAST]` range: the unit in
+/// lower case, positions of ASCII digits only, each below `i64::MAX`, and FIRST <= LAST.
+/// Chromium 156 preflights `BYTES=1-2`, `bytes=+1-2` and `bytes=9223372036854775807-`, though its
+/// older source read the value lower-cased with a `+`-tolerant integer parser (docs/chromium-rules.md,
+/// "Observed in Chromium 156").
 fn is_simple_range(value: &[u8]) -> bool {
-    let lower = value.to_ascii_lowercase();
-    if lower.iter().any(|b| matches!(b, b' ' | b'\t' | b',')) {
-        return false;
-    }
-    let Some(spec) = lower.strip_prefix(b"bytes=") else { return false };
+    let Some(spec) = value.strip_prefix(b"bytes=") else { return false };
     let Some(dash) = spec.iter().position(|&b| b == b'-') else { return false };
     let (start, end) = (&spec[..dash], &spec[dash + 1..]);
-    let number = |d: &[u8]| -> Option<i64> {
-        let digits = d.strip_prefix(b"+").unwrap_or(d);
-        if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+    let position = |d: &[u8]| -> Option<i64> {
+        if d.is_empty() || !d.iter().all(u8::is_ascii_digit) {
             return None;
         }
-        std::str::from_utf8(digits).ok()?.parse().ok()
+        std::str::from_utf8(d).ok()?.parse().ok().filter(|&n| n != i64::MAX)
     };
-    let Some(first) = number(start) else { return false };
-    end.is_empty() || number(end).is_some_and(|last| first <= last)
+    let Some(first) = position(start) else { return false };
+    end.is_empty() || position(end).is_some_and(|last| first <= last)
 }
 
 /// The names a request's headers make it need a preflight for: every non-safelisted name
