@@ -162,6 +162,31 @@ mod tests {
     }
 
     #[test]
+    fn star_among_other_names_is_left_alone() {
+        // `Vary: *` anywhere in the field already says "depends on everything".
+        let mut h = HeaderMap::new();
+        h.insert(VARY, HeaderValue::from_static("accept-encoding, *"));
+        Vary::ORIGIN.union(Vary::REQUEST_HEADERS).merge_into(&mut h);
+        assert_eq!(vary_lines(&h), ["accept-encoding, *"]);
+    }
+
+    #[test]
+    fn names_in_lists_with_white_space_count_as_present() {
+        let mut h = HeaderMap::new();
+        h.insert(VARY, HeaderValue::from_static("Accept-Encoding ,  ORIGIN\t,access-control-request-method"));
+        Vary::ORIGIN.union(Vary::REQUEST_METHOD).merge_into(&mut h);
+        assert_eq!(h.get_all(VARY).iter().count(), 1);
+    }
+
+    #[test]
+    fn names_that_only_contain_a_cors_name_do_not_count() {
+        let mut h = HeaderMap::new();
+        h.insert(VARY, HeaderValue::from_static("x-origin, origin-agent-cluster"));
+        Vary::ORIGIN.merge_into(&mut h);
+        assert_eq!(vary_lines(&h), ["x-origin, origin-agent-cluster", "origin"]);
+    }
+
+    #[test]
     fn empty_set_adds_nothing() {
         let mut h = HeaderMap::new();
         Vary::NONE.merge_into(&mut h);
