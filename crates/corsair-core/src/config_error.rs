@@ -311,7 +311,8 @@ impl fmt::Display for ConfigError {
                 if available.is_empty() {
                     f.write_str("; it defines no [profiles.NAME] tables")
                 } else {
-                    write!(f, "; choose one of: {}", available.join(", "))
+                    let names: Vec<String> = available.iter().map(|n| escape(n)).collect();
+                    write!(f, "; choose one of: {}", names.join(", "))
                 }
             }
             // The variable is named by the error's location (`environment variable CORSAIR_...`).

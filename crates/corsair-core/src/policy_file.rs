@@ -36,6 +36,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::config_error::{ConfigError, ConfigErrors, Location};
+use crate::origin::escape;
 use crate::policy::{Policy, PolicyBuilder};
 
 /// Largest policy file read (a policy is a few hundred bytes; this is room for 1000s of origins).
@@ -132,7 +133,7 @@ impl PolicyFile {
             if profile.get_ref().profiles.is_some() {
                 errors.push_at(
                     ConfigError::Syntax {
-                        message: format!("profile `{pname}` has its own profiles; profiles do not nest"),
+                        message: format!("profile `{}` has its own profiles; profiles do not nest", escape(pname)),
                     },
                     Some(locate(name, text, profile.span().start)),
                 );
@@ -176,7 +177,7 @@ impl PolicyFile {
                 ConfigError::Syntax {
                     message: format!(
                         "this file defines profiles ({}) and no top-level allow_origins; choose one with --profile NAME or CORSAIR_PROFILE",
-                        self.profiles().join(", ")
+                        self.profiles().iter().map(|p| escape(p)).collect::<Vec<_>>().join(", ")
                     ),
                 },
                 Some(Location { source: self.name.clone(), line: 0, column: 0 }),
@@ -366,13 +367,16 @@ impl FloorCharBoundary for str {
 
 /// The TOML parser's message, with a hint for the mistakes people make.
 fn syntax_message(msg: &str) -> String {
-    let msg = msg.trim();
+    // One line, and escaped: the parser quotes keys from the file, which may hold terminal
+    // control sequences.
+    let lines: Vec<&str> = msg.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let msg = escape(&lines.join("; "));
     if msg.contains("expected a sequence") {
         format!("{msg}; lists are written in brackets, e.g. allow_origins = [\"https://app.example.com\"]")
     } else if msg.contains("unknown field") {
         format!("{msg} (see `corsair policy check --help` for the keys)")
     } else {
-        msg.to_owned()
+        msg
     }
 }
 

@@ -472,3 +472,37 @@ fn an_empty_file_has_no_origins() {
     let errs = policy_errors("", None, &[]);
     assert_eq!(errs[0].error, ConfigError::NoOrigins);
 }
+
+// Names from the file reach terminals: control characters are escaped --------------------------
+
+const ESCAPE_PROFILE: &str =
+    "allow_methods = [\"PUT\"]\n[profiles.\"\\u001b[2Jwipe\"]\nallow_origins = [\"https://a.example\"]\n";
+
+#[test]
+fn unknown_profile_errors_escape_the_available_names() {
+    let errs = policy_errors(ESCAPE_PROFILE, Some("prod"), &[]);
+    let text = errs[0].to_string();
+    assert!(!text.contains('\u{1b}'), "{text:?}");
+    assert!(text.contains("\\u{1b}[2Jwipe"), "{text}");
+}
+
+#[test]
+fn profile_selection_errors_escape_the_profile_names() {
+    let text = policy_errors(ESCAPE_PROFILE, None, &[])[0].to_string();
+    assert!(!text.contains('\u{1b}'), "{text:?}");
+}
+
+#[test]
+fn nested_profile_errors_escape_the_profile_name() {
+    let text = "[profiles.\"\\u001b]0;x\\u0007\"]\n[profiles.\"\\u001b]0;x\\u0007\".profiles.b]\n";
+    let errs = parse_errors(text);
+    let shown = errs[0].to_string();
+    assert!(!shown.contains('\u{1b}') && !shown.contains('\u{7}'), "{shown:?}");
+}
+
+#[test]
+fn syntax_errors_escape_what_the_file_contains() {
+    let errs = parse_errors("\"x\\u001b[31m\" = 1\n");
+    let shown = errs[0].to_string();
+    assert!(!shown.contains('\u{1b}'), "{shown:?}");
+}
