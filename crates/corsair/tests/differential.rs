@@ -1,0 +1,444 @@
+//! The real-browser differential suite (issue #3).
+//!
+//! Every scenario runs twice against the same scripted loopback servers: once as a `fetch()` in
+//! headless Chromium (a page on `http://127.0.0.1:P` calls `http://127.0.0.2:Q`), once through
+//! `corsair check ... --format json`. The two must agree on
+//!
+//! 1. the verdict: the promise resolved (and the response type) or rejected;
+//! 2. whether a preflight was sent (how many, after redirects);
+//! 3. each preflight's `Access-Control-Request-Method` and `-Headers`: for Chromium as the test
+//!    server recorded them, for corsair as its JSON says it sent them;
+//! 4. the console message, byte for byte (for blocked fetches);
+//! 5. the response header names script can read (for allowed fetches).
+//!
+//! The browser is the judge: a disagreement is a bug in corsair's model (or in this harness),
+//! never a reason to adjust a scenario. It prints a table of every scenario and fails listing
+//! every disagreement.
+//!
+//! Run: `cargo test -p corsair --test differential -- --nocapture`. With `DIFFERENTIAL_REPORT=path`
+//! the table is also written there as Markdown; with `DIFFERENTIAL_VERBOSE=1` every aspect of
+//! every scenario is printed, both sides. Without Chromium the test is SKIPPED (loudly),
+//! except on CI (`CI=true`), where it fails.
+
+#[path = "differential/scenarios.rs"]
+mod scenarios;
+
+use std::fmt::Write as _;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use corsair_testkit::chromium::{Chromium, ConsoleEntry, Page};
+use corsair_testkit::{loopback, Recorded, Reply, Script, TestServer};
+use serde_json::{json, Value};
+
+use scenarios::{Host, Scenario};
+
+/// The three servers' origins, known once they listen.
+#[derive(Debug)]
+struct Origins {
+    page: String,
+    api: String,
+    other: String,
+    page_host: String,
+}
+
+/// Every request the three servers received, in arrival order.
+type Log = Arc<Mutex<Vec<Recorded>>>;
+
+fn prefix(index: usize) -> String {
+    format!("/s{index:03}")
+}
+
+/// `/s007/a?x` to `(7, "a")`.
+fn parse_path(path: &str) -> Option<(usize, &str)> {
+    let path = path.split('?').next()?;
+    let rest = path.strip_prefix("/s")?;
+    let (number, tail) = rest.split_once('/')?;
+    Some((number.parse().ok()?, tail))
+}
+
+/// Fills a header template; characters up to U+00FF become one byte each (Latin-1).
+fn render(template: &str, origins: &Origins, index: usize) -> Vec<u8> {
+    let text = template
+        .replace("{page_host}", &origins.page_host)
+        .replace("{page}", &origins.page)
+        .replace("{api}", &origins.api)
+        .replace("{other}", &origins.other)
+        .replace("{s}", &prefix(index));
+    let mut bytes = Vec::new();
+    for c in text.chars() {
+        match u8::try_from(u32::from(c)) {
+            Ok(b) => bytes.push(b),
+            Err(_) => bytes.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes()),
+        }
+    }
+    bytes
+}
+
+const PAGE: &str = "<!doctype html><meta charset=utf-8><title>corsair differential</title><p>page";
+
+fn script(host: Host, all: Arc<Vec<Scenario>>, origins: Arc<OnceLock<Origins>>, log: Log) -> Script {
+    Arc::new(move |request: &Recorded| {
+        if let Ok(mut l) = log.lock() {
+            l.push(request.clone());
+        }
+        if host == Host::Page && request.path == "/page" {
+            return Reply::status(200).header("Content-Type", "text/html; charset=utf-8").body(PAGE);
+        }
+        let (Some((index, path)), Some(origins)) = (parse_path(&request.path), origins.get()) else {
+            return Reply::status(404);
+        };
+        let route = all.get(index).and_then(|s| s.answer(host, path, request.method == "OPTIONS"));
+        match route {
+            Some(route) => route
+                .headers
+                .iter()
+                .fold(Reply::status(route.status), |reply, (n, v)| reply.header(n, render(v, origins, index))),
+            None => Reply::status(404).header("X-Unscripted", "1"),
+        }
+    })
+}
+
+/// One side's observations of one scenario, reduced to comparable text.
+#[derive(Clone, Debug, Default)]
+struct Observed {
+    /// `allowed (cors)`, `allowed (opaqueredirect)` or `blocked`.
+    verdict: String,
+    allowed: bool,
+    /// `(ACRM, ACRH)` of each preflight, in order.
+    preflights: Vec<(Option<String>, Option<String>)>,
+    /// The console message (`None` when allowed, or blocked without one).
+    message: Option<String>,
+    /// Readable header names, sorted.
+    readable: Vec<String>,
+    /// Other console lines about the scenario (Chromium) or the error kind (corsair), for context.
+    notes: Vec<String>,
+}
+
+fn fetch_expression(url: &str, s: &Scenario) -> String {
+    let headers: Vec<Value> = s.headers.iter().map(|(n, v)| json!([n, v])).collect();
+    let init = json!({
+        "method": s.method,
+        "headers": headers,
+        "credentials": s.credentials,
+        "redirect": s.redirect,
+        "mode": "cors",
+    });
+    format!(
+        "(async () => {{
+  try {{
+    const r = await fetch({url}, {init});
+    return {{ok: true, type: r.type, status: r.status, readable: [...r.headers.keys()], error: null}};
+  }} catch (e) {{
+    return {{ok: false, type: null, status: null, readable: [], error: String(e)}};
+  }}
+}})()",
+        url = json!(url),
+    )
+}
+
+fn about(entry: &ConsoleEntry, prefix: &str) -> bool {
+    let needle = format!("{prefix}/");
+    entry.text.contains(&needle) || entry.url.as_deref().is_some_and(|u| u.contains(&needle))
+}
+
+async fn run_chromium(
+    page: &Page,
+    s: &Scenario,
+    index: usize,
+    origins: &Origins,
+    log: &Log,
+) -> Result<Observed, String> {
+    let prefix = prefix(index);
+    let url = format!("{}{prefix}/a", origins.api);
+    let result = page.evaluate(&fetch_expression(&url, s)).await?;
+    let allowed = result["ok"].as_bool() == Some(true);
+    if allowed {
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    } else {
+        // The CORS line comes first, then "Failed to load resource: net::ERR_FAILED".
+        page.wait_console(Duration::from_millis(1500), |e| {
+            about(e, &prefix) && e.text.starts_with("Failed to load resource")
+        })
+        .await;
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let entries: Vec<ConsoleEntry> = page.take_console().into_iter().filter(|e| about(e, &prefix)).collect();
+    let mut o = Observed {
+        allowed,
+        verdict: if allowed {
+            format!("allowed ({})", result["type"].as_str().unwrap_or("?"))
+        } else {
+            "blocked".to_owned()
+        },
+        ..Observed::default()
+    };
+    if allowed {
+        let mut readable: Vec<String> =
+            result["readable"].as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_owned)).collect();
+        readable.sort();
+        o.readable = readable;
+    }
+    o.message = entries.iter().find(|e| e.text.starts_with("Access to fetch at")).map(|e| e.text.clone());
+    o.notes = entries.iter().map(|e| format!("[{} {}] {}", e.source, e.level, e.text)).collect();
+    if let Some(e) = result["error"].as_str() {
+        o.notes.push(format!("rejected: {e}"));
+    }
+    let seen = log.lock().map(|l| l.clone()).unwrap_or_default();
+    o.preflights = seen
+        .iter()
+        .filter(|r| r.path.starts_with(&format!("{prefix}/")))
+        .filter(|r| !r.header("user-agent").unwrap_or_default().starts_with("corsair/"))
+        .filter(|r| r.method == "OPTIONS")
+        .map(|r| {
+            (
+                r.header("access-control-request-method").map(str::to_owned),
+                r.header("access-control-request-headers").map(str::to_owned),
+            )
+        })
+        .collect();
+    Ok(o)
+}
+
+async fn run_corsair(s: &Scenario, index: usize, origins: &Origins) -> Result<Observed, String> {
+    let url = format!("{}{}/a", origins.api, prefix(index));
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_corsair"));
+    command.args(["check", &url, "--origin", &origins.page, "--method", &s.method]);
+    for (n, v) in &s.headers {
+        command.arg("-H").arg(format!("{n}: {v}"));
+    }
+    command.args(["--credentials", s.credentials, "--redirect", s.redirect, "--format", "json"]);
+    let out = command.output().await.map_err(|e| format!("cannot run corsair: {e}"))?;
+    if !matches!(out.status.code(), Some(0 | 1)) {
+        return Err(format!(
+            "corsair check exited with {:?}: {}{}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let v: Value = serde_json::from_slice(&out.stdout).map_err(|e| format!("corsair check printed no JSON ({e})"))?;
+    let allowed = v["verdict"] == "allowed";
+    let header = |headers: &Value, name: &str| -> Option<String> {
+        headers.as_array()?.iter().find_map(|pair| {
+            let n = pair[0].as_str()?;
+            n.eq_ignore_ascii_case(name).then(|| pair[1].as_str().unwrap_or_default().to_owned())
+        })
+    };
+    let preflights = v["requests"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|x| x["request"]["method"] == "OPTIONS")
+        .map(|x| {
+            let h = &x["request"]["headers"];
+            (header(h, "access-control-request-method"), header(h, "access-control-request-headers"))
+        })
+        .collect::<Vec<_>>();
+    // The JSON names the first preflight separately; it must be the first of `requests`.
+    let first = v["preflight"]["request"]["headers"].clone();
+    if !first.is_null() {
+        let pair = (header(&first, "access-control-request-method"), header(&first, "access-control-request-headers"));
+        if preflights.first() != Some(&pair) {
+            return Err(format!(
+                "corsair JSON: `preflight` {pair:?} is not the first OPTIONS of `requests` {preflights:?}"
+            ));
+        }
+    }
+    let mut readable: Vec<String> =
+        v["readable_headers"].as_array().into_iter().flatten().filter_map(|x| x.as_str().map(str::to_owned)).collect();
+    readable.sort();
+    let mut notes = Vec::new();
+    if let Some(kind) = v["error"]["kind"].as_str() {
+        notes.push(format!("error kind {kind}"));
+    }
+    Ok(Observed {
+        allowed,
+        verdict: if allowed {
+            format!("allowed ({})", v["response_type"].as_str().unwrap_or("?"))
+        } else {
+            "blocked".to_owned()
+        },
+        preflights,
+        message: v["browser_message"].as_str().map(str::to_owned),
+        readable: if allowed { readable } else { Vec::new() },
+        notes,
+    })
+}
+
+const ASPECTS: [&str; 5] = ["verdict", "preflight", "ACRM/ACRH", "message", "readable"];
+
+/// The five aspects as (Chromium, corsair) text pairs.
+fn aspects(c: &Observed, k: &Observed) -> [(String, String); 5] {
+    let count = |o: &Observed| match o.preflights.len() {
+        0 => "no".to_owned(),
+        1 => "yes".to_owned(),
+        n => format!("yes ({n})"),
+    };
+    let acr = |o: &Observed| {
+        if o.preflights.is_empty() {
+            return "-".to_owned();
+        }
+        o.preflights
+            .iter()
+            .map(|(m, h)| format!("{} / {}", m.as_deref().unwrap_or("(none)"), h.as_deref().unwrap_or("(none)")))
+            .collect::<Vec<_>>()
+            .join(" ; ")
+    };
+    // Chromium prints its CORS line; for failures that are not CORS errors corsair names the
+    // console line it expects, and Chromium must have printed exactly that line.
+    let chromium_message = match (&c.message, &k.message) {
+        (Some(m), _) => m.clone(),
+        (None, Some(m))
+            if !m.starts_with("Access to fetch at") && c.notes.iter().any(|n| n.ends_with(&format!("] {m}"))) =>
+        {
+            m.clone()
+        }
+        _ => "(none)".to_owned(),
+    };
+    let readable = |o: &Observed| {
+        if !(c.allowed && k.allowed) {
+            "n/a".to_owned()
+        } else if o.readable.is_empty() {
+            "(none)".to_owned()
+        } else {
+            o.readable.join(",")
+        }
+    };
+    [
+        (c.verdict.clone(), k.verdict.clone()),
+        (count(c), count(k)),
+        (acr(c), acr(k)),
+        (chromium_message, k.message.clone().unwrap_or_else(|| "(none)".to_owned())),
+        (readable(c), readable(k)),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chromium_and_corsair_agree() {
+    let Some(chromium) = Chromium::for_tests() else { return };
+    let started = Instant::now();
+    let version = chromium.version().expect("chromium --version");
+
+    let all = Arc::new(scenarios::all());
+    let origins = Arc::new(OnceLock::new());
+    let log: Log = Arc::new(Mutex::new(Vec::new()));
+    let server =
+        |host: Host, n: u8| TestServer::start(loopback(n), script(host, all.clone(), origins.clone(), log.clone()));
+    let page_server = server(Host::Page, 1).await;
+    let api_server = server(Host::Api, 2).await;
+    let other_server = server(Host::Other, 3).await;
+    origins
+        .set(Origins {
+            page: page_server.origin("http"),
+            api: api_server.origin("http"),
+            other: other_server.origin("http"),
+            page_host: page_server.addr.to_string(),
+        })
+        .expect("origins set once");
+    let origins = origins.get().expect("origins");
+
+    let browser = chromium.launch().await.expect("Chromium starts");
+    let product = browser.product().await.expect("Browser.getVersion");
+    println!("Chromium: {version} ({product}) at {}", chromium.path.display());
+    println!("page {}  api {}  other {}", origins.page, origins.api, origins.other);
+    let page = browser.new_page().await.expect("a tab");
+    page.navigate(&format!("{}/page", origins.page)).await.expect("the page loads");
+    page.take_console();
+
+    let mut rows = Vec::new();
+    for (index, s) in all.iter().enumerate() {
+        let c = run_chromium(&page, s, index, origins, &log)
+            .await
+            .unwrap_or_else(|e| panic!("#{index} {}: Chromium: {e}", s.name));
+        let k = run_corsair(s, index, origins).await.unwrap_or_else(|e| panic!("#{index} {}: corsair: {e}", s.name));
+        rows.push((index, s.name.clone(), c, k));
+    }
+    browser.close().await;
+    let elapsed = started.elapsed();
+
+    let mut table = String::new();
+    let _ = writeln!(table, "| # | scenario | Chromium verdict | preflight | {} |", ASPECTS.join(" | "));
+    let _ = writeln!(table, "|---|---|---|---|{}", "---|".repeat(ASPECTS.len()));
+    let mut agree = [0usize; 5];
+    let mut known = [0usize; 5];
+    let mut disagreements = String::new();
+    let mut known_notes = String::new();
+    let verbose = std::env::var_os("DIFFERENTIAL_VERBOSE").is_some();
+    for (index, name, c, k) in &rows {
+        let pairs = aspects(c, k);
+        let expected = all[*index].known;
+        let mut marks = Vec::new();
+        let mut details = String::new();
+        for (i, (a, b)) in pairs.iter().enumerate() {
+            let is_known = expected.is_some_and(|(aspect, _)| aspect == ASPECTS[i]);
+            match (a == b, is_known) {
+                (true, false) => {
+                    agree[i] += 1;
+                    marks.push("=");
+                }
+                (false, true) => {
+                    known[i] += 1;
+                    marks.push("known");
+                    let why = expected.map(|(_, why)| why).unwrap_or_default();
+                    let _ = writeln!(
+                        known_notes,
+                        "\n#{index:03} {name}: {} (known: {why})\n  Chromium: {a}\n  corsair:  {b}",
+                        ASPECTS[i]
+                    );
+                }
+                (false, false) => {
+                    marks.push("**DIFF**");
+                    let _ = writeln!(
+                        details,
+                        "\n#{index:03} {name}: {} differs\n  Chromium: {a}\n  corsair:  {b}",
+                        ASPECTS[i]
+                    );
+                }
+                (true, true) => {
+                    agree[i] += 1;
+                    marks.push("**STALE**");
+                    let _ = writeln!(
+                        details,
+                        "\n#{index:03} {name}: {} now agrees but is marked as a known divergence; remove the mark",
+                        ASPECTS[i]
+                    );
+                }
+            }
+        }
+        if !details.is_empty() {
+            disagreements.push_str(&details);
+            for n in &c.notes {
+                let _ = writeln!(disagreements, "  Chromium console: {n}");
+            }
+            for n in &k.notes {
+                let _ = writeln!(disagreements, "  corsair: {n}");
+            }
+        }
+        if verbose {
+            println!("#{index:03} {name}");
+            for (i, (a, b)) in pairs.iter().enumerate() {
+                println!("  {:<10} Chromium: {a}\n  {:<10} corsair:  {b}", ASPECTS[i], "");
+            }
+        }
+        let _ = writeln!(table, "| {index:03} | {name} | {} | {} | {} |", c.verdict, pairs[1].0, marks.join(" | "));
+    }
+    let total = rows.len();
+    let mut summary = format!("{total} scenarios, {version} ({product}), {:.1}s\n", elapsed.as_secs_f64());
+    for (i, a) in ASPECTS.iter().enumerate() {
+        let _ = write!(summary, "  {a:<10} {}/{total} agree", agree[i]);
+        let _ = match known[i] {
+            0 => writeln!(summary),
+            n => writeln!(summary, ", {n} known divergence{}", if n == 1 { "" } else { "s" }),
+        };
+    }
+    println!("\n{table}\n{summary}");
+    if !known_notes.is_empty() {
+        println!("Known divergences (investigated; see docs/chromium-rules.md):{known_notes}");
+    }
+    if let Ok(path) = std::env::var("DIFFERENTIAL_REPORT") {
+        std::fs::write(&path, format!("{summary}\n{table}{known_notes}{disagreements}")).expect("write the report");
+    }
+    assert!(total >= 80, "the suite needs at least 80 scenarios, has {total}");
+    assert!(disagreements.is_empty(), "Chromium and corsair disagree:{disagreements}");
+}
