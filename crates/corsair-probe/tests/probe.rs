@@ -94,7 +94,9 @@ async fn redirects_are_followed_by_the_model_not_the_client() {
     let location = format!("{}/final", target.origin("http"));
     let first = TestServer::start(
         loopback(1),
-        Arc::new(move |_: &Recorded| Reply::status(302).header("Location", &location).header("Access-Control-Allow-Origin", "*")),
+        Arc::new(move |_: &Recorded| {
+            Reply::status(302).header("Location", &location).header("Access-Control-Allow-Origin", "*")
+        }),
     )
     .await;
     let t = probe().run(intent(&format!("{}/start", first.origin("http")))).await;

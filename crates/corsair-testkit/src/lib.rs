@@ -171,7 +171,8 @@ fn answer(req: &hyper::Request<Incoming>, script: &Script, log: &Mutex<Vec<Recor
         l.push(recorded);
     }
     let mut response = hyper::Response::new(Full::new(Bytes::from(reply.body)));
-    *response.status_mut() = http::StatusCode::from_u16(reply.status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    *response.status_mut() =
+        http::StatusCode::from_u16(reply.status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
     for (name, value) in reply.headers {
         if let (Ok(n), Ok(v)) = (http::HeaderName::from_bytes(name.as_bytes()), http::HeaderValue::from_bytes(&value)) {
             response.headers_mut().append(n, v);

@@ -405,7 +405,7 @@ fn pattern_matches_echo_the_request_origin() {
     let o = "https://pr-42.staging.example.com";
     assert_eq!(acao(&get(o).decide(exact())).as_deref(), Some(o));
     let dev = policy(Policy::builder().allow_origin("http://localhost:*"));
-    assert_eq!(acao(&get("http://localhost:5173").decide(&dev)).as_deref(), Some("http://localhost:5173"));
+    assert_eq!(acao(&get("http://localhost:5173").decide(dev)).as_deref(), Some("http://localhost:5173"));
 }
 
 #[test]
