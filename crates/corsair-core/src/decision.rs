@@ -245,26 +245,14 @@ impl Policy {
         let RequestParts { method, headers } = request.into();
         let mut origins = headers.get_all(header::ORIGIN).iter();
         let Some(origin_value) = origins.next() else {
-            return self.not_cors();
+            return self.blank(RequestKind::NotCors);
         };
         let kind = if method == Method::OPTIONS && headers.contains_key(header::ACCESS_CONTROL_REQUEST_METHOD) {
             RequestKind::Preflight
         } else {
             RequestKind::Actual
         };
-        let mut d = Decision {
-            kind,
-            refusal: None,
-            action: Action::Forward,
-            allow_origin: None,
-            allow_credentials: None,
-            allow_methods: None,
-            allow_headers: AllowHeaders::None,
-            expose_headers: None,
-            max_age: None,
-            allow_private_network: None,
-            vary: self.origin_vary(),
-        };
+        let mut d = self.blank(kind);
         if kind == RequestKind::Preflight {
             d.vary = d.vary.union(Vary::REQUEST_METHOD).union(Vary::REQUEST_HEADERS);
             if self.allow_private_network {
@@ -321,9 +309,10 @@ impl Policy {
         d
     }
 
-    fn not_cors(&self) -> Decision<'_> {
+    /// A decision that forwards and sets nothing but the Origin `Vary`.
+    fn blank(&self, kind: RequestKind) -> Decision<'_> {
         Decision {
-            kind: RequestKind::NotCors,
+            kind,
             refusal: None,
             action: Action::Forward,
             allow_origin: None,

@@ -45,15 +45,9 @@ pub struct CheckArgs {
     /// fetch()'s redirect mode.
     #[arg(long, value_enum, default_value_t = RedirectArg::Follow)]
     pub redirect: RedirectArg,
-    /// Connect to ADDR for HOST:PORT, as curl's --resolve (repeatable).
-    #[arg(long, value_name = "HOST:PORT:ADDR")]
-    pub resolve: Vec<String>,
-    /// Seconds to wait for each response.
-    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
-    pub timeout: f64,
-    /// Accept any TLS certificate (self-signed development servers).
-    #[arg(long, short = 'k')]
-    pub insecure: bool,
+    /// How to reach the server.
+    #[command(flatten)]
+    pub net: NetArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -63,6 +57,39 @@ pub struct CheckArgs {
     /// A response header the page wants to read (repeatable): warns when it is not exposed.
     #[arg(long = "read", value_name = "NAME")]
     pub read: Vec<String>,
+}
+
+/// How the probe reaches servers; shared by `check` and `explain --live`.
+#[derive(Debug, Clone, Args)]
+pub struct NetArgs {
+    /// Connect to ADDR for HOST:PORT, as curl's --resolve (repeatable).
+    #[arg(long, value_name = "HOST:PORT:ADDR")]
+    pub resolve: Vec<String>,
+    /// Seconds to wait for each response.
+    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
+    pub timeout: f64,
+    /// Accept any TLS certificate (self-signed development servers).
+    #[arg(long, short = 'k')]
+    pub insecure: bool,
+}
+
+impl NetArgs {
+    /// The probe's options, or what is wrong with the flags.
+    pub fn options(&self) -> Result<ProbeOptions, UsageError> {
+        let mut resolve = Vec::new();
+        for r in &self.resolve {
+            resolve.push(r.parse::<Resolve>().map_err(|e| UsageError(format!("--resolve: {e}")))?);
+        }
+        if !(self.timeout > 0.0 && self.timeout <= 3600.0) {
+            return Err(UsageError(format!("--timeout {}: give seconds between 0 and 3600", self.timeout)));
+        }
+        Ok(ProbeOptions {
+            resolve,
+            timeout: Duration::from_secs_f64(self.timeout),
+            insecure: self.insecure,
+            ..ProbeOptions::default()
+        })
+    }
 }
 
 /// `--credentials`.
@@ -129,19 +156,7 @@ impl CheckArgs {
             }
             intent = intent.header(name, value.trim());
         }
-        let mut resolve = Vec::new();
-        for r in &self.resolve {
-            resolve.push(r.parse::<Resolve>().map_err(|e| UsageError(format!("--resolve: {e}")))?);
-        }
-        if !(self.timeout > 0.0 && self.timeout <= 3600.0) {
-            return Err(UsageError(format!("--timeout {}: give seconds between 0 and 3600", self.timeout)));
-        }
-        let options = ProbeOptions {
-            resolve,
-            timeout: Duration::from_secs_f64(self.timeout),
-            insecure: self.insecure,
-            ..ProbeOptions::default()
-        };
+        let options = self.net.options()?;
         Ok((intent, options))
     }
 }

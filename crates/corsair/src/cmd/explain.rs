@@ -11,7 +11,7 @@ use corsair_core::cors_error::{CorsError, FixContext};
 use serde_json::{json, Value};
 
 use crate::cli::Status;
-use crate::cmd::check::{self, CheckArgs, CredentialsArg, Format, RedirectArg};
+use crate::cmd::check::{self, CheckArgs, CredentialsArg, Format, NetArgs, RedirectArg};
 use crate::cmd::style::Style;
 use crate::snippet::Stack;
 
@@ -47,15 +47,9 @@ pub struct ExplainArgs {
     /// fetch()'s credentials mode, when the message does not imply it.
     #[arg(long, value_enum)]
     pub credentials: Option<CredentialsArg>,
-    /// Connect to ADDR for HOST:PORT, as curl's --resolve (with --live).
-    #[arg(long, value_name = "HOST:PORT:ADDR")]
-    pub resolve: Vec<String>,
-    /// Seconds to wait for each response (with --live).
-    #[arg(long, default_value_t = 10.0, value_name = "SECS")]
-    pub timeout: f64,
-    /// Accept any TLS certificate (with --live).
-    #[arg(long, short = 'k')]
-    pub insecure: bool,
+    /// How to reach the server (with --live).
+    #[command(flatten)]
+    pub net: NetArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
@@ -201,9 +195,7 @@ fn live_args(args: &ExplainArgs, m: &Message) -> Option<CheckArgs> {
         headers,
         credentials: credentials.unwrap_or(CredentialsArg::SameOrigin),
         redirect: RedirectArg::Follow,
-        resolve: args.resolve.clone(),
-        timeout: args.timeout,
-        insecure: args.insecure,
+        net: args.net.clone(),
         format: args.format,
         stack: args.stack,
         read: Vec::new(),
