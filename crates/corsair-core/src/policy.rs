@@ -460,7 +460,9 @@ impl PolicyBuilder {
         for (index, text) in self.origins.iter().enumerate() {
             let pattern = match OriginPattern::parse(text) {
                 Ok(p) => p,
-                Err(PatternError::Origin(crate::OriginError::OpaqueScheme { .. })) if text.starts_with("file:") => {
+                Err(PatternError::Origin(crate::OriginError::OpaqueScheme { .. }))
+                    if text.get(..5).is_some_and(|scheme| scheme.eq_ignore_ascii_case("file:")) =>
+                {
                     if !self.dangerously_allow_null {
                         errors.push(ConfigError::NullOrigin { index, value: text.clone() });
                         continue;

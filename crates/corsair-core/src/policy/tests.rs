@@ -514,3 +514,14 @@ fn debug_shows_the_normalised_policy() {
     let text = format!("{:?}", base().allow_credentials(true).build().unwrap());
     assert!(text.contains("https://app.example.com") && text.contains("credentials: true"), "{text}");
 }
+
+#[test]
+fn file_origin_in_any_case_is_a_null_origin() {
+    // Schemes are case-insensitive: `FILE:` pages send `Origin: null` like `file:` ones.
+    assert!(matches!(
+        only_error(Policy::builder().allow_origin("FILE:///x")),
+        ConfigError::NullOrigin { index: 0, .. }
+    ));
+    let p = Policy::builder().allow_origin("File:///x").dangerously_allow_null(true).build().unwrap();
+    assert!(p.origins()[0].is_null());
+}
