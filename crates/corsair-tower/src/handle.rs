@@ -1,0 +1,52 @@
+//! Hot reconfiguration: swap the policy of a running server.
+//!
+//! Every service a [`CorsLayer`](crate::CorsLayer) makes (and every clone of them) reads the
+//! policy from one shared slot. [`PolicyHandle::set`] replaces it atomically: requests that
+//! arrive afterwards are decided by the new policy, requests already in flight finish with the
+//! headers of the policy they were decided by, and no response mixes the two. Readers neither
+//! lock nor allocate ([`arc_swap`]).
+
+use std::fmt;
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use corsair_core::Policy;
+
+/// The shared slot.
+pub(crate) type Shared = Arc<ArcSwap<Policy>>;
+
+/// A cheap, cloneable handle to the policy of a [`CorsLayer`](crate::CorsLayer) and every
+/// service made from it.
+///
+/// ```
+/// use corsair_tower::{CorsLayer, Policy};
+///
+/// let layer = CorsLayer::new(Policy::builder().allow_origin("https://a.example").build().unwrap());
+/// let handle = layer.handle();
+/// // ... serve with `layer`; later, from a reload task:
+/// handle.set(Policy::builder().allow_origin("https://b.example").build().unwrap());
+/// assert_eq!(handle.current().origins()[0].to_string(), "https://b.example");
+/// ```
+#[derive(Clone)]
+pub struct PolicyHandle {
+    pub(crate) shared: Shared,
+}
+
+impl PolicyHandle {
+    /// Makes `policy` the one new requests are decided by. A policy is validated when it is
+    /// built, so swapping cannot fail.
+    pub fn set(&self, policy: impl Into<Arc<Policy>>) {
+        self.shared.store(policy.into());
+    }
+
+    /// The policy new requests are decided by now.
+    pub fn current(&self) -> Arc<Policy> {
+        self.shared.load_full()
+    }
+}
+
+impl fmt::Debug for PolicyHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PolicyHandle").field("current", &**self.shared.load()).finish()
+    }
+}

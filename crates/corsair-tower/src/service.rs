@@ -1,0 +1,117 @@
+//! [`Cors`]: the service that decides each request and follows the decision.
+
+use std::fmt;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use arc_swap::ArcSwap;
+use corsair_core::{Action, Policy};
+use http::{HeaderMap, Request, Response};
+use tower_service::Service;
+
+use crate::cors_headers::CorsHeaders;
+use crate::future::ResponseFuture;
+use crate::handle::{PolicyHandle, Shared};
+use crate::refusal::{self, REFUSAL_HEADER};
+
+/// Room for the layer's own answers: the most lines a preflight answer carries (Allow-Origin,
+/// -Credentials, -Methods, -Headers, Max-Age, Allow-Private-Network, Vary, the debug header).
+const ANSWER_CAPACITY: usize = 8;
+
+/// The CORS middleware: see the [crate documentation](crate).
+///
+/// Per request it loads the current policy, calls [`Policy::decide`] on the method and headers,
+/// and follows [`Action`]: `Respond` answers with an empty `ResBody::default()` body, the
+/// decision's headers and `Vary`; `Forward` calls the inner service and puts the decision's
+/// headers on whatever it returns (any status), replacing CORS headers the inner service set.
+#[derive(Clone)]
+pub struct Cors<S> {
+    inner: S,
+    shared: Shared,
+    debug: bool,
+}
+
+impl<S> Cors<S> {
+    /// Wraps `inner` with `policy` (debug mode off); [`CorsLayer`](crate::CorsLayer) is the
+    /// usual way.
+    pub fn new(inner: S, policy: impl Into<Arc<Policy>>) -> Cors<S> {
+        Cors::from_parts(inner, Arc::new(ArcSwap::new(policy.into())), false)
+    }
+
+    pub(crate) fn from_parts(inner: S, shared: Shared, debug: bool) -> Cors<S> {
+        Cors { inner, shared, debug }
+    }
+
+    /// A handle that swaps this service's policy (shared with the layer it came from).
+    pub fn handle(&self) -> PolicyHandle {
+        PolicyHandle { shared: self.shared.clone() }
+    }
+
+    /// The inner service.
+    pub fn get_ref(&self) -> &S {
+        &self.inner
+    }
+
+    /// The inner service, mutably.
+    pub fn get_mut(&mut self) -> &mut S {
+        &mut self.inner
+    }
+
+    /// Unwraps the inner service.
+    pub fn into_inner(self) -> S {
+        self.inner
+    }
+}
+
+impl<S, ReqBody, ResBody> Service<Request<ReqBody>> for Cors<S>
+where
+    S: Service<Request<ReqBody>, Response = Response<ResBody>>,
+    ResBody: Default,
+{
+    type Response = Response<ResBody>;
+    type Error = S::Error;
+    type Future = ResponseFuture<S::Future, ResBody>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
+        // One load per request: the decision, and so every header of the response, comes from
+        // one policy even if a swap happens while the inner service works.
+        let policy = self.shared.load();
+        let decision = policy.decide(&request);
+        if let Some(refusal) = decision.refusal() {
+            refusal::report(refusal, request.method());
+        }
+        match decision.action() {
+            Action::Respond(status) => {
+                let mut response = Response::new(ResBody::default());
+                *response.status_mut() = status;
+                let headers = response.headers_mut();
+                *headers = HeaderMap::with_capacity(ANSWER_CAPACITY);
+                decision.apply_to(headers);
+                if let (true, Some(refusal)) = (self.debug, decision.refusal()) {
+                    headers.insert(REFUSAL_HEADER, http::HeaderValue::from_static(refusal.kind()));
+                }
+                ResponseFuture::answered(response)
+            }
+            Action::Forward => {
+                let cors = CorsHeaders::of(&decision, self.debug);
+                // Let go of the policy before the inner service runs (it may take long).
+                drop(policy);
+                ResponseFuture::forwarded(self.inner.call(request), cors)
+            }
+        }
+    }
+}
+
+impl<S: fmt::Debug> fmt::Debug for Cors<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Cors")
+            .field("inner", &self.inner)
+            .field("policy", &**self.shared.load())
+            .field("debug", &self.debug)
+            .finish()
+    }
+}
