@@ -875,31 +875,15 @@ fn has_header(headers: &[(String, String)], name: &str) -> bool {
     headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
 }
 
-/// True for an IP literal in Chromium's `loopback` or `local` address space: 127/8, 0/8, 10/8,
-/// 100.64/10, 169.254/16, 172.16/12, 192.168/16, `::1`, `::`, fc00::/7, fe80::/10, fec0::/10,
-/// 2001:db8::/32 and 3fff::/20.
+/// True for an IP literal in Chromium's `loopback` or `local` address space (see
+/// [`crate::address`]).
 fn is_local_network_literal(host: Option<HostKind>) -> bool {
-    match host {
-        Some(HostKind::Ipv4(a)) => {
-            let [first, second, ..] = a.octets();
-            first == 0
-                || a.is_loopback()
-                || a.is_private()
-                || a.is_link_local()
-                || (first == 100 && (second & 0xc0) == 64)
-        }
-        Some(HostKind::Ipv6(a)) => {
-            let [first, second, ..] = a.segments();
-            a.is_unspecified()
-                || a.is_loopback()
-                || (first & 0xfe00) == 0xfc00
-                || (first & 0xffc0) == 0xfe80
-                || (first & 0xffc0) == 0xfec0
-                || (first == 0x2001 && second == 0x0db8)
-                || (first == 0x3fff && second < 0x1000)
-        }
-        _ => false,
-    }
+    let ip: std::net::IpAddr = match host {
+        Some(HostKind::Ipv4(a)) => a.into(),
+        Some(HostKind::Ipv6(a)) => a.into(),
+        _ => return false,
+    };
+    crate::address::classify(ip).address_space() != crate::cors_error::AddressSpace::Public
 }
 
 /// Blink's header list: forbidden names dropped, values trimmed, repeated names combined with
