@@ -78,26 +78,45 @@ impl Answer {
 
 /// Sends one request on a fresh connection to `addr` (loopback).
 pub async fn send(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Answer {
-    assert!(addr.ip().is_loopback(), "tests send to loopback only");
-    let tcp = TcpStream::connect(addr).await.expect("connect");
-    let (mut sender, connection) =
-        hyper::client::conn::http1::handshake::<_, Full<Bytes>>(TokioIo::new(tcp)).await.expect("handshake");
-    tokio::spawn(connection);
-    let mut request = Request::builder()
-        .method(Method::from_bytes(method.as_bytes()).expect("method"))
-        .uri(path)
-        .header("host", addr.to_string())
-        .body(Full::new(Bytes::from(body.to_owned())))
-        .expect("request");
-    for (n, v) in headers {
-        request
-            .headers_mut()
-            .append(HeaderName::from_bytes(n.as_bytes()).expect("name"), HeaderValue::from_str(v).expect("value"));
+    Client::connect(addr).await.send(method, path, headers, body).await
+}
+
+/// One HTTP/1.1 connection, reused for every request sent on it.
+pub struct Client {
+    addr: SocketAddr,
+    sender: hyper::client::conn::http1::SendRequest<Full<Bytes>>,
+}
+
+impl Client {
+    /// Connects to `addr` (loopback).
+    pub async fn connect(addr: SocketAddr) -> Client {
+        assert!(addr.ip().is_loopback(), "tests send to loopback only");
+        let tcp = TcpStream::connect(addr).await.expect("connect");
+        let (sender, connection) =
+            hyper::client::conn::http1::handshake::<_, Full<Bytes>>(TokioIo::new(tcp)).await.expect("handshake");
+        tokio::spawn(connection);
+        Client { addr, sender }
     }
-    let response = sender.send_request(request).await.expect("a response");
-    let (parts, body) = response.into_parts();
-    let body = body.collect().await.expect("the body").to_bytes();
-    Answer { status: parts.status, headers: parts.headers, body: String::from_utf8_lossy(&body).into_owned() }
+
+    /// Sends one request and reads the whole response.
+    pub async fn send(&mut self, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Answer {
+        let mut request = Request::builder()
+            .method(Method::from_bytes(method.as_bytes()).expect("method"))
+            .uri(path)
+            .header("host", self.addr.to_string())
+            .body(Full::new(Bytes::from(body.to_owned())))
+            .expect("request");
+        for (n, v) in headers {
+            request
+                .headers_mut()
+                .append(HeaderName::from_bytes(n.as_bytes()).expect("name"), HeaderValue::from_str(v).expect("value"));
+        }
+        self.sender.ready().await.expect("the connection is ready");
+        let response = self.sender.send_request(request).await.expect("a response");
+        let (parts, body) = response.into_parts();
+        let body = body.collect().await.expect("the body").to_bytes();
+        Answer { status: parts.status, headers: parts.headers, body: String::from_utf8_lossy(&body).into_owned() }
+    }
 }
 
 /// A preflight's headers.
