@@ -196,15 +196,16 @@ impl<'a> Decision<'a> {
     /// a credentialed `*` of request headers echo the request's validated lines, so a name may
     /// repeat; values are always valid.
     pub fn headers(&self) -> impl Iterator<Item = (HeaderName, &'a HeaderValue)> + '_ {
-        let single = [
-            (header::ACCESS_CONTROL_ALLOW_ORIGIN, self.allow_origin),
-            (header::ACCESS_CONTROL_ALLOW_CREDENTIALS, self.allow_credentials),
-            (header::ACCESS_CONTROL_ALLOW_METHODS, self.allow_methods),
-            (header::ACCESS_CONTROL_EXPOSE_HEADERS, self.expose_headers),
-            (header::ACCESS_CONTROL_MAX_AGE, self.max_age),
-            (HeaderName::from_static("access-control-allow-private-network"), self.allow_private_network),
+        // Values only, beside a constant table of names: a small iterator, cheap to move.
+        let values = [
+            self.allow_origin,
+            self.allow_credentials,
+            self.allow_methods,
+            self.expose_headers,
+            self.max_age,
+            self.allow_private_network,
         ];
-        let single = single.into_iter().filter_map(|(n, v)| v.map(|v| (n, v)));
+        let single = SINGLE_NAMES.iter().zip(values).filter_map(|(n, v)| v.map(|v| (n.clone(), v)));
         let (value, echo) = match self.allow_headers {
             AllowHeaders::None => (None, None),
             AllowHeaders::Value(v) => (Some(v), None),
@@ -217,9 +218,7 @@ impl<'a> Decision<'a> {
     /// Sets [`Decision::headers`] on a response's headers (replacing CORS headers already
     /// there) and merges [`Decision::vary`].
     pub fn apply_to(&self, response: &mut HeaderMap) {
-        for name in CORS_RESPONSE_HEADERS {
-            response.remove(name);
-        }
+        remove_cors_headers(response);
         for (name, value) in self.headers() {
             response.append(name, value.clone());
         }
@@ -237,6 +236,49 @@ pub const CORS_RESPONSE_HEADERS: [&str; 7] = [
     "access-control-max-age",
     "access-control-allow-private-network",
 ];
+
+/// `Access-Control-Request-Private-Network`, which `http` has no constant for.
+const REQUEST_PRIVATE_NETWORK: HeaderName = HeaderName::from_static("access-control-request-private-network");
+
+/// `Access-Control-Allow-Private-Network`, which `http` has no constant for.
+const ALLOW_PRIVATE_NETWORK: HeaderName = HeaderName::from_static("access-control-allow-private-network");
+
+/// The single-line headers of [`Decision::headers`], in the order it yields them.
+static SINGLE_NAMES: [HeaderName; 6] = [
+    header::ACCESS_CONTROL_ALLOW_ORIGIN,
+    header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+    header::ACCESS_CONTROL_ALLOW_METHODS,
+    header::ACCESS_CONTROL_EXPOSE_HEADERS,
+    header::ACCESS_CONTROL_MAX_AGE,
+    ALLOW_PRIVATE_NETWORK,
+];
+
+/// [`CORS_RESPONSE_HEADERS`] as names, so removing them needs no parsing.
+const CORS_RESPONSE_HEADER_NAMES: [HeaderName; 7] = [
+    header::ACCESS_CONTROL_ALLOW_ORIGIN,
+    header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+    header::ACCESS_CONTROL_ALLOW_METHODS,
+    header::ACCESS_CONTROL_ALLOW_HEADERS,
+    header::ACCESS_CONTROL_EXPOSE_HEADERS,
+    header::ACCESS_CONTROL_MAX_AGE,
+    ALLOW_PRIVATE_NETWORK,
+];
+
+/// True for a name in [`CORS_RESPONSE_HEADERS`].
+pub fn is_cors_response_header(name: &HeaderName) -> bool {
+    name.as_str().starts_with("access-control-") && CORS_RESPONSE_HEADER_NAMES.contains(name)
+}
+
+/// Removes every [`CORS_RESPONSE_HEADERS`] line from `headers`. One pass over the names when
+/// there is none, which is the usual case.
+pub fn remove_cors_headers(headers: &mut HeaderMap) {
+    if !headers.keys().any(is_cors_response_header) {
+        return;
+    }
+    for name in &CORS_RESPONSE_HEADER_NAMES {
+        headers.remove(name);
+    }
+}
 
 impl Policy {
     /// Decides one request. Bounded work on hostile input: only the first two `Origin` lines
@@ -404,7 +446,7 @@ impl Policy {
             };
         }
         // Private Network Access (retired by Chromium, still sent by older builds).
-        if let Some(pna) = headers.get("access-control-request-private-network") {
+        if let Some(pna) = headers.get(&REQUEST_PRIVATE_NETWORK) {
             if pna.as_bytes() == b"true" {
                 if !self.allow_private_network {
                     return Err(Refusal::PrivateNetworkNotAllowed);
@@ -430,6 +472,9 @@ fn contains_ignore_case(sorted: &[Box<str>], name: &[u8]) -> bool {
         })
         .is_ok()
 }
+
+mod owned;
+pub use owned::CorsHeaders;
 
 #[cfg(test)]
 mod tests;

@@ -148,33 +148,46 @@ impl<'a> OriginRef<'a> {
     /// zeros, from 1 to 65535, and not the scheme's default. Runs in time linear in the input and
     /// never allocates.
     pub fn parse(bytes: &'a [u8]) -> Option<OriginRef<'a>> {
-        if bytes.len() > MAX_ORIGIN_LEN || !bytes.is_ascii() {
+        // One pass over the bytes for the usual `scheme://domain[:port]`; this runs on every
+        // request a CORS layer sees. Every byte accepted below is ASCII.
+        if bytes.len() > MAX_ORIGIN_LEN {
             return None;
         }
-        let s = std::str::from_utf8(bytes).ok()?;
-        if s == "null" {
-            return Some(OriginRef { serialized: s, scheme_end: 0, host_end: 0, port: None });
+        if bytes == b"null" {
+            return Some(OriginRef { serialized: "null", scheme_end: 0, host_end: 0, port: None });
         }
-        let scheme_end = s.find("://")?;
-        let scheme = &s[..scheme_end];
-        if !is_lower_scheme(scheme) {
+        // Scheme: a lower-case letter, then lower-case letters, digits, `+`, `-`, `.`; then `://`.
+        let scheme_end = bytes.iter().position(|&c| !is_scheme_byte(c))?;
+        if scheme_end == 0
+            || scheme_end > 64
+            || !bytes[0].is_ascii_lowercase()
+            || !bytes[scheme_end..].starts_with(b"://")
+        {
             return None;
         }
-        let rest = &s[scheme_end + 3..];
-        let (host, port_text) = split_host_port(rest)?;
-        host_kind_strict(host)?;
-        let port = match port_text {
-            None => None,
-            Some(p) => {
-                let port = parse_port_strict(p)?;
+        let host_start = scheme_end + 3;
+        let rest = &bytes[host_start..];
+        let host_len = if rest.first() == Some(&b'[') {
+            let close = rest.iter().position(|&c| c == b']')?;
+            host_kind_strict(std::str::from_utf8(&rest[..=close]).ok()?)?;
+            close + 1
+        } else {
+            scan_host(rest)?
+        };
+        let port = match &rest[host_len..] {
+            [] => None,
+            [b':', digits @ ..] => {
+                let port = parse_port_strict(digits)?;
+                let scheme = std::str::from_utf8(&bytes[..scheme_end]).ok()?;
                 if default_port(scheme) == Some(port) {
                     return None;
                 }
                 Some(port)
             }
+            _ => return None,
         };
-        let host_end = scheme_end + 3 + host.len();
-        Some(OriginRef { serialized: s, scheme_end: scheme_end as u16, host_end: host_end as u16, port })
+        let serialized = std::str::from_utf8(bytes).ok()?;
+        Some(OriginRef { serialized, scheme_end: scheme_end as u16, host_end: (host_start + host_len) as u16, port })
     }
 
     /// The serialisation, exactly as received.
@@ -216,39 +229,86 @@ impl<'a> OriginRef<'a> {
     }
 }
 
-fn is_lower_scheme(s: &str) -> bool {
-    let b = s.as_bytes();
-    !b.is_empty()
-        && b.len() <= 64
-        && b[0].is_ascii_lowercase()
-        && b.iter().all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'+' | b'-' | b'.'))
+fn is_scheme_byte(c: u8) -> bool {
+    c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'+' | b'-' | b'.')
 }
 
-/// Splits `host[:port]`, honouring IPv6 brackets. No path, query, fragment or userinfo allowed.
-fn split_host_port(rest: &str) -> Option<(&str, Option<&str>)> {
-    if rest.starts_with('[') {
-        let close = rest.find(']')?;
-        let host = &rest[..=close];
-        let after = &rest[close + 1..];
-        return match after {
-            "" => Some((host, None)),
-            _ => Some((host, Some(after.strip_prefix(':')?))),
-        };
+/// What a byte can be in a host that is not bracketed IPv6.
+const HOST_OTHER: u8 = 0;
+const HOST_NAME: u8 = 1; // a-z - _
+const HOST_DIGIT: u8 = 2;
+const HOST_DOT: u8 = 3;
+const HOST_END: u8 = 4; // `:`, where the port starts
+
+const HOST_BYTES: [u8; 256] = {
+    let mut t = [HOST_OTHER; 256];
+    let mut c = b'a';
+    while c <= b'z' {
+        t[c as usize] = HOST_NAME;
+        c += 1;
     }
-    match rest.rfind(':') {
-        Some(i) => Some((&rest[..i], Some(&rest[i + 1..]))),
-        None => Some((rest, None)),
+    let mut d = b'0';
+    while d <= b'9' {
+        t[d as usize] = HOST_DIGIT;
+        d += 1;
     }
+    t[b'-' as usize] = HOST_NAME;
+    t[b'_' as usize] = HOST_NAME;
+    t[b'.' as usize] = HOST_DOT;
+    t[b':' as usize] = HOST_END;
+    t
+};
+
+/// Reads the host at the start of `rest` (up to a `:` or the end) and returns its length if it
+/// is a host as a browser serialises it (not bracketed IPv6): a lower-case domain, checked in
+/// this one pass, or a dotted quad (handed to [`host_kind_strict`]).
+fn scan_host(rest: &[u8]) -> Option<usize> {
+    // Labels: non-empty, at most 63 of `a-z 0-9 - _`; one trailing dot is a distinct, legal host
+    // (`example.com.`), empty inner labels are not.
+    let (mut len, mut label_len, mut label_numeric) = (0usize, 0usize, true);
+    let (mut last_label_numeric, mut labels, mut only_digits_and_dots) = (true, 0usize, true);
+    for &c in rest {
+        match HOST_BYTES[c as usize] {
+            HOST_NAME => {
+                (label_numeric, only_digits_and_dots) = (false, false);
+                label_len += 1;
+            }
+            HOST_DIGIT => label_len += 1,
+            HOST_DOT => {
+                if label_len == 0 {
+                    return None;
+                }
+                (last_label_numeric, labels) = (label_numeric, labels + 1);
+                (label_len, label_numeric) = (0, true);
+            }
+            HOST_END => break,
+            _ => return None,
+        }
+        if label_len > 63 {
+            return None;
+        }
+        len += 1;
+    }
+    if len == 0 || len > 253 {
+        return None;
+    }
+    if only_digits_and_dots {
+        return host_kind_strict(std::str::from_utf8(&rest[..len]).ok()?).map(|_| len);
+    }
+    // The last label (before a trailing dot, if any) must not be all digits: the WHATWG host
+    // parser turns such names into IPv4 addresses, so browsers never send them.
+    let numeric_last = if label_len > 0 { label_numeric } else { labels > 0 && last_label_numeric };
+    (!numeric_last).then_some(len)
 }
 
 /// A decimal port from 1 to 65535 without leading zeros. Port 0 is refused: Fetch lists it as a
 /// bad port, so no page is ever loaded from it and no browser sends it.
-fn parse_port_strict(p: &str) -> Option<u16> {
-    let b = p.as_bytes();
+fn parse_port_strict(b: &[u8]) -> Option<u16> {
     if b.is_empty() || b.len() > 5 || !b.iter().all(u8::is_ascii_digit) || b[0] == b'0' {
         return None;
     }
-    p.parse().ok()
+    let port = b.iter().fold(0u32, |n, &d| n * 10 + u32::from(d - b'0'));
+    u16::try_from(port).ok()
 }
 
 /// Writes into a fixed buffer on the stack, so canonical-form checks on request paths never
@@ -330,17 +390,28 @@ fn host_kind_strict(host: &str) -> Option<HostKind> {
         return displays_as(addr, host).then_some(HostKind::Ipv4(addr));
     }
     // One trailing dot is a distinct, legal host (`example.com.`); empty inner labels are not.
+    // Labels: non-empty, at most 63 of `a-z 0-9 - _`. One pass, no allocation.
     let trimmed = host.strip_suffix('.').unwrap_or(host);
-    let labels_ok = !trimmed.is_empty()
-        && trimmed.split('.').all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && label.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'_')
-        });
+    let (mut label_len, mut label_numeric) = (0usize, true);
+    for &c in trimmed.as_bytes() {
+        if c == b'.' {
+            if label_len == 0 {
+                return None;
+            }
+            (label_len, label_numeric) = (0, true);
+            continue;
+        }
+        if !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'_') {
+            return None;
+        }
+        label_len += 1;
+        label_numeric &= c.is_ascii_digit();
+        if label_len > 63 {
+            return None;
+        }
+    }
     // The WHATWG host parser turns a last label of digits into IPv4, so such names never appear.
-    let last = trimmed.rsplit('.').next().unwrap_or("");
-    let numeric_last = !last.is_empty() && last.bytes().all(|c| c.is_ascii_digit());
-    (labels_ok && !numeric_last).then_some(HostKind::Domain)
+    (label_len > 0 && !label_numeric).then_some(HostKind::Domain)
 }
 
 impl Origin {

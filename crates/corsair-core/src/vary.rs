@@ -16,7 +16,7 @@
 //! assert_eq!(all, ["accept-encoding, origin", "access-control-request-method"]);
 //! ```
 
-use http::header::{HeaderMap, HeaderValue, VARY};
+use http::header::{Entry, HeaderMap, HeaderValue, VARY};
 
 /// A set of the request headers CORS answers can depend on.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
@@ -64,8 +64,19 @@ impl Vary {
     /// Adds the names not already present to `headers`' `Vary`, as one extra line; leaves a
     /// `Vary: *` alone. Allocates nothing when all names are there or the value is a common one.
     pub fn merge_into(self, headers: &mut HeaderMap) {
+        if self.is_empty() {
+            return;
+        }
+        // One look-up of `Vary`, whether or not the response has one.
+        let mut lines = match headers.entry(VARY) {
+            Entry::Vacant(vacant) => {
+                vacant.insert(self.value());
+                return;
+            }
+            Entry::Occupied(lines) => lines,
+        };
         let mut missing = self;
-        for line in headers.get_all(VARY) {
+        for line in lines.iter() {
             for item in line.as_bytes().split(|&b| b == b',') {
                 let item = crate::token::trim_ows(item);
                 if item == b"*" {
@@ -79,7 +90,7 @@ impl Vary {
             }
         }
         if !missing.is_empty() {
-            headers.append(VARY, missing.value());
+            lines.append(missing.value());
         }
     }
 

@@ -928,3 +928,133 @@ fn apply_to_not_cors_adds_only_vary() {
     assert_eq!(resp.len(), 2);
     assert_eq!(response_lines(&resp, "vary"), ["origin"]);
 }
+
+#[test]
+fn remove_cors_headers_removes_each_cors_name_and_nothing_else() {
+    for name in CORS_RESPONSE_HEADERS {
+        let mut resp = response(&[(name, "x"), (name, "y"), ("content-type", "text/plain")]);
+        crate::decision::remove_cors_headers(&mut resp);
+        assert!(resp.get(name).is_none(), "{name}");
+        assert_eq!(resp.len(), 1, "{name}: other headers stay");
+    }
+    let keep = [
+        ("access-control-request-method", "PUT"),
+        ("access-control-allow-originx", "1"),
+        ("x-access-control-max-age", "1"),
+    ];
+    let mut resp = response(&keep);
+    crate::decision::remove_cors_headers(&mut resp);
+    assert_eq!(resp.len(), 3, "look-alike names are not CORS response headers");
+}
+
+#[test]
+fn is_cors_response_header_agrees_with_the_list() {
+    for name in CORS_RESPONSE_HEADERS {
+        assert!(crate::decision::is_cors_response_header(&http::HeaderName::from_static(name)), "{name}");
+    }
+    for name in ["vary", "access-control-request-headers", "origin", "access-control-allow-originx"] {
+        assert!(!crate::decision::is_cors_response_header(&http::HeaderName::from_static(name)), "{name}");
+    }
+}
+
+// CorsHeaders: the owned copy does exactly what apply_to does ------------------------------------
+
+fn owned_policies() -> Vec<&'static Policy> {
+    let b = Policy::builder;
+    vec![
+        policy(b().allow_origin(APP)),
+        policy(b().allow_origin("*").allow_methods(["*"]).allow_headers(["*"]).expose_headers(["*"])),
+        policy(
+            b().allow_origins([APP, "https://*.example.net", "http://localhost:*"])
+                .allow_methods(["PUT", "DELETE"])
+                .allow_headers(["content-type", "x-request-id"])
+                .expose_headers(["etag", "x-total"])
+                .allow_credentials(true)
+                .max_age(600)
+                .allow_private_network(true),
+        ),
+        policy(
+            b().allow_origin(APP)
+                .allow_methods(["*"])
+                .allow_headers(["*"])
+                .allow_credentials(true)
+                .forward_preflights(true)
+                .refusal(RefusalStyle::OmitHeaders),
+        ),
+        policy(b().allow_origin(APP).refusal(RefusalStyle::RejectAll(StatusCode::UNAUTHORIZED))),
+    ]
+}
+
+fn owned_requests() -> Vec<&'static Req> {
+    let names = ["x-a", "x-b", "x-c, x-d", "x-e", "x-f", "x-g", "x-h", "x-i", "x-j"];
+    vec![
+        Req::new("GET", &[]),
+        get(APP),
+        Req::new("POST", &[("origin", "https://a.b.example.net")]),
+        get(EVIL),
+        get("null"),
+        Req::new("OPTIONS", &[("origin", APP)]),
+        Req::new(
+            "OPTIONS",
+            &[
+                ("origin", "http://localhost:5173"),
+                ("access-control-request-method", "PUT"),
+                ("access-control-request-headers", "content-type"),
+                ("access-control-request-private-network", "true"),
+            ],
+        ),
+        preflight(APP, "PATCH"),
+        preflight(EVIL, "PUT"),
+        preflight_with(APP, "PUT", &names),
+    ]
+}
+
+fn inner_responses() -> Vec<HeaderMap> {
+    let plain = response(&[("content-type", "application/json")]);
+    let with_cors = response(&[
+        ("content-type", "application/json"),
+        ("access-control-allow-origin", "*"),
+        ("access-control-allow-origin", "https://x.example"),
+        ("access-control-allow-credentials", "true"),
+        ("access-control-expose-headers", "x-secret"),
+        ("access-control-allow-private-network", "true"),
+    ]);
+    let with_vary = response(&[("vary", "accept-encoding"), ("vary", "Origin")]);
+    let star = response(&[("vary", "*")]);
+    vec![HeaderMap::new(), plain, with_cors, with_vary, star]
+}
+
+#[test]
+fn owned_headers_apply_exactly_like_the_decision() {
+    let mut checked = 0;
+    for p in owned_policies() {
+        for r in owned_requests() {
+            let d = r.decide(p);
+            let owned = d.to_headers();
+            assert_eq!(owned.vary(), d.vary());
+            for inner in inner_responses() {
+                let mut by_decision = inner.clone();
+                d.apply_to(&mut by_decision);
+                let mut by_owned = inner;
+                owned.clone().apply_to(&mut by_owned);
+                assert_eq!(by_owned, by_decision, "{p:?}\n{} {:?}", r.method, r.headers);
+                // Same lines in the same order, not just the same map.
+                let order = |h: &HeaderMap| h.iter().map(|(n, v)| format!("{n}: {v:?}")).collect::<Vec<_>>();
+                assert_eq!(order(&by_owned), order(&by_decision));
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 5 * 10 * 5);
+}
+
+#[test]
+fn owned_headers_keep_every_echoed_line_in_order() {
+    let d = owned_requests()[9].decide(owned_policies()[3]);
+    let mut out = HeaderMap::new();
+    d.to_headers().apply_to(&mut out);
+    assert_eq!(
+        response_lines(&out, "access-control-allow-headers"),
+        ["x-a", "x-b", "x-c, x-d", "x-e", "x-f", "x-g", "x-h", "x-i", "x-j"]
+    );
+}

@@ -716,3 +716,146 @@ fn configured_white_space_around_another_mistake_proposes_the_full_fix() {
     ));
     assert!(matches!(Origin::parse_configured("file:///x "), Err(OriginError::OpaqueScheme { .. })));
 }
+
+// The one-pass header parser against the straightforward one it replaced -----------------------
+
+/// The previous `OriginRef::parse`, kept as the reference: several simple passes over the text.
+fn reference_parse(bytes: &[u8]) -> Option<(&str, u16, u16, Option<u16>)> {
+    fn is_lower_scheme(s: &str) -> bool {
+        let b = s.as_bytes();
+        !b.is_empty()
+            && b.len() <= 64
+            && b[0].is_ascii_lowercase()
+            && b.iter().all(|&c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'+' | b'-' | b'.'))
+    }
+    fn split_host_port(rest: &str) -> Option<(&str, Option<&str>)> {
+        if rest.starts_with('[') {
+            let close = rest.find(']')?;
+            let after = &rest[close + 1..];
+            return match after {
+                "" => Some((&rest[..=close], None)),
+                _ => Some((&rest[..=close], Some(after.strip_prefix(':')?))),
+            };
+        }
+        match rest.rfind(':') {
+            Some(i) => Some((&rest[..i], Some(&rest[i + 1..]))),
+            None => Some((rest, None)),
+        }
+    }
+    if bytes.len() > MAX_ORIGIN_LEN || !bytes.is_ascii() {
+        return None;
+    }
+    let s = std::str::from_utf8(bytes).ok()?;
+    if s == "null" {
+        return Some((s, 0, 0, None));
+    }
+    let scheme_end = s.find("://")?;
+    let scheme = &s[..scheme_end];
+    if !is_lower_scheme(scheme) {
+        return None;
+    }
+    let (host, port_text) = split_host_port(&s[scheme_end + 3..])?;
+    host_kind_strict(host)?;
+    let port = match port_text {
+        None => None,
+        Some(p) => {
+            let b = p.as_bytes();
+            if b.is_empty() || b.len() > 5 || !b.iter().all(u8::is_ascii_digit) || b[0] == b'0' {
+                return None;
+            }
+            let port: u16 = p.parse().ok()?;
+            if default_port(scheme) == Some(port) {
+                return None;
+            }
+            Some(port)
+        }
+    };
+    Some((s, scheme_end as u16, (scheme_end + 3 + host.len()) as u16, port))
+}
+
+fn fields<'a>(o: Option<OriginRef<'a>>) -> Option<(&'a str, u16, u16, Option<u16>)> {
+    o.map(|o| (o.serialized, o.scheme_end, o.host_end, o.port))
+}
+
+#[test]
+fn the_one_pass_parser_agrees_with_the_reference_on_tricky_cases() {
+    let cases = [
+        "null",
+        "NULL",
+        "https://example.com",
+        "https://example.com.",
+        "https://example.com..",
+        "https://.com",
+        "https://a..b",
+        "https://a_b-c.example",
+        "https://1.2.3.4",
+        "https://1.2.3.4.",
+        "https://01.2.3.4",
+        "https://1.2.3",
+        "https://a.123",
+        "https://123.a",
+        "https://[::1]",
+        "https://[::1]:8443",
+        "https://[::1]x",
+        "https://[::1]:",
+        "https://[::1]:0",
+        "https://[0:0::1]",
+        "https://[::ffff:127.0.0.1]",
+        "http://a:80",
+        "http://a:8080",
+        "http://a:08080",
+        "http://a:65535",
+        "http://a:65536",
+        "http://a:",
+        "http://a:80:90",
+        "http://a:b",
+        "https:/a",
+        "https//a",
+        "://a",
+        "1http://a",
+        "ht+tp.-x://a",
+        "hTtp://a",
+        "https://A.com",
+        "https://a.com/",
+        "https://a.com?",
+        "https://a.com#",
+        "https://user@a.com",
+        "https://",
+        "https://:80",
+        "https://.",
+        "https://a b",
+        "https://\u{e9}.com",
+        "ftp://a:21",
+        "ftp://a:22",
+        "ws://a:80",
+        "wss://a:443",
+        "https://xn--bcher-kva.example",
+        "x://y",
+        "https://a.b.c.d.e.f.g.h",
+    ];
+    for case in cases {
+        assert_eq!(fields(OriginRef::parse(case.as_bytes())), reference_parse(case.as_bytes()), "{case:?}");
+    }
+    let long_label = format!("https://{}.com", "a".repeat(64));
+    let long_host = format!("https://{}com", "abcdefghi.".repeat(26));
+    let long_scheme = format!("{}://a", "a".repeat(65));
+    for case in [long_label, long_host, long_scheme] {
+        assert_eq!(fields(OriginRef::parse(case.as_bytes())), reference_parse(case.as_bytes()), "{case:?}");
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 5_000, ..Default::default() })]
+
+    #[test]
+    fn the_one_pass_parser_agrees_with_the_reference_on_generated_text(
+        s in "(null|https?://|[a-z+.-]{0,3}:?/{0,2})([a-z0-9._-]{0,12}|\\[[0-9a-f:.]{0,12}\\]?)(:[0-9]{0,6})?[:/\\]a-zA-Z0-9]{0,2}"
+    ) {
+        proptest::prop_assert_eq!(fields(OriginRef::parse(s.as_bytes())), reference_parse(s.as_bytes()), "{:?}", s);
+    }
+
+    #[test]
+    fn the_one_pass_parser_agrees_with_the_reference_on_any_bytes(b in proptest::collection::vec(proptest::num::u8::ANY, 0..40)) {
+        proptest::prop_assert_eq!(fields(OriginRef::parse(&b)), reference_parse(&b));
+    }
+}

@@ -569,3 +569,34 @@ fn a_non_canonical_subdomain_of_an_address_reports_the_address() {
     assert!(matches!(OriginPattern::parse("http://*.127.1"), Err(PatternError::SubdomainOfAddress { .. })));
     assert!(hint("http://localhost:8080/:*").contains("either a port or `:*`"));
 }
+
+#[test]
+fn the_table_hasher_spreads_similar_origins() {
+    use std::collections::HashSet;
+    use std::hash::{BuildHasher, BuildHasherDefault};
+    let build = BuildHasherDefault::<TableHasher>::default();
+    let names: Vec<String> = (0..10_000).map(|i| format!("https://app{i}.example.com")).collect();
+    let hashes: Vec<u64> = names.iter().map(|n| build.hash_one(n.as_str())).collect();
+    let distinct: HashSet<u64> = hashes.iter().copied().collect();
+    assert_eq!(distinct.len(), names.len(), "no full collisions among 10k similar names");
+    // hashbrown picks the bucket from the low bits and the tag from the top 7: both must vary.
+    let low: HashSet<u64> = hashes.iter().map(|h| h & 0x3ff).collect();
+    let top: HashSet<u64> = hashes.iter().map(|h| h >> 57).collect();
+    assert!(low.len() > 1000, "low 10 bits: {} of 1024 buckets used", low.len());
+    assert_eq!(top.len(), 128, "every 7-bit tag appears");
+}
+
+#[test]
+fn a_set_of_ten_thousand_origins_finds_each_and_nothing_else() {
+    let mut set = OriginSet::new();
+    for i in 0..10_000 {
+        set.insert(OriginPattern::parse(&format!("https://app{i}.example.com")).unwrap(), i);
+    }
+    for i in (0..10_000).step_by(7) {
+        let o = format!("https://app{i}.example.com");
+        assert_eq!(set.matches(OriginRef::parse(o.as_bytes()).unwrap()), Some(OriginMatch::Exact(&i)));
+    }
+    for o in ["https://app10000.example.com", "https://app1.example.co", "http://app1.example.com"] {
+        assert_eq!(set.matches(OriginRef::parse(o.as_bytes()).unwrap()), None, "{o}");
+    }
+}
