@@ -4,10 +4,11 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use http::Response;
+use corsair_core::CorsHeaders;
+use http::{HeaderValue, Response};
 use pin_project_lite::pin_project;
 
-use crate::cors_headers::CorsHeaders;
+use crate::refusal::REFUSAL_HEADER;
 
 pin_project! {
     /// Resolves to the inner service's response with the policy's CORS headers, or to the
@@ -21,11 +22,12 @@ pin_project! {
 pin_project! {
     #[project = StateProj]
     enum State<F, B> {
-        /// The inner service is answering; its response gets `cors`.
+        /// The inner service is answering; its response gets `cors`, and in debug mode the
+        /// refusal kind, if any.
         Forwarded {
             #[pin]
             future: F,
-            cors: Option<CorsHeaders>,
+            cors: Option<(CorsHeaders, Option<&'static str>)>,
         },
         /// The layer answered.
         Answered {
@@ -35,8 +37,8 @@ pin_project! {
 }
 
 impl<F, B> ResponseFuture<F, B> {
-    pub(crate) fn forwarded(future: F, cors: CorsHeaders) -> Self {
-        ResponseFuture { state: State::Forwarded { future, cors: Some(cors) } }
+    pub(crate) fn forwarded(future: F, cors: CorsHeaders, refusal: Option<&'static str>) -> Self {
+        ResponseFuture { state: State::Forwarded { future, cors: Some((cors, refusal)) } }
     }
 
     pub(crate) fn answered(response: Response<B>) -> Self {
@@ -54,8 +56,11 @@ where
         match self.project().state.project() {
             StateProj::Forwarded { future, cors } => {
                 let mut response = ready!(future.poll(cx))?;
-                if let Some(cors) = cors.take() {
+                if let Some((cors, refusal)) = cors.take() {
                     cors.apply_to(response.headers_mut());
+                    if let Some(kind) = refusal {
+                        response.headers_mut().insert(REFUSAL_HEADER, HeaderValue::from_static(kind));
+                    }
                 }
                 Poll::Ready(Ok(response))
             }

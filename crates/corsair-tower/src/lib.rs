@@ -108,7 +108,6 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod cors_headers;
 mod future;
 mod handle;
 mod layer;

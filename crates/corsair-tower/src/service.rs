@@ -9,14 +9,12 @@ use corsair_core::{Action, Policy};
 use http::{HeaderMap, Request, Response};
 use tower_service::Service;
 
-use crate::cors_headers::CorsHeaders;
 use crate::future::ResponseFuture;
 use crate::handle::{PolicyHandle, Shared};
 use crate::refusal::{self, REFUSAL_HEADER};
 
-/// Room for the layer's own answers: the most lines a preflight answer carries (Allow-Origin,
-/// -Credentials, -Methods, -Headers, Max-Age, Allow-Private-Network, Vary, the debug header).
-const ANSWER_CAPACITY: usize = 8;
+/// Lines the layer's own answers are sized for.
+const ANSWER_LINES: usize = 6;
 
 /// The CORS middleware: see the [crate documentation](crate).
 ///
@@ -84,23 +82,29 @@ where
         if let Some(refusal) = decision.refusal() {
             refusal::report(refusal, request.method());
         }
+        let debug = if self.debug { decision.refusal().map(|r| r.kind()) } else { None };
         match decision.action() {
             Action::Respond(status) => {
                 let mut response = Response::new(ResBody::default());
                 *response.status_mut() = status;
+                // Room for an allowed preflight's lines (Allow-Origin, -Credentials, -Methods,
+                // -Headers, Max-Age) and `Vary`; rarer answers (Private Network Access, several
+                // echoed header lines) grow the map.
                 let headers = response.headers_mut();
-                *headers = HeaderMap::with_capacity(ANSWER_CAPACITY);
+                *headers = HeaderMap::with_capacity(ANSWER_LINES);
                 decision.apply_to(headers);
-                if let (true, Some(refusal)) = (self.debug, decision.refusal()) {
-                    headers.insert(REFUSAL_HEADER, http::HeaderValue::from_static(refusal.kind()));
+                if let Some(kind) = debug {
+                    headers.insert(REFUSAL_HEADER, http::HeaderValue::from_static(kind));
                 }
                 ResponseFuture::answered(response)
             }
             Action::Forward => {
-                let cors = CorsHeaders::of(&decision, self.debug);
-                // Let go of the policy before the inner service runs (it may take long).
+                // The decision borrows the request, which goes to the inner service: keep an
+                // owned copy of the headers (no allocation), and let go of the policy before the
+                // inner service runs (it may take long).
+                let cors = decision.to_headers();
                 drop(policy);
-                ResponseFuture::forwarded(self.inner.call(request), cors)
+                ResponseFuture::forwarded(self.inner.call(request), cors, debug)
             }
         }
     }
