@@ -100,11 +100,12 @@
 //!
 //! Deciding and applying allocate nothing for allowed requests: header values are precomputed
 //! when the policy is built or are the request's own, and the few a forwarded request needs are
-//! copied into a fixed-size array in the response future. (The one exception is a forwarded
-//! preflight under a credentialed `*` of request headers that sends several
-//! `Access-Control-Request-Headers` lines: echoing the extra lines uses a `Vec`.) An answer the
+//! copied into a fixed-size [`CorsHeaders`](corsair_core::CorsHeaders) kept in the response
+//! future (the decision borrows the request, which the inner service takes). The one exception
+//! is a forwarded preflight under a credentialed `*` of request headers that sends several
+//! `Access-Control-Request-Headers` lines: echoing the extra lines uses a `Vec`. An answer the
 //! layer makes itself needs its own header map, like any response. `tests/allocations.rs`
-//! counts; `benches/cors.rs` compares with tower-http.
+//! counts; `benches/cors.rs` compares with tower-http (the README has the numbers).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
