@@ -4,6 +4,7 @@
 //!
 //! Servers bind to loopback addresses only; tests never send traffic anywhere else.
 
+pub mod alloc_count;
 pub mod chromium;
 
 use std::convert::Infallible;
