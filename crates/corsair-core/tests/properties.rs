@@ -15,44 +15,10 @@ fn config(cases: u32) -> ProptestConfig {
 
 // Policies under test --------------------------------------------------------------------------
 
+include!("../fuzz/bodies/policies.rs");
+
 fn policies() -> Vec<Policy> {
-    vec![
-        Policy::builder()
-            .allow_origins([
-                "https://app.example.com",
-                "https://*.example.com",
-                "http://localhost:*",
-                "http://[::1]:8080",
-            ])
-            .allow_methods(["PUT", "patch"])
-            .allow_headers(["content-type", "x-a", "authorization"])
-            .expose_headers(["etag"])
-            .allow_credentials(true)
-            .max_age(600)
-            .build()
-            .unwrap(),
-        Policy::builder()
-            .allow_origin("*")
-            .allow_methods(["*"])
-            .allow_headers(["*"])
-            .expose_headers(["*"])
-            .build()
-            .unwrap(),
-        Policy::builder()
-            .allow_origins(["https://app.example.com", "null", "http://127.0.0.1:*"])
-            .allow_methods(["*"])
-            .allow_headers(["*"])
-            .allow_credentials(true)
-            .allow_private_network(true)
-            .dangerously_allow_null(true)
-            .build()
-            .unwrap(),
-        Policy::builder()
-            .allow_origins(["*", "https://app.example.com"])
-            .allow_headers(["*", "authorization"])
-            .build()
-            .unwrap(),
-    ]
+    test_policies()
 }
 
 // Generators -----------------------------------------------------------------------------------

@@ -6,41 +6,11 @@ use std::sync::OnceLock;
 use corsair_core::{OriginRef, OriginSet, Policy, Vary};
 use http::{HeaderMap, HeaderValue, Method};
 
+include!("policies.rs");
+
 fn policies() -> &'static [Policy] {
     static POLICIES: OnceLock<Vec<Policy>> = OnceLock::new();
-    POLICIES.get_or_init(|| {
-        let build = |b: corsair_core::PolicyBuilder| b.build().expect("a valid fuzz policy");
-        vec![
-            build(
-                Policy::builder()
-                    .allow_origins([
-                        "https://app.example.com",
-                        "https://*.example.com",
-                        "http://localhost:*",
-                        "http://[::1]:8080",
-                    ])
-                    .allow_origins((0..100).map(|i| format!("https://app{i}.example.net")))
-                    .allow_methods(["PUT", "patch"])
-                    .allow_headers(["content-type", "x-a", "authorization"])
-                    .expose_headers(["etag"])
-                    .allow_credentials(true)
-                    .max_age(600),
-            ),
-            build(Policy::builder().allow_origin("*").allow_methods(["*"]).allow_headers(["*"]).expose_headers(["*"])),
-            build(
-                Policy::builder()
-                    .allow_origins(["https://app.example.com", "null", "http://127.0.0.1:*"])
-                    .allow_methods(["*"])
-                    .allow_headers(["*"])
-                    .allow_credentials(true)
-                    .allow_private_network(true)
-                    .dangerously_allow_null(true),
-            ),
-            build(
-                Policy::builder().allow_origins(["*", "https://app.example.com"]).allow_headers(["*", "authorization"]),
-            ),
-        ]
-    })
+    POLICIES.get_or_init(test_policies)
 }
 
 /// Input: one control byte (policy, method, extra lines), then `\n`-separated values for
