@@ -189,6 +189,9 @@ pub struct FixContext<'a> {
     /// The request headers that needed permission (lower case), as in
     /// `Access-Control-Request-Headers`.
     pub request_headers: &'a [String],
+    /// The URL reached through a cross-origin redirect, when that redirect tainted the request
+    /// (so the browser sent `Origin: null`); `None` otherwise.
+    pub tainted_url: Option<&'a str>,
 }
 
 impl CorsError {
@@ -252,6 +255,27 @@ impl CorsError {
                     | MethodDisallowedByPreflightResponse { .. }
                     | HeaderDisallowedByPreflightResponse { .. }
             )
+    }
+
+    /// True for the errors about `Access-Control-Allow-Origin` and `-Credentials`, whose fix
+    /// names the request's origin.
+    fn is_about_allow_origin(&self) -> bool {
+        use CorsError::*;
+        matches!(
+            self,
+            WildcardOriginNotAllowed
+                | PreflightWildcardOriginNotAllowed
+                | MissingAllowOriginHeader
+                | PreflightMissingAllowOriginHeader
+                | MultipleAllowOriginValues { .. }
+                | PreflightMultipleAllowOriginValues { .. }
+                | InvalidAllowOriginValue { .. }
+                | PreflightInvalidAllowOriginValue { .. }
+                | AllowOriginMismatch { .. }
+                | PreflightAllowOriginMismatch { .. }
+                | InvalidAllowCredentials { .. }
+                | PreflightInvalidAllowCredentials { .. }
+        )
     }
 
     /// The preflight twin of an access-check error (Chromium maps them the same way).
@@ -414,6 +438,17 @@ impl CorsError {
     pub fn fix(&self, cx: FixContext<'_>) -> Fix {
         use CorsError::*;
         let mut fix = Fix::default();
+        if let Some(url) = cx.tainted_url.filter(|_| self.is_about_allow_origin()) {
+            // Allowing `null` would admit every sandboxed page: avoid the redirect instead.
+            if !cx.credentials {
+                fix.headers.push(("Access-Control-Allow-Origin".into(), "*".into()));
+            }
+            fix.summary = format!(
+                "The request was redirected to another origin, so the browser sent `Origin: null`. Call {url} directly (it is the final URL), or have the redirect stay on one origin; allowing `null` would admit any sandboxed page.{}",
+                if cx.credentials { "" } else { " Without credentials, `Access-Control-Allow-Origin: *` on the target also works." }
+            );
+            return fix;
+        }
         let allow_origin = |fix: &mut Fix| {
             fix.headers.push(("Access-Control-Allow-Origin".into(), cx.origin.into()));
             if cx.credentials {

@@ -423,31 +423,17 @@ impl Blocked {
         lines
     }
 
-    /// The server-side fix, for CORS failures.
-    ///
-    /// After a cross-origin redirect the browser sends `Origin: null`; allowing `null` would let
-    /// any sandboxed page in, so the fix then is to avoid the redirect (or, without credentials,
-    /// to answer `*`), never to allow `null`.
+    /// The server-side fix, for CORS failures. A request tainted by a cross-origin redirect
+    /// (it sent `Origin: null`) gets the catalogue's taint fix, which never allows `null`.
     pub fn fix(&self) -> Option<Fix> {
-        let e = self.cors_error()?;
-        let mut fix = e.fix(FixContext {
+        let tainted = self.sent_origin.is_null() && !self.page_origin.is_null();
+        Some(self.cors_error()?.fix(FixContext {
             origin: self.sent_origin.as_str(),
             credentials: self.include_credentials,
             method: &self.method,
             request_headers: &self.unsafe_headers,
-        });
-        if self.sent_origin.is_null() && !self.page_origin.is_null() && fix.headers.iter().any(|(_, v)| v == "null") {
-            fix.headers.retain(|(n, v)| v != "null" && !n.eq_ignore_ascii_case("vary"));
-            if !self.include_credentials {
-                fix.headers.insert(0, ("Access-Control-Allow-Origin".to_owned(), "*".to_owned()));
-            }
-            fix.summary = format!(
-                "The request was redirected to another origin, so the browser sent `Origin: null`. Call {} directly (it is the final URL), or have the redirect stay on one origin; allowing `null` would admit any sandboxed page.{}",
-                self.url,
-                if self.include_credentials { "" } else { " Without credentials, `Access-Control-Allow-Origin: *` on the target also works." }
-            );
-        }
-        Some(fix)
+            tainted_url: tainted.then_some(self.url.as_str()),
+        }))
     }
 }
 

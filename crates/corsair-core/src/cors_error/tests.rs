@@ -742,7 +742,7 @@ mod fixes {
     use super::*;
 
     fn cx<'a>(origin: &'a str, credentials: bool, method: &'a str, request_headers: &'a [String]) -> FixContext<'a> {
-        FixContext { origin, credentials, method, request_headers }
+        FixContext { origin, credentials, method, request_headers, tainted_url: None }
     }
 
     fn headers(fix: &Fix) -> Vec<(&str, &str)> {
@@ -847,4 +847,29 @@ mod fixes {
             assert!(!e.fix(cx("https://app.example", false, "GET", &[])).summary.is_empty(), "{e:?}");
         }
     }
+}
+
+#[test]
+fn a_tainted_request_is_never_told_to_allow_null() {
+    let headers: Vec<String> = Vec::new();
+    let cx = |credentials| FixContext {
+        origin: "null",
+        credentials,
+        method: "GET",
+        request_headers: &headers,
+        tainted_url: Some("https://other.example/next"),
+    };
+    for e in
+        [CorsError::MissingAllowOriginHeader, CorsError::AllowOriginMismatch { value: b"https://app.example".to_vec() }]
+    {
+        let anonymous = e.fix(cx(false));
+        assert_eq!(anonymous.headers, vec![("Access-Control-Allow-Origin".to_owned(), "*".to_owned())]);
+        assert!(anonymous.summary.contains("Call https://other.example/next directly"), "{}", anonymous.summary);
+        let credentialed = e.fix(cx(true));
+        assert!(credentialed.headers.is_empty(), "{:?}", credentialed.headers);
+    }
+    // Errors that are not about the origin keep their own fix.
+    let method = CorsError::MethodDisallowedByPreflightResponse { method: "PUT".into() }
+        .fix(FixContext { method: "PUT", ..cx(false) });
+    assert_eq!(method.headers, vec![("Access-Control-Allow-Methods".to_owned(), "PUT".to_owned())]);
 }

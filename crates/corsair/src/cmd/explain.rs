@@ -221,6 +221,7 @@ fn fix_context<'a>(m: &'a Message, args: &'a ExplainArgs, headers: &'a [String])
         credentials,
         method,
         request_headers: headers,
+        tainted_url: None,
     }
 }
 
