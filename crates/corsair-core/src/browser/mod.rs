@@ -242,6 +242,11 @@ pub enum Warning {
     /// An https page reached a private-network IP literal over http: allowed, with a warning
     /// and a Local Network Access permission prompt.
     MixedContentLocalNetwork,
+    /// `Access-Control-Allow-Origin` names the request's origin but the response does not say
+    /// `Vary: Origin`, so a shared cache can hand one origin's answer to another.
+    AllowOriginWithoutVary,
+    /// `Access-Control-Allow-Origin: *` passed only because the page sends no credentials.
+    WildcardOrigin,
 }
 
 impl fmt::Display for Warning {
@@ -259,6 +264,12 @@ impl fmt::Display for Warning {
             Warning::ErrorStatus(status) => write!(f, "the server responded with a status of {status}"),
             Warning::MixedContentLocalNetwork => f.write_str(
                 "an https page requests a private-network address over http: Chromium allows it with a mixed-content warning and asks the user for local network access",
+            ),
+            Warning::AllowOriginWithoutVary => f.write_str(
+                "Access-Control-Allow-Origin echoes the request's origin without `Vary: Origin`: a shared cache can serve one origin's answer to another",
+            ),
+            Warning::WildcardOrigin => f.write_str(
+                "`Access-Control-Allow-Origin: *` works only while the page sends no credentials; with `credentials: 'include'` the browser will block it",
             ),
         }
     }
@@ -751,6 +762,7 @@ impl Fetch {
             if let Err(e) = check_access(response, &self.request_origin(), self.include()) {
                 return self.block(Failure::Cors(e));
             }
+            self.note_allow_origin(response);
         }
         let response_type = self.response_type();
         if response.status >= 400 && response_type != ResponseType::Opaque {
@@ -765,6 +777,18 @@ impl Fetch {
             warnings: std::mem::take(&mut self.warnings),
         };
         self.state = State::Done(Verdict::Allowed(allowed));
+    }
+
+    /// Remarks on an `Access-Control-Allow-Origin` that passed: a `*` that credentials would
+    /// break, or an echoed origin that caches could serve to other origins.
+    fn note_allow_origin(&mut self, response: &Response) {
+        match response.normalized("access-control-allow-origin").as_deref() {
+            Some(b"*") => self.warnings.push(Warning::WildcardOrigin),
+            Some(v) if v == self.request_origin().as_str().as_bytes() && !response.varies_on("origin") => {
+                self.warnings.push(Warning::AllowOriginWithoutVary)
+            }
+            _ => {}
+        }
     }
 
     /// Chromium's redirect handling, in its order (`cors_url_loader.cc` then Blink).

@@ -44,6 +44,15 @@ impl Response {
         out
     }
 
+    /// True if `Vary` names `name` (case-insensitively) or is `*`.
+    pub fn varies_on(&self, name: &str) -> bool {
+        self.normalized("vary").is_some_and(|v| {
+            v.split(|&b| b == b',')
+                .map(crate::token::trim_ows)
+                .any(|n| n == b"*" || n.eq_ignore_ascii_case(name.as_bytes()))
+        })
+    }
+
     /// True for 301, 302, 303, 307 and 308 with a `Location`: the responses the network stack
     /// follows as redirects.
     pub fn is_redirect(&self) -> bool {

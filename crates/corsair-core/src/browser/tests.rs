@@ -200,9 +200,9 @@ fn bare(status: u16) -> Response {
     Response::new(status)
 }
 
-/// A response allowing [`PAGE`].
+/// A response allowing [`PAGE`], varying on `Origin` as an echo must.
 fn acao(status: u16) -> Response {
-    Response::new(status).header(ACAO, PAGE)
+    Response::new(status).header(ACAO, PAGE).header("Vary", "Origin")
 }
 
 /// A response allowing [`PAGE`] with credentials.
@@ -1873,7 +1873,7 @@ mod mixed_content {
             "http://api.localhost/",
             "http://[::1]:8080/",
         ] {
-            let run = drive(fetch(target), [bare(200).header(ACAO, PAGE)]);
+            let run = drive(fetch(target), [acao(200)]);
             assert!(run.verdict.is_allowed(), "{target}");
             assert_eq!(run.warnings(), [], "{target}");
         }
@@ -1918,8 +1918,10 @@ mod mixed_content {
     #[test]
     fn an_http_page_may_fetch_http() {
         let page = Origin::parse("http://app.example").unwrap();
-        let run =
-            drive(Intent::new(url("http://api.example/data"), page), [bare(200).header(ACAO, "http://app.example")]);
+        let run = drive(
+            Intent::new(url("http://api.example/data"), page),
+            [bare(200).header(ACAO, "http://app.example").header("Vary", "Origin")],
+        );
         assert!(run.verdict.is_allowed());
         assert_eq!(run.warnings(), []);
     }
@@ -2467,5 +2469,41 @@ mod fixes {
     fn non_cors_failures_have_no_fix() {
         assert_eq!(refused(fetch("http://api.example/")).blocked().fix(), None);
         assert_eq!(refused(cross().method("TRACE")).blocked().fix(), None);
+    }
+}
+
+mod allow_origin_remarks {
+    use super::*;
+
+    #[test]
+    fn an_echoed_origin_without_vary_is_remarked_on() {
+        let run = drive(cross(), [bare(200).header(ACAO, PAGE)]);
+        assert!(run.verdict.is_allowed());
+        assert_eq!(run.warnings(), [Warning::AllowOriginWithoutVary]);
+    }
+
+    #[test]
+    fn vary_origin_in_any_case_or_star_or_among_others_is_enough() {
+        for vary in ["origin", "Accept-Encoding, ORIGIN", "*"] {
+            let run = drive(cross(), [bare(200).header(ACAO, PAGE).header("Vary", vary)]);
+            assert_eq!(run.warnings(), [], "{vary}");
+        }
+        let other = drive(cross(), [bare(200).header(ACAO, PAGE).header("Vary", "Accept-Encoding")]);
+        assert_eq!(other.warnings(), [Warning::AllowOriginWithoutVary]);
+    }
+
+    #[test]
+    fn a_star_that_passed_only_without_credentials_is_remarked_on() {
+        for mode in [Credentials::Omit, Credentials::SameOrigin] {
+            let run = drive(cross().credentials(mode), [star(200)]);
+            assert!(run.verdict.is_allowed());
+            assert_eq!(run.warnings(), [Warning::WildcardOrigin], "{mode:?}");
+        }
+    }
+
+    #[test]
+    fn same_origin_responses_are_not_judged() {
+        let run = drive(Intent::new(url(SAME), Origin::parse(PAGE).unwrap()), [bare(200).header(ACAO, "*")]);
+        assert_eq!(run.warnings(), []);
     }
 }

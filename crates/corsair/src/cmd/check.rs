@@ -226,39 +226,8 @@ fn unreadable(wanted: &[String], verdict: &Verdict) -> Vec<String> {
         .collect()
 }
 
-/// Warnings about the server's answers that hold even when the browser allows the request.
-fn server_warnings(t: &Transcript) -> Vec<String> {
-    let mut out = Vec::new();
-    for x in &t.exchanges {
-        let Ok(received) = &x.response else { continue };
-        let r = &received.response;
-        let acao = r.normalized("access-control-allow-origin");
-        let origin = x.request.header("origin");
-        let varies_on_origin = r.normalized("vary").is_some_and(|v| {
-            String::from_utf8_lossy(&v)
-                .split(',')
-                .any(|n| matches!(n.trim().to_ascii_lowercase().as_str(), "origin" | "*"))
-        });
-        if let (Some(acao), Some(origin)) = (&acao, origin) {
-            if acao.as_slice() == origin.as_bytes()
-                && acao.as_slice() != b"*"
-                && !varies_on_origin
-                && x.request.kind == SendKind::Actual
-            {
-                out.push("Access-Control-Allow-Origin echoes the request's origin without `Vary: Origin`: a shared cache can serve one origin's answer to another".to_owned());
-            }
-        }
-        if acao.as_deref() == Some(b"*") && x.request.kind == SendKind::Actual && !x.request.with_credentials {
-            out.push("`Access-Control-Allow-Origin: *` works only while the page sends no credentials; with `credentials: 'include'` the browser will block it".to_owned());
-        }
-    }
-    out.dedup();
-    out
-}
-
 fn all_warnings(t: &Transcript, read: &[String]) -> Vec<String> {
     let mut w: Vec<String> = t.verdict.warnings().iter().map(Warning::to_string).collect();
-    w.extend(server_warnings(t));
     w.extend(read.iter().cloned());
     w
 }
