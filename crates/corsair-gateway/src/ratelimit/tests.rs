@@ -1,0 +1,249 @@
+//! The store and the limiter against the rules of GCRA and of keying, on a manual clock.
+
+use std::future::Future;
+use std::net::IpAddr;
+use std::pin::pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use super::*;
+
+const MS: Duration = Duration::from_millis(1);
+const SECOND: Duration = Duration::from_secs(1);
+const HOUR: Duration = Duration::from_secs(3600);
+
+fn quota(text: &str) -> Quota {
+    text.parse().unwrap()
+}
+
+fn ip(text: &str) -> IpAddr {
+    text.parse().unwrap()
+}
+
+fn store(max_keys: usize) -> (MemoryStore<ManualClock>, ManualClock) {
+    let clock = ManualClock::default();
+    (MemoryStore::with_clock(max_keys, clock.clone()), clock)
+}
+
+fn limited(retry_after: Duration) -> Admission {
+    Admission::Limited { retry_after }
+}
+
+/// Runs a future that must be ready at once (the memory store's always are).
+fn now<F: Future>(future: F) -> F::Output {
+    match pin!(future).poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(output) => output,
+        Poll::Pending => panic!("the memory store never waits"),
+    }
+}
+
+// GCRA through the store ------------------------------------------------------------------------
+
+#[test]
+fn a_burst_is_admitted_whole_then_refused() {
+    let (store, _) = store(1000);
+    let (key, q) = (RateKey::client(ip("192.0.2.1")), quota("5/second"));
+    for _ in 0..5 {
+        assert_eq!(store.admit(&key, &q), Admission::Allowed);
+    }
+    assert_eq!(store.admit(&key, &q), limited(200 * MS));
+    assert_eq!(store.admit(&key, &q), limited(200 * MS), "a refusal spends nothing");
+}
+
+#[test]
+fn the_steady_rate_is_admitted_forever_and_faster_is_cut_to_it() {
+    let (store, clock) = store(1000);
+    let (key, q) = (RateKey::origin(b"https://app.example"), quota("10/second"));
+    for _ in 0..1000 {
+        assert_eq!(store.admit(&key, &q), Admission::Allowed);
+        clock.advance(100 * MS);
+    }
+    // Now twice as fast, starting with the burst back: the burst of 10, then one per 100 ms
+    // over the 9.95 s the 200 requests span.
+    clock.advance(SECOND);
+    let admitted = (0..200)
+        .filter(|_| {
+            let a = store.admit(&key, &q) == Admission::Allowed;
+            clock.advance(50 * MS);
+            a
+        })
+        .count();
+    assert_eq!(admitted, 10 + 99);
+}
+
+#[test]
+fn retry_after_is_exactly_long_enough() {
+    for text in ["1/second", "3/second", "60/minute", "7/hour", "1/day"] {
+        let (store, clock) = store(1000);
+        let (key, q) = (RateKey::client(ip("198.51.100.9")), quota(text));
+        while store.admit(&key, &q) == Admission::Allowed {}
+        let Admission::Limited { retry_after } = store.admit(&key, &q) else { unreachable!() };
+        assert_eq!(retry_after, q.emission_interval(), "{text}");
+        clock.advance(retry_after - Duration::from_nanos(1));
+        assert_eq!(store.admit(&key, &q), limited(Duration::from_nanos(1)), "{text}");
+        clock.advance(Duration::from_nanos(1));
+        assert_eq!(store.admit(&key, &q), Admission::Allowed, "{text}");
+    }
+}
+
+#[test]
+fn keys_are_independent() {
+    let (store, _) = store(1000);
+    let q = quota("2/minute");
+    let keys = [
+        RateKey::client(ip("192.0.2.1")),
+        RateKey::client(ip("192.0.2.2")),
+        RateKey::client(ip("2001:db8::1")),
+        RateKey::origin(b"https://a.example"),
+        RateKey::origin(b"https://b.example"),
+        RateKey::origin(b"null"),
+        RateKey::origin(b"not an origin"),
+    ];
+    for key in &keys {
+        assert_eq!(store.admit(key, &q), Admission::Allowed);
+        assert_eq!(store.admit(key, &q), Admission::Allowed);
+        assert!(matches!(store.admit(key, &q), Admission::Limited { .. }), "{key}");
+    }
+    assert_eq!(store.len(), keys.len());
+}
+
+#[test]
+fn the_memory_store_answers_through_the_trait_at_once() {
+    let (store, _) = store(1000);
+    let (key, q) = (RateKey::origin(b"https://app.example"), quota("1/minute"));
+    assert_eq!(now(store.acquire(&key, &q)).unwrap(), Admission::Allowed);
+    let shared = Arc::new(store);
+    assert_eq!(now(shared.acquire(&key, &q)).unwrap(), limited(Duration::from_secs(60)));
+}
+
+// Keys -------------------------------------------------------------------------------------------
+
+#[test]
+fn client_and_origin_keys_never_meet() {
+    let client = RateKey::client(ip("192.0.2.1"));
+    let origin = RateKey::origin(b"http://192.0.2.1");
+    assert_ne!(client, origin);
+    assert_eq!((client.by(), origin.by()), (By::Client, By::Origin));
+    assert_eq!(client.to_string(), "c4:192.0.2.1");
+    assert_eq!(origin.to_string(), "o:http://192.0.2.1");
+}
+
+#[test]
+fn ipv6_clients_are_keyed_by_their_64() {
+    let a = RateKey::client(ip("2001:db8:1:2::1"));
+    assert_eq!(a, RateKey::client(ip("2001:db8:1:2:ffff:ffff:ffff:ffff")));
+    assert_ne!(a, RateKey::client(ip("2001:db8:1:3::1")));
+    assert_eq!(a.to_string(), "c6:2001:db8:1:2::/64");
+    // A dual-stack socket reports IPv4 clients as mapped addresses: each is its own client.
+    assert_eq!(RateKey::client(ip("::ffff:192.0.2.1")), RateKey::client(ip("192.0.2.1")));
+    assert_ne!(RateKey::client(ip("::ffff:192.0.2.1")), RateKey::client(ip("::ffff:192.0.2.2")));
+
+    let (store, _) = store(1000);
+    let q = quota("1/minute");
+    assert_eq!(store.admit(&a, &q), Admission::Allowed);
+    let same_64 = RateKey::client(ip("2001:db8:1:2:dead:beef::7"));
+    assert!(matches!(store.admit(&same_64, &q), Admission::Limited { .. }));
+}
+
+#[test]
+fn malformed_origins_share_one_key() {
+    let one = RateKey::origin(b"https://APP.example");
+    for other in [&b""[..], b"*", b"https://app.example/", b"https://app.example:443", b"\xff\x00", &[b'a'; 600]] {
+        assert_eq!(RateKey::origin(other), one);
+    }
+    assert_eq!(one.to_string(), "o-invalid");
+    assert_ne!(RateKey::origin(b"null"), one);
+}
+
+// Memory bound -----------------------------------------------------------------------------------
+
+#[test]
+fn a_flood_of_distinct_keys_stays_within_the_bound_and_fails_closed() {
+    let (store, clock) = store(10_000);
+    assert_eq!(store.max_keys(), 10_000);
+    let q = quota("10/hour");
+    let kept = RateKey::origin(b"https://kept.example");
+    assert_eq!(store.admit(&kept, &q), Admission::Allowed);
+    let mut admitted = 0;
+    for i in 0..100_000 {
+        let origin = format!("https://o{i}.example");
+        match store.admit(&RateKey::origin(origin.as_bytes()), &q) {
+            Admission::Allowed => admitted += 1,
+            Admission::Limited { retry_after } => assert!(retry_after <= HOUR, "{retry_after:?}"),
+        }
+        assert!(store.len() <= 10_000);
+    }
+    assert!(admitted < 10_000 && admitted > 9_000, "{admitted}");
+    // Keys already held keep their normal answers.
+    assert_eq!(store.admit(&kept, &q), Admission::Allowed);
+
+    // Once the entries have expired, new keys get in again, still within the bound.
+    clock.advance(HOUR);
+    for i in 0..8_000 {
+        let origin = format!("https://p{i}.example");
+        assert_eq!(store.admit(&RateKey::origin(origin.as_bytes()), &q), Admission::Allowed, "{i}");
+        assert!(store.len() <= 10_000);
+    }
+}
+
+#[test]
+fn a_full_store_refuses_new_keys_until_its_earliest_expiry() {
+    // One shard of 4 keys, all live: a fifth key is refused until the first one expires.
+    let (store, clock) = store(4);
+    let q = quota("1/second");
+    for i in 0..4u8 {
+        assert_eq!(store.admit(&RateKey::client(IpAddr::from([192, 0, 2, i])), &q), Admission::Allowed);
+        clock.advance(10 * MS);
+    }
+    let fifth = RateKey::client(ip("192.0.2.200"));
+    // The first key expires 1 s after it came, 40 ms ago.
+    assert_eq!(store.admit(&fifth, &q), limited(960 * MS));
+    clock.advance(960 * MS);
+    assert_eq!(store.admit(&fifth, &q), Admission::Allowed);
+    assert_eq!(store.len(), 4);
+}
+
+#[test]
+fn a_store_of_zero_keys_refuses_every_new_key_briefly() {
+    let (store, _) = store(0);
+    let Admission::Limited { retry_after } = store.admit(&RateKey::origin(b"null"), &quota("9/s")) else {
+        panic!("a store of no keys admitted one");
+    };
+    assert!(retry_after <= SECOND);
+}
+
+#[test]
+fn pruning_forgets_only_expired_keys() {
+    let (store, clock) = store(1000);
+    let (short, long) = (quota("1/second"), quota("1/hour"));
+    store.admit(&RateKey::client(ip("192.0.2.1")), &short);
+    store.admit(&RateKey::client(ip("192.0.2.2")), &long);
+    clock.advance(SECOND);
+    assert_eq!(store.prune(), 1);
+    assert_eq!(store.len(), 1);
+    assert!(matches!(store.admit(&RateKey::client(ip("192.0.2.2")), &long), Admission::Limited { .. }));
+}
+
+// Concurrency ------------------------------------------------------------------------------------
+
+#[test]
+fn concurrent_requests_never_lose_an_update() {
+    let (store, _) = store(100_000);
+    let store = Arc::new(store);
+    let q = quota("1000/hour");
+    let admitted = AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| {
+                for _ in 0..1000 {
+                    if store.admit(&RateKey::origin(b"https://hot.example"), &q) == Admission::Allowed {
+                        admitted.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            });
+        }
+    });
+    assert_eq!(admitted.load(Ordering::Relaxed), 1000);
+}
