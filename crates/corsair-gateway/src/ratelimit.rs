@@ -15,21 +15,27 @@
 //! (not `dyn`) method so that the memory store's answer is a ready future with no allocation.
 //!
 //! ```
-//! use corsair_gateway::ratelimit::{Admission, ManualClock, MemoryStore, RateKey};
+//! use corsair_gateway::ratelimit::{By, Limited, ManualClock, MemoryStore, RateLimiter};
 //! use std::time::Duration;
 //!
 //! let clock = ManualClock::default();
-//! let store = MemoryStore::with_clock(10_000, clock.clone());
-//! let (client, quota) = (RateKey::client("203.0.113.7".parse().unwrap()), "2/second".parse().unwrap());
-//! assert_eq!(store.admit(&client, &quota), Admission::Allowed);
-//! assert_eq!(store.admit(&client, &quota), Admission::Allowed);
-//! assert_eq!(store.admit(&client, &quota), Admission::Limited { retry_after: Duration::from_millis(500) });
-//! clock.advance(Duration::from_millis(500));
-//! assert_eq!(store.admit(&client, &quota), Admission::Allowed);
+//! let limiter = RateLimiter::new(MemoryStore::with_clock(10_000, clock.clone()))
+//!     .per_client("2/second".parse().unwrap())
+//!     .per_origin("100/minute".parse().unwrap());
+//! let (client, origin) = ("203.0.113.7".parse().unwrap(), Some(&b"https://app.example"[..]));
+//! tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(async {
+//!     assert_eq!(limiter.check(client, origin).await, Ok(()));
+//!     assert_eq!(limiter.check(client, origin).await, Ok(()));
+//!     let refused = Limited { by: By::Client, retry_after: Duration::from_millis(500) };
+//!     assert_eq!(limiter.check(client, origin).await, Err(refused));
+//!     clock.advance(Duration::from_millis(500));
+//!     assert_eq!(limiter.check(client, origin).await, Ok(()));
+//! });
 //! ```
 
 mod gcra;
 mod key;
+mod limiter;
 mod memory;
 mod quota;
 
@@ -39,6 +45,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use key::{By, RateKey};
+pub use limiter::{Limited, RateLimiter, WhenStoreFails};
 pub use memory::{Clock, ManualClock, MemoryStore, MonotonicClock, DEFAULT_MAX_KEYS};
 pub use quota::{Period, Quota, QuotaError};
 
@@ -68,14 +75,15 @@ pub trait RateStore: Send + Sync + 'static {
 }
 
 /// A shared store serves every limiter that holds it, so a configuration reload can build a
-/// new limiter without losing the counts.
+/// new [`RateLimiter`] without losing the counts.
 impl<S: RateStore> RateStore for Arc<S> {
     fn acquire(&self, key: &RateKey<'_>, quota: &Quota) -> impl Future<Output = Result<Admission, StoreError>> + Send {
         S::acquire(self, key, quota)
     }
 }
 
-/// A store could not answer (connection lost, timeout, script error).
+/// A store could not answer (connection lost, timeout, script error). The limiter then admits
+/// or refuses as its [`WhenStoreFails`] says.
 #[derive(Debug)]
 pub struct StoreError(Box<dyn std::error::Error + Send + Sync>);
 

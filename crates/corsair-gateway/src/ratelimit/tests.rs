@@ -4,7 +4,7 @@ use std::future::Future;
 use std::net::IpAddr;
 use std::pin::pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
@@ -246,4 +246,119 @@ fn concurrent_requests_never_lose_an_update() {
         }
     });
     assert_eq!(admitted.load(Ordering::Relaxed), 1000);
+}
+
+#[test]
+fn concurrent_limiters_over_many_keys_admit_exactly_each_burst() {
+    let (store, _) = store(100_000);
+    let limiter = RateLimiter::new(store).per_client(quota("50/minute"));
+    let admitted = Mutex::new([0usize; 16]);
+    std::thread::scope(|s| {
+        for t in 0..4u8 {
+            let (limiter, admitted) = (&limiter, &admitted);
+            s.spawn(move || {
+                for round in 0..100u8 {
+                    let client = (round.wrapping_mul(7).wrapping_add(t)) % 16;
+                    for _ in 0..4 {
+                        if now(limiter.check(IpAddr::from([203, 0, 113, client]), None)).is_ok() {
+                            admitted.lock().unwrap()[usize::from(client)] += 1;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    // 1600 attempts over 16 clients (at least 96 each): exactly the burst of 50 per client.
+    assert_eq!(*admitted.lock().unwrap(), [50; 16]);
+}
+
+// The limiter ------------------------------------------------------------------------------------
+
+#[test]
+fn the_client_quota_is_checked_first_and_spares_the_origin() {
+    let (store, _) = store(1000);
+    let limiter = RateLimiter::new(store).per_client(quota("1/minute")).per_origin(quota("2/minute"));
+    let origin = Some(&b"https://app.example"[..]);
+    assert_eq!(now(limiter.check(ip("192.0.2.1"), origin)), Ok(()));
+    let by_client = now(limiter.check(ip("192.0.2.1"), origin)).unwrap_err();
+    assert_eq!(by_client, Limited { by: By::Client, retry_after: Duration::from_secs(60) });
+    // The refused request did not spend the origin's second cell.
+    assert_eq!(now(limiter.check(ip("192.0.2.2"), origin)), Ok(()));
+    let by_origin = now(limiter.check(ip("192.0.2.3"), origin)).unwrap_err();
+    assert_eq!(by_origin, Limited { by: By::Origin, retry_after: Duration::from_secs(30) });
+    // Another origin, or none, is not limited by this one.
+    assert_eq!(now(limiter.check(ip("192.0.2.4"), Some(b"https://other.example"))), Ok(()));
+    assert_eq!(now(limiter.check(ip("192.0.2.5"), None)), Ok(()));
+}
+
+#[test]
+fn a_limiter_without_quotas_admits_everything_and_stores_nothing() {
+    let (store, _) = store(1000);
+    let limiter = RateLimiter::new(store);
+    for _ in 0..100 {
+        assert_eq!(now(limiter.check(ip("192.0.2.1"), Some(b"null"))), Ok(()));
+    }
+    assert!(limiter.store().is_empty());
+}
+
+#[test]
+fn limiters_sharing_a_store_share_the_counts() {
+    let (store, _) = store(1000);
+    let store = Arc::new(store);
+    let before = RateLimiter::new(Arc::clone(&store)).per_client(quota("2/minute"));
+    let after_reload = RateLimiter::new(Arc::clone(&store)).per_client(quota("2/minute"));
+    assert_eq!(now(before.check(ip("192.0.2.1"), None)), Ok(()));
+    assert_eq!(now(after_reload.check(ip("192.0.2.1"), None)), Ok(()));
+    assert!(now(after_reload.check(ip("192.0.2.1"), None)).is_err());
+}
+
+/// A store that is down.
+struct Down;
+
+impl RateStore for Down {
+    async fn acquire(&self, _: &RateKey<'_>, _: &Quota) -> Result<Admission, StoreError> {
+        Err(StoreError::new("connection refused"))
+    }
+}
+
+#[test]
+fn a_failing_store_admits_by_default_and_reports_each_error() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = Arc::clone(&seen);
+    let limiter = RateLimiter::new(Down)
+        .per_client(quota("1/minute"))
+        .per_origin(quota("1/minute"))
+        .on_store_error(move |e, by| log.lock().unwrap().push((e.to_string(), by)));
+    assert_eq!(now(limiter.check(ip("192.0.2.1"), Some(b"null"))), Ok(()));
+    assert_eq!(limiter.store_errors(), 2);
+    let message = "the rate-limit store did not answer: connection refused".to_owned();
+    assert_eq!(*seen.lock().unwrap(), [(message.clone(), By::Client), (message, By::Origin)]);
+}
+
+#[test]
+fn a_failing_store_refuses_when_told_to() {
+    let limiter = RateLimiter::new(Down).per_client(quota("1/minute")).when_store_fails(WhenStoreFails::Refuse);
+    assert_eq!(now(limiter.check(ip("192.0.2.1"), None)), Err(Limited { by: By::Client, retry_after: SECOND }));
+    assert_eq!(limiter.store_errors(), 1);
+}
+
+#[test]
+fn retry_after_rounds_up_to_whole_seconds() {
+    let at = |d| Limited { by: By::Origin, retry_after: d }.retry_after_secs();
+    assert_eq!(at(Duration::ZERO), 1);
+    assert_eq!(at(Duration::from_nanos(1)), 1);
+    assert_eq!(at(SECOND), 1);
+    assert_eq!(at(SECOND + Duration::from_nanos(1)), 2);
+    assert_eq!(at(HOUR), 3600);
+    let text = Limited { by: By::Client, retry_after: 1500 * MS }.to_string();
+    assert_eq!(text, "too many requests from this client: retry after 2 s");
+}
+
+#[test]
+fn the_check_future_can_move_between_threads() {
+    fn send<T: Send>(_: &T) {}
+    let limiter = RateLimiter::new(MemoryStore::default()).per_client(quota("1/s"));
+    let check = limiter.check(ip("192.0.2.1"), None);
+    send(&check);
+    assert_eq!(now(check), Ok(()));
 }
