@@ -9,11 +9,13 @@
 //! - [`target`]: reading the upstream URL out of an open-proxy path (`/{absolute-url}`).
 //! - [`ratelimit`]: per-client and per-`Origin` rate limits (GCRA) behind a store trait, so
 //!   instances behind a load balancer can share one store.
+//! - [`metrics`]: the Prometheus metrics (`/metrics`), lock-free and allocation-free to record.
 //!
-//! The proxy server itself (routes, streaming, pooling, TLS, metrics, reload) is not here yet.
+//! The proxy server itself (routes, streaming, pooling, TLS, reload) is not here yet.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub mod egress;
+pub mod metrics;
 pub mod ratelimit;
 pub mod target;
