@@ -185,6 +185,13 @@ pub enum ConfigError {
         /// The profiles the file has.
         available: Vec<String>,
     },
+    /// A setting outside the policy (the gateway's `[proxy]` keys) is invalid.
+    Setting {
+        /// The key, e.g. `proxy.listen`.
+        key: String,
+        /// What is wrong and what to write instead.
+        message: String,
+    },
     /// An environment override that cannot be read.
     InvalidEnvironment {
         /// The variable.
@@ -213,7 +220,7 @@ impl ConfigError {
             InvalidPreflightStatus { .. } => Field::PreflightStatus,
             InvalidRefusalStatus { .. } => Field::RefusalStatus,
             UnknownRefusal { .. } => Field::Refusal,
-            Syntax { .. } | UnknownProfile { .. } | InvalidEnvironment { .. } => Field::File,
+            Syntax { .. } | Setting { .. } | UnknownProfile { .. } | InvalidEnvironment { .. } => Field::File,
         }
     }
 
@@ -306,6 +313,7 @@ impl fmt::Display for ConfigError {
                 escape(value)
             ),
             Syntax { message } => f.write_str(message),
+            Setting { key, message } => write!(f, "{key}: {message}"),
             UnknownProfile { name, available } => {
                 write!(f, "no profile `{}` in this file", escape(name))?;
                 if available.is_empty() {
@@ -332,6 +340,21 @@ pub struct Location {
     pub line: usize,
     /// 1-based column, in characters; 0 when the source has no lines.
     pub column: usize,
+}
+
+impl Location {
+    /// The 1-based line and character column of byte offset `at` in `text` (clamped to the
+    /// text, rounded down to a character boundary).
+    pub fn in_text(source: &str, text: &str, at: usize) -> Location {
+        let mut at = at.min(text.len());
+        while at > 0 && !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        let before = &text[..at];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        Location { source: source.to_owned(), line, column }
+    }
 }
 
 impl fmt::Display for Location {
@@ -386,7 +409,8 @@ impl ConfigErrors {
         self.0.push(Located { error, location: None });
     }
 
-    pub(crate) fn push_at(&mut self, error: ConfigError, location: Option<Location>) {
+    /// Adds an error found by another reader of the file (the gateway's settings).
+    pub fn push_at(&mut self, error: ConfigError, location: Option<Location>) {
         self.0.push(Located { error, location });
     }
 }

@@ -68,6 +68,21 @@ pub enum RequestKind {
     Actual,
 }
 
+impl RequestKind {
+    /// Classifies a request as [`Policy::decide`] does, for shells that log or count requests
+    /// they do not decide themselves.
+    pub fn of<'a>(request: impl Into<RequestParts<'a>>) -> RequestKind {
+        let RequestParts { method, headers } = request.into();
+        if !headers.contains_key(header::ORIGIN) {
+            RequestKind::NotCors
+        } else if method == Method::OPTIONS && headers.contains_key(header::ACCESS_CONTROL_REQUEST_METHOD) {
+            RequestKind::Preflight
+        } else {
+            RequestKind::Actual
+        }
+    }
+}
+
 /// Why a CORS request was refused. Byte fields borrow the request and may hold anything:
 /// use [`Refusal`]'s `Display` (which escapes) before logging them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -284,16 +299,13 @@ impl Policy {
     /// Decides one request. Bounded work on hostile input: only the first two `Origin` lines
     /// are looked at, and request-header lists stop at the first bad or disallowed item.
     pub fn decide<'a>(&'a self, request: impl Into<RequestParts<'a>>) -> Decision<'a> {
-        let RequestParts { method, headers } = request.into();
+        let parts = request.into();
+        let headers = parts.headers;
         let mut origins = headers.get_all(header::ORIGIN).iter();
         let Some(origin_value) = origins.next() else {
             return self.blank(RequestKind::NotCors);
         };
-        let kind = if method == Method::OPTIONS && headers.contains_key(header::ACCESS_CONTROL_REQUEST_METHOD) {
-            RequestKind::Preflight
-        } else {
-            RequestKind::Actual
-        };
+        let kind = RequestKind::of(parts);
         let mut d = self.blank(kind);
         if kind == RequestKind::Preflight {
             d.vary = d.vary.union(Vary::REQUEST_METHOD).union(Vary::REQUEST_HEADERS);

@@ -77,6 +77,9 @@ pub struct PolicyTable {
     pub dangerously_allow_insecure_origins: Option<Spanned<bool>>,
     /// Named profiles (top level only).
     pub profiles: Option<BTreeMap<String, Spanned<PolicyTable>>>,
+    /// The `[proxy]` table: `corsair proxy`'s settings (corsair-gateway reads them from the same
+    /// text), so one file holds a policy and the gateway around it. Not read here.
+    pub proxy: Option<serde::de::IgnoredAny>,
 }
 
 /// A parsed policy file; choose a profile with [`PolicyFile::policy`].
@@ -121,12 +124,7 @@ impl PolicyFile {
         let table: PolicyTable = match toml::from_str(text) {
             Ok(t) => t,
             Err(e) => {
-                let at = e.span().map_or(0, |s| s.start);
-                errors.push_at(
-                    ConfigError::Syntax { message: syntax_message(e.message()) },
-                    Some(locate(name, text, at)),
-                );
-                return Err(errors);
+                return Err(ConfigErrors::toml(name, text, &e));
             }
         };
         for (pname, profile) in table.profiles.iter().flatten() {
@@ -343,25 +341,19 @@ impl Resolved {
     }
 }
 
-/// A byte offset as a 1-based line and character column.
 fn locate(name: &str, text: &str, at: usize) -> Location {
-    let at = at.min(text.len());
-    let before = &text[..text.floor_char_boundary_compat(at)];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    Location { source: name.to_owned(), line, column }
+    Location::in_text(name, text, at)
 }
 
-trait FloorCharBoundary {
-    fn floor_char_boundary_compat(&self, i: usize) -> usize;
-}
-
-impl FloorCharBoundary for str {
-    fn floor_char_boundary_compat(&self, mut i: usize) -> usize {
-        while i > 0 && !self.is_char_boundary(i) {
-            i -= 1;
-        }
-        i
+impl ConfigErrors {
+    /// A TOML parse error of file `name` as one located [`ConfigError::Syntax`], with our hint
+    /// for the usual mistakes; other readers of the same file (the gateway's `[proxy]` table)
+    /// report theirs the same way.
+    pub fn toml(name: &str, text: &str, error: &toml::de::Error) -> ConfigErrors {
+        let mut errors = ConfigErrors::default();
+        let at = error.span().map_or(0, |s| s.start);
+        errors.push_at(ConfigError::Syntax { message: syntax_message(error.message()) }, Some(locate(name, text, at)));
+        errors
     }
 }
 

@@ -1,8 +1,15 @@
 //! # corsair-gateway
 //!
-//! Building blocks of `corsair proxy` (issue #5), each a pure or nearly pure piece that the HTTP
-//! shell will call:
+//! `corsair proxy`: a CORS gateway in front of any API. The protocol is corsair-core's and the
+//! CORS middleware is corsair-tower's; this crate is the HTTP shell around them:
 //!
+//! - [`config`]: the `[proxy]` settings beside the policy in one TOML file, per-profile
+//!   overrides, flags, every error located.
+//! - [`server`]: listeners (TLS, HTTP/1.1 and HTTP/2, upgrades), connection limit, reload and
+//!   graceful shutdown.
+//! - [`service`]: one request: operations endpoints, route, CORS layer, decision log.
+//! - [`forward`]: the request to the upstream and the streamed answer; open-proxy rules.
+//! - [`connect`]: upstream connections through the SSRF guard, TLS with ALPN.
 //! - [`egress`]: the SSRF guard. Resolve, then refuse every address that is not public (by
 //!   [`corsair_core::address`]) unless an explicit rule opens its range, and hand back the exact
 //!   address that was checked, so the connection goes there and DNS cannot rebind in between.
@@ -10,12 +17,20 @@
 //! - [`ratelimit`]: per-client and per-`Origin` rate limits (GCRA) behind a store trait, so
 //!   instances behind a load balancer can share one store.
 //! - [`metrics`]: the Prometheus metrics (`/metrics`), lock-free and allocation-free to record.
-//!
-//! The proxy server itself (routes, streaming, pooling, TLS, reload) is not here yet.
+//! - [`body`]: the streamed response body type.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod body;
+pub mod config;
+pub mod connect;
 pub mod egress;
+pub mod forward;
 pub mod metrics;
 pub mod ratelimit;
+pub mod server;
+pub mod service;
 pub mod target;
+
+pub use config::{Config, Flags, Source};
+pub use server::{Control, Server};

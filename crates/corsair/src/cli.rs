@@ -32,7 +32,7 @@ pub enum Status {
     Usage = 2,
 }
 
-/// corsair: validate CORS policies and see exactly what they allow.
+/// corsair: from "blocked by CORS policy" to a correct, safe fix.
 #[derive(Debug, Parser)]
 #[command(name = "corsair", version, propagate_version = true, after_help = EXIT_STATUS_HELP)]
 pub struct Cli {
@@ -41,7 +41,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// The subcommands. `proxy`, `audit` and `snippet` will join them.
+/// The subcommands. `audit` and `snippet` will join them.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Ask a live URL what a browser would ask; print what the browser would say and the fix.
@@ -50,6 +50,8 @@ pub enum Command {
     Explain(cmd::explain::ExplainArgs),
     /// Work with policy files.
     Policy(cmd::policy::PolicyArgs),
+    /// Run a CORS gateway in front of an API (or a safe open proxy).
+    Proxy(Box<cmd::proxy::ProxyArgs>),
 }
 
 #[cfg(test)]

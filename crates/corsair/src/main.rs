@@ -18,13 +18,18 @@ use crate::cli::{Cli, Command};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let env = |name: &str| std::env::var(name).ok();
+    if let Command::Proxy(args) = cli.command {
+        // The proxy logs from many threads: holding the stderr lock here would block them all.
+        return ExitCode::from(cmd::proxy::run(*args, &env, &mut io::stderr()) as u8);
+    }
     let mut out = io::stdout().lock();
     let mut err = io::stderr().lock();
-    let env = |name: &str| std::env::var(name).ok();
     let status = match cli.command {
         Command::Policy(args) => cmd::policy::run(args, &env, &mut out, &mut err),
         Command::Check(args) => cmd::check::run(args, &mut out, &mut err),
         Command::Explain(args) => cmd::explain::run(args, &mut io::stdin().lock(), &mut out, &mut err),
+        Command::Proxy(_) => unreachable!("handled above"),
     };
     // A closed stdout (`corsair ... | head`) is not worth a panic; the status stands.
     let _ = out.flush();

@@ -4,4 +4,5 @@
 pub mod check;
 pub mod explain;
 pub mod policy;
+pub mod proxy;
 pub mod style;

@@ -1,0 +1,938 @@
+//! The gateway's settings, validated into a [`Config`] the server runs.
+//!
+//! They live in the same TOML file as the policy: the `[proxy]` table at the top, overridden key
+//! by key by `[profiles.NAME.proxy]`, then by `CORSAIR_LISTEN` / `CORSAIR_UPSTREAM`, then by
+//! command-line flags ([`Flags`]). Policy keys come from [`PolicyFile`] as for every other
+//! command; each route may name its own profile. Errors carry file, line and column, like the
+//! policy's, and every error is reported at once.
+//!
+//! With no file and no `--allow-origin`, the embedded [`DEV_PROFILE`] applies: loopback origins
+//! on any port, and a listener on 127.0.0.1 only.
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use corsair_core::{ConfigError, ConfigErrors, Location, Policy, PolicyFile};
+use http::uri::{Authority, Scheme};
+use http::Uri;
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::egress::{Cidr, Egress};
+use crate::ratelimit::Quota;
+
+/// The policy and proxy settings used when there is no config file: what a front end on
+/// `http://localhost:5173` needs to call an API through the proxy in development. Credentials
+/// are off (turn them on with `--allow-credentials`); scripts read the safelisted response
+/// headers (add others with `--expose-headers`); the listener is loopback-only.
+pub const DEV_PROFILE: &str = r#"# corsair proxy's embedded dev profile
+allow_origins = ["http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"]
+allow_methods = ["*"]
+allow_headers = ["*"]
+max_age = 600
+
+[proxy]
+listen = "127.0.0.1:8787"
+"#;
+
+/// Largest request body forwarded by default (open mode keeps it; gateways usually raise it).
+pub const DEFAULT_MAX_BODY: u64 = 10 << 20;
+
+/// A validated gateway configuration.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// Routes (gateway mode) or the open proxy.
+    pub mode: Mode,
+    /// TLS on the listener.
+    pub tls: Option<TlsFiles>,
+    /// Extra trust anchor (PEM) for upstreams with private certificates.
+    pub upstream_ca: Option<PathBuf>,
+    /// What to do with `X-Forwarded-*`.
+    pub forwarded: Forwarded,
+    /// Sizes, times and counts.
+    pub limits: Limits,
+    /// Evaluate and log CORS decisions, but change nothing.
+    pub report_only: bool,
+    /// Name the refusal reason in a `corsair-refusal` response header.
+    pub debug_header: bool,
+    /// The SSRF guard, when on (always in open mode).
+    pub egress: Option<Egress>,
+    /// Names resolved to fixed addresses instead of DNS (`--resolve`, tests).
+    pub resolve: BTreeMap<String, IpAddr>,
+    /// A second listener for `/healthz` and `/metrics`; without it they are on the main one.
+    pub admin_listen: Option<SocketAddr>,
+}
+
+/// Gateway routes or the open proxy.
+#[derive(Clone, Debug)]
+pub enum Mode {
+    /// Reverse proxy: the longest matching route prefix wins.
+    Gateway(Vec<Route>),
+    /// Open proxy: `/{absolute-url}`.
+    Open(Open),
+}
+
+/// One path prefix in front of one upstream.
+#[derive(Clone, Debug)]
+pub struct Route {
+    /// Starts with `/`; matches itself and paths below it (`/api` matches `/api/x`, not `/apix`).
+    pub prefix: String,
+    /// Where requests go.
+    pub upstream: Upstream,
+    /// Remove the prefix before forwarding.
+    pub strip_prefix: bool,
+    /// The CORS policy of this route.
+    pub policy: Arc<Policy>,
+    /// The profile the policy came from, for logs.
+    pub profile: Option<String>,
+}
+
+/// An upstream base URL: scheme, authority and a path prefix.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Upstream {
+    /// `http` or `https`.
+    pub scheme: Scheme,
+    /// Host and port.
+    pub authority: Authority,
+    /// Path prepended to forwarded paths, without a trailing `/` (empty for none).
+    pub base_path: String,
+}
+
+/// Open-proxy settings.
+#[derive(Clone, Debug)]
+pub struct Open {
+    /// The CORS policy (never with credentials: the open proxy forwards none).
+    pub policy: Arc<Policy>,
+    /// Hosts that may be proxied to.
+    pub targets: Vec<TargetPattern>,
+    /// Requests per client address (IPv6: per /64).
+    pub per_client: Option<Quota>,
+    /// Requests per Origin.
+    pub per_origin: Option<Quota>,
+}
+
+/// A target host the open proxy may reach: `api.example.com` or `*.example.com` (subdomains,
+/// not the apex), optionally with `:port`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TargetPattern {
+    host: String,
+    subdomains: bool,
+    port: Option<u16>,
+}
+
+impl TargetPattern {
+    /// Parses `host`, `*.host` or either with `:port`. Hosts are compared in lower case, as
+    /// URLs serialise them.
+    pub fn parse(s: &str) -> Result<TargetPattern, String> {
+        let s = s.trim();
+        if s.contains("://") || s.contains('/') {
+            return Err(format!("`{s}` is a URL; write a host name such as api.example.com"));
+        }
+        if s.starts_with('[') {
+            return Err(format!("`{s}` is an address; the open proxy takes host names"));
+        }
+        let (host, port) = match s.rsplit_once(':') {
+            Some((h, p)) if !h.contains(':') => (h, Some(p)),
+            Some(_) => return Err(format!("`{s}` is an address; the open proxy takes host names")),
+            None => (s, None),
+        };
+        let port = match port {
+            Some(p) => Some(p.parse::<u16>().map_err(|_| format!("`{p}` is not a port in `{s}`"))?),
+            None => None,
+        };
+        let (host, subdomains) = match host.strip_prefix("*.") {
+            Some(rest) => (rest, true),
+            None => (host, false),
+        };
+        if host.is_empty() || host.contains('*') {
+            return Err(format!("`{s}`: `*` may only start a pattern, as in *.example.com"));
+        }
+        let valid = host.bytes().all(|b| b.is_ascii_alphanumeric() || b"-.".contains(&b));
+        if !valid {
+            return Err(format!("`{s}` is not a host name (non-ASCII names go in their xn-- form)"));
+        }
+        Ok(TargetPattern { host: host.to_ascii_lowercase(), subdomains, port })
+    }
+
+    /// Whether `host` (lower case, as in a parsed URL) and `port` match.
+    pub fn matches(&self, host: &str, port: u16) -> bool {
+        if self.port.is_some_and(|p| p != port) {
+            return false;
+        }
+        if self.subdomains {
+            host.len() > self.host.len() + 1
+                && host.ends_with(&self.host)
+                && host.as_bytes()[host.len() - self.host.len() - 1] == b'.'
+        } else {
+            host == self.host
+        }
+    }
+}
+
+impl std::fmt::Display for TargetPattern {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.subdomains {
+            f.write_str("*.")?;
+        }
+        f.write_str(&self.host)?;
+        if let Some(p) = self.port {
+            write!(f, ":{p}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Certificate chain and key files (PEM) for the listener.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TlsFiles {
+    /// Certificate chain.
+    pub cert: PathBuf,
+    /// Private key.
+    pub key: PathBuf,
+}
+
+/// `X-Forwarded-For`, `-Proto` and `-Host` on forwarded requests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Forwarded {
+    /// Replace whatever the client sent with what the proxy saw (the safe default at the edge:
+    /// a client cannot forge its address).
+    Set,
+    /// Append to the client's values (behind a load balancer you trust).
+    Append,
+    /// Send none.
+    Off,
+}
+
+/// Sizes, times and counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest request body forwarded; larger ones get 413.
+    pub max_body: u64,
+    /// From the request's arrival to the upstream's response head; then 504.
+    pub request_timeout: Duration,
+    /// TCP connect plus TLS handshake to an upstream; then 502.
+    pub connect_timeout: Duration,
+    /// Open client connections; more wait in the accept queue.
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            max_body: DEFAULT_MAX_BODY,
+            request_timeout: Duration::from_secs(30),
+            connect_timeout: Duration::from_secs(5),
+            max_connections: 10_000,
+        }
+    }
+}
+
+/// Command-line flags; each overrides the key of the same meaning.
+#[derive(Clone, Debug, Default)]
+pub struct Flags {
+    /// `--profile`.
+    pub profile: Option<String>,
+    /// `--listen`.
+    pub listen: Option<String>,
+    /// `--upstream`.
+    pub upstream: Option<String>,
+    /// `--open`.
+    pub open: bool,
+    /// `--allow-target`, repeated.
+    pub allow_targets: Vec<String>,
+    /// `--allow-origin`, repeated; replaces the file's or the dev profile's origins.
+    pub allow_origins: Vec<String>,
+    /// `--allow-methods` (comma-separated).
+    pub allow_methods: Option<String>,
+    /// `--allow-headers` (comma-separated).
+    pub allow_headers: Option<String>,
+    /// `--allow-credentials`.
+    pub allow_credentials: bool,
+    /// `--expose-headers` (comma-separated).
+    pub expose_headers: Option<String>,
+    /// `--max-age`.
+    pub max_age: Option<u32>,
+    /// `--tls-cert`.
+    pub tls_cert: Option<PathBuf>,
+    /// `--tls-key`.
+    pub tls_key: Option<PathBuf>,
+    /// `--report-only`.
+    pub report_only: bool,
+    /// `--debug-header`.
+    pub debug_header: bool,
+    /// `--resolve HOST:ADDR`, repeated.
+    pub resolve: Vec<String>,
+}
+
+/// The `[proxy]` keys. Every key optional, so profiles override a few.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProxyTable {
+    listen: Option<Spanned<String>>,
+    upstream: Option<Spanned<String>>,
+    mode: Option<Spanned<String>>,
+    routes: Option<Spanned<Vec<Spanned<RouteTable>>>>,
+    allow_targets: Option<Spanned<Vec<Spanned<String>>>>,
+    rate_per_client: Option<Spanned<String>>,
+    rate_per_origin: Option<Spanned<String>>,
+    tls_cert: Option<Spanned<String>>,
+    tls_key: Option<Spanned<String>>,
+    upstream_ca: Option<Spanned<String>>,
+    forwarded: Option<Spanned<String>>,
+    max_body_bytes: Option<Spanned<i64>>,
+    request_timeout_secs: Option<Spanned<i64>>,
+    connect_timeout_secs: Option<Spanned<i64>>,
+    max_connections: Option<Spanned<i64>>,
+    report_only: Option<Spanned<bool>>,
+    debug_header: Option<Spanned<bool>>,
+    egress_guard: Option<Spanned<bool>>,
+    egress_allow: Option<Spanned<Vec<Spanned<String>>>>,
+    admin_listen: Option<Spanned<String>>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RouteTable {
+    prefix: Spanned<String>,
+    upstream: Spanned<String>,
+    profile: Option<Spanned<String>>,
+    strip_prefix: Option<Spanned<bool>>,
+}
+
+/// The file as the gateway reads it: only the `[proxy]` tables (the policy reader checks the
+/// rest, including unknown keys).
+#[derive(Debug, Default, Deserialize)]
+struct GatewayFile {
+    proxy: Option<ProxyTable>,
+    profiles: Option<BTreeMap<String, ProfileFile>>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ProfileFile {
+    proxy: Option<ProxyTable>,
+}
+
+/// Where the config text came from.
+#[derive(Clone, Debug)]
+pub struct Source {
+    /// What errors call it (the path as given).
+    pub name: String,
+    /// The file's text.
+    pub text: String,
+    /// The directory relative paths in it are resolved against.
+    pub dir: PathBuf,
+}
+
+impl Source {
+    /// Reads a config file (at most [`corsair_core::policy_file::MAX_POLICY_FILE_LEN`] bytes).
+    pub fn read(path: &Path) -> Result<Source, ConfigErrors> {
+        let name = path.display().to_string();
+        let err = |message: String| {
+            let mut errors = ConfigErrors::default();
+            errors
+                .push_at(ConfigError::Syntax { message }, Some(Location { source: name.clone(), line: 0, column: 0 }));
+            errors
+        };
+        let meta = std::fs::metadata(path).map_err(|e| err(format!("cannot read the file: {e}")))?;
+        if meta.len() > corsair_core::policy_file::MAX_POLICY_FILE_LEN as u64 {
+            return Err(err(format!(
+                "the file is {} bytes; config files are at most {}",
+                meta.len(),
+                corsair_core::policy_file::MAX_POLICY_FILE_LEN
+            )));
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| err(format!("cannot read the file: {e}")))?;
+        let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        Ok(Source { name, text, dir })
+    }
+
+    /// The embedded dev profile.
+    pub fn dev() -> Source {
+        Source { name: "(embedded dev profile)".into(), text: DEV_PROFILE.into(), dir: PathBuf::new() }
+    }
+}
+
+/// Builds the configuration from a file (or the dev profile), the environment and flags.
+pub fn load(source: &Source, flags: &Flags, env: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigErrors> {
+    let policy_file = PolicyFile::parse(&source.name, &source.text)?;
+    let file: GatewayFile =
+        toml::from_str(&source.text).map_err(|e| ConfigErrors::toml(&source.name, &source.text, &e))?;
+    let mut r = Reader { source, errors: ConfigErrors::default() };
+
+    // Flags first, then the real environment, then the file: the policy reader already takes
+    // `CORSAIR_*` overrides, so flags are given to it as overrides of the same names.
+    let flag_env = flag_overrides(flags);
+    let env = |key: &str| flag_env.get(key).cloned().or_else(|| env(key));
+    let profile = flags.profile.clone().or_else(|| env("CORSAIR_PROFILE").filter(|p| !p.is_empty()));
+
+    let mut table = file.proxy.unwrap_or_default();
+    if let Some(name) = &profile {
+        if let Some(over) = file.profiles.as_ref().and_then(|p| p.get(name)).and_then(|p| p.proxy.clone()) {
+            table.merge(over);
+        }
+    }
+
+    let listen_text = flags.listen.clone().or_else(|| env("CORSAIR_LISTEN"));
+    let listen = match (listen_text, &table.listen) {
+        (Some(text), _) => r.socket_addr("proxy.listen", &text, None),
+        (None, Some(v)) => r.socket_addr("proxy.listen", v.get_ref(), Some(v.span())),
+        (None, None) => Some(SocketAddr::from(([127, 0, 0, 1], 8787))),
+    };
+    let admin_listen =
+        table.admin_listen.as_ref().and_then(|v| r.socket_addr("proxy.admin_listen", v.get_ref(), Some(v.span())));
+
+    let open = flags.open
+        || match &table.mode {
+            Some(m) => match m.get_ref().as_str() {
+                "open" => true,
+                "gateway" => false,
+                other => {
+                    r.error(
+                        "proxy.mode",
+                        Some(m.span()),
+                        format!("`{other}` is not a mode; write \"gateway\" or \"open\""),
+                    );
+                    false
+                }
+            },
+            None => false,
+        };
+
+    let policy_for = |r: &mut Reader, name: Option<&str>| -> Option<Arc<Policy>> {
+        match policy_file.policy(name, env) {
+            Ok(p) => Some(Arc::new(p)),
+            Err(errors) => {
+                for e in errors.iter() {
+                    r.errors.push_at(e.error.clone(), e.location.clone());
+                }
+                None
+            }
+        }
+    };
+
+    let mode = if open {
+        if table.upstream.is_some() || table.routes.is_some() || flags.upstream.is_some() {
+            r.error("proxy.mode", None, "the open proxy takes its targets from the path; remove upstream and routes, or run a gateway without --open".into());
+        }
+        let targets: Vec<TargetPattern> = if flags.allow_targets.is_empty() {
+            let list = table.allow_targets.as_ref();
+            list.map(|l| l.get_ref().iter().filter_map(|t| r.target(t.get_ref(), Some(t.span()))).collect())
+                .unwrap_or_default()
+        } else {
+            flags.allow_targets.iter().filter_map(|t| r.target(t, None)).collect()
+        };
+        if targets.is_empty() && r.errors.is_empty() {
+            r.error(
+                "proxy.allow_targets",
+                None,
+                "the open proxy needs a list of target hosts: write allow_targets = [\"api.example.com\"] or --allow-target api.example.com".into(),
+            );
+        }
+        let per_client = table.rate_per_client.as_ref().and_then(|q| r.quota("proxy.rate_per_client", q));
+        let per_origin = table.rate_per_origin.as_ref().and_then(|q| r.quota("proxy.rate_per_origin", q));
+        let policy = policy_for(&mut r, profile.as_deref());
+        if let Some(p) = &policy {
+            if p.allows_credentials() {
+                r.error(
+                    "allow_credentials",
+                    None,
+                    "the open proxy forwards no cookies or credentials; remove allow_credentials (or --allow-credentials)"
+                        .into(),
+                );
+            }
+            if p.origins().iter().any(|o| o.to_string() == "*") {
+                r.error(
+                    "allow_origins",
+                    None,
+                    "an open proxy for every origin is an open relay for the whole web; list the origins of your pages"
+                        .into(),
+                );
+            }
+        }
+        policy.map(|policy| Mode::Open(Open { policy, targets, per_client, per_origin }))
+    } else {
+        let default_policy = policy_for(&mut r, profile.as_deref());
+        let mut routes = Vec::new();
+        let upstream = flags.upstream.clone().or_else(|| env("CORSAIR_UPSTREAM"));
+        let top = match (upstream, &table.upstream) {
+            (Some(u), _) => Some((u, None)),
+            (None, Some(u)) => Some((u.get_ref().clone(), Some(u.span()))),
+            (None, None) => None,
+        };
+        if let (Some((text, span)), Some(policy)) = (&top, &default_policy) {
+            if let Some(upstream) = r.upstream("proxy.upstream", text, span.clone()) {
+                routes.push(Route {
+                    prefix: "/".into(),
+                    upstream,
+                    strip_prefix: false,
+                    policy: policy.clone(),
+                    profile: profile.clone(),
+                });
+            }
+        }
+        for route in table.routes.as_ref().map(|r| r.get_ref().as_slice()).unwrap_or_default() {
+            let t = route.get_ref();
+            let prefix = t.prefix.get_ref();
+            if !prefix.starts_with('/') || prefix.contains(['?', '#', ' ']) {
+                r.error(
+                    "proxy.routes.prefix",
+                    Some(t.prefix.span()),
+                    format!("`{prefix}` is not a path prefix; write one that starts with /, such as \"/api\""),
+                );
+                continue;
+            }
+            let prefix = if prefix.len() > 1 { prefix.trim_end_matches('/').to_owned() } else { prefix.clone() };
+            if routes.iter().any(|x: &Route| x.prefix == prefix) {
+                r.error("proxy.routes.prefix", Some(t.prefix.span()), format!("two routes have the prefix `{prefix}`"));
+                continue;
+            }
+            let policy = match &t.profile {
+                Some(p) => policy_for(&mut r, Some(p.get_ref())),
+                None => default_policy.clone(),
+            };
+            let upstream = r.upstream("proxy.routes.upstream", t.upstream.get_ref(), Some(t.upstream.span()));
+            if let (Some(upstream), Some(policy)) = (upstream, policy) {
+                routes.push(Route {
+                    prefix,
+                    upstream,
+                    strip_prefix: t.strip_prefix.as_ref().is_some_and(|s| *s.get_ref()),
+                    policy,
+                    profile: t.profile.as_ref().map(|p| p.get_ref().clone()).or_else(|| profile.clone()),
+                });
+            }
+        }
+        if routes.is_empty() && r.errors.is_empty() {
+            r.error(
+                "proxy.upstream",
+                None,
+                "nothing to proxy to: give --upstream http://localhost:8080, upstream = \"...\" or [[proxy.routes]] in the config, or --open".into(),
+            );
+        }
+        // Longest prefix first: the first match is the most specific.
+        routes.sort_by_key(|r| std::cmp::Reverse(r.prefix.len()));
+        Some(Mode::Gateway(routes))
+    };
+
+    let cert = flags.tls_cert.clone().or_else(|| table.tls_cert.as_ref().map(|p| source.dir.join(p.get_ref())));
+    let key = flags.tls_key.clone().or_else(|| table.tls_key.as_ref().map(|p| source.dir.join(p.get_ref())));
+    let tls = match (cert, key) {
+        (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+        (None, None) => None,
+        _ => {
+            r.error(
+                "proxy.tls_cert",
+                None,
+                "TLS needs both a certificate and a key: give tls_cert and tls_key (or --tls-cert and --tls-key)"
+                    .into(),
+            );
+            None
+        }
+    };
+    let upstream_ca = table.upstream_ca.as_ref().map(|p| source.dir.join(p.get_ref()));
+
+    let forwarded = match &table.forwarded {
+        None => Forwarded::Set,
+        Some(v) => match v.get_ref().as_str() {
+            "set" => Forwarded::Set,
+            "append" => Forwarded::Append,
+            "off" => Forwarded::Off,
+            other => {
+                r.error(
+                    "proxy.forwarded",
+                    Some(v.span()),
+                    format!("`{other}` is unknown; write \"set\", \"append\" or \"off\""),
+                );
+                Forwarded::Set
+            }
+        },
+    };
+
+    let mut limits = Limits::default();
+    if let Some(v) = &table.max_body_bytes {
+        limits.max_body = r.ranged("proxy.max_body_bytes", v, 0, 1 << 40).unwrap_or(limits.max_body);
+    }
+    if let Some(v) = &table.request_timeout_secs {
+        limits.request_timeout =
+            r.ranged("proxy.request_timeout_secs", v, 1, 86_400).map_or(limits.request_timeout, Duration::from_secs);
+    }
+    if let Some(v) = &table.connect_timeout_secs {
+        limits.connect_timeout =
+            r.ranged("proxy.connect_timeout_secs", v, 1, 600).map_or(limits.connect_timeout, Duration::from_secs);
+    }
+    if let Some(v) = &table.max_connections {
+        limits.max_connections =
+            r.ranged("proxy.max_connections", v, 1, 1_000_000).map_or(limits.max_connections, |n| n as usize);
+    }
+
+    let guard = open || table.egress_guard.as_ref().is_some_and(|g| *g.get_ref());
+    let mut egress = Egress::default();
+    for range in table.egress_allow.as_ref().map(|l| l.get_ref().as_slice()).unwrap_or_default() {
+        match range.get_ref().parse::<Cidr>() {
+            Ok(c) => egress = egress.allow(c),
+            Err(e) => r.error("proxy.egress_allow", Some(range.span()), e.to_string()),
+        }
+    }
+    let mut resolve = BTreeMap::new();
+    for entry in &flags.resolve {
+        match entry.rsplit_once(':').map(|(h, a)| (h, a.trim_matches(['[', ']']).parse::<IpAddr>())) {
+            Some((host, Ok(ip))) if !host.is_empty() => {
+                resolve.insert(host.to_ascii_lowercase(), ip);
+            }
+            _ => r.error("--resolve", None, format!("`{entry}` is not HOST:ADDRESS; write e.g. api.test:127.0.0.2")),
+        }
+    }
+
+    if !r.errors.is_empty() {
+        return Err(r.errors);
+    }
+    Ok(Config {
+        listen: listen.expect("no error, so the address parsed"),
+        mode: mode.expect("no error, so the mode was built"),
+        tls,
+        upstream_ca,
+        forwarded,
+        limits,
+        report_only: flags.report_only || table.report_only.as_ref().is_some_and(|v| *v.get_ref()),
+        debug_header: flags.debug_header || table.debug_header.as_ref().is_some_and(|v| *v.get_ref()),
+        egress: guard.then_some(egress),
+        resolve,
+        admin_listen,
+    })
+}
+
+/// The flags that set policy keys, as the `CORSAIR_*` overrides the policy reader takes.
+fn flag_overrides(flags: &Flags) -> BTreeMap<&'static str, String> {
+    let mut m = BTreeMap::new();
+    if !flags.allow_origins.is_empty() {
+        m.insert("CORSAIR_ALLOW_ORIGINS", flags.allow_origins.join(","));
+    }
+    let lists = [
+        ("CORSAIR_ALLOW_METHODS", &flags.allow_methods),
+        ("CORSAIR_ALLOW_HEADERS", &flags.allow_headers),
+        ("CORSAIR_EXPOSE_HEADERS", &flags.expose_headers),
+    ];
+    for (key, v) in lists {
+        if let Some(v) = v {
+            m.insert(key, v.clone());
+        }
+    }
+    if flags.allow_credentials {
+        m.insert("CORSAIR_ALLOW_CREDENTIALS", "true".into());
+    }
+    if let Some(s) = flags.max_age {
+        m.insert("CORSAIR_MAX_AGE", s.to_string());
+    }
+    m
+}
+
+impl ProxyTable {
+    /// Overrides keys of `self` with the keys `other` sets.
+    fn merge(&mut self, other: ProxyTable) {
+        macro_rules! take {
+            ($($f:ident),*) => { $( if other.$f.is_some() { self.$f = other.$f; } )* };
+        }
+        take!(
+            listen,
+            upstream,
+            mode,
+            routes,
+            allow_targets,
+            rate_per_client,
+            rate_per_origin,
+            tls_cert,
+            tls_key,
+            upstream_ca,
+            forwarded,
+            max_body_bytes,
+            request_timeout_secs,
+            connect_timeout_secs,
+            max_connections,
+            report_only,
+            debug_header,
+            egress_guard,
+            egress_allow,
+            admin_listen
+        );
+    }
+}
+
+/// Collects errors with their locations while the settings are read.
+struct Reader<'a> {
+    source: &'a Source,
+    errors: ConfigErrors,
+}
+
+impl Reader<'_> {
+    fn error(&mut self, key: &str, span: Option<Range<usize>>, message: String) {
+        let location = match span {
+            Some(s) => Location::in_text(&self.source.name, &self.source.text, s.start),
+            None if key.starts_with("--") => Location { source: "command line".into(), line: 0, column: 0 },
+            None => Location { source: self.source.name.clone(), line: 0, column: 0 },
+        };
+        self.errors.push_at(ConfigError::Setting { key: key.into(), message }, Some(location));
+    }
+
+    fn socket_addr(&mut self, key: &str, text: &str, span: Option<Range<usize>>) -> Option<SocketAddr> {
+        let parsed = text.parse::<SocketAddr>().ok().or_else(|| {
+            // `localhost:8787` is what people write; it means loopback, and we never resolve it.
+            let port = text.strip_prefix("localhost:")?.parse::<u16>().ok()?;
+            Some(SocketAddr::from(([127, 0, 0, 1], port)))
+        });
+        if parsed.is_none() {
+            self.error(key, span, format!("`{text}` is not an address to listen on; write 127.0.0.1:8787 or [::1]:8787 (0.0.0.0:8787 for every interface)"));
+        }
+        parsed
+    }
+
+    fn upstream(&mut self, key: &str, text: &str, span: Option<Range<usize>>) -> Option<Upstream> {
+        match parse_upstream(text) {
+            Ok(u) => Some(u),
+            Err(message) => {
+                self.error(key, span, message);
+                None
+            }
+        }
+    }
+
+    fn target(&mut self, text: &str, span: Option<Range<usize>>) -> Option<TargetPattern> {
+        let key = if span.is_some() { "proxy.allow_targets" } else { "--allow-target" };
+        TargetPattern::parse(text).map_err(|m| self.error(key, span, m)).ok()
+    }
+
+    fn quota(&mut self, key: &str, v: &Spanned<String>) -> Option<Quota> {
+        v.get_ref().parse::<Quota>().map_err(|e| self.error(key, Some(v.span()), e.to_string())).ok()
+    }
+
+    fn ranged(&mut self, key: &str, v: &Spanned<i64>, min: i64, max: i64) -> Option<u64> {
+        let n = *v.get_ref();
+        if (min..=max).contains(&n) {
+            Some(n as u64)
+        } else {
+            self.error(key, Some(v.span()), format!("{n} is out of range; write a number from {min} to {max}"));
+            None
+        }
+    }
+}
+
+/// Reads an upstream base URL: `http(s)://host[:port][/base]`, nothing else.
+pub fn parse_upstream(text: &str) -> Result<Upstream, String> {
+    let uri: Uri = text.parse().map_err(|_| format!("`{text}` is not a URL; write e.g. http://localhost:8080"))?;
+    let scheme = match uri.scheme_str() {
+        Some("http") => Scheme::HTTP,
+        Some("https") => Scheme::HTTPS,
+        Some(other) => return Err(format!("`{other}` upstreams are not proxied; write an http:// or https:// URL")),
+        None => return Err(format!("`{text}` has no scheme; write http://{text}")),
+    };
+    let authority = uri.authority().cloned().ok_or_else(|| format!("`{text}` has no host"))?;
+    if authority.as_str().contains('@') {
+        return Err(format!("`{text}` holds credentials; the proxy does not put passwords in URLs"));
+    }
+    if uri.query().is_some() {
+        return Err(format!("`{text}` has a query; an upstream is a base URL such as http://localhost:8080/v1"));
+    }
+    let base_path = uri.path().trim_end_matches('/').to_owned();
+    Ok(Upstream { scheme, authority, base_path })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_text(text: &str, flags: &Flags) -> Result<Config, ConfigErrors> {
+        let source = Source { name: "corsair.toml".into(), text: text.into(), dir: PathBuf::from("/etc/corsair") };
+        load(&source, flags, |_| None)
+    }
+
+    fn routes(c: &Config) -> &[Route] {
+        match &c.mode {
+            Mode::Gateway(r) => r,
+            Mode::Open(_) => panic!("open mode"),
+        }
+    }
+
+    #[test]
+    fn dev_profile_serves_loopback_pages_on_loopback() {
+        let flags = Flags { upstream: Some("http://localhost:8080".into()), ..Flags::default() };
+        let c = load(&Source::dev(), &flags, |_| None).unwrap();
+        assert_eq!(c.listen, "127.0.0.1:8787".parse().unwrap());
+        let r = routes(&c);
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].prefix, "/");
+        assert_eq!(r[0].upstream.authority.as_str(), "localhost:8080");
+        let origins: Vec<String> = r[0].policy.origins().iter().map(|o| o.to_string()).collect();
+        assert_eq!(origins, ["http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"]);
+        assert!(!r[0].policy.allows_credentials());
+        assert!(c.egress.is_none());
+    }
+
+    #[test]
+    fn allow_origin_flags_replace_the_dev_origins() {
+        let flags = Flags {
+            upstream: Some("http://localhost:8080".into()),
+            allow_origins: vec!["https://app.example.com".into()],
+            allow_credentials: true,
+            allow_methods: Some("GET,POST".into()),
+            ..Flags::default()
+        };
+        let c = load(&Source::dev(), &flags, |_| None).unwrap();
+        let p = &routes(&c)[0].policy;
+        assert_eq!(p.origins().len(), 1);
+        assert!(p.allows_credentials());
+    }
+
+    #[test]
+    fn no_upstream_says_what_to_write() {
+        let err = load(&Source::dev(), &Flags::default(), |_| None).unwrap_err().to_string();
+        assert!(err.contains("--upstream http://localhost:8080"), "{err}");
+    }
+
+    #[test]
+    fn routes_profiles_and_longest_prefix_first() {
+        let text = r#"
+allow_origins = ["https://app.example.com"]
+[profiles.admin]
+allow_origins = ["https://admin.example.com"]
+allow_credentials = true
+[proxy]
+listen = "0.0.0.0:8443"
+upstream = "http://localhost:8080"
+[[proxy.routes]]
+prefix = "/admin/"
+upstream = "https://localhost:9443/internal/"
+profile = "admin"
+strip_prefix = true
+"#;
+        let c = load_text(text, &Flags::default()).unwrap();
+        let r = routes(&c);
+        assert_eq!(r[0].prefix, "/admin");
+        assert!(r[0].strip_prefix);
+        assert_eq!(r[0].upstream.base_path, "/internal");
+        assert_eq!(r[0].upstream.scheme, Scheme::HTTPS);
+        assert!(r[0].policy.allows_credentials());
+        assert_eq!(r[1].prefix, "/");
+        assert!(!r[1].policy.allows_credentials());
+    }
+
+    #[test]
+    fn profile_proxy_tables_override_key_by_key() {
+        let text = r#"
+allow_origins = ["https://app.example.com"]
+[proxy]
+listen = "127.0.0.1:9000"
+upstream = "http://localhost:8080"
+max_body_bytes = 1000
+[profiles.prod.proxy]
+listen = "0.0.0.0:443"
+"#;
+        let flags = Flags { profile: Some("prod".into()), ..Flags::default() };
+        let c = load_text(text, &flags).unwrap();
+        assert_eq!(c.listen, "0.0.0.0:443".parse().unwrap());
+        assert_eq!(c.limits.max_body, 1000);
+        let env = |k: &str| (k == "CORSAIR_LISTEN").then(|| "127.0.0.1:7000".to_owned());
+        let source = Source { name: "c.toml".into(), text: text.into(), dir: PathBuf::new() };
+        assert_eq!(load(&source, &flags, env).unwrap().listen, "127.0.0.1:7000".parse().unwrap());
+    }
+
+    #[test]
+    fn every_error_at_once_with_line_and_column() {
+        let text = r#"allow_origins = ["https://app.example.com"]
+[proxy]
+listen = "everywhere"
+upstream = "ftp://files.example.com"
+forwarded = "maybe"
+max_body_bytes = -1
+"#;
+        let err = load_text(text, &Flags::default()).unwrap_err();
+        let s = err.to_string();
+        assert_eq!(err.len(), 4, "{s}");
+        assert!(s.contains("corsair.toml:3:10: proxy.listen: `everywhere` is not an address"), "{s}");
+        assert!(s.contains("corsair.toml:4:12: proxy.upstream: `ftp` upstreams are not proxied"), "{s}");
+        assert!(s.contains("corsair.toml:5:13: proxy.forwarded: `maybe` is unknown"), "{s}");
+        assert!(s.contains("corsair.toml:6:18: proxy.max_body_bytes: -1 is out of range"), "{s}");
+    }
+
+    #[test]
+    fn unknown_proxy_keys_are_located() {
+        let text = "allow_origins = [\"https://a.example\"]\n[proxy]\nupstrem = \"http://localhost:1\"\n";
+        let s = load_text(text, &Flags::default()).unwrap_err().to_string();
+        assert!(s.starts_with("error: corsair.toml:3:1: unknown field `upstrem`"), "{s}");
+    }
+
+    #[test]
+    fn open_mode_needs_targets_and_refuses_credentials_and_any_origin() {
+        let text = "allow_origins = [\"https://app.example.com\"]\n[proxy]\nmode = \"open\"\n";
+        let s = load_text(text, &Flags::default()).unwrap_err().to_string();
+        assert!(s.contains("allow_targets"), "{s}");
+
+        let flags = Flags {
+            open: true,
+            allow_targets: vec!["api.example.com".into()],
+            allow_origins: vec!["https://app.example.com".into()],
+            allow_credentials: true,
+            ..Flags::default()
+        };
+        let s = load(&Source::dev(), &flags, |_| None).unwrap_err().to_string();
+        assert!(s.contains("forwards no cookies"), "{s}");
+
+        let flags = Flags { allow_credentials: false, allow_origins: vec!["*".into()], ..flags };
+        let s = load(&Source::dev(), &flags, |_| None).unwrap_err().to_string();
+        assert!(s.contains("open relay"), "{s}");
+    }
+
+    #[test]
+    fn open_mode_turns_the_egress_guard_on() {
+        let text = r#"allow_origins = ["https://app.example.com"]
+[proxy]
+mode = "open"
+allow_targets = ["api.example.com", "*.example.org:8443"]
+rate_per_client = "60/minute"
+egress_allow = ["10.1.0.0/16"]
+"#;
+        let c = load_text(text, &Flags::default()).unwrap();
+        assert!(c.egress.is_some());
+        let Mode::Open(open) = &c.mode else { panic!("gateway mode") };
+        assert_eq!(open.targets.len(), 2);
+        assert!(open.per_client.is_some());
+        assert!(open.per_origin.is_none());
+    }
+
+    #[test]
+    fn tls_needs_both_files_relative_to_the_config() {
+        let text = "allow_origins = [\"https://a.example\"]\n[proxy]\nupstream = \"http://localhost:1\"\ntls_cert = \"cert.pem\"\ntls_key = \"key.pem\"\n";
+        let c = load_text(text, &Flags::default()).unwrap();
+        assert_eq!(c.tls.unwrap().cert, PathBuf::from("/etc/corsair/cert.pem"));
+        let half = "allow_origins = [\"https://a.example\"]\n[proxy]\nupstream = \"http://localhost:1\"\ntls_cert = \"cert.pem\"\n";
+        assert!(load_text(half, &Flags::default()).unwrap_err().to_string().contains("both"));
+    }
+
+    #[test]
+    fn target_patterns() {
+        let exact = TargetPattern::parse("API.example.com").unwrap();
+        assert!(exact.matches("api.example.com", 443));
+        assert!(!exact.matches("x.api.example.com", 443));
+        let sub = TargetPattern::parse("*.example.com:8443").unwrap();
+        assert!(sub.matches("a.b.example.com", 8443));
+        assert!(!sub.matches("example.com", 8443));
+        assert!(!sub.matches("a.example.com", 443));
+        assert!(!sub.matches("evilexample.com", 8443));
+        assert_eq!(sub.to_string(), "*.example.com:8443");
+        assert!(TargetPattern::parse("https://api.example.com").unwrap_err().contains("host name"));
+        assert!(TargetPattern::parse("api.*.com").is_err());
+        assert!(TargetPattern::parse("api.example.com:99999").is_err());
+    }
+
+    #[test]
+    fn upstream_urls() {
+        let u = parse_upstream("http://localhost:8080").unwrap();
+        assert_eq!((u.scheme.as_str(), u.authority.as_str(), u.base_path.as_str()), ("http", "localhost:8080", ""));
+        assert!(parse_upstream("localhost:8080").unwrap_err().contains("no scheme"));
+        assert!(parse_upstream("http://user:pw@localhost").unwrap_err().contains("credentials"));
+        assert!(parse_upstream("http://localhost/?a=1").unwrap_err().contains("query"));
+    }
+}

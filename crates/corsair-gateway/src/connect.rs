@@ -1,0 +1,280 @@
+//! Connections to upstreams: resolve (through the SSRF guard when it is on), connect to exactly
+//! the address that was checked, then TLS with ALPN (`h2`, `http/1.1`) for `https` upstreams.
+//!
+//! hyper-util's pooling client drives this connector, so a checked connection is reused for
+//! later requests to the same scheme and authority, and never re-resolved in between.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use http::Uri;
+use hyper_util::client::legacy::connect::{Connected, Connection};
+use hyper_util::rt::TokioIo;
+use rustls::pki_types::ServerName;
+use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
+use tokio_rustls::TlsConnector;
+
+use crate::egress::{self, Egress, Resolver, SystemResolver};
+
+/// DNS, except for names pinned to an address (`--resolve`, tests).
+#[derive(Clone, Debug, Default)]
+pub struct PinnedResolver {
+    pins: BTreeMap<String, IpAddr>,
+}
+
+impl PinnedResolver {
+    /// Resolves the names in `pins` to their address, others by DNS.
+    pub fn new(pins: BTreeMap<String, IpAddr>) -> PinnedResolver {
+        PinnedResolver { pins }
+    }
+}
+
+impl Resolver for PinnedResolver {
+    async fn resolve(&self, host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
+        match self.pins.get(&host.to_ascii_lowercase()) {
+            Some(ip) => Ok(vec![SocketAddr::new(*ip, port)]),
+            None => SystemResolver.resolve(host, port).await,
+        }
+    }
+}
+
+/// Why no connection to an upstream was made.
+#[derive(Debug)]
+pub enum ConnectError {
+    /// The SSRF guard refused the destination.
+    Refused(egress::Refusal),
+    /// The name did not resolve.
+    Resolve(String),
+    /// TCP failed (refused, unreachable).
+    Connect(io::Error),
+    /// The TLS handshake failed.
+    Tls(io::Error),
+    /// No connection within the connect timeout.
+    Timeout(Duration),
+    /// The URI has no host.
+    NoHost,
+}
+
+impl fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConnectError::Refused(r) => write!(f, "destination refused: {r}"),
+            ConnectError::Resolve(e) => write!(f, "the upstream's name did not resolve: {e}"),
+            ConnectError::Connect(e) => write!(f, "cannot connect to the upstream: {e}"),
+            ConnectError::Tls(e) => write!(f, "TLS with the upstream failed: {e}"),
+            ConnectError::Timeout(d) => write!(f, "no connection to the upstream within {} s", d.as_secs_f64()),
+            ConnectError::NoHost => f.write_str("the upstream URL has no host"),
+        }
+    }
+}
+
+impl std::error::Error for ConnectError {}
+
+/// The connector: a guard, a resolver and a TLS client configuration.
+#[derive(Clone)]
+pub struct Connector {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    egress: Option<Egress>,
+    resolver: PinnedResolver,
+    tls: TlsConnector,
+    timeout: Duration,
+}
+
+impl Connector {
+    /// A connector; `egress` is the SSRF guard (None: any address).
+    pub fn new(
+        egress: Option<Egress>,
+        resolver: PinnedResolver,
+        tls: Arc<rustls::ClientConfig>,
+        timeout: Duration,
+    ) -> Self {
+        Connector { inner: Arc::new(Inner { egress, resolver, tls: TlsConnector::from(tls), timeout }) }
+    }
+}
+
+/// The TLS client configuration for upstreams: the system's trust store plus `extra_ca` (PEM),
+/// ALPN `h2` then `http/1.1`.
+pub fn client_tls(extra_ca: Option<&Path>) -> Result<Arc<rustls::ClientConfig>, String> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::CertificateDer;
+
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls_native_certs::load_native_certs().certs {
+        // A broken system certificate must not keep the proxy from starting.
+        let _ = roots.add(cert);
+    }
+    if let Some(path) = extra_ca {
+        let certs = CertificateDer::pem_file_iter(path)
+            .and_then(|i| i.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| format!("{}: cannot read certificates: {e}", path.display()))?;
+        if certs.is_empty() {
+            return Err(format!("{}: no PEM certificate in the file", path.display()));
+        }
+        for cert in certs {
+            roots.add(cert).map_err(|e| format!("{}: {e}", path.display()))?;
+        }
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
+impl Inner {
+    async fn connect(&self, uri: Uri) -> Result<Stream, ConnectError> {
+        let host = uri.host().ok_or(ConnectError::NoHost)?;
+        let https = uri.scheme_str() == Some("https");
+        let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
+        let tcp = match &self.egress {
+            Some(guard) => {
+                let addr = guard.resolve(&self.resolver, host, port).await.map_err(|r| match r {
+                    egress::Refusal::Resolve(e) => ConnectError::Resolve(e),
+                    other => ConnectError::Refused(other),
+                })?;
+                TcpStream::connect(addr).await.map_err(ConnectError::Connect)?
+            }
+            None => {
+                let bare = host.trim_start_matches('[').trim_end_matches(']');
+                let addrs = match bare.parse::<IpAddr>() {
+                    Ok(ip) => vec![SocketAddr::new(ip, port)],
+                    Err(_) => {
+                        self.resolver.resolve(bare, port).await.map_err(|e| ConnectError::Resolve(e.to_string()))?
+                    }
+                };
+                // `localhost` is often ::1 and 127.0.0.1 while the upstream listens on one.
+                let mut last = io::Error::new(io::ErrorKind::NotFound, "the name has no address");
+                let mut connected = None;
+                for addr in addrs {
+                    match TcpStream::connect(addr).await {
+                        Ok(s) => {
+                            connected = Some(s);
+                            break;
+                        }
+                        Err(e) => last = e,
+                    }
+                }
+                connected.ok_or(ConnectError::Connect(last))?
+            }
+        };
+        let _ = tcp.set_nodelay(true);
+        if !https {
+            return Ok(Stream::Plain(TokioIo::new(tcp)));
+        }
+        let name = ServerName::try_from(host.trim_start_matches('[').trim_end_matches(']').to_owned())
+            .map_err(|e| ConnectError::Tls(io::Error::new(io::ErrorKind::InvalidInput, e)))?;
+        let tls = self.tls.connect(name, tcp).await.map_err(ConnectError::Tls)?;
+        Ok(Stream::Tls(Box::new(TokioIo::new(tls))))
+    }
+}
+
+impl tower_service::Service<Uri> for Connector {
+    type Response = Stream;
+    type Error = ConnectError;
+    type Future = Pin<Box<dyn Future<Output = Result<Stream, ConnectError>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), ConnectError>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, uri: Uri) -> Self::Future {
+        let inner = self.inner.clone();
+        Box::pin(async move {
+            let timeout = inner.timeout;
+            tokio::time::timeout(timeout, inner.connect(uri)).await.unwrap_or(Err(ConnectError::Timeout(timeout)))
+        })
+    }
+}
+
+/// A connection to an upstream.
+pub enum Stream {
+    /// Plain TCP.
+    Plain(TokioIo<TcpStream>),
+    /// TLS over TCP (boxed: the TLS state is large and most pools hold one kind).
+    Tls(Box<TokioIo<TlsStream<TcpStream>>>),
+}
+
+impl Connection for Stream {
+    fn connected(&self) -> Connected {
+        match self {
+            Stream::Plain(_) => Connected::new(),
+            Stream::Tls(s) => {
+                let (_, session) = s.inner().get_ref();
+                if session.alpn_protocol() == Some(b"h2") {
+                    Connected::new().negotiated_h2()
+                } else {
+                    Connected::new()
+                }
+            }
+        }
+    }
+}
+
+impl hyper::rt::Read for Stream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: hyper::rt::ReadBufCursor<'_>,
+    ) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Stream::Tls(s) => Pin::new(&mut **s).poll_read(cx, buf),
+        }
+    }
+}
+
+impl hyper::rt::Write for Stream {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            Stream::Tls(s) => Pin::new(&mut **s).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_flush(cx),
+            Stream::Tls(s) => Pin::new(&mut **s).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            Stream::Tls(s) => Pin::new(&mut **s).poll_shutdown(cx),
+        }
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        match self.get_mut() {
+            Stream::Plain(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+            Stream::Tls(s) => Pin::new(&mut **s).poll_write_vectored(cx, bufs),
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        match self {
+            Stream::Plain(s) => s.is_write_vectored(),
+            Stream::Tls(s) => s.is_write_vectored(),
+        }
+    }
+}

@@ -1,0 +1,509 @@
+//! [`Forward`]: the inner service behind the CORS layer. It sends a request to its upstream and
+//! streams the answer back; every response it makes, errors included, goes out through the CORS
+//! layer, so pages can read why a request failed.
+//!
+//! On the way up it removes hop-by-hop headers, sets `X-Forwarded-*`, and in open mode removes
+//! cookies and credentials; on the way down it removes hop-by-hop headers, and in open mode
+//! `Set-Cookie`, rewrites redirects to come back through the proxy (so every hop is checked
+//! anew) and adds `Content-Security-Policy: sandbox` (proxied HTML must not run as the proxy's
+//! origin).
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use corsair_core::Policy;
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::uri::{PathAndQuery, Scheme};
+use http::{Request, Response, StatusCode, Uri, Version};
+use http_body_util::Limited;
+use hyper::body::Incoming;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioIo;
+
+use crate::body::ProxyBody;
+use crate::config::{Forwarded, Limits, TargetPattern, Upstream};
+use crate::connect::{ConnectError, Connector};
+use crate::target;
+
+/// Request bodies as sent upstream: streamed, cut off at the body limit.
+pub type RequestBody = Limited<Incoming>;
+
+/// The pooling HTTP/1.1 + HTTP/2 client to upstreams.
+pub type UpstreamClient = Client<Connector, RequestBody>;
+
+/// What one forwarded request looked like, for the decision log and metrics.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Outcome {
+    /// Time to the upstream's response head, when the upstream was asked.
+    pub upstream: Option<Duration>,
+    /// Why the gateway answered instead of the upstream.
+    pub refused: Option<GatewayRefusal>,
+}
+
+/// The gateway's own refusals and failures (the CORS refusals are the core's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GatewayRefusal {
+    /// Open mode: the target host is not allowed, or the path is not a target URL.
+    Target,
+    /// The SSRF guard refused the destination.
+    Egress,
+    /// Open mode: too many requests from this client or origin.
+    RateLimit,
+    /// Open mode: no `Origin`, or one the policy does not list; WebSocket from such an origin.
+    Origin,
+    /// The request body is larger than the limit.
+    BodyTooLarge,
+    /// No upstream response head in time.
+    Timeout,
+    /// The upstream could not be reached or broke the exchange.
+    Upstream,
+}
+
+impl GatewayRefusal {
+    /// A short label for logs and metrics.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            GatewayRefusal::Target => "target",
+            GatewayRefusal::Egress => "egress",
+            GatewayRefusal::RateLimit => "rate_limit",
+            GatewayRefusal::Origin => "origin",
+            GatewayRefusal::BodyTooLarge => "body_too_large",
+            GatewayRefusal::Timeout => "timeout",
+            GatewayRefusal::Upstream => "upstream",
+        }
+    }
+}
+
+/// Where a route's requests go.
+#[derive(Debug)]
+pub enum Destination {
+    /// A fixed upstream (gateway mode).
+    Fixed {
+        /// The upstream base URL.
+        upstream: Upstream,
+        /// The route's prefix, removed when `strip` is set.
+        prefix: String,
+        /// Remove the prefix.
+        strip: bool,
+    },
+    /// The URL in the path (open mode).
+    Open {
+        /// Hosts that may be reached.
+        targets: Vec<TargetPattern>,
+    },
+}
+
+/// Per-client facts the server knows and the request does not carry.
+#[derive(Clone, Copy, Debug)]
+pub struct Peer {
+    /// The peer's address.
+    pub addr: SocketAddr,
+    /// Whether the listener speaks TLS (for `X-Forwarded-Proto`).
+    pub tls: bool,
+}
+
+/// Everything a route's forwarder shares across requests.
+pub struct Route {
+    /// Where to send requests.
+    pub destination: Destination,
+    /// The route's policy, for the checks the CORS layer does not make (WebSocket origins, open
+    /// mode's refusal of unlisted origins).
+    pub policy: Arc<Policy>,
+    /// The pooling client.
+    pub client: UpstreamClient,
+    /// Limits.
+    pub limits: Limits,
+    /// `X-Forwarded-*` handling.
+    pub forwarded: Forwarded,
+}
+
+/// The forwarding service of one route, for one client connection.
+#[derive(Clone)]
+pub struct Forward {
+    route: Arc<Route>,
+    client: Option<Peer>,
+}
+
+impl Forward {
+    /// A forwarder for `route`; [`Forward::for_client`] tells it who is asking.
+    pub fn new(route: Arc<Route>) -> Forward {
+        Forward { route, client: None }
+    }
+
+    /// Sets the client this request comes from.
+    pub fn for_client(&mut self, client: Peer) {
+        self.client = Some(client);
+    }
+}
+
+impl tower_service::Service<Request<Incoming>> for Forward {
+    type Response = Response<ProxyBody>;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<ProxyBody>, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request<Incoming>) -> Self::Future {
+        let this = self.clone();
+        Box::pin(async move {
+            let (mut response, outcome) = this.forward(request).await;
+            response.extensions_mut().insert(outcome);
+            Ok(response)
+        })
+    }
+}
+
+/// Headers that describe one connection, not the message (RFC 9110 7.6.1), plus the proxy ones.
+const HOP_BY_HOP: [HeaderName; 8] = [
+    header::CONNECTION,
+    HeaderName::from_static("keep-alive"),
+    HeaderName::from_static("proxy-connection"),
+    header::PROXY_AUTHENTICATE,
+    header::PROXY_AUTHORIZATION,
+    header::TE,
+    header::TRAILER,
+    header::TRANSFER_ENCODING,
+];
+
+const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+
+/// Removes hop-by-hop headers, and the ones `Connection` names. `keep_upgrade` leaves
+/// `Connection: upgrade` and `Upgrade` for a WebSocket handshake.
+fn strip_hop_by_hop(headers: &mut HeaderMap, keep_upgrade: bool) {
+    let named: Vec<HeaderName> = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|n| HeaderName::from_bytes(n.trim().as_bytes()).ok())
+        .filter(|n| !(keep_upgrade && n == header::UPGRADE))
+        .collect();
+    for name in named {
+        headers.remove(name);
+    }
+    for name in &HOP_BY_HOP {
+        if !(keep_upgrade && name == header::CONNECTION) {
+            headers.remove(name);
+        }
+    }
+    if keep_upgrade {
+        headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
+    } else {
+        headers.remove(header::UPGRADE);
+    }
+}
+
+/// A WebSocket handshake (HTTP/1.1 `Upgrade: websocket`).
+fn is_websocket(request: &Request<Incoming>) -> bool {
+    let has = |name, token: &str| {
+        request
+            .headers()
+            .get_all(name)
+            .iter()
+            .any(|v| v.to_str().is_ok_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token))))
+    };
+    request.version() == Version::HTTP_11 && has(header::CONNECTION, "upgrade") && has(header::UPGRADE, "websocket")
+}
+
+/// The gateway's own answer: a status and one line of text.
+pub fn answer(status: StatusCode, text: impl Into<String>) -> Response<ProxyBody> {
+    let mut text = text.into();
+    text.push('\n');
+    let mut response = Response::new(ProxyBody::text(Bytes::from(text)));
+    *response.status_mut() = status;
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    response
+}
+
+fn refuse(status: StatusCode, why: GatewayRefusal, text: impl Into<String>) -> (Response<ProxyBody>, Outcome) {
+    (answer(status, text), Outcome { upstream: None, refused: Some(why) })
+}
+
+impl Forward {
+    async fn forward(self, mut request: Request<Incoming>) -> (Response<ProxyBody>, Outcome) {
+        let route = &*self.route;
+        let open = matches!(route.destination, Destination::Open { .. });
+        let websocket = is_websocket(&request);
+        if open || websocket {
+            // The CORS layer lets unlisted origins through without headers (the browser then
+            // blocks the read). An open proxy must not relay for them at all, and browsers do
+            // not apply CORS to WebSockets, so the origin is checked here.
+            let origin = request.headers().get(header::ORIGIN).is_some();
+            if open && !origin {
+                return refuse(
+                    StatusCode::FORBIDDEN,
+                    GatewayRefusal::Origin,
+                    "this open CORS proxy serves web pages: requests without an Origin header are refused",
+                );
+            }
+            if origin && !route.policy.decide(&request).is_allowed() {
+                return refuse(StatusCode::FORBIDDEN, GatewayRefusal::Origin, "this origin may not use this proxy");
+            }
+        }
+
+        let (uri, target_url) = match self.upstream_uri(&request) {
+            Ok(u) => u,
+            Err(refusal) => return refusal,
+        };
+
+        let declared = request
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > route.limits.max_body) {
+            return refuse(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                GatewayRefusal::BodyTooLarge,
+                format!("the request body is larger than this proxy's limit of {} bytes", route.limits.max_body),
+            );
+        }
+
+        let client_upgrade = websocket.then(|| hyper::upgrade::on(&mut request));
+        let original_host = request
+            .headers()
+            .get(header::HOST)
+            .cloned()
+            .or_else(|| request.uri().authority().and_then(|a| HeaderValue::from_str(a.as_str()).ok()));
+        let (mut parts, body) = request.into_parts();
+        parts.uri = uri;
+        // The client's connection version says nothing about the upstream's; the pool picks
+        // HTTP/2 where ALPN offers it.
+        parts.version = Version::HTTP_11;
+        let h = &mut parts.headers;
+        strip_hop_by_hop(h, websocket);
+        h.remove(header::HOST);
+        if open {
+            h.remove(header::COOKIE);
+            h.remove(header::AUTHORIZATION);
+        }
+        self.set_forwarded(h, original_host);
+        let upstream_request = Request::from_parts(parts, Limited::new(body, route.limits.max_body as usize));
+
+        let started = Instant::now();
+        let sent = tokio::time::timeout(route.limits.request_timeout, route.client.request(upstream_request)).await;
+        let elapsed = started.elapsed();
+        let mut response = match sent {
+            Ok(Ok(r)) => r,
+            Ok(Err(e)) => return failure(&e, elapsed),
+            Err(_) => {
+                return (
+                    answer(
+                        StatusCode::GATEWAY_TIMEOUT,
+                        format!("the upstream did not answer within {} s", route.limits.request_timeout.as_secs()),
+                    ),
+                    Outcome { upstream: Some(elapsed), refused: Some(GatewayRefusal::Timeout) },
+                )
+            }
+        };
+
+        let switching = response.status() == StatusCode::SWITCHING_PROTOCOLS;
+        if let (true, Some(client_upgrade)) = (switching, client_upgrade) {
+            let upstream_upgrade = hyper::upgrade::on(&mut response);
+            tokio::spawn(async move {
+                if let (Ok(client), Ok(upstream)) = (client_upgrade.await, upstream_upgrade.await) {
+                    let _ = tokio::io::copy_bidirectional(&mut TokioIo::new(client), &mut TokioIo::new(upstream)).await;
+                }
+            });
+        }
+        let (mut parts, body) = response.into_parts();
+        // Our client speaks HTTP/1.1 or 2 whatever the upstream spoke (an HTTP/1.0 upstream must
+        // not make the proxy answer in HTTP/1.0 and close every connection).
+        parts.version = Version::default();
+        strip_hop_by_hop(&mut parts.headers, switching);
+        if open {
+            let h = &mut parts.headers;
+            h.remove(header::SET_COOKIE);
+            h.remove(HeaderName::from_static("set-cookie2"));
+            h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox"));
+            h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+            if let Some(url) = &target_url {
+                rewrite_location(h, url);
+            }
+        }
+        let body = if switching { ProxyBody::Empty } else { ProxyBody::Upstream(body) };
+        (Response::from_parts(parts, body), Outcome { upstream: Some(elapsed), refused: None })
+    }
+
+    /// The upstream URI, and in open mode the target URL (for redirects).
+    #[allow(clippy::result_large_err)]
+    fn upstream_uri(
+        &self,
+        request: &Request<Incoming>,
+    ) -> Result<(Uri, Option<url::Url>), (Response<ProxyBody>, Outcome)> {
+        let pq = request.uri().path_and_query().map_or("/", PathAndQuery::as_str);
+        match &self.route.destination {
+            Destination::Fixed { upstream, prefix, strip } => {
+                let rest = if *strip && prefix != "/" { &pq[prefix.len().min(pq.len())..] } else { pq };
+                let slash = if rest.starts_with('/') { "" } else { "/" };
+                let pq = format!("{}{slash}{rest}", upstream.base_path);
+                let uri = Uri::builder()
+                    .scheme(upstream.scheme.clone())
+                    .authority(upstream.authority.clone())
+                    .path_and_query(pq)
+                    .build();
+                match uri {
+                    Ok(uri) => Ok((uri, None)),
+                    Err(_) => {
+                        Err(refuse(StatusCode::BAD_REQUEST, GatewayRefusal::Target, "the request path is not valid"))
+                    }
+                }
+            }
+            Destination::Open { targets } => {
+                let url = target::parse(pq)
+                    .map_err(|e| refuse(StatusCode::BAD_REQUEST, GatewayRefusal::Target, e.to_string()))?;
+                let host = url.host_str().unwrap_or_default();
+                let port = url.port_or_known_default().unwrap_or(80);
+                if !targets.iter().any(|t| t.matches(host, port)) {
+                    return Err(refuse(
+                        StatusCode::FORBIDDEN,
+                        GatewayRefusal::Target,
+                        format!("`{host}` is not a target this proxy may reach (see allow_targets)"),
+                    ));
+                }
+                match url.as_str().parse::<Uri>() {
+                    Ok(uri) => Ok((uri, Some(url))),
+                    Err(_) => {
+                        Err(refuse(StatusCode::BAD_REQUEST, GatewayRefusal::Target, "the target URL is not valid"))
+                    }
+                }
+            }
+        }
+    }
+
+    fn set_forwarded(&self, h: &mut HeaderMap, host: Option<HeaderValue>) {
+        let Some(client) = self.client else { return };
+        match self.route.forwarded {
+            Forwarded::Off => {}
+            mode => {
+                let ip = client.addr.ip().to_canonical().to_string();
+                let prior = h.get(X_FORWARDED_FOR).and_then(|v| v.to_str().ok()).filter(|_| mode == Forwarded::Append);
+                let xff = match prior {
+                    Some(prior) => format!("{prior}, {ip}"),
+                    None => ip,
+                };
+                if let Ok(v) = HeaderValue::from_str(&xff) {
+                    h.insert(X_FORWARDED_FOR, v);
+                }
+                if mode == Forwarded::Set || !h.contains_key(X_FORWARDED_PROTO) {
+                    let proto = if client.tls { Scheme::HTTPS } else { Scheme::HTTP };
+                    h.insert(
+                        X_FORWARDED_PROTO,
+                        HeaderValue::from_static(if proto == Scheme::HTTPS { "https" } else { "http" }),
+                    );
+                }
+                if mode == Forwarded::Set || !h.contains_key(X_FORWARDED_HOST) {
+                    match host {
+                        Some(host) => h.insert(X_FORWARDED_HOST, host),
+                        None => h.remove(X_FORWARDED_HOST),
+                    };
+                }
+            }
+        }
+    }
+}
+
+/// A redirect's `Location`, turned into a path through the proxy: the browser follows it to the
+/// proxy, which checks the next hop like any request (target list, SSRF guard, rate limit).
+fn rewrite_location(h: &mut HeaderMap, base: &url::Url) {
+    let Some(location) = h.get(header::LOCATION).and_then(|v| v.to_str().ok()) else { return };
+    match base.join(location) {
+        Ok(next) if matches!(next.scheme(), "http" | "https") => {
+            if let Ok(v) = HeaderValue::from_str(&format!("/{next}")) {
+                h.insert(header::LOCATION, v);
+            }
+        }
+        _ => {
+            h.remove(header::LOCATION);
+        }
+    }
+}
+
+/// An error of the upstream client as the gateway's answer.
+fn failure(error: &hyper_util::client::legacy::Error, elapsed: Duration) -> (Response<ProxyBody>, Outcome) {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = source {
+        if let Some(c) = e.downcast_ref::<ConnectError>() {
+            return match c {
+                ConnectError::Refused(_) => refuse(
+                    StatusCode::FORBIDDEN,
+                    GatewayRefusal::Egress,
+                    format!("{c}; this proxy only reaches public addresses (see egress_allow)"),
+                ),
+                ConnectError::Timeout(_) => {
+                    refuse(StatusCode::GATEWAY_TIMEOUT, GatewayRefusal::Timeout, format!("upstream unreachable: {c}"))
+                }
+                _ => refuse(StatusCode::BAD_GATEWAY, GatewayRefusal::Upstream, format!("upstream unreachable: {c}")),
+            };
+        }
+        if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
+            return refuse(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                GatewayRefusal::BodyTooLarge,
+                "the request body is larger than this proxy's limit",
+            );
+        }
+        source = e.source();
+    }
+    let (response, mut outcome) =
+        refuse(StatusCode::BAD_GATEWAY, GatewayRefusal::Upstream, format!("the upstream broke the exchange: {error}"));
+    outcome.upstream = Some(elapsed);
+    (response, outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hop_by_hop_headers_and_the_ones_connection_names_go() {
+        let mut h = HeaderMap::new();
+        h.insert(header::CONNECTION, HeaderValue::from_static("keep-alive, x-secret"));
+        h.insert("x-secret", HeaderValue::from_static("1"));
+        h.insert("keep-alive", HeaderValue::from_static("timeout=5"));
+        h.insert(header::TRANSFER_ENCODING, HeaderValue::from_static("chunked"));
+        h.insert(header::UPGRADE, HeaderValue::from_static("h2c"));
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+        strip_hop_by_hop(&mut h, false);
+        assert_eq!(h.len(), 1, "{h:?}");
+        assert!(h.contains_key(header::CONTENT_TYPE));
+    }
+
+    #[test]
+    fn websocket_handshakes_keep_upgrade() {
+        let mut h = HeaderMap::new();
+        h.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
+        h.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
+        strip_hop_by_hop(&mut h, true);
+        assert_eq!(h.get(header::CONNECTION).unwrap(), "upgrade");
+        assert_eq!(h.get(header::UPGRADE).unwrap(), "websocket");
+    }
+
+    #[test]
+    fn redirects_come_back_through_the_proxy() {
+        let base = url::Url::parse("https://api.example.com/v1/items").unwrap();
+        let mut h = HeaderMap::new();
+        h.insert(header::LOCATION, HeaderValue::from_static("/v2/items?x=1"));
+        rewrite_location(&mut h, &base);
+        assert_eq!(h.get(header::LOCATION).unwrap(), "/https://api.example.com/v2/items?x=1");
+        h.insert(header::LOCATION, HeaderValue::from_static("http://internal.test/"));
+        rewrite_location(&mut h, &base);
+        assert_eq!(h.get(header::LOCATION).unwrap(), "/http://internal.test/");
+        h.insert(header::LOCATION, HeaderValue::from_static("javascript:alert(1)"));
+        rewrite_location(&mut h, &base);
+        assert!(h.get(header::LOCATION).is_none());
+    }
+}

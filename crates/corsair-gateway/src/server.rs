@@ -1,0 +1,253 @@
+//! The listeners: accept, TLS, HTTP/1.1 and HTTP/2 (with WebSocket upgrades), a connection
+//! limit, hot reloads and graceful shutdown.
+//!
+//! A [`Server`] is bound first (so callers and tests learn the address), then served. Its
+//! [`Control`] swaps in a new configuration while serving (requests in flight finish with the
+//! old one) and shuts down: the listener closes at once, connections finish their requests,
+//! and whatever is still open after the grace period is dropped.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use arc_swap::ArcSwap;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use hyper_util::server::graceful::{GracefulShutdown, Watcher};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Semaphore};
+use tokio_rustls::TlsAcceptor;
+
+use crate::config::{Config, TlsFiles};
+use crate::forward::Peer;
+use crate::service::{handle, ops, Runtime};
+
+/// Longest wait for in-flight requests at shutdown.
+pub const GRACE: Duration = Duration::from_secs(30);
+
+/// Longest TLS handshake before the connection is dropped.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A runtime with its listener TLS configuration.
+struct Loaded {
+    runtime: Arc<Runtime>,
+    tls: Option<TlsAcceptor>,
+}
+
+struct Shared {
+    loaded: ArcSwap<Loaded>,
+    shutdown: watch::Sender<bool>,
+}
+
+/// A bound gateway, not yet serving.
+pub struct Server {
+    listener: TcpListener,
+    admin: Option<TcpListener>,
+    shared: Arc<Shared>,
+    max_connections: usize,
+}
+
+/// Reloads and stops a running [`Server`]; cheap to clone.
+#[derive(Clone)]
+pub struct Control {
+    shared: Arc<Shared>,
+    listen: SocketAddr,
+}
+
+impl Server {
+    /// Binds the listeners and builds the runtime.
+    pub async fn bind(config: Config) -> io::Result<Server> {
+        let listener = TcpListener::bind(config.listen).await?;
+        let admin = match config.admin_listen {
+            Some(addr) => Some(TcpListener::bind(addr).await?),
+            None => None,
+        };
+        let mut config = config;
+        // Port 0 asks the system for one: the SSRF guard must know the real one.
+        config.listen = listener.local_addr()?;
+        let max_connections = config.limits.max_connections;
+        let loaded = load(config).map_err(io::Error::other)?;
+        let (shutdown, _) = watch::channel(false);
+        let shared = Arc::new(Shared { loaded: ArcSwap::from_pointee(loaded), shutdown });
+        Ok(Server { listener, admin, shared, max_connections })
+    }
+
+    /// The address the gateway listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    /// The operations listener's address, if there is one.
+    pub fn admin_addr(&self) -> Option<SocketAddr> {
+        self.admin.as_ref().and_then(|a| a.local_addr().ok())
+    }
+
+    /// The handle that reloads and stops this server.
+    pub fn control(&self) -> Control {
+        Control { shared: self.shared.clone(), listen: self.local_addr() }
+    }
+
+    /// Serves until [`Control::shutdown`], then waits up to [`GRACE`] for open requests.
+    pub async fn serve(self) -> io::Result<()> {
+        let Server { listener, admin, shared, max_connections } = self;
+        let graceful = GracefulShutdown::new();
+        let mut stop = shared.shutdown.subscribe();
+        let ops_here = admin.is_none();
+        if let Some(admin) = admin {
+            tokio::spawn(serve_admin(admin, shared.shutdown.subscribe()));
+        }
+        let slots = Arc::new(Semaphore::new(max_connections));
+        loop {
+            let permit = tokio::select! {
+                p = slots.clone().acquire_owned() => p.expect("the semaphore is never closed"),
+                _ = stop.changed() => break,
+            };
+            let (tcp, addr) = tokio::select! {
+                accepted = listener.accept() => match accepted {
+                    Ok(a) => a,
+                    Err(e) => {
+                        // Out of file descriptors and the like: wait instead of spinning.
+                        tracing::warn!(target: "corsair::server", error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+                _ = stop.changed() => break,
+            };
+            let _ = tcp.set_nodelay(true);
+            let acceptor = shared.loaded.load().tls.clone();
+            let watcher = graceful.watcher();
+            let shared = shared.clone();
+            tokio::spawn(async move {
+                match acceptor {
+                    None => {
+                        let peer = Peer { addr, tls: false };
+                        serve_connection(tcp, peer, shared, ops_here, watcher).await;
+                    }
+                    Some(acceptor) => match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+                        Ok(Ok(tls)) => {
+                            let peer = Peer { addr, tls: true };
+                            serve_connection(tls, peer, shared, ops_here, watcher).await;
+                        }
+                        Ok(Err(e)) => {
+                            tracing::debug!(target: "corsair::server", %addr, error = %e, "TLS handshake failed")
+                        }
+                        Err(_) => tracing::debug!(target: "corsair::server", %addr, "TLS handshake timed out"),
+                    },
+                }
+                drop(permit);
+            });
+        }
+        drop(listener);
+        tokio::select! {
+            _ = graceful.shutdown() => {}
+            _ = tokio::time::sleep(GRACE) => {
+                tracing::warn!(target: "corsair::server", "requests still open after {} s; closing them", GRACE.as_secs());
+            }
+        }
+        Ok(())
+    }
+}
+
+fn builder() -> auto::Builder<TokioExecutor> {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(Duration::from_secs(30));
+    builder.http2().timer(TokioTimer::new()).max_concurrent_streams(256);
+    builder
+}
+
+async fn serve_connection<IO>(io: IO, peer: Peer, shared: Arc<Shared>, ops_here: bool, watcher: Watcher)
+where
+    IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    // Each request takes the runtime current when it arrives and keeps it to the end: a reload
+    // applies to the next request on every connection, and no request sees two configurations.
+    let service = service_fn(move |request| handle(shared.loaded.load().runtime.clone(), peer, ops_here, request));
+    let builder = builder();
+    let connection = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
+    if let Err(e) = watcher.watch(connection.into_owned()).await {
+        tracing::debug!(target: "corsair::server", addr = %peer.addr, error = %e, "connection ended with an error");
+    }
+}
+
+/// The operations listener; its connections are short and not waited for at shutdown.
+async fn serve_admin(listener: TcpListener, mut stop: watch::Receiver<bool>) {
+    loop {
+        let (tcp, _) = tokio::select! {
+            a = listener.accept() => match a { Ok(a) => a, Err(_) => continue },
+            _ = stop.changed() => return,
+        };
+        tokio::spawn(async move {
+            let service = service_fn(|request| async move {
+                Ok::<_, std::convert::Infallible>(ops(&request).unwrap_or_else(|| {
+                    crate::forward::answer(http::StatusCode::NOT_FOUND, "this listener serves /healthz and /metrics")
+                }))
+            });
+            let builder = builder();
+            let _ = builder.serve_connection(TokioIo::new(tcp), service).await;
+        });
+    }
+}
+
+fn load(config: Config) -> Result<Loaded, String> {
+    let tls = match &config.tls {
+        Some(files) => Some(TlsAcceptor::from(server_tls(files)?)),
+        None => None,
+    };
+    Ok(Loaded { runtime: Arc::new(Runtime::new(config)?), tls })
+}
+
+/// The listener's TLS configuration from PEM files, with ALPN `h2` and `http/1.1`.
+pub fn server_tls(files: &TlsFiles) -> Result<Arc<rustls::ServerConfig>, String> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+    let certs = CertificateDer::pem_file_iter(&files.cert)
+        .and_then(|i| i.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| format!("{}: cannot read the certificate chain: {e}", files.cert.display()))?;
+    if certs.is_empty() {
+        return Err(format!("{}: no PEM certificate in the file", files.cert.display()));
+    }
+    let key = PrivateKeyDer::from_pem_file(&files.key)
+        .map_err(|e| format!("{}: cannot read a private key: {e}", files.key.display()))?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .map_err(|e| format!("{}: {e}", files.cert.display()))?;
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    Ok(Arc::new(config))
+}
+
+impl Control {
+    /// Swaps in `config` for the next request on every connection (TLS certificates: for new
+    /// connections). The listening address cannot change while
+    /// serving (the socket is bound): a different one is an error and nothing changes.
+    pub fn reload(&self, mut config: Config) -> Result<(), String> {
+        if config.listen.port() != 0 && config.listen != self.listen {
+            return Err(format!(
+                "listen changed from {} to {}; restart corsair proxy to move it",
+                self.listen, config.listen
+            ));
+        }
+        config.listen = self.listen;
+        let loaded = load(config)?;
+        self.shared.loaded.store(Arc::new(loaded));
+        Ok(())
+    }
+
+    /// The runtime new connections get.
+    pub fn current(&self) -> Arc<Runtime> {
+        self.shared.loaded.load().runtime.clone()
+    }
+
+    /// Stops accepting and lets open requests finish.
+    pub fn shutdown(&self) {
+        let _ = self.shared.shutdown.send(true);
+    }
+}

@@ -1,0 +1,199 @@
+//! What the gateway does with one request: operations endpoints, the route, the CORS layer
+//! around the route's forwarder (or, in report-only mode, the decision logged and nothing
+//! changed), then the decision log.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Instant;
+
+use corsair_core::{Policy, RequestKind};
+use corsair_tower::{Cors, CorsLayer};
+use http::{header, HeaderValue, Request, Response, StatusCode};
+use hyper::body::Incoming;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+use tower_layer::Layer;
+use tower_service::Service;
+
+use crate::body::ProxyBody;
+use crate::config::{Config, Mode};
+use crate::connect::{client_tls, Connector, PinnedResolver};
+use crate::forward::{self, answer, Destination, Forward, Outcome, Peer, UpstreamClient};
+
+/// One loaded configuration, ready to serve: a reload builds a new one and swaps it in whole,
+/// so a request sees one configuration from start to end.
+pub struct Runtime {
+    /// The configuration it was built from.
+    pub config: Config,
+    routes: Vec<RouteService>,
+}
+
+struct RouteService {
+    prefix: String,
+    kind: RouteKind,
+}
+
+enum RouteKind {
+    /// Decide and enforce: the CORS layer around the forwarder.
+    Enforce(Cors<Forward>),
+    /// Report-only: decide and log, forward untouched.
+    Report { forward: Forward, policy: Arc<Policy> },
+}
+
+impl Runtime {
+    /// Builds the upstream client and every route's services. Fails only on files that cannot
+    /// be read (the upstream CA bundle); the configuration itself was validated when loaded.
+    pub fn new(config: Config) -> Result<Runtime, String> {
+        let tls = client_tls(config.upstream_ca.as_deref())?;
+        let resolver = PinnedResolver::new(config.resolve.clone());
+        let mut egress = config.egress.clone();
+        if let Some(e) = egress.take() {
+            egress = Some(e.own_address(config.listen));
+        }
+        let connector = Connector::new(egress, resolver, tls, config.limits.connect_timeout);
+        let client: UpstreamClient = Client::builder(TokioExecutor::new())
+            .timer(TokioTimer::new())
+            .pool_timer(TokioTimer::new())
+            .pool_idle_timeout(std::time::Duration::from_secs(60))
+            .build(connector);
+        let route = |destination, policy: Arc<Policy>| {
+            let forward = Forward::new(Arc::new(forward::Route {
+                destination,
+                policy: policy.clone(),
+                client: client.clone(),
+                limits: config.limits,
+                forwarded: config.forwarded,
+            }));
+            if config.report_only {
+                RouteKind::Report { forward, policy }
+            } else {
+                RouteKind::Enforce(CorsLayer::new(policy).debug(config.debug_header).layer(forward))
+            }
+        };
+        let routes = match &config.mode {
+            Mode::Gateway(routes) => routes
+                .iter()
+                .map(|r| RouteService {
+                    prefix: r.prefix.clone(),
+                    kind: route(
+                        Destination::Fixed {
+                            upstream: r.upstream.clone(),
+                            prefix: r.prefix.clone(),
+                            strip: r.strip_prefix,
+                        },
+                        r.policy.clone(),
+                    ),
+                })
+                .collect(),
+            Mode::Open(open) => vec![RouteService {
+                prefix: "/".into(),
+                kind: route(Destination::Open { targets: open.targets.clone() }, open.policy.clone()),
+            }],
+        };
+        Ok(Runtime { config, routes })
+    }
+
+    /// The most specific route whose prefix covers `path` (routes are sorted longest first).
+    fn route(&self, path: &str) -> Option<&RouteService> {
+        self.routes.iter().find(|r| covers(&r.prefix, path))
+    }
+}
+
+/// Whether `prefix` covers `path` on a segment boundary: `/api` covers `/api` and `/api/x`,
+/// not `/apix`.
+fn covers(prefix: &str, path: &str) -> bool {
+    prefix == "/"
+        || path
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with('/') || rest.starts_with('?'))
+}
+
+/// Paths the gateway answers itself when operations share the main listener.
+pub const HEALTH_PATH: &str = "/healthz";
+
+/// Serves one request on the main listener.
+pub async fn handle(
+    runtime: Arc<Runtime>,
+    peer: Peer,
+    ops_here: bool,
+    request: Request<Incoming>,
+) -> Result<Response<ProxyBody>, Infallible> {
+    if ops_here {
+        if let Some(response) = ops(&request) {
+            return Ok(response);
+        }
+    }
+    let started = Instant::now();
+    let kind = RequestKind::of(&request);
+    let method = request.method().clone();
+    let uri = request.uri().clone();
+    let origin = request.headers().get(header::ORIGIN).cloned();
+    let Some(route) = runtime.route(uri.path()) else {
+        let mut response = answer(StatusCode::NOT_FOUND, format!("no route for {}", uri.path()));
+        response.extensions_mut().insert(Outcome { upstream: None, refused: None });
+        return Ok(response);
+    };
+    let (response, would_refuse) = match &route.kind {
+        RouteKind::Enforce(cors) => {
+            let mut service = cors.clone();
+            service.get_mut().for_client(peer);
+            (service.call(request).await?, None)
+        }
+        RouteKind::Report { forward, policy } => {
+            let decision = policy.decide(&request);
+            let refusal = decision.refusal().map(|r| (r.kind(), r.to_string()));
+            let mut forward = forward.clone();
+            forward.for_client(peer);
+            (forward.call(request).await?, refusal)
+        }
+    };
+    let outcome = response.extensions().get::<Outcome>().copied().unwrap_or_default();
+    let status = response.status().as_u16();
+    let refused = outcome.refused.map(|r| r.as_str());
+    let origin = origin.as_ref().map(|o| String::from_utf8_lossy(o.as_bytes()).into_owned());
+    let ms = started.elapsed().as_secs_f64() * 1e3;
+    let upstream_ms = outcome.upstream.map(|d| d.as_secs_f64() * 1e3);
+    let kind = match kind {
+        RequestKind::NotCors => "not_cors",
+        RequestKind::Preflight => "preflight",
+        RequestKind::Actual => "actual",
+    };
+    if refused.is_some() || would_refuse.is_some() {
+        tracing::info!(
+            target: "corsair::decision",
+            route = %route.prefix, %method, path = %uri.path(), origin, kind, status, refused,
+            would_refuse = would_refuse.as_ref().map(|w| w.0), reason = would_refuse.as_ref().map(|w| w.1.as_str()),
+            ms, upstream_ms, "request refused"
+        );
+    } else {
+        tracing::debug!(
+            target: "corsair::decision",
+            route = %route.prefix, %method, path = %uri.path(), origin, kind, status, ms, upstream_ms, "request"
+        );
+    }
+    Ok(response)
+}
+
+/// `/healthz`.
+pub fn ops(request: &Request<Incoming>) -> Option<Response<ProxyBody>> {
+    if request.uri().path() != HEALTH_PATH {
+        return None;
+    }
+    let mut response = answer(StatusCode::OK, "ok");
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Some(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_cover_on_segment_boundaries() {
+        assert!(covers("/", "/anything"));
+        assert!(covers("/api", "/api"));
+        assert!(covers("/api", "/api/items"));
+        assert!(!covers("/api", "/apix"));
+        assert!(!covers("/api", "/"));
+    }
+}
