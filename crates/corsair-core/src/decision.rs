@@ -21,7 +21,7 @@
 
 use std::fmt;
 
-use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::header::{self, GetAll, HeaderMap, HeaderName, HeaderValue};
 use http::{Method, StatusCode};
 
 use crate::origin::OriginRef;
@@ -289,11 +289,13 @@ impl Policy {
         let Some(origin_value) = origins.next() else {
             return self.blank(RequestKind::NotCors);
         };
-        let kind = if method == Method::OPTIONS && headers.contains_key(header::ACCESS_CONTROL_REQUEST_METHOD) {
-            RequestKind::Preflight
+        // One look-up of Access-Control-Request-Method serves both to classify and to check.
+        let acrm = if method == Method::OPTIONS {
+            Some(headers.get_all(header::ACCESS_CONTROL_REQUEST_METHOD)).filter(|lines| lines.iter().next().is_some())
         } else {
-            RequestKind::Actual
+            None
         };
+        let kind = if acrm.is_some() { RequestKind::Preflight } else { RequestKind::Actual };
         let mut d = self.blank(kind);
         if kind == RequestKind::Preflight {
             d.vary = d.vary.union(Vary::REQUEST_METHOD).union(Vary::REQUEST_HEADERS);
@@ -312,8 +314,8 @@ impl Policy {
             self.allow_origin(origin_value)
         };
         let refusal = acao.and_then(|acao| {
-            if kind == RequestKind::Preflight {
-                self.check_preflight(headers, &mut d)?;
+            if let Some(acrm) = acrm {
+                self.check_preflight(headers, acrm, &mut d)?;
             }
             Ok(acao)
         });
@@ -385,10 +387,15 @@ impl Policy {
     /// The `Access-Control-Allow-Origin` value for an allowed origin.
     fn allow_origin<'a>(&'a self, value: &'a HeaderValue) -> Result<&'a HeaderValue, Refusal<'a>> {
         let bytes = value.as_bytes();
+        // Listed origins are stored as browsers serialise them, so bytes equal to one are a
+        // valid origin: the usual allowed request needs one look-up and no parsing.
+        if let Some(v) = self.origins.get_exact(bytes) {
+            return Ok(v);
+        }
         let Some(origin) = OriginRef::parse(bytes) else {
             return Err(Refusal::MalformedOrigin(bytes));
         };
-        match self.origins.matches(origin) {
+        match self.origins.matches_wildcards(origin) {
             Some(OriginMatch::Exact(v)) => Ok(v),
             // The request's own value, now known to be a canonical origin.
             Some(OriginMatch::Pattern) => Ok(value),
@@ -398,16 +405,22 @@ impl Policy {
         }
     }
 
-    fn check_preflight<'a>(&'a self, headers: &'a HeaderMap, d: &mut Decision<'a>) -> Result<(), Refusal<'a>> {
+    fn check_preflight<'a>(
+        &'a self,
+        headers: &'a HeaderMap,
+        acrm_lines: GetAll<'a, HeaderValue>,
+        d: &mut Decision<'a>,
+    ) -> Result<(), Refusal<'a>> {
         // Method: exactly one line, one token, compared case-sensitively.
-        let mut lines = headers.get_all(header::ACCESS_CONTROL_REQUEST_METHOD).iter();
-        let acrm = lines.next().map(HeaderValue::as_bytes).unwrap_or_default();
+        let mut lines = acrm_lines.iter();
+        let first = lines.next();
+        let acrm = first.map(HeaderValue::as_bytes).unwrap_or_default();
         if lines.next().is_some() || !is_token(acrm) {
             return Err(Refusal::MalformedMethod(acrm));
         }
         let safelisted = matches!(acrm, b"GET" | b"HEAD" | b"POST");
         d.allow_methods = match &self.methods {
-            MethodRule::Any if self.credentials => headers.get(header::ACCESS_CONTROL_REQUEST_METHOD),
+            MethodRule::Any if self.credentials => first,
             MethodRule::Any => self.values.allow_methods.as_ref(),
             MethodRule::List(list) if safelisted || list.iter().any(|m| m.as_bytes() == acrm) => {
                 self.values.allow_methods.as_ref()

@@ -279,6 +279,22 @@ proptest! {
     }
 
     #[test]
+    fn an_exact_hit_on_raw_bytes_is_a_parsed_exact_match(s in origin_like(), request in origin_like()) {
+        // Deciding looks a request's Origin bytes up before parsing them: a hit must be an origin
+        // the strict parser accepts, and exactly what matching the parsed origin would find.
+        if let Ok(p) = OriginPattern::parse(&s) {
+            let set: OriginSet = std::iter::once(p).collect();
+            for bytes in [s.as_bytes(), request.as_bytes()] {
+                let hit = set.get_exact(bytes).is_some();
+                match OriginRef::parse(bytes) {
+                    Some(o) => prop_assert_eq!(hit, matches!(set.matches(o), Some(corsair_core::OriginMatch::Exact(_)))),
+                    None => prop_assert!(!hit, "{:?} is no origin", String::from_utf8_lossy(bytes)),
+                }
+            }
+        }
+    }
+
+    #[test]
     fn subdomain_patterns_match_exactly_the_strict_subdomains(
         parent in "[ab]{1,2}(\\.[ab]{1,2}){0,1}",
         host in "[ab]{1,2}(\\.[ab]{1,2}){0,3}",
