@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use arc_swap::ArcSwap;
+use arc_swap::{ArcSwap, Cache};
 use corsair_core::{Action, Policy};
 use http::{HeaderMap, Request, Response};
 use tower_service::Service;
@@ -25,7 +25,11 @@ const ANSWER_LINES: usize = 6;
 #[derive(Clone)]
 pub struct Cors<S> {
     inner: S,
+    /// The slot every service of a layer shares, for handles.
     shared: Shared,
+    /// This service's copy of the slot's policy. Checking that it is current is one relaxed
+    /// atomic load; `ArcSwap::load` would write to a per-thread debt list on every request.
+    policy: Cache<Shared, Arc<Policy>>,
     debug: bool,
 }
 
@@ -37,7 +41,7 @@ impl<S> Cors<S> {
     }
 
     pub(crate) fn from_parts(inner: S, shared: Shared, debug: bool) -> Cors<S> {
-        Cors { inner, shared, debug }
+        Cors { inner, policy: Cache::new(shared.clone()), shared, debug }
     }
 
     /// A handle that swaps this service's policy (shared with the layer it came from).
@@ -75,9 +79,10 @@ where
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        // One load per request: the decision, and so every header of the response, comes from
-        // one policy even if a swap happens while the inner service works.
-        let policy = self.shared.load();
+        // One policy per request: the decision, and so every header of the response, comes
+        // from the policy current when the request arrived, even if a swap happens while the
+        // inner service works.
+        let policy = self.policy.load();
         let decision = policy.decide(&request);
         if let Some(refusal) = decision.refusal() {
             refusal::report(refusal, request.method());
@@ -100,10 +105,8 @@ where
             }
             Action::Forward => {
                 // The decision borrows the request, which goes to the inner service: keep an
-                // owned copy of the headers (no allocation), and let go of the policy before the
-                // inner service runs (it may take long).
+                // owned copy of the headers (no allocation).
                 let cors = decision.to_headers();
-                drop(policy);
                 ResponseFuture::forwarded(self.inner.call(request), cors, debug)
             }
         }
