@@ -163,6 +163,8 @@ pub struct Decision<'a> {
     max_age: Option<&'a HeaderValue>,
     allow_private_network: Option<&'a HeaderValue>,
     vary: Vary,
+    /// The policy's prebuilt block of exactly these lines (but the origin's value), if any.
+    answer: Option<&'a HeaderMap>,
 }
 
 impl<'a> Decision<'a> {
@@ -298,10 +300,7 @@ impl Policy {
         let kind = if acrm.is_some() { RequestKind::Preflight } else { RequestKind::Actual };
         let mut d = self.blank(kind);
         if kind == RequestKind::Preflight {
-            d.vary = d.vary.union(Vary::REQUEST_METHOD).union(Vary::REQUEST_HEADERS);
-            if self.allow_private_network {
-                d.vary = d.vary.union(Vary::REQUEST_PRIVATE_NETWORK);
-            }
+            d.vary = self.preflight_vary();
         }
         // `*` alone without credentials answers every origin alike, and says so by not varying
         // on Origin; refusing an odd Origin there would let one request get an answer without
@@ -321,23 +320,16 @@ impl Policy {
         });
         match refusal {
             Ok(acao) => {
-                d.allow_origin = Some(acao);
-                d.allow_credentials = self.credentials.then_some(&self.values.true_);
-                match kind {
-                    RequestKind::Preflight => {
-                        d.max_age = self.values.max_age.as_ref();
-                        if !self.forward_preflights {
-                            d.action = Action::Respond(self.preflight_status);
-                        }
-                    }
-                    _ => d.expose_headers = self.values.expose_headers.as_ref(),
-                }
+                self.allow(&mut d, acao);
+                d.answer = self.answers.block_for(&d, &self.values);
             }
             Err(r) => {
                 d.refusal = Some(r);
                 d.allow_methods = None;
                 d.allow_headers = AllowHeaders::None;
                 d.allow_private_network = None;
+                // A refusal has no lines but `Vary`, which depends on the kind alone.
+                d.answer = Some(self.answers.refused(kind));
                 d.action = match (kind, self.refusal) {
                     (RequestKind::Preflight, RefusalStyle::RejectPreflight(s) | RefusalStyle::RejectAll(s)) => {
                         Action::Respond(s)
@@ -351,6 +343,33 @@ impl Policy {
             }
         }
         d
+    }
+
+    /// Completes `d`, which passed every check, with the lines every allowed request of its kind
+    /// gets. The policy's prebuilt answer blocks (`answer.rs`) are made by this too, so they hold
+    /// the same lines by construction.
+    fn allow<'a>(&'a self, d: &mut Decision<'a>, acao: &'a HeaderValue) {
+        d.allow_origin = Some(acao);
+        d.allow_credentials = self.credentials.then_some(&self.values.true_);
+        match d.kind {
+            RequestKind::Preflight => {
+                d.max_age = self.values.max_age.as_ref();
+                if !self.forward_preflights {
+                    d.action = Action::Respond(self.preflight_status);
+                }
+            }
+            _ => d.expose_headers = self.values.expose_headers.as_ref(),
+        }
+    }
+
+    /// The `Vary` of every answer to a preflight, allowed or not.
+    fn preflight_vary(&self) -> Vary {
+        let vary = self.origin_vary().union(Vary::REQUEST_METHOD).union(Vary::REQUEST_HEADERS);
+        if self.allow_private_network {
+            vary.union(Vary::REQUEST_PRIVATE_NETWORK)
+        } else {
+            vary
+        }
     }
 
     /// A decision that forwards and sets nothing but the Origin `Vary`.
@@ -367,6 +386,7 @@ impl Policy {
             max_age: None,
             allow_private_network: None,
             vary: self.origin_vary(),
+            answer: None,
         }
     }
 
@@ -486,7 +506,9 @@ fn contains_ignore_case(sorted: &[Box<str>], name: &[u8]) -> bool {
         .is_ok()
 }
 
+mod answer;
 mod owned;
+pub(crate) use answer::AnswerBlocks;
 pub use owned::CorsHeaders;
 
 #[cfg(test)]

@@ -143,6 +143,11 @@ fn check_answer(policy: &Policy, method: &Method, headers: &HeaderMap) -> Result
     if !d.is_allowed() {
         prop_assert_eq!(d.headers().count(), 0, "headers on a refusal");
     }
+    // The server's own answer holds exactly the lines `apply_to` sets on an empty map (an
+    // allowed preflight's is a clone of a block the policy prepared).
+    let mut by_lines = HeaderMap::new();
+    d.apply_to(&mut by_lines);
+    prop_assert_eq!(d.answer_headers(), by_lines);
     Ok(())
 }
 

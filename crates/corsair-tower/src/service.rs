@@ -6,15 +6,12 @@ use std::task::{Context, Poll};
 
 use arc_swap::{ArcSwap, Cache};
 use corsair_core::{Action, Policy};
-use http::{HeaderMap, Request, Response};
+use http::{Request, Response};
 use tower_service::Service;
 
 use crate::future::ResponseFuture;
 use crate::handle::{PolicyHandle, Shared};
 use crate::refusal::{self, REFUSAL_HEADER};
-
-/// Lines the layer's own answers are sized for.
-const ANSWER_LINES: usize = 6;
 
 /// The CORS middleware: see the [crate documentation](crate).
 ///
@@ -92,12 +89,10 @@ where
             Action::Respond(status) => {
                 let mut response = Response::new(ResBody::default());
                 *response.status_mut() = status;
-                // Room for an allowed preflight's lines (Allow-Origin, -Credentials, -Methods,
-                // -Headers, Max-Age) and `Vary`; rarer answers (Private Network Access, several
-                // echoed header lines) grow the map.
+                // The core builds the answer's map (for an allowed preflight, a clone of a block
+                // prepared with the policy).
                 let headers = response.headers_mut();
-                *headers = HeaderMap::with_capacity(ANSWER_LINES);
-                decision.apply_to(headers);
+                *headers = decision.answer_headers();
                 if let Some(kind) = debug {
                     headers.insert(REFUSAL_HEADER, http::HeaderValue::from_static(kind));
                 }
