@@ -21,7 +21,7 @@
 
 use std::fmt;
 
-use http::header::{self, GetAll, HeaderMap, HeaderName, HeaderValue};
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::{Method, StatusCode};
 
 use crate::origin::OriginRef;
@@ -29,6 +29,7 @@ use crate::pattern::OriginMatch;
 use crate::policy::{HeaderRule, MethodRule, Policy, RefusalStyle};
 use crate::token::{is_token, TokenList};
 use crate::vary::Vary;
+use lines::{Lines, RequestLines};
 
 /// The request line and headers a decision needs.
 #[derive(Clone, Copy, Debug)]
@@ -239,9 +240,6 @@ pub const CORS_RESPONSE_HEADERS: [&str; 7] = [
     "access-control-allow-private-network",
 ];
 
-/// `Access-Control-Request-Private-Network`, which `http` has no constant for.
-const REQUEST_PRIVATE_NETWORK: HeaderName = HeaderName::from_static("access-control-request-private-network");
-
 /// `Access-Control-Allow-Private-Network`, which `http` has no constant for.
 const ALLOW_PRIVATE_NETWORK: HeaderName = HeaderName::from_static("access-control-allow-private-network");
 
@@ -287,17 +285,11 @@ impl Policy {
     /// are looked at, and request-header lists stop at the first bad or disallowed item.
     pub fn decide<'a>(&'a self, request: impl Into<RequestParts<'a>>) -> Decision<'a> {
         let RequestParts { method, headers } = request.into();
-        let mut origins = headers.get_all(header::ORIGIN).iter();
-        let Some(origin_value) = origins.next() else {
+        let lines = RequestLines::read(headers, method == Method::OPTIONS);
+        let Some(origin_value) = lines.origin.first else {
             return self.blank(RequestKind::NotCors);
         };
-        // One look-up of Access-Control-Request-Method serves both to classify and to check.
-        let acrm = if method == Method::OPTIONS {
-            Some(headers.get_all(header::ACCESS_CONTROL_REQUEST_METHOD)).filter(|lines| lines.iter().next().is_some())
-        } else {
-            None
-        };
-        let kind = if acrm.is_some() { RequestKind::Preflight } else { RequestKind::Actual };
+        let kind = if lines.method.first.is_some() { RequestKind::Preflight } else { RequestKind::Actual };
         let mut d = self.blank(kind);
         if kind == RequestKind::Preflight {
             d.vary = self.preflight_vary();
@@ -307,14 +299,14 @@ impl Policy {
         // CORS headers cached for everybody.
         let acao = if self.same_answer_for_every_origin() {
             Ok(&self.values.star)
-        } else if origins.next().is_some() {
+        } else if lines.origin.more {
             Err(Refusal::MultipleOrigins)
         } else {
             self.allow_origin(origin_value)
         };
         let refusal = acao.and_then(|acao| {
-            if let Some(acrm) = acrm {
-                self.check_preflight(headers, acrm, &mut d)?;
+            if kind == RequestKind::Preflight {
+                self.check_preflight(headers, &lines, &mut d)?;
             }
             Ok(acao)
         });
@@ -428,14 +420,13 @@ impl Policy {
     fn check_preflight<'a>(
         &'a self,
         headers: &'a HeaderMap,
-        acrm_lines: GetAll<'a, HeaderValue>,
+        lines: &RequestLines<'a>,
         d: &mut Decision<'a>,
     ) -> Result<(), Refusal<'a>> {
         // Method: exactly one line, one token, compared case-sensitively.
-        let mut lines = acrm_lines.iter();
-        let first = lines.next();
+        let first = lines.method.first;
         let acrm = first.map(HeaderValue::as_bytes).unwrap_or_default();
-        if lines.next().is_some() || !is_token(acrm) {
+        if lines.method.more || !is_token(acrm) {
             return Err(Refusal::MalformedMethod(acrm));
         }
         let safelisted = matches!(acrm, b"GET" | b"HEAD" | b"POST");
@@ -454,7 +445,12 @@ impl Policy {
             HeaderRule::Any { .. } => MAX_REQUESTED_HEADERS,
         };
         let mut count = 0usize;
-        for line in headers.get_all(header::ACCESS_CONTROL_REQUEST_HEADERS) {
+        // One line is the usual case; several are read in order with a look-up.
+        let (one, several) = match lines.headers {
+            Lines { more: false, first } => (first, None),
+            Lines { more: true, .. } => (None, Some(headers.get_all(header::ACCESS_CONTROL_REQUEST_HEADERS))),
+        };
+        for line in one.into_iter().chain(several.into_iter().flatten()) {
             for item in TokenList::new(line.as_bytes()) {
                 let name = item
                     .map_err(|bad| Refusal::MalformedHeaders(if bad.0.is_empty() { line.as_bytes() } else { bad.0 }))?;
@@ -479,7 +475,7 @@ impl Policy {
             };
         }
         // Private Network Access (retired by Chromium, still sent by older builds).
-        if let Some(pna) = headers.get(&REQUEST_PRIVATE_NETWORK) {
+        if let Some(pna) = lines.private_network {
             if pna.as_bytes() == b"true" {
                 if !self.allow_private_network {
                     return Err(Refusal::PrivateNetworkNotAllowed);
@@ -495,18 +491,35 @@ impl Policy {
 /// distinct header a page sets, so more is an attack on the echo.
 pub const MAX_REQUESTED_HEADERS: usize = 256;
 
-/// Binary search of sorted lower-case names for `name` in any case, without allocating.
+/// Lists up to this long are scanned (a length check rejects most names at once); longer ones
+/// are binary-searched.
+const SCANNED_NAMES: usize = 16;
+
+/// Whether sorted lower-case names hold `name` in any case, without allocating.
 fn contains_ignore_case(sorted: &[Box<str>], name: &[u8]) -> bool {
+    if sorted.len() <= SCANNED_NAMES {
+        return sorted.iter().any(|listed| {
+            let listed = listed.as_bytes();
+            // Listed names are lower case already: only the request's side needs folding.
+            listed.len() == name.len() && listed.iter().zip(name).all(|(&a, &b)| a == b.to_ascii_lowercase())
+        });
+    }
     sorted
-        .binary_search_by(|probe| {
-            let a = probe.as_bytes().iter().copied();
-            let b = name.iter().map(u8::to_ascii_lowercase);
-            a.cmp(b)
+        .binary_search_by(|listed| {
+            let listed = listed.as_bytes();
+            for (&a, &b) in listed.iter().zip(name) {
+                let b = b.to_ascii_lowercase();
+                if a != b {
+                    return a.cmp(&b);
+                }
+            }
+            listed.len().cmp(&name.len())
         })
         .is_ok()
 }
 
 mod answer;
+mod lines;
 mod owned;
 pub(crate) use answer::AnswerBlocks;
 pub use owned::CorsHeaders;

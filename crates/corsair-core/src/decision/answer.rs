@@ -123,8 +123,18 @@ impl Decision<'_> {
     pub fn answer_headers(&self) -> HeaderMap {
         if let Some(block) = self.answer {
             let mut map = block.clone();
-            if let (Some(slot), Some(acao)) = (map.get_mut(header::ACCESS_CONTROL_ALLOW_ORIGIN), self.allow_origin) {
-                slot.clone_from(acao);
+            if let Some(acao) = self.allow_origin {
+                // Blocks start with `Access-Control-Allow-Origin` (the first line `apply_to`
+                // writes), and `http` walks a map in insertion order: the first line is the slot,
+                // found without hashing. Looked up if a map ever orders its lines otherwise.
+                match map.iter_mut().next() {
+                    Some((name, slot)) if name == header::ACCESS_CONTROL_ALLOW_ORIGIN => slot.clone_from(acao),
+                    _ => {
+                        if let Some(slot) = map.get_mut(header::ACCESS_CONTROL_ALLOW_ORIGIN) {
+                            slot.clone_from(acao);
+                        }
+                    }
+                }
             }
             return map;
         }

@@ -1109,3 +1109,25 @@ fn prepared_blocks_serve_only_ordinary_allowed_preflights_the_server_answers() {
     let forwarding = policy(Policy::builder().allow_origin(APP).allow_methods(["PUT"]).forward_preflights(true));
     assert!(preflight(APP, "PUT").decide(forwarding).answer.is_none());
 }
+
+#[test]
+fn long_and_short_header_lists_find_the_same_names_in_any_case() {
+    // Short lists are scanned, long ones binary-searched: both must agree on every name.
+    let long: Vec<Box<str>> = {
+        let mut names: Vec<String> = (0..40).map(|i| format!("x-h{i}")).collect();
+        names.extend(["content-type".into(), "x-a".into(), "x-ab".into(), "a".into()]);
+        names.sort();
+        names.into_iter().map(String::into_boxed_str).collect()
+    };
+    assert!(long.len() > SCANNED_NAMES);
+    let probes =
+        ["X-H7", "x-h39", "x-h40", "Content-Type", "x-a", "X-AB", "x-abc", "x-", "a", "A", "b", "", "x-h1", "x-h10"];
+    for probe in probes {
+        let expected = long.iter().any(|n| n.eq_ignore_ascii_case(probe));
+        assert_eq!(contains_ignore_case(&long, probe.as_bytes()), expected, "{probe}");
+        let short: Vec<Box<str>> = long.iter().filter(|n| n.len() <= 4).cloned().collect();
+        assert!(short.len() <= SCANNED_NAMES);
+        let expected = short.iter().any(|n| n.eq_ignore_ascii_case(probe));
+        assert_eq!(contains_ignore_case(&short, probe.as_bytes()), expected, "{probe}");
+    }
+}
