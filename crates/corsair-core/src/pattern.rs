@@ -510,27 +510,20 @@ impl<T> OriginSet<T> {
 impl SchemeTable {
     fn matches(&self, host: &str, port: Option<u16>) -> bool {
         let ports_match = |ports: &Vec<PortPattern>| ports.iter().any(|p| p.matches(port));
-        if self.hosts.get(host).is_some_and(ports_match) {
+        if !self.hosts.is_empty() && self.hosts.get(host).is_some_and(ports_match) {
             return true;
         }
         if self.parents.is_empty() {
             return false;
         }
-        // Try each proper suffix that starts after a dot: `a.b.example.com` -> `b.example.com`, ...
+        // Try each proper suffix that starts after a dot (`a.b.example.com` -> `b.example.com`,
+        // ...), among those as long as a parent: the dot after byte `i` leaves `len - i - 1`.
         let bytes = host.as_bytes();
-        for (i, &b) in bytes.iter().enumerate() {
-            if b != b'.' || i == 0 {
-                continue;
-            }
-            let suffix = &host[i + 1..];
-            if suffix.len() < self.shortest_parent {
-                break;
-            }
-            if suffix.len() <= self.longest_parent && self.parents.get(suffix).is_some_and(ports_match) {
-                return true;
-            }
-        }
-        false
+        let Some(last) = bytes.len().checked_sub(self.shortest_parent + 1) else {
+            return false;
+        };
+        let first = bytes.len().saturating_sub(self.longest_parent + 1).max(1);
+        (first..=last).any(|i| bytes[i] == b'.' && self.parents.get(&host[i + 1..]).is_some_and(ports_match))
     }
 }
 
