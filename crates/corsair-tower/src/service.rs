@@ -11,7 +11,7 @@ use tower_service::Service;
 
 use crate::future::ResponseFuture;
 use crate::handle::{PolicyHandle, Shared};
-use crate::refusal::{self, REFUSAL_HEADER};
+use crate::refusal::{self, Marks};
 
 /// The CORS middleware: see the [crate documentation](crate).
 ///
@@ -27,18 +27,20 @@ pub struct Cors<S> {
     /// This service's copy of the slot's policy. Checking that it is current is one relaxed
     /// atomic load; `ArcSwap::load` would write to a per-thread debt list on every request.
     policy: Cache<Shared, Arc<Policy>>,
-    debug: bool,
+    marks: Marks,
 }
 
 impl<S> Cors<S> {
-    /// Wraps `inner` with `policy` (debug mode off); [`CorsLayer`](crate::CorsLayer) is the
-    /// usual way.
+    /// Wraps `inner` with `policy` (refusals unmarked: no debug header, no [`Refused`]
+    /// extension); [`CorsLayer`](crate::CorsLayer) is the usual way.
+    ///
+    /// [`Refused`]: crate::Refused
     pub fn new(inner: S, policy: impl Into<Arc<Policy>>) -> Cors<S> {
-        Cors::from_parts(inner, Arc::new(ArcSwap::new(policy.into())), false)
+        Cors::from_parts(inner, Arc::new(ArcSwap::new(policy.into())), Marks::default())
     }
 
-    pub(crate) fn from_parts(inner: S, shared: Shared, debug: bool) -> Cors<S> {
-        Cors { inner, policy: Cache::new(shared.clone()), shared, debug }
+    pub(crate) fn from_parts(inner: S, shared: Shared, marks: Marks) -> Cors<S> {
+        Cors { inner, policy: Cache::new(shared.clone()), shared, marks }
     }
 
     /// A handle that swaps this service's policy (shared with the layer it came from).
@@ -84,7 +86,8 @@ where
         if let Some(refusal) = decision.refusal() {
             refusal::report(refusal, request.method());
         }
-        let debug = if self.debug { decision.refusal().map(|r| r.kind()) } else { None };
+        // The kind of a refusal, kept only when refusals are marked (off by default).
+        let refused = if self.marks.any() { decision.refusal().map(|r| r.kind()) } else { None };
         match decision.action() {
             Action::Respond(status) => {
                 let mut response = Response::new(ResBody::default());
@@ -93,8 +96,8 @@ where
                 // prepared with the policy).
                 let headers = response.headers_mut();
                 *headers = decision.answer_headers();
-                if let Some(kind) = debug {
-                    headers.insert(REFUSAL_HEADER, http::HeaderValue::from_static(kind));
+                if let Some(kind) = refused {
+                    self.marks.apply(kind, &mut response);
                 }
                 ResponseFuture::answered(response)
             }
@@ -102,7 +105,8 @@ where
                 // The decision borrows the request, which goes to the inner service: keep an
                 // owned copy of the headers (no allocation).
                 let cors = decision.to_headers();
-                ResponseFuture::forwarded(self.inner.call(request), cors, debug)
+                let marks = refused.map(|kind| (self.marks, kind));
+                ResponseFuture::forwarded(self.inner.call(request), cors, marks)
             }
         }
     }
@@ -113,7 +117,8 @@ impl<S: fmt::Debug> fmt::Debug for Cors<S> {
         f.debug_struct("Cors")
             .field("inner", &self.inner)
             .field("policy", &**self.shared.load())
-            .field("debug", &self.debug)
+            .field("debug", &self.marks.header)
+            .field("mark_refusals", &self.marks.extension)
             .finish()
     }
 }
