@@ -29,6 +29,7 @@ use crate::pattern::OriginMatch;
 use crate::policy::{HeaderRule, MethodRule, Policy, RefusalStyle};
 use crate::token::{is_token, TokenList};
 use crate::vary::Vary;
+use lines::{Lines, RequestLines};
 
 /// The request line and headers a decision needs.
 #[derive(Clone, Copy, Debug)]
@@ -178,6 +179,8 @@ pub struct Decision<'a> {
     max_age: Option<&'a HeaderValue>,
     allow_private_network: Option<&'a HeaderValue>,
     vary: Vary,
+    /// The policy's prebuilt block of exactly these lines (but the origin's value), if any.
+    answer: Option<&'a HeaderMap>,
 }
 
 impl<'a> Decision<'a> {
@@ -252,9 +255,6 @@ pub const CORS_RESPONSE_HEADERS: [&str; 7] = [
     "access-control-allow-private-network",
 ];
 
-/// `Access-Control-Request-Private-Network`, which `http` has no constant for.
-const REQUEST_PRIVATE_NETWORK: HeaderName = HeaderName::from_static("access-control-request-private-network");
-
 /// `Access-Control-Allow-Private-Network`, which `http` has no constant for.
 const ALLOW_PRIVATE_NETWORK: HeaderName = HeaderName::from_static("access-control-allow-private-network");
 
@@ -299,55 +299,44 @@ impl Policy {
     /// Decides one request. Bounded work on hostile input: only the first two `Origin` lines
     /// are looked at, and request-header lists stop at the first bad or disallowed item.
     pub fn decide<'a>(&'a self, request: impl Into<RequestParts<'a>>) -> Decision<'a> {
-        let parts = request.into();
-        let headers = parts.headers;
-        let mut origins = headers.get_all(header::ORIGIN).iter();
-        let Some(origin_value) = origins.next() else {
+        let RequestParts { method, headers } = request.into();
+        let lines = RequestLines::read(headers, method == Method::OPTIONS);
+        let Some(origin_value) = lines.origin.first else {
             return self.blank(RequestKind::NotCors);
         };
-        let kind = RequestKind::of(parts);
+        let kind = if lines.method.first.is_some() { RequestKind::Preflight } else { RequestKind::Actual };
         let mut d = self.blank(kind);
         if kind == RequestKind::Preflight {
-            d.vary = d.vary.union(Vary::REQUEST_METHOD).union(Vary::REQUEST_HEADERS);
-            if self.allow_private_network {
-                d.vary = d.vary.union(Vary::REQUEST_PRIVATE_NETWORK);
-            }
+            d.vary = self.preflight_vary();
         }
         // `*` alone without credentials answers every origin alike, and says so by not varying
         // on Origin; refusing an odd Origin there would let one request get an answer without
         // CORS headers cached for everybody.
         let acao = if self.same_answer_for_every_origin() {
             Ok(&self.values.star)
-        } else if origins.next().is_some() {
+        } else if lines.origin.more {
             Err(Refusal::MultipleOrigins)
         } else {
             self.allow_origin(origin_value)
         };
         let refusal = acao.and_then(|acao| {
             if kind == RequestKind::Preflight {
-                self.check_preflight(headers, &mut d)?;
+                self.check_preflight(headers, &lines, &mut d)?;
             }
             Ok(acao)
         });
         match refusal {
             Ok(acao) => {
-                d.allow_origin = Some(acao);
-                d.allow_credentials = self.credentials.then_some(&self.values.true_);
-                match kind {
-                    RequestKind::Preflight => {
-                        d.max_age = self.values.max_age.as_ref();
-                        if !self.forward_preflights {
-                            d.action = Action::Respond(self.preflight_status);
-                        }
-                    }
-                    _ => d.expose_headers = self.values.expose_headers.as_ref(),
-                }
+                self.allow(&mut d, acao);
+                d.answer = self.answers.block_for(&d, &self.values);
             }
             Err(r) => {
                 d.refusal = Some(r);
                 d.allow_methods = None;
                 d.allow_headers = AllowHeaders::None;
                 d.allow_private_network = None;
+                // A refusal has no lines but `Vary`, which depends on the kind alone.
+                d.answer = Some(self.answers.refused(kind));
                 d.action = match (kind, self.refusal) {
                     (RequestKind::Preflight, RefusalStyle::RejectPreflight(s) | RefusalStyle::RejectAll(s)) => {
                         Action::Respond(s)
@@ -361,6 +350,33 @@ impl Policy {
             }
         }
         d
+    }
+
+    /// Completes `d`, which passed every check, with the lines every allowed request of its kind
+    /// gets. The policy's prebuilt answer blocks (`answer.rs`) are made by this too, so they hold
+    /// the same lines by construction.
+    fn allow<'a>(&'a self, d: &mut Decision<'a>, acao: &'a HeaderValue) {
+        d.allow_origin = Some(acao);
+        d.allow_credentials = self.credentials.then_some(&self.values.true_);
+        match d.kind {
+            RequestKind::Preflight => {
+                d.max_age = self.values.max_age.as_ref();
+                if !self.forward_preflights {
+                    d.action = Action::Respond(self.preflight_status);
+                }
+            }
+            _ => d.expose_headers = self.values.expose_headers.as_ref(),
+        }
+    }
+
+    /// The `Vary` of every answer to a preflight, allowed or not.
+    fn preflight_vary(&self) -> Vary {
+        let vary = self.origin_vary().union(Vary::REQUEST_METHOD).union(Vary::REQUEST_HEADERS);
+        if self.allow_private_network {
+            vary.union(Vary::REQUEST_PRIVATE_NETWORK)
+        } else {
+            vary
+        }
     }
 
     /// A decision that forwards and sets nothing but the Origin `Vary`.
@@ -377,6 +393,7 @@ impl Policy {
             max_age: None,
             allow_private_network: None,
             vary: self.origin_vary(),
+            answer: None,
         }
     }
 
@@ -397,10 +414,15 @@ impl Policy {
     /// The `Access-Control-Allow-Origin` value for an allowed origin.
     fn allow_origin<'a>(&'a self, value: &'a HeaderValue) -> Result<&'a HeaderValue, Refusal<'a>> {
         let bytes = value.as_bytes();
+        // Listed origins are stored as browsers serialise them, so bytes equal to one are a
+        // valid origin: the usual allowed request needs one look-up and no parsing.
+        if let Some(v) = self.origins.get_exact(bytes) {
+            return Ok(v);
+        }
         let Some(origin) = OriginRef::parse(bytes) else {
             return Err(Refusal::MalformedOrigin(bytes));
         };
-        match self.origins.matches(origin) {
+        match self.origins.matches_wildcards(origin) {
             Some(OriginMatch::Exact(v)) => Ok(v),
             // The request's own value, now known to be a canonical origin.
             Some(OriginMatch::Pattern) => Ok(value),
@@ -410,16 +432,21 @@ impl Policy {
         }
     }
 
-    fn check_preflight<'a>(&'a self, headers: &'a HeaderMap, d: &mut Decision<'a>) -> Result<(), Refusal<'a>> {
+    fn check_preflight<'a>(
+        &'a self,
+        headers: &'a HeaderMap,
+        lines: &RequestLines<'a>,
+        d: &mut Decision<'a>,
+    ) -> Result<(), Refusal<'a>> {
         // Method: exactly one line, one token, compared case-sensitively.
-        let mut lines = headers.get_all(header::ACCESS_CONTROL_REQUEST_METHOD).iter();
-        let acrm = lines.next().map(HeaderValue::as_bytes).unwrap_or_default();
-        if lines.next().is_some() || !is_token(acrm) {
+        let first = lines.method.first;
+        let acrm = first.map(HeaderValue::as_bytes).unwrap_or_default();
+        if lines.method.more || !is_token(acrm) {
             return Err(Refusal::MalformedMethod(acrm));
         }
         let safelisted = matches!(acrm, b"GET" | b"HEAD" | b"POST");
         d.allow_methods = match &self.methods {
-            MethodRule::Any if self.credentials => headers.get(header::ACCESS_CONTROL_REQUEST_METHOD),
+            MethodRule::Any if self.credentials => first,
             MethodRule::Any => self.values.allow_methods.as_ref(),
             MethodRule::List(list) if safelisted || list.iter().any(|m| m.as_bytes() == acrm) => {
                 self.values.allow_methods.as_ref()
@@ -433,7 +460,12 @@ impl Policy {
             HeaderRule::Any { .. } => MAX_REQUESTED_HEADERS,
         };
         let mut count = 0usize;
-        for line in headers.get_all(header::ACCESS_CONTROL_REQUEST_HEADERS) {
+        // One line is the usual case; several are read in order with a look-up.
+        let (one, several) = match lines.headers {
+            Lines { more: false, first } => (first, None),
+            Lines { more: true, .. } => (None, Some(headers.get_all(header::ACCESS_CONTROL_REQUEST_HEADERS))),
+        };
+        for line in one.into_iter().chain(several.into_iter().flatten()) {
             for item in TokenList::new(line.as_bytes()) {
                 let name = item
                     .map_err(|bad| Refusal::MalformedHeaders(if bad.0.is_empty() { line.as_bytes() } else { bad.0 }))?;
@@ -458,7 +490,7 @@ impl Policy {
             };
         }
         // Private Network Access (retired by Chromium, still sent by older builds).
-        if let Some(pna) = headers.get(&REQUEST_PRIVATE_NETWORK) {
+        if let Some(pna) = lines.private_network {
             if pna.as_bytes() == b"true" {
                 if !self.allow_private_network {
                     return Err(Refusal::PrivateNetworkNotAllowed);
@@ -474,18 +506,37 @@ impl Policy {
 /// distinct header a page sets, so more is an attack on the echo.
 pub const MAX_REQUESTED_HEADERS: usize = 256;
 
-/// Binary search of sorted lower-case names for `name` in any case, without allocating.
+/// Lists up to this long are scanned (a length check rejects most names at once); longer ones
+/// are binary-searched.
+const SCANNED_NAMES: usize = 16;
+
+/// Whether sorted lower-case names hold `name` in any case, without allocating.
 fn contains_ignore_case(sorted: &[Box<str>], name: &[u8]) -> bool {
+    if sorted.len() <= SCANNED_NAMES {
+        return sorted.iter().any(|listed| {
+            let listed = listed.as_bytes();
+            // Listed names are lower case already: only the request's side needs folding.
+            listed.len() == name.len() && listed.iter().zip(name).all(|(&a, &b)| a == b.to_ascii_lowercase())
+        });
+    }
     sorted
-        .binary_search_by(|probe| {
-            let a = probe.as_bytes().iter().copied();
-            let b = name.iter().map(u8::to_ascii_lowercase);
-            a.cmp(b)
+        .binary_search_by(|listed| {
+            let listed = listed.as_bytes();
+            for (&a, &b) in listed.iter().zip(name) {
+                let b = b.to_ascii_lowercase();
+                if a != b {
+                    return a.cmp(&b);
+                }
+            }
+            listed.len().cmp(&name.len())
         })
         .is_ok()
 }
 
+mod answer;
+mod lines;
 mod owned;
+pub(crate) use answer::AnswerBlocks;
 pub use owned::CorsHeaders;
 
 #[cfg(test)]

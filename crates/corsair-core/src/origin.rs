@@ -234,11 +234,13 @@ fn is_scheme_byte(c: u8) -> bool {
 }
 
 /// What a byte can be in a host that is not bracketed IPv6.
+/// (Bits, so a label's bytes can be or-ed together.)
 const HOST_OTHER: u8 = 0;
 const HOST_NAME: u8 = 1; // a-z - _
 const HOST_DIGIT: u8 = 2;
-const HOST_DOT: u8 = 3;
-const HOST_END: u8 = 4; // `:`, where the port starts
+const HOST_DOT: u8 = 4;
+const HOST_END: u8 = 8; // `:`, where the port starts
+const HOST_LABEL: u8 = HOST_NAME | HOST_DIGIT;
 
 const HOST_BYTES: [u8; 256] = {
     let mut t = [HOST_OTHER; 256];
@@ -264,31 +266,35 @@ const HOST_BYTES: [u8; 256] = {
 /// this one pass, or a dotted quad (handed to [`host_kind_strict`]).
 fn scan_host(rest: &[u8]) -> Option<usize> {
     // Labels: non-empty, at most 63 of `a-z 0-9 - _`; one trailing dot is a distinct, legal host
-    // (`example.com.`), empty inner labels are not.
-    let (mut len, mut label_len, mut label_numeric) = (0usize, 0usize, true);
-    let (mut last_label_numeric, mut labels, mut only_digits_and_dots) = (true, 0usize, true);
-    for &c in rest {
-        match HOST_BYTES[c as usize] {
-            HOST_NAME => {
-                (label_numeric, only_digits_and_dots) = (false, false);
-                label_len += 1;
-            }
-            HOST_DIGIT => label_len += 1,
-            HOST_DOT => {
-                if label_len == 0 {
-                    return None;
-                }
-                (last_label_numeric, labels) = (label_numeric, labels + 1);
-                (label_len, label_numeric) = (0, true);
-            }
-            HOST_END => break,
-            _ => return None,
-        }
+    // (`example.com.`), empty inner labels are not. A label at a time: the inner loop only asks
+    // "name byte or digit?" and collects which.
+    let (mut i, mut labels, mut last_label_numeric, mut only_digits_and_dots) = (0usize, 0usize, true, true);
+    let (label_len, label_numeric) = loop {
+        let mut seen = 0;
+        let label_len = rest[i..]
+            .iter()
+            .take_while(|&&c| {
+                let class = HOST_BYTES[usize::from(c)] & HOST_LABEL;
+                seen |= class;
+                class != 0
+            })
+            .count();
+        i += label_len;
+        let label_numeric = seen & HOST_NAME == 0;
         if label_len > 63 {
             return None;
         }
-        len += 1;
-    }
+        only_digits_and_dots &= label_numeric;
+        match rest.get(i).map(|&c| HOST_BYTES[usize::from(c)]) {
+            Some(HOST_DOT) if label_len > 0 => {
+                (last_label_numeric, labels) = (label_numeric, labels + 1);
+                i += 1;
+            }
+            None | Some(HOST_END) => break (label_len, label_numeric),
+            Some(_) => return None,
+        }
+    };
+    let len = i;
     if len == 0 || len > 253 {
         return None;
     }

@@ -405,7 +405,8 @@ pub enum OriginMatch<'s, T> {
 #[derive(Clone, Debug)]
 pub struct OriginSet<T = ()> {
     any: bool,
-    exact: HashMap<Box<str>, T>,
+    /// Canonical serialisations, as bytes so a request's header value is looked up as it is.
+    exact: HashMap<Box<[u8]>, T>,
     by_scheme: HashMap<Box<str>, SchemeTable>,
     patterns: Vec<OriginPattern>,
 }
@@ -436,7 +437,11 @@ impl<T> OriginSet<T> {
         match &pattern {
             OriginPattern::Any => self.any = true,
             OriginPattern::Exact(o) => {
-                self.exact.insert(o.as_str().into(), value);
+                // Kept only if a request can carry it: `exact` then holds nothing but canonical
+                // serialisations, which is what lets `get_exact` skip parsing.
+                if OriginRef::parse(o.as_str().as_bytes()).is_some() {
+                    self.exact.insert(o.as_str().as_bytes().into(), value);
+                }
             }
             OriginPattern::Wildcard { scheme, host, port } => {
                 let table = self.by_scheme.entry(scheme.clone()).or_default();
@@ -456,9 +461,26 @@ impl<T> OriginSet<T> {
 
     /// Finds how `origin` is allowed, if it is. Exact entries win over patterns, which win over `*`.
     pub fn matches(&self, origin: OriginRef<'_>) -> Option<OriginMatch<'_, T>> {
-        if let Some(v) = self.exact.get(origin.as_str()) {
+        if let Some(v) = self.get_exact(origin.as_str().as_bytes()) {
             return Some(OriginMatch::Exact(v));
         }
+        self.matches_wildcards(origin)
+    }
+
+    /// The value of the exactly listed origin whose serialisation is `bytes`, if there is one.
+    ///
+    /// Only origins as browsers serialise them are stored, so a hit proves `bytes` is a valid
+    /// origin: a server can look up a request's `Origin` bytes before (and, on a hit, instead of)
+    /// parsing them, which is the usual case of an allowed request.
+    pub fn get_exact(&self, bytes: &[u8]) -> Option<&T> {
+        if self.exact.is_empty() {
+            return None;
+        }
+        self.exact.get(bytes)
+    }
+
+    /// [`OriginSet::matches`] without the exact origins: the wildcard patterns, then `*`.
+    pub fn matches_wildcards(&self, origin: OriginRef<'_>) -> Option<OriginMatch<'_, T>> {
         if !origin.is_null() {
             if let Some(table) = self.by_scheme.get(origin.scheme()) {
                 if table.matches(origin.host(), origin.port()) {
@@ -488,27 +510,20 @@ impl<T> OriginSet<T> {
 impl SchemeTable {
     fn matches(&self, host: &str, port: Option<u16>) -> bool {
         let ports_match = |ports: &Vec<PortPattern>| ports.iter().any(|p| p.matches(port));
-        if self.hosts.get(host).is_some_and(ports_match) {
+        if !self.hosts.is_empty() && self.hosts.get(host).is_some_and(ports_match) {
             return true;
         }
         if self.parents.is_empty() {
             return false;
         }
-        // Try each proper suffix that starts after a dot: `a.b.example.com` -> `b.example.com`, ...
+        // Try each proper suffix that starts after a dot (`a.b.example.com` -> `b.example.com`,
+        // ...), among those as long as a parent: the dot after byte `i` leaves `len - i - 1`.
         let bytes = host.as_bytes();
-        for (i, &b) in bytes.iter().enumerate() {
-            if b != b'.' || i == 0 {
-                continue;
-            }
-            let suffix = &host[i + 1..];
-            if suffix.len() < self.shortest_parent {
-                break;
-            }
-            if suffix.len() <= self.longest_parent && self.parents.get(suffix).is_some_and(ports_match) {
-                return true;
-            }
-        }
-        false
+        let Some(last) = bytes.len().checked_sub(self.shortest_parent + 1) else {
+            return false;
+        };
+        let first = bytes.len().saturating_sub(self.longest_parent + 1).max(1);
+        (first..=last).any(|i| bytes[i] == b'.' && self.parents.get(&host[i + 1..]).is_some_and(ports_match))
     }
 }
 

@@ -32,6 +32,7 @@ use std::fmt;
 use http::{HeaderValue, StatusCode};
 
 use crate::config_error::{ConfigError, ConfigErrors, Field};
+use crate::decision::AnswerBlocks;
 use crate::origin::Origin;
 use crate::pattern::{OriginPattern, OriginSet, PatternError};
 use crate::{method, safelist, token};
@@ -120,6 +121,8 @@ pub struct Policy {
     pub(crate) dangerously_allow_null: bool,
     pub(crate) dangerously_allow_insecure_origins: bool,
     pub(crate) values: Values,
+    /// Allowed preflights' answers, ready to clone.
+    pub(crate) answers: AnswerBlocks,
 }
 
 /// Header values computed at build time.
@@ -434,7 +437,7 @@ impl PolicyBuilder {
             expose_headers: join_value(expose.iter().map(|m| &**m)),
             max_age: max_age.map(HeaderValue::from),
         };
-        Ok(Policy {
+        let mut policy = Policy {
             origins,
             credentials: self.credentials,
             methods,
@@ -448,7 +451,10 @@ impl PolicyBuilder {
             dangerously_allow_null: self.dangerously_allow_null,
             dangerously_allow_insecure_origins: self.dangerously_allow_insecure_origins,
             values,
-        })
+            answers: AnswerBlocks::default(),
+        };
+        policy.answers = AnswerBlocks::new(&policy);
+        Ok(policy)
     }
 
     fn build_origins(&self, errors: &mut ConfigErrors) -> OriginSet<HeaderValue> {

@@ -143,6 +143,11 @@ fn check_answer(policy: &Policy, method: &Method, headers: &HeaderMap) -> Result
     if !d.is_allowed() {
         prop_assert_eq!(d.headers().count(), 0, "headers on a refusal");
     }
+    // The server's own answer holds exactly the lines `apply_to` sets on an empty map (an
+    // allowed preflight's is a clone of a block the policy prepared).
+    let mut by_lines = HeaderMap::new();
+    d.apply_to(&mut by_lines);
+    prop_assert_eq!(d.answer_headers(), by_lines);
     Ok(())
 }
 
@@ -276,6 +281,22 @@ proptest! {
         let o = OriginRef::parse(origin.as_bytes()).unwrap();
         let any = parsed.iter().any(|p| p.matches(o));
         prop_assert_eq!(set.matches(o).is_some(), any, "{:?} vs {}", patterns, origin);
+    }
+
+    #[test]
+    fn an_exact_hit_on_raw_bytes_is_a_parsed_exact_match(s in origin_like(), request in origin_like()) {
+        // Deciding looks a request's Origin bytes up before parsing them: a hit must be an origin
+        // the strict parser accepts, and exactly what matching the parsed origin would find.
+        if let Ok(p) = OriginPattern::parse(&s) {
+            let set: OriginSet = std::iter::once(p).collect();
+            for bytes in [s.as_bytes(), request.as_bytes()] {
+                let hit = set.get_exact(bytes).is_some();
+                match OriginRef::parse(bytes) {
+                    Some(o) => prop_assert_eq!(hit, matches!(set.matches(o), Some(corsair_core::OriginMatch::Exact(_)))),
+                    None => prop_assert!(!hit, "{:?} is no origin", String::from_utf8_lossy(bytes)),
+                }
+            }
+        }
     }
 
     #[test]

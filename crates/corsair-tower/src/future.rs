@@ -5,10 +5,10 @@ use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 use corsair_core::CorsHeaders;
-use http::{HeaderValue, Response};
+use http::Response;
 use pin_project_lite::pin_project;
 
-use crate::refusal::REFUSAL_HEADER;
+use crate::refusal::Marks;
 
 pin_project! {
     /// Resolves to the inner service's response with the policy's CORS headers, or to the
@@ -22,12 +22,12 @@ pin_project! {
 pin_project! {
     #[project = StateProj]
     enum State<F, B> {
-        /// The inner service is answering; its response gets `cors`, and in debug mode the
-        /// refusal kind, if any.
+        /// The inner service is answering; its response gets `cors`, and the marks of a
+        /// refusal of that kind if the layer marks refusals.
         Forwarded {
             #[pin]
             future: F,
-            cors: Option<(CorsHeaders, Option<&'static str>)>,
+            cors: Option<(CorsHeaders, Option<(Marks, &'static str)>)>,
         },
         /// The layer answered.
         Answered {
@@ -37,7 +37,7 @@ pin_project! {
 }
 
 impl<F, B> ResponseFuture<F, B> {
-    pub(crate) fn forwarded(future: F, cors: CorsHeaders, refusal: Option<&'static str>) -> Self {
+    pub(crate) fn forwarded(future: F, cors: CorsHeaders, refusal: Option<(Marks, &'static str)>) -> Self {
         ResponseFuture { state: State::Forwarded { future, cors: Some((cors, refusal)) } }
     }
 
@@ -58,8 +58,8 @@ where
                 let mut response = ready!(future.poll(cx))?;
                 if let Some((cors, refusal)) = cors.take() {
                     cors.apply_to(response.headers_mut());
-                    if let Some(kind) = refusal {
-                        response.headers_mut().insert(REFUSAL_HEADER, HeaderValue::from_static(kind));
+                    if let Some((marks, kind)) = refusal {
+                        marks.apply(kind, &mut response);
                     }
                 }
                 Poll::Ready(Ok(response))

@@ -4,7 +4,10 @@
 //! policy from one shared slot. [`PolicyHandle::set`] replaces it atomically: requests that
 //! arrive afterwards are decided by the new policy, requests already in flight finish with the
 //! headers of the policy they were decided by, and no response mixes the two. Readers neither
-//! lock nor allocate ([`arc_swap`]).
+//! lock nor allocate: each service keeps its own reference to the current policy and checks
+//! that it is still current with one relaxed atomic load per request ([`arc_swap::Cache`]), so
+//! requests on different cores never write to shared memory. (A service that sits idle keeps
+//! the policy it last used alive until its next request or until it is dropped.)
 
 use std::fmt;
 use std::sync::Arc;

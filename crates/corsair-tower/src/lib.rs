@@ -76,7 +76,14 @@
 //!   `RejectAll`, refused actual requests) with a status, or forward without CORS headers.
 //!   Every refusal emits a [`tracing`] event (target `corsair_tower`, level INFO, fields `kind`,
 //!   `reason`, `method`); in [debug mode](CorsLayer::debug) the response also carries
-//!   `corsair-refusal: origin | method | header | private-network`.
+//!   `corsair-refusal: origin | method | header | private-network`, and when the layer
+//!   [marks refusals](CorsLayer::mark_refusals) its extensions carry a [`Refused`] with the same
+//!   kind, for services around the layer (a gateway's metrics and decision log).
+//!
+//! ## Building the layer
+//!
+//! `CorsLayer::new(policy)`, or `policy.layer()` with [`PolicyExt`] in scope (`Policy` lives in
+//! `corsair-core`, which knows nothing of tower). Both take a `Policy` or an `Arc<Policy>`.
 //!
 //! ## Where to put it
 //!
@@ -104,8 +111,12 @@
 //! future (the decision borrows the request, which the inner service takes). The one exception
 //! is a forwarded preflight under a credentialed `*` of request headers that sends several
 //! `Access-Control-Request-Headers` lines: echoing the extra lines uses a `Vec`. An answer the
-//! layer makes itself needs its own header map, like any response. `tests/allocations.rs`
-//! counts; `benches/cors.rs` compares with tower-http (the README has the numbers).
+//! layer makes itself needs its own header map, like any response (two allocations): it is a
+//! clone of a block the policy prepared when it was built
+//! ([`Decision::answer_headers`](corsair_core::Decision::answer_headers)). Each service keeps its
+//! own reference to the current policy, so a request reads one atomic and writes nothing shared.
+//! `tests/allocations.rs` counts; `benches/cors.rs` compares with tower-http (the README has the
+//! numbers).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -118,6 +129,6 @@ mod service;
 pub use corsair_core::{ConfigErrors, Policy, PolicyBuilder, Refusal, RefusalStyle};
 pub use future::ResponseFuture;
 pub use handle::PolicyHandle;
-pub use layer::CorsLayer;
-pub use refusal::{REFUSAL_HEADER, TARGET};
+pub use layer::{CorsLayer, PolicyExt};
+pub use refusal::{Refused, REFUSAL_HEADER, TARGET};
 pub use service::Cors;

@@ -1,12 +1,14 @@
-//! Making refusals visible: a `tracing` event for every refused request, and in debug mode a
-//! response header naming the reason.
+//! Making refusals visible: a `tracing` event for every refused request and, when the layer asks
+//! for them, marks on the response: a debug header for people, an extension for code.
 //!
 //! A refused CORS request is invisible by default on both sides: the page only sees a failed
 //! `fetch()`, and the server logs an ordinary response. The event says which origin, method or
-//! header the policy refused; the header shows the same in the browser's network panel.
+//! header the policy refused; the header shows the same in the browser's network panel; the
+//! [`Refused`] extension lets a service wrapped around the layer (a gateway's metrics and
+//! decision log) count refusals without parsing anything.
 
 use corsair_core::Refusal;
-use http::{HeaderName, Method};
+use http::{HeaderName, HeaderValue, Method, Response};
 
 /// The debug header on refused requests' responses: `corsair-refusal: origin | method | header |
 /// private-network` ([`Refusal::kind`]). Only with [`CorsLayer::debug`](crate::CorsLayer::debug).
@@ -14,6 +16,69 @@ pub const REFUSAL_HEADER: HeaderName = HeaderName::from_static("corsair-refusal"
 
 /// The `tracing` target of refusal events.
 pub const TARGET: &str = "corsair_tower";
+
+/// The mark a refused request's response carries in its
+/// [extensions](http::Response::extensions) when the layer
+/// [marks refusals](crate::CorsLayer::mark_refusals), whether the layer answered it or the inner
+/// service did. Allowed and non-CORS requests' responses never carry one.
+///
+/// ```
+/// use corsair_tower::{CorsLayer, Policy, Refused};
+/// use http::{Request, Response};
+/// use tower::{service_fn, Layer, ServiceExt};
+///
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// let policy = Policy::builder().allow_origin("https://app.example.com").build().unwrap();
+/// let app = service_fn(|_: Request<()>| async { Ok::<_, std::convert::Infallible>(Response::new(String::new())) });
+/// let service = CorsLayer::new(policy).mark_refusals(true).layer(app);
+///
+/// let evil = Request::get("/").header("origin", "https://evil.example").body(()).unwrap();
+/// let response = service.oneshot(evil).await.unwrap();
+/// // A gateway around the layer counts it, without parsing headers.
+/// let refused = response.extensions().get::<Refused>().map(|r| r.kind);
+/// assert_eq!(refused, Some("origin"));
+/// # }
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct Refused {
+    /// What the policy refused: [`Refusal::kind`], one of `origin`, `method`, `header`,
+    /// `private-network`.
+    pub kind: &'static str,
+}
+
+impl From<&Refusal<'_>> for Refused {
+    fn from(refusal: &Refusal<'_>) -> Refused {
+        Refused { kind: refusal.kind() }
+    }
+}
+
+/// Which marks refused requests' responses get; chosen on the layer, off by default.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Marks {
+    /// [`REFUSAL_HEADER`] ([`CorsLayer::debug`](crate::CorsLayer::debug)).
+    pub(crate) header: bool,
+    /// [`Refused`] ([`CorsLayer::mark_refusals`](crate::CorsLayer::mark_refusals)).
+    pub(crate) extension: bool,
+}
+
+impl Marks {
+    /// True if refusals are marked at all (so there is a kind to keep).
+    pub(crate) fn any(self) -> bool {
+        self.header || self.extension
+    }
+
+    /// Marks `response` as the answer to a refused request of `kind`.
+    pub(crate) fn apply<B>(self, kind: &'static str, response: &mut Response<B>) {
+        if self.header {
+            response.headers_mut().insert(REFUSAL_HEADER, HeaderValue::from_static(kind));
+        }
+        if self.extension {
+            response.extensions_mut().insert(Refused { kind });
+        }
+    }
+}
 
 /// Emits the refusal event: level INFO, target [`TARGET`], fields `kind` ([`Refusal::kind`]),
 /// `reason` (its `Display`, escaped and cut to a bounded length) and `method`. The reason is

@@ -4,17 +4,14 @@ use std::fmt;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use arc_swap::ArcSwap;
+use arc_swap::{ArcSwap, Cache};
 use corsair_core::{Action, Policy};
-use http::{HeaderMap, Request, Response};
+use http::{Request, Response};
 use tower_service::Service;
 
 use crate::future::ResponseFuture;
 use crate::handle::{PolicyHandle, Shared};
-use crate::refusal::{self, REFUSAL_HEADER};
-
-/// Lines the layer's own answers are sized for.
-const ANSWER_LINES: usize = 6;
+use crate::refusal::{self, Marks};
 
 /// The CORS middleware: see the [crate documentation](crate).
 ///
@@ -25,19 +22,25 @@ const ANSWER_LINES: usize = 6;
 #[derive(Clone)]
 pub struct Cors<S> {
     inner: S,
+    /// The slot every service of a layer shares, for handles.
     shared: Shared,
-    debug: bool,
+    /// This service's copy of the slot's policy. Checking that it is current is one relaxed
+    /// atomic load; `ArcSwap::load` would write to a per-thread debt list on every request.
+    policy: Cache<Shared, Arc<Policy>>,
+    marks: Marks,
 }
 
 impl<S> Cors<S> {
-    /// Wraps `inner` with `policy` (debug mode off); [`CorsLayer`](crate::CorsLayer) is the
-    /// usual way.
+    /// Wraps `inner` with `policy` (refusals unmarked: no debug header, no [`Refused`]
+    /// extension); [`CorsLayer`](crate::CorsLayer) is the usual way.
+    ///
+    /// [`Refused`]: crate::Refused
     pub fn new(inner: S, policy: impl Into<Arc<Policy>>) -> Cors<S> {
-        Cors::from_parts(inner, Arc::new(ArcSwap::new(policy.into())), false)
+        Cors::from_parts(inner, Arc::new(ArcSwap::new(policy.into())), Marks::default())
     }
 
-    pub(crate) fn from_parts(inner: S, shared: Shared, debug: bool) -> Cors<S> {
-        Cors { inner, shared, debug }
+    pub(crate) fn from_parts(inner: S, shared: Shared, marks: Marks) -> Cors<S> {
+        Cors { inner, policy: Cache::new(shared.clone()), shared, marks }
     }
 
     /// A handle that swaps this service's policy (shared with the layer it came from).
@@ -75,36 +78,35 @@ where
     }
 
     fn call(&mut self, request: Request<ReqBody>) -> Self::Future {
-        // One load per request: the decision, and so every header of the response, comes from
-        // one policy even if a swap happens while the inner service works.
-        let policy = self.shared.load();
+        // One policy per request: the decision, and so every header of the response, comes
+        // from the policy current when the request arrived, even if a swap happens while the
+        // inner service works.
+        let policy = self.policy.load();
         let decision = policy.decide(&request);
         if let Some(refusal) = decision.refusal() {
             refusal::report(refusal, request.method());
         }
-        let debug = if self.debug { decision.refusal().map(|r| r.kind()) } else { None };
+        // The kind of a refusal, kept only when refusals are marked (off by default).
+        let refused = if self.marks.any() { decision.refusal().map(|r| r.kind()) } else { None };
         match decision.action() {
             Action::Respond(status) => {
                 let mut response = Response::new(ResBody::default());
                 *response.status_mut() = status;
-                // Room for an allowed preflight's lines (Allow-Origin, -Credentials, -Methods,
-                // -Headers, Max-Age) and `Vary`; rarer answers (Private Network Access, several
-                // echoed header lines) grow the map.
+                // The core builds the answer's map (for an allowed preflight, a clone of a block
+                // prepared with the policy).
                 let headers = response.headers_mut();
-                *headers = HeaderMap::with_capacity(ANSWER_LINES);
-                decision.apply_to(headers);
-                if let Some(kind) = debug {
-                    headers.insert(REFUSAL_HEADER, http::HeaderValue::from_static(kind));
+                *headers = decision.answer_headers();
+                if let Some(kind) = refused {
+                    self.marks.apply(kind, &mut response);
                 }
                 ResponseFuture::answered(response)
             }
             Action::Forward => {
                 // The decision borrows the request, which goes to the inner service: keep an
-                // owned copy of the headers (no allocation), and let go of the policy before the
-                // inner service runs (it may take long).
+                // owned copy of the headers (no allocation).
                 let cors = decision.to_headers();
-                drop(policy);
-                ResponseFuture::forwarded(self.inner.call(request), cors, debug)
+                let marks = refused.map(|kind| (self.marks, kind));
+                ResponseFuture::forwarded(self.inner.call(request), cors, marks)
             }
         }
     }
@@ -115,7 +117,8 @@ impl<S: fmt::Debug> fmt::Debug for Cors<S> {
         f.debug_struct("Cors")
             .field("inner", &self.inner)
             .field("policy", &**self.shared.load())
-            .field("debug", &self.debug)
+            .field("debug", &self.marks.header)
+            .field("mark_refusals", &self.marks.extension)
             .finish()
     }
 }

@@ -194,6 +194,19 @@ fn an_allowed_preflight_allocates_nothing_but_the_answers_own_header_map() {
 }
 
 #[test]
+fn marking_refusals_costs_allowed_requests_nothing() {
+    let mut service = CorsLayer::new(api_policy()).mark_refusals(true).layer(Prebuilt::default());
+    let mut prepare = |s: &mut Cors<Prebuilt>| s.get_mut().next = Some(inner_response());
+    let (n, _) = allocations_per_call(&mut service, &mut prepare, &|| request("GET", &[("origin", APP)]));
+    report("corsair, marking refusals, allowed actual request", n);
+    assert_eq!(n, 0);
+    let (n, response) = allocations_per_call(&mut service, &mut prepare, &preflight);
+    report("corsair, marking refusals, allowed preflight answered by the layer", n);
+    assert_eq!(response.status(), 204);
+    assert_eq!(n, 2, "the answer's header map, as without marking");
+}
+
+#[test]
 fn the_rare_path_a_forwarded_credentialed_star_echo_of_many_lines_allocates_its_overflow() {
     let star = Policy::builder()
         .allow_origin(APP)

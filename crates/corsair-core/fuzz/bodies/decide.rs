@@ -79,4 +79,9 @@ fn check(policy: &Policy, method: &Method, headers: &HeaderMap) {
     d.apply_to(&mut response);
     assert!(response.get_all("access-control-allow-origin").iter().count() <= 1);
     assert_eq!(response.get_all("vary").iter().count(), usize::from(!d.vary().is_empty()));
+    // The server's own answer (a clone of a prepared block, for an allowed preflight) holds
+    // exactly the lines `apply_to` sets on an empty map.
+    let mut by_lines = HeaderMap::new();
+    d.apply_to(&mut by_lines);
+    assert_eq!(d.answer_headers(), by_lines);
 }

@@ -1058,3 +1058,76 @@ fn owned_headers_keep_every_echoed_line_in_order() {
         ["x-a", "x-b", "x-c, x-d", "x-e", "x-f", "x-g", "x-h", "x-i", "x-j"]
     );
 }
+
+// answer_headers: the server's own answer holds exactly what apply_to sets on an empty map -----
+
+#[test]
+fn answer_headers_hold_the_lines_apply_to_sets_in_the_same_order() {
+    let mut requests = owned_requests();
+    requests.extend([
+        preflight(APP, "PUT"),
+        preflight(APP, "GET"),
+        preflight_with(APP, "PUT", &["content-type"]),
+        preflight_with(APP, "DELETE", &["x-request-id,content-type"]),
+        preflight_with("https://a.example.net", "PUT", &["x-request-id"]),
+        preflight_with(APP, "PUT", &["x-unknown"]),
+        preflight_with(APP, "PUT", &[""]),
+    ]);
+    let mut blocks = 0;
+    for p in owned_policies() {
+        for r in &requests {
+            let d = r.decide(p);
+            let answer = d.answer_headers();
+            let mut by_lines = HeaderMap::new();
+            d.apply_to(&mut by_lines);
+            assert_eq!(answer, by_lines, "{p:?}\n{} {:?}", r.method, r.headers);
+            let order = |h: &HeaderMap| h.iter().map(|(n, v)| format!("{n}: {v:?}")).collect::<Vec<_>>();
+            assert_eq!(order(&answer), order(&by_lines));
+            blocks += usize::from(d.is_allowed() && d.answer.is_some());
+        }
+    }
+    // The prepared blocks of allowed preflights were used, with and without
+    // Access-Control-Allow-Headers.
+    assert!(blocks >= 6, "{blocks}");
+}
+
+#[test]
+fn prepared_blocks_serve_only_ordinary_allowed_preflights_the_server_answers() {
+    let p = owned_policies()[2];
+    let uses_block = |r: &'static Req| r.decide(p).answer.is_some();
+    assert!(uses_block(preflight(APP, "PUT")));
+    assert!(uses_block(preflight_with(APP, "PUT", &["content-type"])));
+    // Refusals answer with a block of their own (`Vary` alone).
+    let refused = preflight(EVIL, "PUT").decide(p);
+    assert_eq!(refused.answer.map(HeaderMap::len), Some(1));
+    // Private Network Access, an actual request: built line by line.
+    assert!(!uses_block(owned_requests()[6]));
+    assert!(!uses_block(get(APP)));
+    // Echoed methods and headers (credentialed `*`), and forwarded preflights: no block.
+    let echo = owned_policies()[3];
+    assert!(preflight_with(APP, "PUT", &["x-a"]).decide(echo).answer.is_none());
+    let forwarding = policy(Policy::builder().allow_origin(APP).allow_methods(["PUT"]).forward_preflights(true));
+    assert!(preflight(APP, "PUT").decide(forwarding).answer.is_none());
+}
+
+#[test]
+fn long_and_short_header_lists_find_the_same_names_in_any_case() {
+    // Short lists are scanned, long ones binary-searched: both must agree on every name.
+    let long: Vec<Box<str>> = {
+        let mut names: Vec<String> = (0..40).map(|i| format!("x-h{i}")).collect();
+        names.extend(["content-type".into(), "x-a".into(), "x-ab".into(), "a".into()]);
+        names.sort();
+        names.into_iter().map(String::into_boxed_str).collect()
+    };
+    assert!(long.len() > SCANNED_NAMES);
+    let probes =
+        ["X-H7", "x-h39", "x-h40", "Content-Type", "x-a", "X-AB", "x-abc", "x-", "a", "A", "b", "", "x-h1", "x-h10"];
+    for probe in probes {
+        let expected = long.iter().any(|n| n.eq_ignore_ascii_case(probe));
+        assert_eq!(contains_ignore_case(&long, probe.as_bytes()), expected, "{probe}");
+        let short: Vec<Box<str>> = long.iter().filter(|n| n.len() <= 4).cloned().collect();
+        assert!(short.len() <= SCANNED_NAMES);
+        let expected = short.iter().any(|n| n.eq_ignore_ascii_case(probe));
+        assert_eq!(contains_ignore_case(&short, probe.as_bytes()), expected, "{probe}");
+    }
+}
