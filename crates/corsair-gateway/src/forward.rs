@@ -29,7 +29,12 @@ use hyper_util::rt::TokioIo;
 use crate::body::ProxyBody;
 use crate::config::{Forwarded, Limits, TargetPattern, Upstream};
 use crate::connect::{ConnectError, Connector};
+use crate::metrics::{Reason, UpstreamError};
+use crate::ratelimit::{MemoryStore, RateLimiter};
 use crate::target;
+
+/// The open proxy's limiter; its store outlives reloads.
+pub type Limiter = RateLimiter<Arc<MemoryStore>>;
 
 /// Request bodies as sent upstream: streamed, cut off at the body limit.
 pub type RequestBody = Limited<Incoming>;
@@ -62,7 +67,7 @@ pub enum GatewayRefusal {
     /// No upstream response head in time.
     Timeout,
     /// The upstream could not be reached or broke the exchange.
-    Upstream,
+    Upstream(UpstreamError),
 }
 
 impl GatewayRefusal {
@@ -75,7 +80,20 @@ impl GatewayRefusal {
             GatewayRefusal::Origin => "origin",
             GatewayRefusal::BodyTooLarge => "body_too_large",
             GatewayRefusal::Timeout => "timeout",
-            GatewayRefusal::Upstream => "upstream",
+            GatewayRefusal::Upstream(_) => "upstream",
+        }
+    }
+
+    /// The metrics reason, for refusals that are the gateway's policy rather than failures.
+    pub fn reason(self) -> Option<Reason> {
+        match self {
+            GatewayRefusal::Target => Some(Reason::Target),
+            GatewayRefusal::Egress => Some(Reason::Egress),
+            GatewayRefusal::RateLimit => Some(Reason::RateLimit),
+            GatewayRefusal::Origin => Some(Reason::Origin),
+            GatewayRefusal::BodyTooLarge => Some(Reason::BodyTooLarge),
+            GatewayRefusal::Timeout => Some(Reason::Timeout),
+            GatewayRefusal::Upstream(_) => None,
         }
     }
 }
@@ -121,6 +139,8 @@ pub struct Route {
     pub limits: Limits,
     /// `X-Forwarded-*` handling.
     pub forwarded: Forwarded,
+    /// Open mode's per-client and per-origin limits.
+    pub limiter: Option<Arc<Limiter>>,
 }
 
 /// The forwarding service of one route, for one client connection.
@@ -251,6 +271,22 @@ impl Forward {
             }
             if origin && !route.policy.decide(&request).is_allowed() {
                 return refuse(StatusCode::FORBIDDEN, GatewayRefusal::Origin, "this origin may not use this proxy");
+            }
+        }
+        if let (Some(limiter), Some(peer)) = (&route.limiter, self.client) {
+            let origin = request.headers().get(header::ORIGIN).map(HeaderValue::as_bytes);
+            if let Err(limited) = limiter.check(peer.addr.ip(), origin).await {
+                let (mut response, outcome) = refuse(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    GatewayRefusal::RateLimit,
+                    format!(
+                        "too many requests from this {}; try again in {} s",
+                        limited.by,
+                        limited.retry_after_secs()
+                    ),
+                );
+                response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(limited.retry_after_secs()));
+                return (response, outcome);
             }
         }
 
@@ -446,7 +482,21 @@ fn failure(error: &hyper_util::client::legacy::Error, elapsed: Duration) -> (Res
                 ConnectError::Timeout(_) => {
                     refuse(StatusCode::GATEWAY_TIMEOUT, GatewayRefusal::Timeout, format!("upstream unreachable: {c}"))
                 }
-                _ => refuse(StatusCode::BAD_GATEWAY, GatewayRefusal::Upstream, format!("upstream unreachable: {c}")),
+                ConnectError::Tls(_) => refuse(
+                    StatusCode::BAD_GATEWAY,
+                    GatewayRefusal::Upstream(UpstreamError::Tls),
+                    format!("upstream unreachable: {c}"),
+                ),
+                ConnectError::Connect(e) if e.kind() == std::io::ErrorKind::ConnectionRefused => refuse(
+                    StatusCode::BAD_GATEWAY,
+                    GatewayRefusal::Upstream(UpstreamError::Refused),
+                    format!("upstream unreachable: {c}"),
+                ),
+                _ => refuse(
+                    StatusCode::BAD_GATEWAY,
+                    GatewayRefusal::Upstream(UpstreamError::Connect),
+                    format!("upstream unreachable: {c}"),
+                ),
             };
         }
         if e.downcast_ref::<http_body_util::LengthLimitError>().is_some() {
@@ -458,8 +508,11 @@ fn failure(error: &hyper_util::client::legacy::Error, elapsed: Duration) -> (Res
         }
         source = e.source();
     }
-    let (response, mut outcome) =
-        refuse(StatusCode::BAD_GATEWAY, GatewayRefusal::Upstream, format!("the upstream broke the exchange: {error}"));
+    let (response, mut outcome) = refuse(
+        StatusCode::BAD_GATEWAY,
+        GatewayRefusal::Upstream(UpstreamError::Refused),
+        format!("the upstream broke the exchange: {error}"),
+    );
     outcome.upstream = Some(elapsed);
     (response, outcome)
 }

@@ -23,7 +23,8 @@ use tokio_rustls::TlsAcceptor;
 
 use crate::config::{Config, TlsFiles};
 use crate::forward::Peer;
-use crate::service::{handle, ops, Runtime};
+use crate::metrics::Reload;
+use crate::service::{handle, ops, Runtime, Services};
 
 /// Longest wait for in-flight requests at shutdown.
 pub const GRACE: Duration = Duration::from_secs(30);
@@ -40,6 +41,7 @@ struct Loaded {
 struct Shared {
     loaded: ArcSwap<Loaded>,
     shutdown: watch::Sender<bool>,
+    services: Services,
 }
 
 /// A bound gateway, not yet serving.
@@ -69,9 +71,10 @@ impl Server {
         // Port 0 asks the system for one: the SSRF guard must know the real one.
         config.listen = listener.local_addr()?;
         let max_connections = config.limits.max_connections;
-        let loaded = load(config).map_err(io::Error::other)?;
+        let services = Services::default();
+        let loaded = load(config, &services).map_err(io::Error::other)?;
         let (shutdown, _) = watch::channel(false);
-        let shared = Arc::new(Shared { loaded: ArcSwap::from_pointee(loaded), shutdown });
+        let shared = Arc::new(Shared { loaded: ArcSwap::from_pointee(loaded), shutdown, services });
         Ok(Server { listener, admin, shared, max_connections })
     }
 
@@ -97,7 +100,7 @@ impl Server {
         let mut stop = shared.shutdown.subscribe();
         let ops_here = admin.is_none();
         if let Some(admin) = admin {
-            tokio::spawn(serve_admin(admin, shared.shutdown.subscribe()));
+            tokio::spawn(serve_admin(admin, shared.clone()));
         }
         let slots = Arc::new(Semaphore::new(max_connections));
         loop {
@@ -122,6 +125,7 @@ impl Server {
             let watcher = graceful.watcher();
             let shared = shared.clone();
             tokio::spawn(async move {
+                let _open = shared.services.metrics.track_connection();
                 match acceptor {
                     None => {
                         let peer = Peer { addr, tls: false };
@@ -174,17 +178,25 @@ where
 }
 
 /// The operations listener; its connections are short and not waited for at shutdown.
-async fn serve_admin(listener: TcpListener, mut stop: watch::Receiver<bool>) {
+async fn serve_admin(listener: TcpListener, shared: Arc<Shared>) {
+    let mut stop = shared.shutdown.subscribe();
     loop {
         let (tcp, _) = tokio::select! {
             a = listener.accept() => match a { Ok(a) => a, Err(_) => continue },
             _ = stop.changed() => return,
         };
+        let shared = shared.clone();
         tokio::spawn(async move {
-            let service = service_fn(|request| async move {
-                Ok::<_, std::convert::Infallible>(ops(&request).unwrap_or_else(|| {
-                    crate::forward::answer(http::StatusCode::NOT_FOUND, "this listener serves /healthz and /metrics")
-                }))
+            let service = service_fn(|request| {
+                let metrics = shared.services.metrics.clone();
+                async move {
+                    Ok::<_, std::convert::Infallible>(ops(&request, &metrics).unwrap_or_else(|| {
+                        crate::forward::answer(
+                            http::StatusCode::NOT_FOUND,
+                            "this listener serves /healthz and /metrics",
+                        )
+                    }))
+                }
             });
             let builder = builder();
             let _ = builder.serve_connection(TokioIo::new(tcp), service).await;
@@ -192,12 +204,12 @@ async fn serve_admin(listener: TcpListener, mut stop: watch::Receiver<bool>) {
     }
 }
 
-fn load(config: Config) -> Result<Loaded, String> {
+fn load(config: Config, services: &Services) -> Result<Loaded, String> {
     let tls = match &config.tls {
         Some(files) => Some(TlsAcceptor::from(server_tls(files)?)),
         None => None,
     };
-    Ok(Loaded { runtime: Arc::new(Runtime::new(config)?), tls })
+    Ok(Loaded { runtime: Arc::new(Runtime::new(config, services)?), tls })
 }
 
 /// The listener's TLS configuration from PEM files, with ALPN `h2` and `http/1.1`.
@@ -236,9 +248,23 @@ impl Control {
             ));
         }
         config.listen = self.listen;
-        let loaded = load(config)?;
-        self.shared.loaded.store(Arc::new(loaded));
-        Ok(())
+        let metrics = &self.shared.services.metrics;
+        match load(config, &self.shared.services) {
+            Ok(loaded) => {
+                self.shared.loaded.store(Arc::new(loaded));
+                metrics.config_reload(Reload::Ok);
+                Ok(())
+            }
+            Err(e) => {
+                metrics.config_reload(Reload::Error);
+                Err(e)
+            }
+        }
+    }
+
+    /// Counts a reload that failed before it reached the server (the file had errors).
+    pub fn reload_failed(&self) {
+        self.shared.services.metrics.config_reload(Reload::Error);
     }
 
     /// The runtime new connections get.

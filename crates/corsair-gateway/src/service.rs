@@ -18,7 +18,18 @@ use tower_service::Service;
 use crate::body::ProxyBody;
 use crate::config::{Config, Mode};
 use crate::connect::{client_tls, Connector, PinnedResolver};
-use crate::forward::{self, answer, Destination, Forward, Outcome, Peer, UpstreamClient};
+use crate::forward::{self, answer, Destination, Forward, GatewayRefusal, Outcome, Peer, UpstreamClient};
+use crate::metrics::{self, Kind, Metrics, Reason, UpstreamError};
+use crate::ratelimit::{MemoryStore, RateLimiter};
+
+/// What outlives reloads: the counters and the rate-limit state.
+#[derive(Clone, Default)]
+pub struct Services {
+    /// The process's metrics.
+    pub metrics: Arc<Metrics>,
+    /// The open proxy's rate-limit store.
+    pub limits: Arc<MemoryStore>,
+}
 
 /// One loaded configuration, ready to serve: a reload builds a new one and swaps it in whole,
 /// so a request sees one configuration from start to end.
@@ -26,6 +37,7 @@ pub struct Runtime {
     /// The configuration it was built from.
     pub config: Config,
     routes: Vec<RouteService>,
+    services: Services,
 }
 
 struct RouteService {
@@ -43,7 +55,7 @@ enum RouteKind {
 impl Runtime {
     /// Builds the upstream client and every route's services. Fails only on files that cannot
     /// be read (the upstream CA bundle); the configuration itself was validated when loaded.
-    pub fn new(config: Config) -> Result<Runtime, String> {
+    pub fn new(config: Config, services: &Services) -> Result<Runtime, String> {
         let tls = client_tls(config.upstream_ca.as_deref())?;
         let resolver = PinnedResolver::new(config.resolve.clone());
         let mut egress = config.egress.clone();
@@ -56,6 +68,19 @@ impl Runtime {
             .pool_timer(TokioTimer::new())
             .pool_idle_timeout(std::time::Duration::from_secs(60))
             .build(connector);
+        let limiter = match &config.mode {
+            Mode::Open(open) if open.per_client.is_some() || open.per_origin.is_some() => {
+                let mut limiter = RateLimiter::new(services.limits.clone());
+                if let Some(q) = open.per_client {
+                    limiter = limiter.per_client(q);
+                }
+                if let Some(q) = open.per_origin {
+                    limiter = limiter.per_origin(q);
+                }
+                Some(Arc::new(limiter))
+            }
+            _ => None,
+        };
         let route = |destination, policy: Arc<Policy>| {
             let forward = Forward::new(Arc::new(forward::Route {
                 destination,
@@ -63,11 +88,12 @@ impl Runtime {
                 client: client.clone(),
                 limits: config.limits,
                 forwarded: config.forwarded,
+                limiter: limiter.clone(),
             }));
             if config.report_only {
                 RouteKind::Report { forward, policy }
             } else {
-                RouteKind::Enforce(CorsLayer::new(policy).debug(config.debug_header).layer(forward))
+                RouteKind::Enforce(CorsLayer::new(policy).debug(config.debug_header).mark_refusals(true).layer(forward))
             }
         };
         let routes = match &config.mode {
@@ -90,7 +116,7 @@ impl Runtime {
                 kind: route(Destination::Open { targets: open.targets.clone() }, open.policy.clone()),
             }],
         };
-        Ok(Runtime { config, routes })
+        Ok(Runtime { config, routes, services: services.clone() })
     }
 
     /// The most specific route whose prefix covers `path` (routes are sorted longest first).
@@ -119,12 +145,13 @@ pub async fn handle(
     request: Request<Incoming>,
 ) -> Result<Response<ProxyBody>, Infallible> {
     if ops_here {
-        if let Some(response) = ops(&request) {
+        if let Some(response) = ops(&request, &runtime.services.metrics) {
             return Ok(response);
         }
     }
     let started = Instant::now();
     let kind = RequestKind::of(&request);
+    let websocket = request.headers().contains_key(header::UPGRADE);
     let method = request.method().clone();
     let uri = request.uri().clone();
     let origin = request.headers().get(header::ORIGIN).cloned();
@@ -148,8 +175,10 @@ pub async fn handle(
         }
     };
     let outcome = response.extensions().get::<Outcome>().copied().unwrap_or_default();
+    let cors_refusal = response.extensions().get::<corsair_tower::Refused>().map(|r| r.kind);
+    record(&runtime.services.metrics, kind, websocket, &outcome, cors_refusal);
     let status = response.status().as_u16();
-    let refused = outcome.refused.map(|r| r.as_str());
+    let refused = outcome.refused.map(|r| r.as_str()).or(cors_refusal);
     let origin = origin.as_ref().map(|o| String::from_utf8_lossy(o.as_bytes()).into_owned());
     let ms = started.elapsed().as_secs_f64() * 1e3;
     let upstream_ms = outcome.upstream.map(|d| d.as_secs_f64() * 1e3);
@@ -174,14 +203,42 @@ pub async fn handle(
     Ok(response)
 }
 
-/// `/healthz`.
-pub fn ops(request: &Request<Incoming>) -> Option<Response<ProxyBody>> {
-    if request.uri().path() != HEALTH_PATH {
-        return None;
+/// Counts one request in the metrics.
+fn record(m: &Metrics, kind: RequestKind, websocket: bool, outcome: &Outcome, cors: Option<&'static str>) {
+    let kind = if websocket { Kind::Websocket } else { Kind::from(kind) };
+    let reason = cors.and_then(Reason::from_refusal_kind).or_else(|| outcome.refused.and_then(GatewayRefusal::reason));
+    m.request(kind, if reason.is_some() { metrics::Outcome::Refused } else { metrics::Outcome::Allowed });
+    if let Some(reason) = reason {
+        m.refusal(reason);
     }
-    let mut response = answer(StatusCode::OK, "ok");
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Some(response)
+    match outcome.refused {
+        Some(GatewayRefusal::Upstream(e)) => m.upstream_error(e),
+        Some(GatewayRefusal::Timeout) => m.upstream_error(UpstreamError::Timeout),
+        _ => {}
+    }
+    if let Some(d) = outcome.upstream {
+        m.upstream(d);
+    }
+}
+
+/// Path of the Prometheus metrics.
+pub const METRICS_PATH: &str = "/metrics";
+
+/// `/healthz` and `/metrics`.
+pub fn ops(request: &Request<Incoming>, metrics: &Metrics) -> Option<Response<ProxyBody>> {
+    match request.uri().path() {
+        HEALTH_PATH => Some(answer(StatusCode::OK, "ok")),
+        METRICS_PATH => {
+            let mut text = String::with_capacity(4096);
+            metrics.render(&mut text);
+            let mut response = Response::new(ProxyBody::text(text));
+            let h = response.headers_mut();
+            h.insert(header::CONTENT_TYPE, HeaderValue::from_static(metrics::CONTENT_TYPE));
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            Some(response)
+        }
+        _ => None,
+    }
 }
 
 #[cfg(test)]
