@@ -75,6 +75,8 @@ pub type Script = Arc<dyn Fn(&Recorded) -> Reply + Send + Sync>;
 pub struct TestServer {
     /// Where it listens.
     pub addr: SocketAddr,
+    /// The self-signed certificate (PEM) of a TLS server, for clients that must trust it.
+    pub cert_pem: Option<String>,
     log: Arc<Mutex<Vec<Recorded>>>,
     _stop: oneshot::Sender<()>,
 }
@@ -102,7 +104,9 @@ impl TestServer {
             .with_single_cert(vec![der], key)
             .expect("a server certificate");
         config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-        Self::start_inner(ip, script, Some(tokio_rustls::TlsAcceptor::from(Arc::new(config)))).await
+        let mut server = Self::start_inner(ip, script, Some(tokio_rustls::TlsAcceptor::from(Arc::new(config)))).await;
+        server.cert_pem = Some(cert.cert.pem());
+        server
     }
 
     async fn start_inner(ip: IpAddr, script: Script, tls: Option<tokio_rustls::TlsAcceptor>) -> TestServer {
@@ -123,7 +127,14 @@ impl TestServer {
                 tokio::spawn(async move {
                     let service = hyper::service::service_fn(move |req: hyper::Request<Incoming>| {
                         let (script, log) = (script.clone(), log.clone());
-                        async move { Ok::<_, Infallible>(answer(&req, &script, &log)) }
+                        async move {
+                            // Read the whole request first, as most servers do: an answer sent
+                            // while the client still writes its body races the connection's reset.
+                            let (parts, body) = req.into_parts();
+                            let _ = http_body_util::BodyExt::collect(body).await;
+                            let req = hyper::Request::from_parts(parts, ());
+                            Ok::<_, Infallible>(answer(&req, &script, &log))
+                        }
                     });
                     let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
                     match tls {
@@ -139,7 +150,7 @@ impl TestServer {
                 });
             }
         });
-        TestServer { addr, log, _stop: stop }
+        TestServer { addr, cert_pem: None, log, _stop: stop }
     }
 
     /// `http://ADDR` (or the given scheme) as an origin string.
@@ -153,7 +164,7 @@ impl TestServer {
     }
 }
 
-fn answer(req: &hyper::Request<Incoming>, script: &Script, log: &Mutex<Vec<Recorded>>) -> hyper::Response<Full<Bytes>> {
+fn answer(req: &hyper::Request<()>, script: &Script, log: &Mutex<Vec<Recorded>>) -> hyper::Response<Full<Bytes>> {
     let recorded = Recorded {
         method: req.method().to_string(),
         path: req.uri().path_and_query().map(|p| p.to_string()).unwrap_or_else(|| "/".to_owned()),
