@@ -1,0 +1,157 @@
+//! `corsair proxy` as users run it: the binary, a config file, signals, and loopback sockets.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use corsair_testkit::{loopback, Reply, TestServer};
+
+const A: &str = "https://a.example";
+const B: &str = "https://b.example";
+
+/// A running `corsair proxy`, with its stderr lines on a channel.
+struct Proxy {
+    child: Child,
+    addr: SocketAddr,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Proxy {
+    fn start(args: &[&str]) -> Proxy {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_corsair"))
+            .arg("proxy")
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("corsair runs");
+        let (tx, lines) = mpsc::channel();
+        let stderr = child.stderr.take().unwrap();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        let banner = lines.recv_timeout(Duration::from_secs(20)).expect("a banner line");
+        let addr = banner
+            .strip_prefix("corsair proxy listening on http://")
+            .unwrap_or_else(|| panic!("unexpected first line: {banner}"))
+            .parse()
+            .unwrap();
+        Proxy { child, addr, lines }
+    }
+
+    /// Waits for a stderr line containing `text`.
+    fn wait_line(&self, text: &str) -> String {
+        loop {
+            let line =
+                self.lines.recv_timeout(Duration::from_secs(10)).unwrap_or_else(|_| panic!("no line with {text:?}"));
+            if line.contains(text) {
+                return line;
+            }
+        }
+    }
+
+    fn signal(&self, sig: &str) {
+        let ok = Command::new("kill").args([sig, &self.child.id().to_string()]).status().unwrap().success();
+        assert!(ok, "kill {sig}");
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One HTTP/1.1 request; the response head, lower-cased.
+fn get(addr: SocketAddr, origin: &str) -> String {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(s, "GET /items HTTP/1.1\r\nhost: {addr}\r\norigin: {origin}\r\nconnection: close\r\n\r\n").unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out.to_lowercase()
+}
+
+fn allows(addr: SocketAddr, origin: &str) -> bool {
+    get(addr, origin).contains(&format!("access-control-allow-origin: {origin}"))
+}
+
+fn temp_file(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("corsair-proxy-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn file_for(origin: &str, upstream: SocketAddr) -> String {
+    format!("allow_origins = [\"{origin}\"]\n[proxy]\nlisten = \"127.0.0.1:0\"\nupstream = \"http://{upstream}\"\n")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flags_alone_run_a_gateway_and_sigterm_stops_it_cleanly() {
+    let upstream = TestServer::start(loopback(1), std::sync::Arc::new(|_: &_| Reply::status(200).body("ok"))).await;
+    let up = format!("http://{}", upstream.addr);
+    let mut proxy = Proxy::start(&["--upstream", &up, "--listen", "127.0.0.1:0", "--allow-origin", A]);
+    let addr = proxy.addr;
+    let head = tokio::task::spawn_blocking(move || get(addr, A)).await.unwrap();
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    assert!(head.contains("access-control-allow-origin: https://a.example"), "{head}");
+    assert!(!tokio::task::spawn_blocking(move || allows(addr, B)).await.unwrap());
+    proxy.signal("-TERM");
+    let status = proxy.child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_reloads_and_a_broken_file_keeps_the_old_policy() {
+    let upstream = TestServer::start(loopback(1), std::sync::Arc::new(|_: &_| Reply::status(200))).await;
+    let path = temp_file("reload.toml", &file_for(A, upstream.addr));
+    let proxy = Proxy::start(&["--config", path.to_str().unwrap()]);
+    let addr = proxy.addr;
+    assert!(tokio::task::spawn_blocking(move || allows(addr, A)).await.unwrap());
+
+    std::fs::write(&path, file_for(B, upstream.addr)).unwrap();
+    proxy.signal("-HUP");
+    proxy.wait_line("configuration reloaded");
+    assert!(tokio::task::spawn_blocking(move || allows(addr, B)).await.unwrap());
+    assert!(!tokio::task::spawn_blocking(move || allows(addr, A)).await.unwrap());
+
+    std::fs::write(&path, "allow_origins = [\"https://c.example/\"]\n[proxy]\nupstream = \"http://127.0.0.1:1\"\n")
+        .unwrap();
+    proxy.signal("-HUP");
+    let line = proxy.wait_line("reload refused");
+    assert!(line.contains("reload.toml:1:18"), "the error is located: {line}");
+    assert!(tokio::task::spawn_blocking(move || allows(addr, B)).await.unwrap(), "the old policy keeps serving");
+}
+
+#[test]
+fn config_errors_exit_1_with_their_location() {
+    let path = temp_file("broken.toml", "allow_origins = [\"https://a.example\"]\n[proxy]\nlisten = \"everywhere\"\n");
+    let out = Command::new(env!("CARGO_BIN_EXE_corsair")).args(["proxy", "--config"]).arg(&path).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("broken.toml:3:10: proxy.listen: `everywhere` is not an address"), "{err}");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_corsair")).args(["proxy"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--upstream http://localhost:8080"));
+}
+
+#[test]
+fn a_port_in_use_exits_2() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap().to_string();
+    let out = Command::new(env!("CARGO_BIN_EXE_corsair"))
+        .args(["proxy", "--upstream", "http://127.0.0.1:1", "--listen", &addr])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("cannot serve on {addr}")));
+}
