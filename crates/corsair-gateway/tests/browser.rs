@@ -10,31 +10,13 @@
 mod common;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use corsair_core::browser::Intent;
 use corsair_core::Origin;
 use corsair_gateway::Flags;
 use corsair_probe::{Probe, ProbeOptions};
-use corsair_testkit::chromium::{Chromium, Page};
-use corsair_testkit::{loopback, Recorded, Reply, TestServer};
-use serde_json::{json, Value};
-
-const HTML: &str = "<!doctype html><meta charset=utf-8><title>corsair proxy</title><p>page";
-
-async fn page_server(n: u8) -> TestServer {
-    TestServer::start(
-        loopback(n),
-        Arc::new(|r: &Recorded| {
-            if r.path == "/page" {
-                Reply::status(200).header("Content-Type", "text/html; charset=utf-8").body(HTML)
-            } else {
-                Reply::status(404)
-            }
-        }),
-    )
-    .await
-}
+use corsair_testkit::chromium::Chromium;
+use corsair_testkit::{loopback, page_server, Recorded, Reply, TestServer};
 
 /// An API whose CORS is broken: a wrong origin on `/items`, nothing on `/plain` and `/fail`.
 async fn broken_api() -> TestServer {
@@ -53,41 +35,6 @@ async fn broken_api() -> TestServer {
         }),
     )
     .await
-}
-
-#[derive(Debug)]
-struct Outcome {
-    ok: bool,
-    status: Option<u64>,
-    body: String,
-    console: Option<String>,
-}
-
-async fn fetch(page: &Page, url: &str, method: &str, headers: &[(&str, &str)]) -> Outcome {
-    let headers: Vec<Value> = headers.iter().map(|(n, v)| json!([n, v])).collect();
-    let init = json!({"method": method, "headers": headers, "mode": "cors", "credentials": "omit"});
-    let script = format!(
-        "(async () => {{
-  try {{
-    const r = await fetch({url}, {init});
-    return {{ok: true, status: r.status, body: await r.text()}};
-  }} catch (e) {{
-    return {{ok: false, status: null, body: String(e)}};
-  }}
-}})()",
-        url = json!(url),
-    );
-    let v = page.evaluate(&script).await.expect("the script runs");
-    let ok = v["ok"].as_bool() == Some(true);
-    if !ok {
-        page.wait_console(Duration::from_secs(3), |e| e.text.starts_with("Failed to load resource")).await;
-    }
-    let console = page
-        .take_console()
-        .into_iter()
-        .find(|e| e.text.starts_with("Access to fetch at") && e.text.contains(url))
-        .map(|e| e.text);
-    Outcome { ok, status: v["status"].as_u64(), body: v["body"].as_str().unwrap_or_default().to_owned(), console }
 }
 
 async fn predicted(url: &str, page_origin: &str, method: &str, headers: &[(&str, &str)]) -> Option<String> {
@@ -132,23 +79,23 @@ upstream = "http://{}"
     page.navigate(&format!("{allowed}/page")).await.expect("the allowed page loads");
     page.take_console();
 
-    let broken = fetch(&page, &direct, "GET", &[]).await;
+    let broken = page.fetch(&direct, "GET", &[]).await;
     println!("allowed GET {direct} (no gateway): {broken:?}");
     assert!(!broken.ok, "without the gateway the wrong Allow-Origin blocks the call: {broken:?}");
     assert_eq!(predicted(&direct, &allowed, "GET", &[]).await, broken.console);
 
-    let list = fetch(&page, &items, "GET", &[]).await;
+    let list = page.fetch(&items, "GET", &[]).await;
     println!("allowed GET {items}: {list:?}");
     assert!(list.ok && list.status == Some(200) && list.body == "[1,2,3]", "{list:?}");
 
-    let none = fetch(&page, &plain, "GET", &[]).await;
+    let none = page.fetch(&plain, "GET", &[]).await;
     assert!(none.ok && none.body == "plain", "an upstream without CORS headers: {none:?}");
 
-    let save = fetch(&page, &items, "PUT", &json).await;
+    let save = page.fetch(&items, "PUT", &json).await;
     println!("allowed PUT {items} (preflighted): {save:?}");
     assert!(save.ok && save.status == Some(200) && save.body == "saved", "{save:?}");
 
-    let error = fetch(&page, &fail, "GET", &[]).await;
+    let error = page.fetch(&fail, "GET", &[]).await;
     println!("allowed GET {fail}: {error:?}");
     assert!(error.ok && error.status == Some(500), "the page reads the real error: {error:?}");
     assert_eq!(error.body, "the database is down");
@@ -157,14 +104,14 @@ upstream = "http://{}"
     page.navigate(&format!("{refused}/page")).await.expect("the refused page loads");
     page.take_console();
 
-    let list = fetch(&page, &items, "GET", &[]).await;
+    let list = page.fetch(&items, "GET", &[]).await;
     println!("refused GET {items}: {list:?}");
     assert!(!list.ok, "{list:?}");
     let expected = format!("Access to fetch at '{items}' from origin '{refused}' has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested resource.");
     assert_eq!(list.console.as_deref(), Some(expected.as_str()));
     assert_eq!(predicted(&items, &refused, "GET", &[]).await, list.console);
 
-    let save = fetch(&page, &items, "PUT", &json).await;
+    let save = page.fetch(&items, "PUT", &json).await;
     println!("refused PUT {items}: {save:?}");
     assert!(!save.ok, "{save:?}");
     assert_eq!(predicted(&items, &refused, "PUT", &json).await, save.console);

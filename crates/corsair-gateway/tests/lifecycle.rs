@@ -85,14 +85,9 @@ async fn shutdown_lets_requests_in_flight_finish_and_takes_no_new_ones() {
     tokio::spawn(async move {
         while let Ok((mut s, _)) = listener.accept().await {
             tokio::spawn(async move {
-                use tokio::io::{AsyncReadExt, AsyncWriteExt};
-                let mut head = Vec::new();
-                let mut buf = [0u8; 1024];
-                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                    match s.read(&mut buf).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => head.extend_from_slice(&buf[..n]),
-                    }
+                use tokio::io::AsyncWriteExt;
+                if read_head(&mut s).await.is_none() {
+                    return;
                 }
                 tokio::time::sleep(Duration::from_millis(300)).await;
                 let _ = s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 8\r\nconnection: close\r\n\r\nfinished").await;

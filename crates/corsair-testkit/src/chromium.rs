@@ -507,4 +507,61 @@ impl Page {
             }
         }
     }
+
+    /// Runs `fetch(url, {method, headers, mode: "cors", credentials: "omit"})` in the page and
+    /// collects what the page saw, and, when it failed, Chromium's "Access to fetch at ..."
+    /// console line for `url`.
+    pub async fn fetch(&self, url: &str, method: &str, headers: &[(&str, &str)]) -> Fetched {
+        let headers: Vec<Value> = headers.iter().map(|(n, v)| json!([n, v])).collect();
+        let init = json!({"method": method, "headers": headers, "mode": "cors", "credentials": "omit"});
+        let script = format!(
+            "(async () => {{
+  try {{
+    const r = await fetch({url}, {init});
+    return {{ok: true, status: r.status, body: await r.text(), readable: [...r.headers.keys()]}};
+  }} catch (e) {{
+    return {{ok: false, status: null, body: String(e), readable: []}};
+  }}
+}})()",
+            url = json!(url),
+        );
+        let v = self.evaluate(&script).await.expect("the script runs");
+        let ok = v["ok"].as_bool() == Some(true);
+        if !ok {
+            // The CORS line comes first, then "Failed to load resource: net::ERR_FAILED".
+            self.wait_console(Duration::from_secs(3), |e| e.text.starts_with("Failed to load resource")).await;
+        }
+        let console = self
+            .take_console()
+            .into_iter()
+            .find(|e| e.text.starts_with("Access to fetch at") && e.text.contains(url))
+            .map(|e| e.text);
+        Fetched {
+            ok,
+            status: v["status"].as_u64(),
+            body: v["body"].as_str().unwrap_or_default().to_owned(),
+            readable: v["readable"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|h| h.as_str().map(str::to_owned))
+                .collect(),
+            console,
+        }
+    }
+}
+
+/// What a `fetch()` from a page came to ([`Page::fetch`]).
+#[derive(Debug)]
+pub struct Fetched {
+    /// The promise resolved.
+    pub ok: bool,
+    /// The status, when it resolved.
+    pub status: Option<u64>,
+    /// The body text, or the error's text.
+    pub body: String,
+    /// Response header names the script could read.
+    pub readable: Vec<String>,
+    /// Chromium's "Access to fetch at ..." console line, if any.
+    pub console: Option<String>,
 }

@@ -197,3 +197,20 @@ fn answer(req: &hyper::Request<()>, script: &Script, log: &Mutex<Vec<Recorded>>)
 pub fn loopback(n: u8) -> IpAddr {
     IpAddr::from([127, 0, 0, n])
 }
+
+/// A page server on `127.0.0.n`: `/page` is an empty HTML page, for real-browser tests to
+/// navigate to before they call other origins.
+pub async fn page_server(n: u8) -> TestServer {
+    const HTML: &str = "<!doctype html><meta charset=utf-8><title>corsair test page</title><p>page";
+    TestServer::start(
+        loopback(n),
+        Arc::new(|r: &Recorded| {
+            if r.path == "/page" {
+                Reply::status(200).header("Content-Type", "text/html; charset=utf-8").body(HTML)
+            } else {
+                Reply::status(404)
+            }
+        }),
+    )
+    .await
+}

@@ -140,3 +140,18 @@ upstream = "http://{upstream}"
 
 pub const APP: &str = "https://app.example.com";
 pub const EVIL: &str = "https://evil.example";
+
+/// Reads an HTTP/1.1 request head (through the blank line) from a raw upstream's socket; `None`
+/// when the peer closes first.
+pub async fn read_head(s: &mut TcpStream) -> Option<Vec<u8>> {
+    use tokio::io::AsyncReadExt;
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        if s.read(&mut byte).await.ok()? == 0 {
+            return None;
+        }
+        head.push(byte[0]);
+    }
+    Some(head)
+}
