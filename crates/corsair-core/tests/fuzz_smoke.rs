@@ -18,27 +18,7 @@ mod policy_file {
 
 use std::path::Path;
 
-const RANDOM_INPUTS: usize = 10_000;
-
-/// xorshift64*: small, fast, and the same sequence on every machine.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
-}
+use corsair_testkit::fuzz;
 
 /// Fragments of the protocol, spliced into inputs so they reach deep branches.
 const FRAGMENTS: &[&[u8]] = &[
@@ -106,34 +86,11 @@ const FRAGMENTS: &[&[u8]] = &[
     b"\r\n",
 ];
 
-fn seeds(target: &str) -> Vec<Vec<u8>> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds").join(target);
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
-        .map(|entry| entry.unwrap().path())
-        .collect();
-    files.sort();
-    let seeds: Vec<Vec<u8>> = files.iter().map(|p| std::fs::read(p).unwrap()).collect();
-    assert!(!seeds.is_empty(), "no seeds in {}", dir.display());
-    seeds
-}
-
-/// Inputs built to be expensive or odd: floods of separators, overlong values, deep nesting.
-fn hostile(target: &str) -> Vec<Vec<u8>> {
-    let mut out = vec![
-        Vec::new(),
-        vec![b','; 1 << 20],
-        vec![b'\n'; 10_000],
-        vec![b'a'; 100_000],
-        [b"https://".as_slice(), &vec![b'a'; 600]].concat(),
-        b"https://a.example\n".repeat(1000),
-        [b"allow_origins = ".as_slice(), &vec![b'['; 5000]].concat(),
-        [b"a = ".as_slice(), &b"{ b = ".repeat(2000)].concat(),
-        b"max_age = 99999999999999999999999\n".to_vec(),
-        (0..=255u8).collect(),
-    ];
+/// Inputs built for one target: for `decide`, control bytes for every policy and method, with
+/// floods in each position.
+fn extra(target: &str) -> Vec<Vec<u8>> {
+    let mut out = Vec::new();
     if target == "decide" {
-        // Control bytes for every policy and method, with floods in each position.
         for control in [0u8, 4, 5, 6, 7, 12, 20, 31] {
             out.push([&[control][..], b"https://app.example.com\nPUT\n", &vec![b','; 1 << 16]].concat());
             out.push([&[control][..], b"https://app.example.com\nPUT\n", &b"x-a\n".repeat(2000)].concat());
@@ -143,48 +100,9 @@ fn hostile(target: &str) -> Vec<Vec<u8>> {
     out
 }
 
-fn random_input(rng: &mut Rng, seeds: &[Vec<u8>]) -> Vec<u8> {
-    match rng.below(4) {
-        // Random bytes.
-        0 => (0..rng.below(64)).map(|_| rng.next() as u8).collect(),
-        // Fragments strung together.
-        1 => (0..1 + rng.below(12)).flat_map(|_| rng.pick(FRAGMENTS).to_vec()).collect(),
-        // A seed with a few edits.
-        _ => {
-            let mut input = rng.pick(seeds).clone();
-            for _ in 0..1 + rng.below(4) {
-                let at = if input.is_empty() { 0 } else { rng.below(input.len() + 1) };
-                match rng.below(4) {
-                    0 if at < input.len() => input[at] = rng.next() as u8,
-                    1 if at < input.len() => {
-                        input.remove(at);
-                    }
-                    2 => {
-                        let fragment = rng.pick(FRAGMENTS);
-                        input.splice(at..at, fragment.iter().copied());
-                    }
-                    _ => input.truncate(at),
-                }
-            }
-            input
-        }
-    }
-}
-
 fn exercise(target: &str, seed: u64, run: fn(&[u8])) {
-    let seeds = seeds(target);
-    let mut count = 0;
-    for input in seeds.iter().chain(&hostile(target)) {
-        run(input);
-        count += 1;
-    }
-    let mut rng = Rng(seed);
-    for _ in 0..RANDOM_INPUTS {
-        let input = random_input(&mut rng, &seeds);
-        run(&input);
-        count += 1;
-    }
-    assert!(count > RANDOM_INPUTS);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds").join(target);
+    fuzz::exercise(&dir, FRAGMENTS, extra(target), seed, run);
 }
 
 #[test]

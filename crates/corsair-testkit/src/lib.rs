@@ -6,6 +6,7 @@
 
 pub mod alloc_count;
 pub mod chromium;
+pub mod fuzz;
 
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
