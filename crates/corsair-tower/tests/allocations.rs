@@ -194,6 +194,27 @@ fn an_allowed_preflight_allocates_nothing_but_the_answers_own_header_map() {
 }
 
 #[test]
+fn a_refused_preflight_answered_by_the_layer_costs_only_its_header_map() {
+    let refused_origin =
+        || request("OPTIONS", &[("origin", "https://evil.example"), ("access-control-request-method", "PUT")]);
+    let (n, response) = measure(api_policy(), &refused_origin);
+    report("corsair, refused preflight answered by the layer (origin)", n);
+    assert_eq!(response.status(), 403);
+    assert_eq!(n, 2, "the answer's header map (its Vary line)");
+    let commas = ",".repeat(1024);
+    let hostile = || {
+        request(
+            "OPTIONS",
+            &[("origin", APP), ("access-control-request-method", "PUT"), ("access-control-request-headers", &commas)],
+        )
+    };
+    let (n, response) = measure(api_policy(), &hostile);
+    report("corsair, refused preflight answered by the layer (1024-comma request headers)", n);
+    assert_eq!(response.status(), 403);
+    assert_eq!(n, 2, "the answer's header map (its Vary line)");
+}
+
+#[test]
 fn marking_refusals_costs_allowed_requests_nothing() {
     let mut service = CorsLayer::new(api_policy()).mark_refusals(true).layer(Prebuilt::default());
     let mut prepare = |s: &mut Cors<Prebuilt>| s.get_mut().next = Some(inner_response());
