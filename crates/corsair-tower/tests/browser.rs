@@ -14,83 +14,12 @@ mod common;
 #[allow(dead_code)]
 mod example;
 
-use std::sync::Arc;
-use std::time::Duration;
-
 use corsair_core::browser::Intent;
 use corsair_core::Origin;
 use corsair_probe::{Probe, ProbeOptions};
-use corsair_testkit::chromium::{Chromium, Page};
-use corsair_testkit::{loopback, Recorded, Reply, TestServer};
+use corsair_testkit::chromium::Chromium;
+use corsair_testkit::page_server;
 use corsair_tower::CorsLayer;
-use serde_json::{json, Value};
-
-const HTML: &str = "<!doctype html><meta charset=utf-8><title>corsair-tower</title><p>page";
-
-/// A page server: `/page` is an empty HTML page.
-async fn page_server(n: u8) -> TestServer {
-    TestServer::start(
-        loopback(n),
-        Arc::new(|r: &Recorded| {
-            if r.path == "/page" {
-                Reply::status(200).header("Content-Type", "text/html; charset=utf-8").body(HTML)
-            } else {
-                Reply::status(404)
-            }
-        }),
-    )
-    .await
-}
-
-/// What a `fetch()` from the page came to.
-#[derive(Debug)]
-struct Outcome {
-    ok: bool,
-    status: Option<u64>,
-    body: String,
-    readable: Vec<String>,
-    /// Chromium's "Access to fetch at ..." console line, if any.
-    console: Option<String>,
-}
-
-async fn fetch(page: &Page, url: &str, method: &str, headers: &[(&str, &str)]) -> Outcome {
-    let headers: Vec<Value> = headers.iter().map(|(n, v)| json!([n, v])).collect();
-    let init = json!({"method": method, "headers": headers, "mode": "cors", "credentials": "omit"});
-    let script = format!(
-        "(async () => {{
-  try {{
-    const r = await fetch({url}, {init});
-    return {{ok: true, status: r.status, body: await r.text(), readable: [...r.headers.keys()]}};
-  }} catch (e) {{
-    return {{ok: false, status: null, body: String(e), readable: []}};
-  }}
-}})()",
-        url = json!(url),
-    );
-    let v = page.evaluate(&script).await.expect("the script runs");
-    let ok = v["ok"].as_bool() == Some(true);
-    if !ok {
-        // The CORS line comes first, then "Failed to load resource: net::ERR_FAILED".
-        page.wait_console(Duration::from_secs(3), |e| e.text.starts_with("Failed to load resource")).await;
-    }
-    let console = page
-        .take_console()
-        .into_iter()
-        .find(|e| e.text.starts_with("Access to fetch at") && e.text.contains(url))
-        .map(|e| e.text);
-    Outcome {
-        ok,
-        status: v["status"].as_u64(),
-        body: v["body"].as_str().unwrap_or_default().to_owned(),
-        readable: v["readable"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|h| h.as_str().map(str::to_owned))
-            .collect(),
-        console,
-    }
-}
 
 /// The console message corsair's browser model predicts for the same call.
 async fn predicted(url: &str, page_origin: &str, method: &str, headers: &[(&str, &str)]) -> Option<String> {
@@ -124,23 +53,23 @@ async fn chromium_allows_the_listed_origin_and_blocks_the_other() {
     page.navigate(&format!("{allowed}/page")).await.expect("the allowed page loads");
     page.take_console();
 
-    let list = fetch(&page, &items, "GET", &[]).await;
+    let list = page.fetch(&items, "GET", &[]).await;
     println!("allowed GET {items}: {list:?}");
     assert!(list.ok && list.status == Some(200), "{list:?}");
     assert!(list.body.contains("anchor"), "{list:?}");
     assert!(list.readable.contains(&"x-total-count".to_owned()), "exposed: {list:?}");
 
-    let save = fetch(&page, &item, "PUT", &json).await;
+    let save = page.fetch(&item, "PUT", &json).await;
     println!("allowed PUT {item} (preflighted): {save:?}");
     assert!(save.ok && save.status == Some(200), "{save:?}");
     assert_eq!(save.body, "{\"saved\":7,\"bytes\":0}");
 
-    let error = fetch(&page, &fail, "GET", &[]).await;
+    let error = page.fetch(&fail, "GET", &[]).await;
     println!("allowed GET {fail}: {error:?}");
     assert!(error.ok && error.status == Some(500), "the page reads the real error: {error:?}");
     assert_eq!(error.body, "the database is down");
 
-    let header = fetch(&page, &items, "GET", &[("X-Evil", "1")]).await;
+    let header = page.fetch(&items, "GET", &[("X-Evil", "1")]).await;
     println!("allowed origin, unlisted header: {header:?}");
     assert!(!header.ok, "{header:?}");
     let expected = format!("Access to fetch at '{items}' from origin '{allowed}' has been blocked by CORS policy: Response to preflight request doesn't pass access control check: No 'Access-Control-Allow-Origin' header is present on the requested resource.");
@@ -151,14 +80,14 @@ async fn chromium_allows_the_listed_origin_and_blocks_the_other() {
     page.navigate(&format!("{refused}/page")).await.expect("the refused page loads");
     page.take_console();
 
-    let list = fetch(&page, &items, "GET", &[]).await;
+    let list = page.fetch(&items, "GET", &[]).await;
     println!("refused GET {items}: {list:?}");
     assert!(!list.ok, "{list:?}");
     let expected = format!("Access to fetch at '{items}' from origin '{refused}' has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested resource.");
     assert_eq!(list.console.as_deref(), Some(expected.as_str()));
     assert_eq!(predicted(&items, &refused, "GET", &[]).await, list.console);
 
-    let save = fetch(&page, &item, "PUT", &json).await;
+    let save = page.fetch(&item, "PUT", &json).await;
     println!("refused PUT {item}: {save:?}");
     assert!(!save.ok, "{save:?}");
     let expected = format!("Access to fetch at '{item}' from origin '{refused}' has been blocked by CORS policy: Response to preflight request doesn't pass access control check: No 'Access-Control-Allow-Origin' header is present on the requested resource.");
