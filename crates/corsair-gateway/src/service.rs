@@ -102,11 +102,7 @@ impl Runtime {
                 .map(|r| RouteService {
                     prefix: r.prefix.clone(),
                     kind: route(
-                        Destination::Fixed {
-                            upstream: r.upstream.clone(),
-                            prefix: r.prefix.clone(),
-                            strip: r.strip_prefix,
-                        },
+                        Destination::fixed(r.upstream.clone(), r.prefix.clone(), r.strip_prefix),
                         r.policy.clone(),
                     ),
                 })
@@ -179,9 +175,10 @@ pub async fn handle(
     record(&runtime.services.metrics, kind, websocket, &outcome, cors_refusal);
     let status = response.status().as_u16();
     let refused = outcome.refused.map(|r| r.as_str()).or(cors_refusal);
-    let origin = origin.as_ref().map(|o| String::from_utf8_lossy(o.as_bytes()).into_owned());
-    let ms = started.elapsed().as_secs_f64() * 1e3;
-    let upstream_ms = outcome.upstream.map(|d| d.as_secs_f64() * 1e3);
+    // Field values are worked out only when the event is enabled (most requests log nothing).
+    let origin = || origin.as_ref().map(|o| String::from_utf8_lossy(o.as_bytes()).into_owned());
+    let ms = || started.elapsed().as_secs_f64() * 1e3;
+    let upstream_ms = || outcome.upstream.map(|d| d.as_secs_f64() * 1e3);
     let kind = match kind {
         RequestKind::NotCors => "not_cors",
         RequestKind::Preflight => "preflight",
@@ -190,14 +187,15 @@ pub async fn handle(
     if refused.is_some() || would_refuse.is_some() {
         tracing::info!(
             target: "corsair::decision",
-            route = %route.prefix, %method, path = %uri.path(), origin, kind, status, refused,
+            route = %route.prefix, %method, path = %uri.path(), origin = origin(), kind, status, refused,
             would_refuse = would_refuse.as_ref().map(|w| w.0), reason = would_refuse.as_ref().map(|w| w.1.as_str()),
-            ms, upstream_ms, "request refused"
+            ms = ms(), upstream_ms = upstream_ms(), "request refused"
         );
     } else {
         tracing::debug!(
             target: "corsair::decision",
-            route = %route.prefix, %method, path = %uri.path(), origin, kind, status, ms, upstream_ms, "request"
+            route = %route.prefix, %method, path = %uri.path(), origin = origin(), kind, status, ms = ms(),
+            upstream_ms = upstream_ms(), "request"
         );
     }
     Ok(response)
