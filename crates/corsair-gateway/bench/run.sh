@@ -137,6 +137,9 @@ if [[ -z ${CORSAIR_BIN:-} ]]; then
     note "building corsair (release)"
     (cd "$repo" && cargo build --release -p corsair --quiet)
     CORSAIR_BIN=${CARGO_TARGET_DIR:-$repo/target}/release/corsair
+    corsair_version="corsair $(git -C "$repo" describe --always --dirty 2>/dev/null || echo unknown)"
+else
+    corsair_version="corsair from CORSAIR_BIN=$CORSAIR_BIN"
 fi
 [[ -x $CORSAIR_BIN ]] || die "no corsair binary at $CORSAIR_BIN"
 
@@ -420,7 +423,7 @@ measure_idle() {
 # ---------------------------------------------------------------------------------------------
 cpu_model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo)
 machine="$(nproc) CPUs, ${cpu_model:-unknown CPU}, $(free -g | awk '/^Mem:/ {print $2}') GB, Linux $(uname -r)"
-versions="corsair $(git -C "$repo" describe --always --dirty 2>/dev/null || echo unknown), $("$NGINX" -v 2>&1 | sed 's/.*: //'), $(wrk -v 2>&1 | head -1 | awk '{print "wrk " $2}'), node $(node -v), cors-anywhere $anywhere_version"
+versions="$corsair_version, $("$NGINX" -v 2>&1 | sed 's/.*: //'), $(wrk -v 2>&1 | head -1 | awk '{print "wrk " $2}'), node $(node -v), cors-anywhere $anywhere_version"
 note "machine: $machine"
 
 start_upstream
