@@ -658,7 +658,8 @@ mod tests {
 
     #[test]
     fn http_upstreams_get_their_host_header_once() {
-        let host = |url: &str| match Destination::fixed(crate::config::parse_upstream(url).unwrap(), "/".into(), false) {
+        let host = |url: &str| match Destination::fixed(crate::config::parse_upstream(url).unwrap(), "/".into(), false)
+        {
             Destination::Fixed { host, .. } => host,
             Destination::Open { .. } => unreachable!(),
         };
