@@ -404,8 +404,18 @@ pub fn load(source: &Source, flags: &Flags, env: impl Fn(&str) -> Option<String>
             None => false,
         };
 
+    // An open proxy must not relay for unlisted origins at all (the default refusal style lets
+    // the request through without CORS headers): its policy always refuses them with a status,
+    // so the CORS layer stops them before the forwarder.
+    let refusal_env = |key: &str| {
+        if open && key == "CORSAIR_REFUSAL" {
+            Some("reject-all".to_owned())
+        } else {
+            env(key)
+        }
+    };
     let policy_for = |r: &mut Reader, name: Option<&str>| -> Option<Arc<Policy>> {
-        match policy_file.policy(name, env) {
+        match policy_file.policy(name, refusal_env) {
             Ok(p) => Some(Arc::new(p)),
             Err(errors) => {
                 for e in errors.iter() {
@@ -888,6 +898,7 @@ max_body_bytes = -1
     #[test]
     fn open_mode_turns_the_egress_guard_on() {
         let text = r#"allow_origins = ["https://app.example.com"]
+refusal = "omit-headers"
 [proxy]
 mode = "open"
 allow_targets = ["api.example.com", "*.example.org:8443"]
@@ -897,6 +908,10 @@ egress_allow = ["10.1.0.0/16"]
         let c = load_text(text, &Flags::default()).unwrap();
         assert!(c.egress.is_some());
         let Mode::Open(open) = &c.mode else { panic!("gateway mode") };
+        assert!(
+            matches!(open.policy.refusal(), corsair_core::RefusalStyle::RejectAll(_)),
+            "unlisted origins are refused before the forwarder, whatever the file says"
+        );
         assert_eq!(open.targets.len(), 2);
         assert!(open.per_client.is_some());
         assert!(open.per_origin.is_none());

@@ -152,8 +152,7 @@ pub struct Peer {
 pub struct Route {
     /// Where to send requests.
     pub destination: Destination,
-    /// The route's policy, for the checks the CORS layer does not make (WebSocket origins, open
-    /// mode's refusal of unlisted origins).
+    /// The route's policy, for the one check the CORS layer does not make: WebSocket origins.
     pub policy: Arc<Policy>,
     /// The pooling client.
     pub client: UpstreamClient,
@@ -300,21 +299,20 @@ impl Forward {
         let route = &*self.route;
         let open = matches!(route.destination, Destination::Open { .. });
         let websocket = is_websocket(&request);
-        if open || websocket {
-            // The CORS layer lets unlisted origins through without headers (the browser then
-            // blocks the read). An open proxy must not relay for them at all, and browsers do
-            // not apply CORS to WebSockets, so the origin is checked here.
-            let origin = request.headers().get(header::ORIGIN).is_some();
-            if open && !origin {
-                return refuse(
-                    StatusCode::FORBIDDEN,
-                    GatewayRefusal::Origin,
-                    "this open CORS proxy serves web pages: requests without an Origin header are refused",
-                );
-            }
-            if origin && !route.policy.decide(&request).is_allowed() {
-                return refuse(StatusCode::FORBIDDEN, GatewayRefusal::Origin, "this origin may not use this proxy");
-            }
+        let origin = request.headers().contains_key(header::ORIGIN);
+        // Unlisted origins never get here in open mode (its policy refuses them with a status
+        // in the CORS layer); requests without Origin pass that layer as not CORS, and an open
+        // proxy is not a browsing proxy.
+        if open && !origin {
+            return refuse(
+                StatusCode::FORBIDDEN,
+                GatewayRefusal::Origin,
+                "this open CORS proxy serves web pages: requests without an Origin header are refused",
+            );
+        }
+        // Browsers do not apply CORS to WebSockets, so the handshake's origin is checked here.
+        if websocket && origin && !route.policy.decide(&request).is_allowed() {
+            return refuse(StatusCode::FORBIDDEN, GatewayRefusal::Origin, "this origin may not use this proxy");
         }
         if let (Some(limiter), Some(peer)) = (&route.limiter, self.client) {
             let origin = request.headers().get(header::ORIGIN).map(HeaderValue::as_bytes);

@@ -22,6 +22,10 @@ pub fn run(data: &[u8]) {
                     assert!(!open.targets.is_empty(), "an open proxy with no target loaded");
                     assert!(!open.policy.allows_credentials(), "an open proxy with credentials loaded");
                     assert!(config.egress.is_some(), "an open proxy without the SSRF guard");
+                    assert!(
+                        matches!(open.policy.refusal(), corsair_core::RefusalStyle::RejectAll(_)),
+                        "an open proxy that relays for unlisted origins"
+                    );
                 }
             },
             Err(errors) => {
