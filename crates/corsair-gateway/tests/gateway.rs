@@ -287,26 +287,18 @@ async fn report_only_changes_nothing() {
 async fn websocket_upgrades_pass_for_allowed_origins_only() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     // A WebSocket-ish upstream: answers the handshake with 101, then echoes bytes.
-    let listener = tokio::net::TcpListener::bind((loopback(1), 0)).await.unwrap();
-    let upstream = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((mut s, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                if read_head(&mut s).await.is_none() {
-                    return;
-                }
-                let _ = s
-                    .write_all(b"HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-accept: x\r\n\r\n")
-                    .await;
-                let mut buf = [0u8; 64];
-                while let Ok(n) = s.read(&mut buf).await {
-                    if n == 0 || s.write_all(&buf[..n]).await.is_err() {
-                        return;
-                    }
-                }
-            });
+    let upstream = raw_upstream(|mut s| async move {
+        let _ = s
+            .write_all(b"HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: Upgrade\r\nsec-websocket-accept: x\r\n\r\n")
+            .await;
+        let mut buf = [0u8; 64];
+        while let Ok(n) = s.read(&mut buf).await {
+            if n == 0 || s.write_all(&buf[..n]).await.is_err() {
+                return;
+            }
         }
-    });
+    })
+    .await;
     let gw = start(&gateway_toml(upstream, "")).await;
     let handshake = |origin: &str| {
         format!(

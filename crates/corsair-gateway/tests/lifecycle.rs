@@ -80,20 +80,12 @@ async fn a_bad_reload_is_refused_and_the_old_configuration_keeps_serving() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn shutdown_lets_requests_in_flight_finish_and_takes_no_new_ones() {
     // A slow upstream: each answer comes 300 ms after the request's head.
-    let listener = tokio::net::TcpListener::bind((loopback(1), 0)).await.unwrap();
-    let upstream = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        while let Ok((mut s, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                use tokio::io::AsyncWriteExt;
-                if read_head(&mut s).await.is_none() {
-                    return;
-                }
-                tokio::time::sleep(Duration::from_millis(300)).await;
-                let _ = s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 8\r\nconnection: close\r\n\r\nfinished").await;
-            });
-        }
-    });
+    let upstream = raw_upstream(|mut s| async move {
+        use tokio::io::AsyncWriteExt;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 8\r\nconnection: close\r\n\r\nfinished").await;
+    })
+    .await;
     let gw = start(&policy_for(A, upstream)).await;
     let addr = gw.addr;
     let in_flight: Vec<_> = (0..4)

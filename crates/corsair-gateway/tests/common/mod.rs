@@ -155,3 +155,26 @@ pub async fn read_head(s: &mut TcpStream) -> Option<Vec<u8>> {
     }
     Some(head)
 }
+
+/// A hand-written upstream on 127.0.0.1 for what the scripted server cannot do (upgrades, slow
+/// answers): for each connection it reads the request head, then hands the socket to `answer`.
+pub async fn raw_upstream<F, Fut>(answer: F) -> SocketAddr
+where
+    F: Fn(TcpStream) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let listener = tokio::net::TcpListener::bind((corsair_testkit::loopback(1), 0)).await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let answer = Arc::new(answer);
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            let answer = answer.clone();
+            tokio::spawn(async move {
+                if read_head(&mut s).await.is_some() {
+                    answer(s).await;
+                }
+            });
+        }
+    });
+    addr
+}
