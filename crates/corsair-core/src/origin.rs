@@ -266,34 +266,38 @@ const HOST_BYTES: [u8; 256] = {
 /// this one pass, or a dotted quad (handed to [`host_kind_strict`]).
 fn scan_host(rest: &[u8]) -> Option<usize> {
     // Labels: non-empty, at most 63 of `a-z 0-9 - _`; one trailing dot is a distinct, legal host
-    // (`example.com.`), empty inner labels are not. A label at a time: the inner loop only asks
-    // "name byte or digit?" and collects which.
-    let (mut i, mut labels, mut last_label_numeric, mut only_digits_and_dots) = (0usize, 0usize, true, true);
+    // (`example.com.`), empty inner labels are not. One plain loop over the bytes (this runs for
+    // every origin that is not listed exactly): `seen` collects the classes of the current
+    // label's bytes, `all` those of every label.
+    let (mut i, mut label_start, mut labels) = (0usize, 0usize, 0usize);
+    let (mut seen, mut all, mut last_label_numeric) = (0u8, 0u8, true);
     let (label_len, label_numeric) = loop {
-        let mut seen = 0;
-        let label_len = rest[i..]
-            .iter()
-            .take_while(|&&c| {
-                let class = HOST_BYTES[usize::from(c)] & HOST_LABEL;
-                seen |= class;
-                class != 0
-            })
-            .count();
-        i += label_len;
-        let label_numeric = seen & HOST_NAME == 0;
+        let class = match rest.get(i) {
+            Some(&c) => HOST_BYTES[usize::from(c)],
+            None => HOST_END,
+        };
+        if class & HOST_LABEL != 0 {
+            seen |= class;
+            i += 1;
+            continue;
+        }
+        let label_len = i - label_start;
         if label_len > 63 {
             return None;
         }
-        only_digits_and_dots &= label_numeric;
-        match rest.get(i).map(|&c| HOST_BYTES[usize::from(c)]) {
-            Some(HOST_DOT) if label_len > 0 => {
+        all |= seen;
+        let label_numeric = seen & HOST_NAME == 0;
+        match class {
+            HOST_DOT if label_len > 0 => {
                 (last_label_numeric, labels) = (label_numeric, labels + 1);
                 i += 1;
+                (label_start, seen) = (i, 0);
             }
-            None | Some(HOST_END) => break (label_len, label_numeric),
-            Some(_) => return None,
+            HOST_END => break (label_len, label_numeric),
+            _ => return None,
         }
     };
+    let only_digits_and_dots = all & HOST_NAME == 0;
     let len = i;
     if len == 0 || len > 253 {
         return None;

@@ -407,7 +407,9 @@ pub struct OriginSet<T = ()> {
     any: bool,
     /// Canonical serialisations, as bytes so a request's header value is looked up as it is.
     exact: HashMap<Box<[u8]>, T>,
-    by_scheme: HashMap<Box<str>, SchemeTable>,
+    /// One table per scheme named by a wildcard pattern. A policy names a handful of schemes
+    /// (`https`, `http`, an app's own), so a scan of a few short strings beats hashing one.
+    by_scheme: Vec<(Box<str>, SchemeTable)>,
     patterns: Vec<OriginPattern>,
 }
 
@@ -422,7 +424,7 @@ struct SchemeTable {
 
 impl<T> Default for OriginSet<T> {
     fn default() -> Self {
-        OriginSet { any: false, exact: HashMap::default(), by_scheme: HashMap::default(), patterns: Vec::new() }
+        OriginSet { any: false, exact: HashMap::default(), by_scheme: Vec::new(), patterns: Vec::new() }
     }
 }
 
@@ -444,7 +446,14 @@ impl<T> OriginSet<T> {
                 }
             }
             OriginPattern::Wildcard { scheme, host, port } => {
-                let table = self.by_scheme.entry(scheme.clone()).or_default();
+                let at = match self.by_scheme.iter().position(|(s, _)| s == scheme) {
+                    Some(at) => at,
+                    None => {
+                        self.by_scheme.push((scheme.clone(), SchemeTable::default()));
+                        self.by_scheme.len() - 1
+                    }
+                };
+                let table = &mut self.by_scheme[at].1;
                 match host {
                     HostPattern::Exact(h) => table.hosts.entry(h.clone()).or_default().push(*port),
                     HostPattern::SubdomainsOf(p) => {
@@ -482,7 +491,8 @@ impl<T> OriginSet<T> {
     /// [`OriginSet::matches`] without the exact origins: the wildcard patterns, then `*`.
     pub fn matches_wildcards(&self, origin: OriginRef<'_>) -> Option<OriginMatch<'_, T>> {
         if !origin.is_null() {
-            if let Some(table) = self.by_scheme.get(origin.scheme()) {
+            let scheme = origin.scheme();
+            if let Some((_, table)) = self.by_scheme.iter().find(|(s, _)| **s == *scheme) {
                 if table.matches(origin.host(), origin.port()) {
                     return Some(OriginMatch::Pattern);
                 }
