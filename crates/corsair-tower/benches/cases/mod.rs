@@ -1,0 +1,148 @@
+//! The cases both benchmarks run (`cors.rs` times them, `instructions.rs` counts their
+//! instructions): a request, and a corsair policy with its tower-http equivalent.
+
+use std::convert::Infallible;
+use std::future::{ready, Future};
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+use http::{header, HeaderName, HeaderValue, Method, Request, Response};
+use tower::Service;
+use tower_http::cors::{AllowOrigin, CorsLayer as TowerCorsLayer};
+
+use corsair_tower::Policy;
+
+const APP: &str = "https://app.example.com";
+
+/// What the inner service answers: a new response with one header line, as a handler makes it
+/// (the map gets its usual room for a few more lines, which both layers use).
+pub fn handler_response() -> Response<String> {
+    let mut r = Response::new(String::new());
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
+}
+
+pub type Inner =
+    tower::util::ServiceFn<Box<dyn FnMut(Request<()>) -> std::future::Ready<Result<Response<String>, Infallible>>>>;
+
+pub fn inner() -> Inner {
+    tower::service_fn(Box::new(|_: Request<()>| ready(Ok(handler_response()))))
+}
+
+pub fn request(method: &str, lines: &[(&str, &str)]) -> Request<()> {
+    let mut r = Request::builder().method(method).uri("/items").body(()).unwrap();
+    for (n, v) in lines {
+        r.headers_mut().append(HeaderName::from_bytes(n.as_bytes()).unwrap(), HeaderValue::from_str(v).unwrap());
+    }
+    r
+}
+
+/// Calls and polls to completion.
+pub fn call<S>(service: &mut S, request: Request<()>) -> Response<String>
+where
+    S: Service<Request<()>, Response = Response<String>, Error = Infallible>,
+{
+    let mut future = pin!(service.call(request));
+    match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(Ok(r)) => r,
+        Poll::Ready(Err(never)) => match never {},
+        Poll::Pending => unreachable!("every service here answers at once"),
+    }
+}
+
+/// One case: a request, and a corsair policy with its tower-http equivalent.
+pub struct Case {
+    pub name: &'static str,
+    pub request: Request<()>,
+    pub corsair: Policy,
+    pub tower_http: TowerCorsLayer,
+}
+
+/// The usual API policy, both ways.
+fn api() -> (Policy, TowerCorsLayer) {
+    let corsair = Policy::builder()
+        .allow_origin(APP)
+        .allow_methods(["PUT", "DELETE"])
+        .allow_headers(["content-type", "x-request-id"])
+        .expose_headers(["etag"])
+        .allow_credentials(true)
+        .max_age(600)
+        .build()
+        .unwrap();
+    let tower_http = TowerCorsLayer::new()
+        .allow_origin(AllowOrigin::list([HeaderValue::from_static(APP)]))
+        .allow_methods([Method::PUT, Method::DELETE])
+        .allow_headers([header::CONTENT_TYPE, HeaderName::from_static("x-request-id")])
+        .expose_headers([header::ETAG])
+        .allow_credentials(true)
+        .max_age(Duration::from_secs(600));
+    (corsair, tower_http)
+}
+
+/// A list of `n` exact origins, both ways; the request comes from the last one.
+fn origins(n: usize) -> (Policy, TowerCorsLayer, String) {
+    let list: Vec<String> = (0..n).map(|i| format!("https://app{i}.example.com")).collect();
+    let corsair = Policy::builder().allow_origins(list.iter().cloned()).build().unwrap();
+    let values = list.iter().map(|o| HeaderValue::from_str(o).unwrap());
+    let tower_http = TowerCorsLayer::new().allow_origin(AllowOrigin::list(values));
+    (corsair, tower_http, list[n - 1].clone())
+}
+
+pub fn cases() -> Vec<Case> {
+    let mut cases = Vec::new();
+    let (corsair, tower_http) = api();
+    cases.push(Case {
+        name: "actual",
+        request: request("GET", &[("origin", APP)]),
+        corsair: corsair.clone(),
+        tower_http: tower_http.clone(),
+    });
+    let preflight =
+        [("origin", APP), ("access-control-request-method", "PUT"), ("access-control-request-headers", "content-type")];
+    cases.push(Case {
+        name: "preflight",
+        request: request("OPTIONS", &preflight),
+        corsair: corsair.clone(),
+        tower_http: tower_http.clone(),
+    });
+    cases.push(Case {
+        name: "preflight-refused-origin",
+        request: request("OPTIONS", &[("origin", "https://evil.example"), ("access-control-request-method", "PUT")]),
+        corsair: corsair.clone(),
+        tower_http: tower_http.clone(),
+    });
+    let commas = ",".repeat(1024);
+    cases.push(Case {
+        name: "preflight-hostile-acrh",
+        request: request(
+            "OPTIONS",
+            &[("origin", APP), ("access-control-request-method", "PUT"), ("access-control-request-headers", &commas)],
+        ),
+        corsair,
+        tower_http,
+    });
+    for n in [1, 1000] {
+        let (corsair, tower_http, last) = origins(n);
+        cases.push(Case {
+            name: if n == 1 { "origins-1" } else { "origins-1000" },
+            request: request("GET", &[("origin", &last)]),
+            corsair,
+            tower_http,
+        });
+    }
+    // `https://*.example.com`: one or more labels before example.com, https, default port.
+    // tower-http has no patterns; the usual predicate does the same suffix check.
+    let corsair = Policy::builder().allow_origin("https://*.example.com").build().unwrap();
+    let tower_http = TowerCorsLayer::new().allow_origin(AllowOrigin::predicate(|origin: &HeaderValue, _| {
+        let o = origin.as_bytes();
+        o.len() > "https://".len() + ".example.com".len() && o.starts_with(b"https://") && o.ends_with(b".example.com")
+    }));
+    cases.push(Case {
+        name: "subdomain-pattern",
+        request: request("GET", &[("origin", "https://pr-7.staging.example.com")]),
+        corsair,
+        tower_http,
+    });
+    cases
+}
