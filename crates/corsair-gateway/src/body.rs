@@ -4,9 +4,9 @@
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+use crate::upstream::UpstreamBody;
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
-use hyper::body::Incoming;
 
 /// Errors while streaming a body (the upstream's connection broke).
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
@@ -20,7 +20,7 @@ pub enum ProxyBody {
     /// The gateway's own text; `None` once sent.
     Full(Option<Bytes>),
     /// The upstream's body, frame by frame as it arrives (trailers included).
-    Upstream(Incoming),
+    Upstream(UpstreamBody),
 }
 
 impl ProxyBody {

@@ -1,12 +1,11 @@
 //! Connections to upstreams: resolve (through the SSRF guard when it is on), connect to exactly
 //! the address that was checked, then TLS with ALPN (`h2`, `http/1.1`) for `https` upstreams.
 //!
-//! hyper-util's pooling client drives this connector, so a checked connection is reused for
-//! later requests to the same scheme and authority, and never re-resolved in between.
+//! The upstream pool ([`crate::upstream`]) calls this connector, so a checked connection is
+//! reused for later requests to the same scheme and authority, and never re-resolved in between.
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::future::Future;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
@@ -16,7 +15,6 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use http::Uri;
-use hyper_util::client::legacy::connect::{Connected, Connection};
 use hyper_util::rt::TokioIo;
 use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
@@ -102,6 +100,12 @@ impl Connector {
     ) -> Self {
         Connector { inner: Arc::new(Inner { egress, resolver, tls: TlsConnector::from(tls), timeout }) }
     }
+
+    /// A connection to `uri`'s host and port (TLS for `https`), within the connect timeout.
+    pub async fn connect(&self, uri: &Uri) -> Result<Stream, ConnectError> {
+        let timeout = self.inner.timeout;
+        tokio::time::timeout(timeout, self.inner.connect(uri)).await.unwrap_or(Err(ConnectError::Timeout(timeout)))
+    }
 }
 
 /// The TLS client configuration for upstreams: the system's trust store plus `extra_ca` (PEM),
@@ -137,7 +141,7 @@ pub fn client_tls(extra_ca: Option<&Path>) -> Result<Arc<rustls::ClientConfig>, 
 }
 
 impl Inner {
-    async fn connect(&self, uri: Uri) -> Result<Stream, ConnectError> {
+    async fn connect(&self, uri: &Uri) -> Result<Stream, ConnectError> {
         let host = uri.host().ok_or(ConnectError::NoHost)?;
         let https = uri.scheme_str() == Some("https");
         let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
@@ -183,24 +187,6 @@ impl Inner {
     }
 }
 
-impl tower_service::Service<Uri> for Connector {
-    type Response = Stream;
-    type Error = ConnectError;
-    type Future = Pin<Box<dyn Future<Output = Result<Stream, ConnectError>> + Send>>;
-
-    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), ConnectError>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn call(&mut self, uri: Uri) -> Self::Future {
-        let inner = self.inner.clone();
-        Box::pin(async move {
-            let timeout = inner.timeout;
-            tokio::time::timeout(timeout, inner.connect(uri)).await.unwrap_or(Err(ConnectError::Timeout(timeout)))
-        })
-    }
-}
-
 /// A connection to an upstream.
 pub enum Stream {
     /// Plain TCP.
@@ -209,18 +195,12 @@ pub enum Stream {
     Tls(Box<TokioIo<TlsStream<TcpStream>>>),
 }
 
-impl Connection for Stream {
-    fn connected(&self) -> Connected {
+impl Stream {
+    /// True if TLS negotiated HTTP/2 (ALPN `h2`); plain connections speak HTTP/1.1.
+    pub fn is_h2(&self) -> bool {
         match self {
-            Stream::Plain(_) => Connected::new(),
-            Stream::Tls(s) => {
-                let (_, session) = s.inner().get_ref();
-                if session.alpn_protocol() == Some(b"h2") {
-                    Connected::new().negotiated_h2()
-                } else {
-                    Connected::new()
-                }
-            }
+            Stream::Plain(_) => false,
+            Stream::Tls(tls) => tls.inner().get_ref().1.alpn_protocol() == Some(b"h2"),
         }
     }
 }

@@ -23,24 +23,21 @@ use http::uri::{PathAndQuery, Scheme};
 use http::{Request, Response, StatusCode, Uri, Version};
 use http_body_util::Limited;
 use hyper::body::Incoming;
-use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioIo;
 
 use crate::body::ProxyBody;
 use crate::config::{Forwarded, Limits, TargetPattern, Upstream};
-use crate::connect::{ConnectError, Connector};
+use crate::connect::ConnectError;
 use crate::metrics::{Reason, UpstreamError};
 use crate::ratelimit::{MemoryStore, RateLimiter};
 use crate::target;
+use crate::upstream::{ClientError, UpstreamClient};
 
 /// The open proxy's limiter; its store outlives reloads.
 pub type Limiter = RateLimiter<Arc<MemoryStore>>;
 
 /// Request bodies as sent upstream: streamed, cut off at the body limit.
 pub type RequestBody = Limited<Incoming>;
-
-/// The pooling HTTP/1.1 + HTTP/2 client to upstreams.
-pub type UpstreamClient = Client<Connector, RequestBody>;
 
 /// What one forwarded request looked like, for the decision log and metrics.
 #[derive(Clone, Copy, Debug, Default)]
@@ -555,7 +552,7 @@ fn rewrite_location(h: &mut HeaderMap, base: &url::Url) {
 }
 
 /// An error of the upstream client as the gateway's answer.
-fn failure(error: &hyper_util::client::legacy::Error, elapsed: Duration) -> (Response<ProxyBody>, Outcome) {
+fn failure(error: &ClientError, elapsed: Duration) -> (Response<ProxyBody>, Outcome) {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(e) = source {
         if let Some(c) = e.downcast_ref::<ConnectError>() {

@@ -31,6 +31,7 @@ pub mod ratelimit;
 pub mod server;
 pub mod service;
 pub mod target;
+pub mod upstream;
 
 pub use config::{Config, Flags, Source};
 pub use server::{Control, Server};

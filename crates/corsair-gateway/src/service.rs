@@ -10,17 +10,16 @@ use corsair_core::{Policy, RequestKind};
 use corsair_tower::{Cors, CorsLayer};
 use http::{header, HeaderValue, Request, Response, StatusCode};
 use hyper::body::Incoming;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
 use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::body::ProxyBody;
 use crate::config::{Config, Mode};
 use crate::connect::{client_tls, Connector, PinnedResolver};
-use crate::forward::{self, answer, Destination, Forward, GatewayRefusal, Outcome, Peer, UpstreamClient};
+use crate::forward::{self, answer, Destination, Forward, GatewayRefusal, Outcome, Peer};
 use crate::metrics::{self, Kind, Metrics, Reason, UpstreamError};
 use crate::ratelimit::{MemoryStore, RateLimiter};
+use crate::upstream::UpstreamClient;
 
 /// What outlives reloads: the counters and the rate-limit state.
 #[derive(Clone, Default)]
@@ -63,11 +62,7 @@ impl Runtime {
             egress = Some(e.own_address(config.listen));
         }
         let connector = Connector::new(egress, resolver, tls, config.limits.connect_timeout);
-        let client: UpstreamClient = Client::builder(TokioExecutor::new())
-            .timer(TokioTimer::new())
-            .pool_timer(TokioTimer::new())
-            .pool_idle_timeout(std::time::Duration::from_secs(60))
-            .build(connector);
+        let client = UpstreamClient::new(connector);
         let limiter = match &config.mode {
             Mode::Open(open) if open.per_client.is_some() || open.per_origin.is_some() => {
                 let mut limiter = RateLimiter::new(services.limits.clone());
