@@ -233,17 +233,16 @@ fn strip_hop_by_hop(headers: &mut HeaderMap, keep_upgrade: bool) {
         }
     }
     if present[0] {
-        // `keep-alive`, the usual option, is a listed name: no need to parse it again.
+        // `keep-alive`, the usual option, is a listed name: only other options are parsed into
+        // names, so the usual message collects (and allocates) nothing here.
         let named: Vec<HeaderName> = headers
             .get_all(header::CONNECTION)
             .iter()
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
             .map(str::trim)
-            .filter_map(|n| match n.eq_ignore_ascii_case("keep-alive") {
-                true => Some(HOP_BY_HOP[1].clone()),
-                false => HeaderName::from_bytes(n.as_bytes()).ok(),
-            })
+            .filter(|n| !n.eq_ignore_ascii_case("keep-alive"))
+            .filter_map(|n| HeaderName::from_bytes(n.as_bytes()).ok())
             .filter(|n| !(keep_upgrade && n == header::UPGRADE))
             .collect();
         for name in named {
