@@ -28,7 +28,7 @@ use hyper_util::rt::TokioIo;
 use crate::body::ProxyBody;
 use crate::config::{Forwarded, Limits, TargetPattern, Upstream};
 use crate::connect::ConnectError;
-use crate::metrics::{Reason, UpstreamError};
+use crate::metrics::{Metrics, Reason, UpstreamError};
 use crate::ratelimit::{MemoryStore, RateLimiter};
 use crate::target;
 use crate::upstream::{ClientError, UpstreamClient};
@@ -159,6 +159,8 @@ pub struct Route {
     pub forwarded: Forwarded,
     /// Open mode's per-client and per-origin limits.
     pub limiter: Option<Arc<Limiter>>,
+    /// Where upstream latency and upstream errors are counted.
+    pub metrics: Arc<Metrics>,
 }
 
 /// The forwarding service of one route, for one client connection.
@@ -193,7 +195,20 @@ impl tower_service::Service<Request<Incoming>> for Forward {
         let this = self.clone();
         Box::pin(async move {
             let (mut response, outcome) = this.forward(request).await;
-            response.extensions_mut().insert(outcome);
+            let metrics = &this.route.metrics;
+            match outcome.refused {
+                Some(GatewayRefusal::Upstream(e)) => metrics.upstream_error(e),
+                Some(GatewayRefusal::Timeout) => metrics.upstream_error(UpstreamError::Timeout),
+                _ => {}
+            }
+            if let Some(d) = outcome.upstream {
+                metrics.upstream(d);
+            }
+            // The decision log reads the outcome where it logs the request: refusals always, the
+            // others at debug level. Otherwise the extension map (an allocation) is not made.
+            if outcome.refused.is_some() || tracing::enabled!(target: "corsair::decision", tracing::Level::DEBUG) {
+                response.extensions_mut().insert(outcome);
+            }
             Ok(response)
         })
     }
@@ -291,7 +306,7 @@ fn refuse(status: StatusCode, why: GatewayRefusal, text: impl Into<String>) -> (
 }
 
 impl Forward {
-    async fn forward(self, mut request: Request<Incoming>) -> (Response<ProxyBody>, Outcome) {
+    async fn forward(&self, mut request: Request<Incoming>) -> (Response<ProxyBody>, Outcome) {
         let route = &*self.route;
         let open = matches!(route.destination, Destination::Open { .. });
         let websocket = is_websocket(&request);

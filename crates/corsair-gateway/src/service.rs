@@ -17,7 +17,7 @@ use crate::body::ProxyBody;
 use crate::config::{Config, Mode};
 use crate::connect::{client_tls, Connector, PinnedResolver};
 use crate::forward::{self, answer, Destination, Forward, GatewayRefusal, Outcome, Peer};
-use crate::metrics::{self, Kind, Metrics, Reason, UpstreamError};
+use crate::metrics::{self, Kind, Metrics, Reason};
 use crate::ratelimit::{MemoryStore, RateLimiter};
 use crate::upstream::UpstreamClient;
 
@@ -84,6 +84,7 @@ impl Runtime {
                 limits: config.limits,
                 forwarded: config.forwarded,
                 limiter: limiter.clone(),
+                metrics: services.metrics.clone(),
             }));
             if config.report_only {
                 RouteKind::Report { forward, policy }
@@ -196,7 +197,8 @@ pub async fn handle(
     Ok(response)
 }
 
-/// Counts one request in the metrics.
+/// Counts one request in the metrics. `outcome` is the forwarder's, present when it refused or
+/// the decision log is at debug level; an allowed request without one counts as allowed.
 fn record(m: &Metrics, kind: RequestKind, websocket: bool, outcome: &Outcome, cors: Option<&'static str>) {
     let kind = if websocket { Kind::Websocket } else { Kind::from(kind) };
     let reason = cors.and_then(Reason::from_refusal_kind).or_else(|| outcome.refused.and_then(GatewayRefusal::reason));
@@ -204,14 +206,7 @@ fn record(m: &Metrics, kind: RequestKind, websocket: bool, outcome: &Outcome, co
     if let Some(reason) = reason {
         m.refusal(reason);
     }
-    match outcome.refused {
-        Some(GatewayRefusal::Upstream(e)) => m.upstream_error(e),
-        Some(GatewayRefusal::Timeout) => m.upstream_error(UpstreamError::Timeout),
-        _ => {}
-    }
-    if let Some(d) = outcome.upstream {
-        m.upstream(d);
-    }
+    // Upstream latency and errors are counted by the forwarder, which knows them first.
 }
 
 /// Path of the Prometheus metrics.
