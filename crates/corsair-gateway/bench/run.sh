@@ -3,7 +3,9 @@
 #
 #   1. gateway mode vs nginx doing the same CORS job (nginx-cors.conf), actual requests and
 #      preflights;
-#   2. open mode vs cors-anywhere (npm, installed into a temporary directory), same two kinds;
+#   2. open mode vs cors-anywhere (npm, installed into a temporary directory), same two kinds,
+#      with a keep-alive agent to the upstream (its best setup); then actual requests against
+#      its default setup (a new upstream connection per request, as it runs when deployed);
 #   3. resident memory with 1000 idle keep-alive connections (target: corsair < 30 MB).
 #
 # Both proxies of a pair forward to the same upstream: a second nginx answering a fixed 11-byte
@@ -185,8 +187,8 @@ start_open() { # CPU [WORKERS]
     wait_port "$OPEN_PORT" open
 }
 
-start_anywhere() { # CPU
-    start anywhere "$1" node "$workdir/anywhere/cors-anywhere.js" "$ANYWHERE_PORT"
+start_anywhere() { # CPU [keepalive|default]
+    start anywhere "$1" node "$workdir/anywhere/cors-anywhere.js" "$ANYWHERE_PORT" "${2:-keepalive}"
     anywhere_pid=$last_pid
     wait_port "$ANYWHERE_PORT" anywhere
 }
@@ -449,6 +451,13 @@ o=http://127.0.0.1:$OPEN_PORT/$UPSTREAM$DATA_PATH
 a=http://127.0.0.1:$ANYWHERE_PORT/$UPSTREAM$DATA_PATH
 measure_pair actual actual.lua "$up" "corsair proxy --open" "$o" "$open_pid" cors-anywhere "$a" "$anywhere_pid"
 measure_pair preflight preflight.lua "$up" "corsair proxy --open" "$o" "$open_pid" cors-anywhere "$a" "$anywhere_pid"
+stop "$anywhere_pid"
+# cors-anywhere as deployed unchanged: a new upstream connection per request (actual requests
+# only: preflights never reach the upstream).
+start_anywhere "$SERVER_CPU" default
+check "cors-anywhere (default agent) actual" "$a" 200 '^access-control-allow-origin: \*$' -- "${ACTUAL[@]}"
+measure_pair actual-default actual.lua "$up" "corsair proxy --open" "$o" "$open_pid" "cors-anywhere default" "$a" \
+    "$anywhere_pid"
 stop "$open_pid"
 stop "$anywhere_pid"
 
@@ -487,6 +496,7 @@ row "corsair proxy" nginx actual
 row "corsair proxy" nginx preflight
 row "corsair proxy --open" cors-anywhere actual
 row "corsair proxy --open" cors-anywhere preflight
+row "corsair proxy --open" "cors-anywhere default" actual-default
 echo
 echo "Resident memory (VmRSS), fresh process, default worker count, before and with $IDLE idle keep-alive connections that each made one request:"
 echo
