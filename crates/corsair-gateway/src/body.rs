@@ -4,9 +4,10 @@
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use crate::upstream::UpstreamBody;
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
+
+use crate::upstream::UpstreamBody;
 
 /// Errors while streaming a body (the upstream's connection broke).
 pub type BoxError = Box<dyn std::error::Error + Send + Sync>;

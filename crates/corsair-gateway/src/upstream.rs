@@ -2,11 +2,11 @@
 //! connection API.
 //!
 //! A gateway talks to a handful of upstreams, so the pool is a short list of origins (scheme and
-//! authority) behind one lock, each with its idle HTTP/1.1 connections (the most recently used
-//! is taken first, so the rest age out) and its HTTP/2 connections (shared while open). An
-//! HTTP/1.1 connection goes back to the pool when its response body has been read to the end
-//! ([`UpstreamBody`]); a body dropped before its end takes the connection with it, since the
-//! rest of that response would be read as the next one.
+//! authority) behind one lock. Each origin has its idle HTTP/1.1 connections (the most recently
+//! used is taken first, so the rest age out) and its HTTP/2 connections (shared while open and
+//! used within [`IDLE_TIMEOUT`]). An HTTP/1.1 connection goes back to the pool when its response
+//! body has been read to the end ([`UpstreamBody`]); a body dropped before its end takes the
+//! connection with it, since the rest of that response would be read as the next one.
 //!
 //! hyper-util's general client, which this replaces, hashed its pool key with SipHash on every
 //! checkout and return, raced a connect against each checkout, and spawned a task per HTTP/1.1
@@ -58,7 +58,8 @@ struct Origin {
     key: Key,
     /// Oldest first; with the time each came back.
     http1: VecDeque<(http1::SendRequest<RequestBody>, Instant)>,
-    http2: Vec<http2::SendRequest<RequestBody>>,
+    /// With the time each was last used; the last handle dropped closes the connection.
+    http2: Vec<(http2::SendRequest<RequestBody>, Instant)>,
 }
 
 #[derive(Clone, Debug)]
@@ -172,11 +173,14 @@ impl UpstreamClient {
     fn checkout(&self, key: &Key) -> Option<Conn> {
         let mut idle = self.shared.idle.lock().unwrap_or_else(PoisonError::into_inner);
         let origin = idle.iter_mut().find(|o| o.key == *key)?;
-        origin.http2.retain(|s| !s.is_closed());
-        if let Some(sender) = origin.http2.first() {
-            return Some(Conn::Http2(sender.clone()));
-        }
         let now = Instant::now();
+        if !origin.http2.is_empty() {
+            origin.http2.retain(|(s, used)| !s.is_closed() && now.duration_since(*used) < IDLE_TIMEOUT);
+            if let Some((sender, used)) = origin.http2.first_mut() {
+                *used = now;
+                return Some(Conn::Http2(sender.clone()));
+            }
+        }
         while let Some((sender, since)) = origin.http1.pop_back() {
             if !sender.is_closed() && now.duration_since(since) < IDLE_TIMEOUT {
                 return Some(Conn::Http1(sender));
@@ -230,7 +234,7 @@ impl UpstreamClient {
                 }
             });
             let mut idle = self.shared.idle.lock().unwrap_or_else(PoisonError::into_inner);
-            Self::origin(&mut idle, key).http2.push(sender.clone());
+            Self::origin(&mut idle, key).http2.push((sender.clone(), Instant::now()));
             return Ok(Conn::Http2(sender));
         }
         let (sender, connection) = http1::handshake(stream).await.map_err(ClientError::Handshake)?;
