@@ -128,17 +128,16 @@ impl UpstreamClient {
     pub async fn request(&self, mut request: Request<RequestBody>) -> Result<Response<UpstreamBody>, ClientError> {
         let key = Key::of(request.uri()).ok_or(ClientError::NoHost)?;
         loop {
-            let (conn, reused) = match self.checkout(&key) {
+            let pooled = std::future::poll_fn(|cx| Poll::Ready(self.checkout(&key, cx))).await;
+            let (conn, reused) = match pooled {
                 Some(conn) => (conn, true),
                 None => (self.connect(&key, request.uri()).await?, false),
             };
             let mut refused = match conn {
                 Conn::Http1(mut sender) => {
-                    if let Err(e) = sender.ready().await {
-                        if reused {
-                            continue;
-                        }
-                        return Err(ClientError::Send(e));
+                    // A pooled one was ready at checkout; a new one is after its handshake.
+                    if !reused {
+                        sender.ready().await.map_err(ClientError::Send)?;
                     }
                     to_origin_form(&mut request, &key);
                     match sender.try_send_request(request).await {
@@ -170,7 +169,11 @@ impl UpstreamClient {
         }
     }
 
-    fn checkout(&self, key: &Key) -> Option<Conn> {
+    /// A pooled connection to `key` that can take a request now. An HTTP/1.1 connection is
+    /// pooled when its response ends, which can be before it has sent the whole request body
+    /// (an upstream may answer early): such a busy one is skipped and stays pooled, instead of
+    /// being waited for as long as the client takes. Closed and expired ones are dropped.
+    fn checkout(&self, key: &Key, cx: &mut Context<'_>) -> Option<Conn> {
         let mut idle = self.shared.idle.lock().unwrap_or_else(PoisonError::into_inner);
         let origin = idle.iter_mut().find(|o| o.key == *key)?;
         let now = Instant::now();
@@ -181,12 +184,24 @@ impl UpstreamClient {
                 return Some(Conn::Http2(sender.clone()));
             }
         }
-        while let Some((sender, since)) = origin.http1.pop_back() {
-            if !sender.is_closed() && now.duration_since(since) < IDLE_TIMEOUT {
-                return Some(Conn::Http1(sender));
+        let mut busy = Vec::new();
+        let mut found = None;
+        while let Some((mut sender, since)) = origin.http1.pop_back() {
+            if now.duration_since(since) >= IDLE_TIMEOUT {
+                continue;
+            }
+            match sender.poll_ready(cx) {
+                Poll::Ready(Ok(())) => {
+                    found = Some(Conn::Http1(sender));
+                    break;
+                }
+                Poll::Ready(Err(_)) => {}
+                Poll::Pending => busy.push((sender, since)),
             }
         }
-        None
+        // Back where they were, newest last, for a later request.
+        origin.http1.extend(busy.into_iter().rev());
+        found
     }
 
     /// The idle entry of `key`, made if missing (the oldest origin's goes when there are many).

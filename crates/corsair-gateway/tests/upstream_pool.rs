@@ -114,3 +114,36 @@ async fn an_upstream_that_closes_every_connection_after_one_answer_loses_no_requ
     }
     assert_eq!(connections.load(Ordering::SeqCst), 20, "a closed connection is never used again");
 }
+
+#[tokio::test]
+async fn a_connection_still_sending_a_request_body_is_not_waited_for() {
+    use tokio::io::AsyncReadExt;
+    // Answers at once, before the request body, and keeps the connection open.
+    let upstream = common::raw_upstream(|mut s| async move {
+        let _ = s.write_all(b"HTTP/1.1 413 Payload Too Large\r\ncontent-length: 0\r\n\r\n").await;
+        let mut sink = [0u8; 1024];
+        while matches!(s.read(&mut sink).await, Ok(n) if n > 0) {}
+    })
+    .await;
+    let gw = start(&gateway_toml(upstream, "")).await;
+    // A client that announces 1000 bytes, sends 10 and stalls: the upstream connection has its
+    // answer and goes back to the pool while it still owes the upstream 990 bytes.
+    let mut slow = tokio::net::TcpStream::connect(gw.addr).await.unwrap();
+    let head = format!(
+        "POST /upload HTTP/1.1\r\nhost: {}\r\norigin: {APP}\r\ncontent-length: 1000\r\n\r\n0123456789",
+        gw.addr
+    );
+    slow.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = vec![0u8; 1024];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(5), slow.read(&mut answer)).await.unwrap().unwrap();
+    assert!(
+        String::from_utf8_lossy(&answer[..n]).starts_with("HTTP/1.1 413"),
+        "{}",
+        String::from_utf8_lossy(&answer[..n])
+    );
+    // The next request must not wait for that connection.
+    let next = send(gw.addr, request("GET", gw.addr, "/", &[("origin", APP)]));
+    let got = tokio::time::timeout(std::time::Duration::from_secs(5), next).await.expect("answered without waiting");
+    assert_eq!(got.status.as_u16(), 413);
+    drop(slow);
+}
