@@ -31,7 +31,7 @@ use crate::connect::ConnectError;
 use crate::metrics::{Metrics, Reason, UpstreamError};
 use crate::ratelimit::{MemoryStore, RateLimiter};
 use crate::target;
-use crate::upstream::{ClientError, UpstreamClient};
+use crate::upstream::{host_value, ClientError, UpstreamClient};
 
 /// The open proxy's limiter; its store outlives reloads.
 pub type Limiter = RateLimiter<Arc<MemoryStore>>;
@@ -122,16 +122,8 @@ impl Destination {
     /// (host, and the port unless it is the scheme's default) for every request. For `https`,
     /// ALPN may choose HTTP/2, which takes `:authority` and no `Host`, so the client decides.
     pub fn fixed(upstream: Upstream, prefix: String, strip: bool) -> Destination {
-        let host = (upstream.scheme == Scheme::HTTP)
-            .then(|| {
-                let host = upstream.authority.host();
-                let text = match upstream.authority.port_u16() {
-                    Some(port) if port != 80 => format!("{host}:{port}"),
-                    _ => host.to_owned(),
-                };
-                HeaderValue::from_str(&text).ok()
-            })
-            .flatten();
+        let host =
+            if upstream.scheme == Scheme::HTTP { host_value(&upstream.scheme, &upstream.authority) } else { None };
         Destination::Fixed { upstream, prefix, strip, host }
     }
 }

@@ -289,18 +289,23 @@ impl Key {
     }
 }
 
-/// `Host` from the URI unless the request has one (the host, and the port unless it is the
-/// scheme's default), and the path alone as the request target.
+/// The `Host` value for `authority` under `scheme`: the host, and the port unless it is the
+/// scheme's default. The forwarder makes it once per `http` route; the pool for the others.
+pub fn host_value(scheme: &Scheme, authority: &Authority) -> Option<HeaderValue> {
+    let host = authority.host();
+    let default = if *scheme == Scheme::HTTPS { 443 } else { 80 };
+    // A URI's host is valid header text (`http` checked it when the URI was made).
+    match authority.port_u16() {
+        Some(port) if port != default => HeaderValue::from_str(&format!("{host}:{port}")).ok(),
+        _ => HeaderValue::from_str(host).ok(),
+    }
+}
+
+/// `Host` from the URI unless the request has one ([`host_value`]), and the path alone as the
+/// request target.
 fn to_origin_form(request: &mut Request<RequestBody>, key: &Key) {
     if !request.headers().contains_key(header::HOST) {
-        let host = key.authority.host();
-        let default = if key.scheme == Scheme::HTTPS { 443 } else { 80 };
-        let value = match key.authority.port_u16() {
-            Some(port) if port != default => HeaderValue::from_str(&format!("{host}:{port}")),
-            _ => HeaderValue::from_str(host),
-        };
-        // A URI's host is valid header text (`http` checked it when the URI was made).
-        if let Ok(value) = value {
+        if let Some(value) = host_value(&key.scheme, &key.authority) {
             request.headers_mut().insert(header::HOST, value);
         }
     }

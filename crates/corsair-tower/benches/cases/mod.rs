@@ -59,6 +59,14 @@ pub struct Case {
     pub tower_http: TowerCorsLayer,
 }
 
+impl Case {
+    /// True for the preflights, which both layers answer themselves: their harness is the
+    /// request's clone and drop alone, with no inner service.
+    pub fn answered(&self) -> bool {
+        self.request.method() == Method::OPTIONS
+    }
+}
+
 /// The usual API policy, both ways.
 fn api() -> (Policy, TowerCorsLayer) {
     let corsair = Policy::builder()
