@@ -2,11 +2,11 @@
 //!
 //! Time on a shared 2-core machine moves by 15% from one run to the next; instruction counts do
 //! not (corsair's repeat to one instruction, tower-http's to 3%), so they settle a ratio that
-//! `cors.rs`'s times leave open. Each case of `cases/` runs
-//! three ways (`harness`: the request clone, the inner service and the drops with no layer;
-//! `corsair`; `tower-http`), each in its own process under callgrind, once with `ITERATIONS`
-//! requests and once with none: the difference over `ITERATIONS` is the cost of one request,
-//! with the setup (building the policy, the layer, valgrind's own start) taken out.
+//! `cors.rs`'s times leave open. Each case of `cases/` runs three ways (`harness`: the request
+//! clone, the inner service and the drops with no layer; `corsair`; `tower-http`), each in its
+//! own process under callgrind, once with `ITERATIONS` requests and once with none: the
+//! difference over `ITERATIONS` is the cost of one request, with the setup (building the policy,
+//! the layer, valgrind's own start) taken out.
 //!
 //! `cargo bench -p corsair-tower --bench instructions` prints the table (valgrind must be on the
 //! PATH: `apt-get install valgrind`). A count is not a time (a cache miss costs more than an
