@@ -284,6 +284,14 @@ pub fn is_cors_response_header(name: &HeaderName) -> bool {
     name.as_str().starts_with("access-control-") && CORS_RESPONSE_HEADER_NAMES.contains(name)
 }
 
+/// True for a name in [`CORS_RESPONSE_HEADERS`] in any case, for shells that read header lines
+/// as bytes.
+pub fn is_cors_response_header_bytes(name: &[u8]) -> bool {
+    name.len() > 15
+        && name[..15].eq_ignore_ascii_case(b"access-control-")
+        && CORS_RESPONSE_HEADERS.iter().any(|h| h.as_bytes().eq_ignore_ascii_case(name))
+}
+
 /// Removes every [`CORS_RESPONSE_HEADERS`] line from `headers`. One pass over the names when
 /// there is none, which is the usual case.
 pub fn remove_cors_headers(headers: &mut HeaderMap) {

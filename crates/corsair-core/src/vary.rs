@@ -75,12 +75,22 @@ impl Vary {
             }
             Entry::Occupied(lines) => lines,
         };
+        let missing = self.missing_from(lines.iter().map(HeaderValue::as_bytes));
+        if !missing.is_empty() {
+            lines.append(missing.value());
+        }
+    }
+
+    /// The names of `self` that the `Vary` lines `lines` do not list yet: what
+    /// [`Vary::merge_into`] appends. Empty when a line says `*` (which covers everything). For
+    /// shells that write header lines as bytes rather than keep a [`HeaderMap`].
+    pub fn missing_from<'a>(self, lines: impl IntoIterator<Item = &'a [u8]>) -> Vary {
         let mut missing = self;
-        for line in lines.iter() {
-            for item in line.as_bytes().split(|&b| b == b',') {
+        for line in lines {
+            for item in line.split(|&b| b == b',') {
                 let item = crate::token::trim_ows(item);
                 if item == b"*" {
-                    return;
+                    return Vary::NONE;
                 }
                 for (i, name) in NAMES.iter().enumerate() {
                     if item.eq_ignore_ascii_case(name.as_bytes()) {
@@ -89,9 +99,7 @@ impl Vary {
                 }
             }
         }
-        if !missing.is_empty() {
-            lines.append(missing.value());
-        }
+        missing
     }
 
     /// The set as one header value (`origin, access-control-request-method`, ...).
@@ -133,6 +141,15 @@ mod tests {
 
     fn vary_lines(h: &HeaderMap) -> Vec<&str> {
         h.get_all(VARY).iter().map(|v| v.to_str().unwrap()).collect()
+    }
+
+    #[test]
+    fn missing_from_reads_lines_as_merge_into_does() {
+        let all = Vary::ORIGIN.union(Vary::REQUEST_METHOD);
+        assert_eq!(all.missing_from([]), all);
+        assert_eq!(all.missing_from([&b"Accept-Encoding, ORIGIN"[..]]), Vary::REQUEST_METHOD);
+        assert_eq!(all.missing_from([&b"origin"[..], b" access-control-request-method "]), Vary::NONE);
+        assert_eq!(all.missing_from([&b"accept, *"[..]]), Vary::NONE);
     }
 
     #[test]

@@ -67,6 +67,9 @@ pub struct Config {
     pub resolve: BTreeMap<String, IpAddr>,
     /// A second listener for `/healthz` and `/metrics`; without it they are on the main one.
     pub admin_listen: Option<SocketAddr>,
+    /// Serve plain HTTP/1.1 requests through the relay (see [`crate::relay`]); off, hyper serves
+    /// every request.
+    pub fast_path: bool,
 }
 
 /// Gateway routes or the open proxy.
@@ -294,6 +297,7 @@ struct ProxyTable {
     egress_guard: Option<Spanned<bool>>,
     egress_allow: Option<Spanned<Vec<Spanned<String>>>>,
     admin_listen: Option<Spanned<String>>,
+    fast_path: Option<Spanned<bool>>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -613,6 +617,7 @@ pub fn load(source: &Source, flags: &Flags, env: impl Fn(&str) -> Option<String>
         egress: guard.then_some(egress),
         resolve,
         admin_listen,
+        fast_path: table.fast_path.as_ref().is_none_or(|v| *v.get_ref()),
     })
 }
 
@@ -667,7 +672,8 @@ impl ProxyTable {
             debug_header,
             egress_guard,
             egress_allow,
-            admin_listen
+            admin_listen,
+            fast_path
         );
     }
 }

@@ -188,11 +188,7 @@ impl tower_service::Service<Request<Incoming>> for Forward {
         Box::pin(async move {
             let (mut response, outcome) = this.forward(request).await;
             let metrics = &this.route.metrics;
-            match outcome.refused {
-                Some(GatewayRefusal::Upstream(e)) => metrics.upstream_error(e),
-                Some(GatewayRefusal::Timeout) => metrics.upstream_error(UpstreamError::Timeout),
-                _ => {}
-            }
+            count_failure(metrics, &outcome);
             if let Some(d) = outcome.upstream {
                 metrics.upstream(d);
             }
@@ -382,15 +378,7 @@ impl Forward {
         let mut response = match sent {
             Ok(Ok(r)) => r,
             Ok(Err(e)) => return failure(&e, elapsed),
-            Err(_) => {
-                return (
-                    answer(
-                        StatusCode::GATEWAY_TIMEOUT,
-                        format!("the upstream did not answer within {} s", route.limits.request_timeout.as_secs()),
-                    ),
-                    Outcome { upstream: Some(elapsed), refused: Some(GatewayRefusal::Timeout) },
-                )
-            }
+            Err(_) => return timed_out(route.limits.request_timeout, elapsed),
         };
 
         let switching = response.status() == StatusCode::SWITCHING_PROTOCOLS;
@@ -442,9 +430,7 @@ impl Forward {
                         return Ok((uri, None));
                     }
                 }
-                let rest = if *strip && prefix != "/" { &pq[prefix.len().min(pq.len())..] } else { pq };
-                let slash = if rest.starts_with('/') { "" } else { "/" };
-                let pq = format!("{}{slash}{rest}", upstream.base_path);
+                let pq = upstream_path(upstream, prefix, *strip, pq).into_owned();
                 let uri = Uri::builder()
                     .scheme(upstream.scheme.clone())
                     .authority(upstream.authority.clone())
@@ -511,6 +497,43 @@ impl Forward {
     }
 }
 
+/// The path and query a fixed route sends upstream for the client's `pq`: the prefix removed
+/// when `strip`, the upstream's base path put in front. Borrowed when nothing changes.
+pub fn upstream_path<'a>(upstream: &Upstream, prefix: &str, strip: bool, pq: &'a str) -> std::borrow::Cow<'a, str> {
+    let strip = strip && prefix != "/";
+    if upstream.base_path.is_empty() && !strip && pq.starts_with('/') {
+        return pq.into();
+    }
+    let rest = if strip { &pq[prefix.len().min(pq.len())..] } else { pq };
+    let slash = if rest.starts_with('/') { "" } else { "/" };
+    format!("{}{slash}{rest}", upstream.base_path).into()
+}
+
+/// Counts an upstream failure or timeout in the metrics (the forwarder's own count).
+pub fn count_failure(metrics: &Metrics, outcome: &Outcome) {
+    match outcome.refused {
+        Some(GatewayRefusal::Upstream(e)) => metrics.upstream_error(e),
+        Some(GatewayRefusal::Timeout) => metrics.upstream_error(UpstreamError::Timeout),
+        _ => {}
+    }
+}
+
+/// The answer to a request whose upstream did not answer within `limit`.
+pub fn timed_out(limit: Duration, elapsed: Duration) -> (Response<ProxyBody>, Outcome) {
+    (
+        answer(StatusCode::GATEWAY_TIMEOUT, format!("the upstream did not answer within {} s", limit.as_secs())),
+        Outcome { upstream: Some(elapsed), refused: Some(GatewayRefusal::Timeout) },
+    )
+}
+
+/// The answer to a request whose upstream broke the exchange (`why` says how).
+pub fn broken(why: &dyn std::fmt::Display, elapsed: Duration) -> (Response<ProxyBody>, Outcome) {
+    let (response, mut outcome) =
+        refuse(StatusCode::BAD_GATEWAY, GatewayRefusal::Upstream(UpstreamError::Refused), why.to_string());
+    outcome.upstream = Some(elapsed);
+    (response, outcome)
+}
+
 /// An address as header text. IPv4 is written by hand: this runs on every request, and
 /// `Display` for addresses costs more than the rest of the forwarded headers together.
 fn address_value(ip: IpAddr) -> HeaderValue {
@@ -558,7 +581,7 @@ fn rewrite_location(h: &mut HeaderMap, base: &url::Url) {
 }
 
 /// An error of the upstream client as the gateway's answer.
-fn failure(error: &ClientError, elapsed: Duration) -> (Response<ProxyBody>, Outcome) {
+pub fn failure(error: &ClientError, elapsed: Duration) -> (Response<ProxyBody>, Outcome) {
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
     while let Some(e) = source {
         if let Some(c) = e.downcast_ref::<ConnectError>() {
@@ -597,13 +620,7 @@ fn failure(error: &ClientError, elapsed: Duration) -> (Response<ProxyBody>, Outc
         }
         source = e.source();
     }
-    let (response, mut outcome) = refuse(
-        StatusCode::BAD_GATEWAY,
-        GatewayRefusal::Upstream(UpstreamError::Refused),
-        format!("the upstream broke the exchange: {error}"),
-    );
-    outcome.upstream = Some(elapsed);
-    (response, outcome)
+    broken(&format_args!("the upstream broke the exchange: {error}"), elapsed)
 }
 
 #[cfg(test)]

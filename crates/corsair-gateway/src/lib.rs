@@ -8,6 +8,8 @@
 //! - [`server`]: listeners (TLS, HTTP/1.1 and HTTP/2, upgrades), connection limit, reload and
 //!   graceful shutdown.
 //! - [`service`]: one request: operations endpoints, route, CORS layer, decision log.
+//! - [`relay`]: the HTTP/1.1 fast path: plain requests on plain connections, relayed as bytes
+//!   with the core's decision; everything else goes to hyper.
 //! - [`forward`]: the request to the upstream and the streamed answer; open-proxy rules.
 //! - [`connect`]: upstream connections through the SSRF guard, TLS with ALPN.
 //! - [`egress`]: the SSRF guard. Resolve, then refuse every address that is not public (by
@@ -28,6 +30,7 @@ pub mod egress;
 pub mod forward;
 pub mod metrics;
 pub mod ratelimit;
+pub mod relay;
 pub mod server;
 pub mod service;
 pub mod target;

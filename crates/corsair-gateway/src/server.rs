@@ -24,10 +24,14 @@ use tokio_rustls::TlsAcceptor;
 use crate::config::{Config, TlsFiles};
 use crate::forward::Peer;
 use crate::metrics::Reload;
+use crate::relay;
 use crate::service::{handle, ops, Runtime, Services};
 
 /// Longest wait for in-flight requests at shutdown.
 pub const GRACE: Duration = Duration::from_secs(30);
+
+/// Longest wait for a request head on an open connection, idle or not (hyper's and the relay's).
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Longest TLS handshake before the connection is dropped.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -154,7 +158,18 @@ async fn serve_plain(
 ) {
     let _open = shared.services.metrics.track_connection();
     let peer = Peer { addr, tls: false };
-    serve_connection(tcp, peer, shared, ops_here, watcher).await;
+    if shared.loaded.load().runtime.relays() {
+        // The relay serves what it can; the first request it cannot goes to hyper, with the
+        // rest of the connection. The watcher is held meanwhile, so shutdown waits for it.
+        let mut client = relay::Client::new(tcp, peer);
+        let mut stop = shared.shutdown.subscribe();
+        let current = || shared.loaded.load().runtime.clone();
+        if let relay::End::Hyper = client.run(current, ops_here, &mut stop).await {
+            serve_connection(client.into_io(), peer, shared, ops_here, watcher).await;
+        }
+    } else {
+        serve_connection(tcp, peer, shared, ops_here, watcher).await;
+    }
     drop(permit);
 }
 
@@ -182,7 +197,7 @@ async fn serve_tls(
 
 fn builder() -> auto::Builder<TokioExecutor> {
     let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder.http1().timer(TokioTimer::new()).header_read_timeout(Duration::from_secs(30));
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT);
     builder.http2().timer(TokioTimer::new()).max_concurrent_streams(256);
     builder
 }

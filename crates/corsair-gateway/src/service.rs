@@ -19,6 +19,7 @@ use crate::connect::{client_tls, Connector, PinnedResolver};
 use crate::forward::{self, answer, Destination, Forward, GatewayRefusal, Outcome, Peer};
 use crate::metrics::{self, Kind, Metrics, Reason};
 use crate::ratelimit::{MemoryStore, RateLimiter};
+use crate::relay::RelayRoute;
 use crate::upstream::UpstreamClient;
 
 /// What outlives reloads: the counters and the rate-limit state.
@@ -42,6 +43,8 @@ pub struct Runtime {
 struct RouteService {
     prefix: String,
     kind: RouteKind,
+    /// The HTTP/1.1 fast path for this route, when it can take it.
+    relay: Option<Arc<RelayRoute>>,
 }
 
 enum RouteKind {
@@ -62,7 +65,9 @@ impl Runtime {
             egress = Some(e.own_address(config.listen));
         }
         let connector = Connector::new(egress, resolver, tls, config.limits.connect_timeout);
-        let client = UpstreamClient::new(connector);
+        let client = UpstreamClient::new(connector.clone());
+        // The relay takes enforcing routes (report-only ones log every decision, in hyper's path).
+        let relay = config.fast_path && !config.report_only;
         let limiter = match &config.mode {
             Mode::Open(open) if open.per_client.is_some() || open.per_origin.is_some() => {
                 let mut limiter = RateLimiter::new(services.limits.clone());
@@ -77,7 +82,7 @@ impl Runtime {
             _ => None,
         };
         let route = |destination, policy: Arc<Policy>| {
-            let forward = Forward::new(Arc::new(forward::Route {
+            let shared = Arc::new(forward::Route {
                 destination,
                 policy: policy.clone(),
                 client: client.clone(),
@@ -85,28 +90,30 @@ impl Runtime {
                 forwarded: config.forwarded,
                 limiter: limiter.clone(),
                 metrics: services.metrics.clone(),
-            }));
-            if config.report_only {
+            });
+            let relayed = if relay { RelayRoute::new(shared.clone(), connector.clone()).map(Arc::new) } else { None };
+            let forward = Forward::new(shared);
+            let kind = if config.report_only {
                 RouteKind::Report { forward, policy }
             } else {
                 RouteKind::Enforce(CorsLayer::new(policy).debug(config.debug_header).mark_refusals(true).layer(forward))
-            }
+            };
+            (kind, relayed)
         };
         let routes = match &config.mode {
             Mode::Gateway(routes) => routes
                 .iter()
-                .map(|r| RouteService {
-                    prefix: r.prefix.clone(),
-                    kind: route(
-                        Destination::fixed(r.upstream.clone(), r.prefix.clone(), r.strip_prefix),
-                        r.policy.clone(),
-                    ),
+                .map(|r| {
+                    let destination = Destination::fixed(r.upstream.clone(), r.prefix.clone(), r.strip_prefix);
+                    let (kind, relay) = route(destination, r.policy.clone());
+                    RouteService { prefix: r.prefix.clone(), kind, relay }
                 })
                 .collect(),
-            Mode::Open(open) => vec![RouteService {
-                prefix: "/".into(),
-                kind: route(Destination::Open { targets: open.targets.clone() }, open.policy.clone()),
-            }],
+            Mode::Open(open) => {
+                let (kind, _) = route(Destination::Open { targets: open.targets.clone() }, open.policy.clone());
+                // The open proxy's checks (targets, rate limits, cookies) are the forwarder's.
+                vec![RouteService { prefix: "/".into(), kind, relay: None }]
+            }
         };
         Ok(Runtime { config, routes, services: services.clone() })
     }
@@ -114,6 +121,21 @@ impl Runtime {
     /// The most specific route whose prefix covers `path` (routes are sorted longest first).
     fn route(&self, path: &str) -> Option<&RouteService> {
         self.routes.iter().find(|r| covers(&r.prefix, path))
+    }
+
+    /// The relay of the route for `path`, if that route has one.
+    pub(crate) fn relay_for(&self, path: &str) -> Option<&Arc<RelayRoute>> {
+        self.route(path)?.relay.as_ref()
+    }
+
+    /// True if some route can be relayed: plain connections then start in the relay.
+    pub fn relays(&self) -> bool {
+        self.routes.iter().any(|r| r.relay.is_some())
+    }
+
+    /// The counters and stores that outlive reloads.
+    pub(crate) fn services(&self) -> &Services {
+        &self.services
     }
 }
 
@@ -169,37 +191,72 @@ pub async fn handle(
     let outcome = response.extensions().get::<Outcome>().copied().unwrap_or_default();
     let cors_refusal = response.extensions().get::<corsair_tower::Refused>().map(|r| r.kind);
     record(&runtime.services.metrics, kind, websocket, &outcome, cors_refusal);
-    let status = response.status().as_u16();
-    let refused = outcome.refused.map(|r| r.as_str()).or(cors_refusal);
-    // Field values are worked out only when the event is enabled (most requests log nothing).
-    let origin = || origin.as_ref().map(|o| String::from_utf8_lossy(o.as_bytes()).into_owned());
-    let ms = || started.elapsed().as_secs_f64() * 1e3;
-    let upstream_ms = || outcome.upstream.map(|d| d.as_secs_f64() * 1e3);
-    let kind = match kind {
-        RequestKind::NotCors => "not_cors",
-        RequestKind::Preflight => "preflight",
-        RequestKind::Actual => "actual",
+    let line = LogLine {
+        route: &route.prefix,
+        method: &method,
+        path: uri.path(),
+        origin: origin.as_ref(),
+        kind,
+        status: response.status().as_u16(),
+        refused: outcome.refused.map(|r| r.as_str()).or(cors_refusal),
+        would_refuse: would_refuse.as_ref().map(|(kind, reason)| (*kind, reason.as_str())),
+        started,
+        upstream: outcome.upstream,
     };
-    if refused.is_some() || would_refuse.is_some() {
-        tracing::info!(
-            target: "corsair::decision",
-            route = %route.prefix, %method, path = %uri.path(), origin = origin(), kind, status, refused,
-            would_refuse = would_refuse.as_ref().map(|w| w.0), reason = would_refuse.as_ref().map(|w| w.1.as_str()),
-            ms = ms(), upstream_ms = upstream_ms(), "request refused"
-        );
-    } else {
-        tracing::debug!(
-            target: "corsair::decision",
-            route = %route.prefix, %method, path = %uri.path(), origin = origin(), kind, status, ms = ms(),
-            upstream_ms = upstream_ms(), "request"
-        );
-    }
+    line.write();
     Ok(response)
+}
+
+/// One request in the decision log, as [`handle`] and the relay write it.
+#[derive(Clone, Copy)]
+pub(crate) struct LogLine<'a> {
+    pub route: &'a str,
+    pub method: &'a http::Method,
+    pub path: &'a str,
+    pub origin: Option<&'a HeaderValue>,
+    pub kind: RequestKind,
+    pub status: u16,
+    /// Why the gateway or the policy refused it.
+    pub refused: Option<&'static str>,
+    /// Report-only mode: the refusal kind and reason the policy would have given.
+    pub would_refuse: Option<(&'static str, &'a str)>,
+    pub started: Instant,
+    pub upstream: Option<std::time::Duration>,
+}
+
+impl LogLine<'_> {
+    /// Logs refusals at info level, everything else at debug.
+    pub(crate) fn write(&self) {
+        let LogLine { route, method, path, status, refused, would_refuse, .. } = *self;
+        // Field values are worked out only when the event is enabled (most requests log nothing).
+        let origin = || self.origin.map(|o| String::from_utf8_lossy(o.as_bytes()).into_owned());
+        let ms = || self.started.elapsed().as_secs_f64() * 1e3;
+        let upstream_ms = || self.upstream.map(|d| d.as_secs_f64() * 1e3);
+        let kind = match self.kind {
+            RequestKind::NotCors => "not_cors",
+            RequestKind::Preflight => "preflight",
+            RequestKind::Actual => "actual",
+        };
+        if refused.is_some() || would_refuse.is_some() {
+            tracing::info!(
+                target: "corsair::decision",
+                route, %method, path, origin = origin(), kind, status, refused,
+                would_refuse = would_refuse.map(|w| w.0), reason = would_refuse.map(|w| w.1),
+                ms = ms(), upstream_ms = upstream_ms(), "request refused"
+            );
+        } else {
+            tracing::debug!(
+                target: "corsair::decision",
+                route, %method, path, origin = origin(), kind, status, ms = ms(),
+                upstream_ms = upstream_ms(), "request"
+            );
+        }
+    }
 }
 
 /// Counts one request in the metrics. `outcome` is the forwarder's, present when it refused or
 /// the decision log is at debug level; an allowed request without one counts as allowed.
-fn record(m: &Metrics, kind: RequestKind, websocket: bool, outcome: &Outcome, cors: Option<&'static str>) {
+pub(crate) fn record(m: &Metrics, kind: RequestKind, websocket: bool, outcome: &Outcome, cors: Option<&'static str>) {
     let kind = if websocket { Kind::Websocket } else { Kind::from(kind) };
     let reason = cors.and_then(Reason::from_refusal_kind).or_else(|| outcome.refused.and_then(GatewayRefusal::reason));
     m.request(kind, if reason.is_some() { metrics::Outcome::Refused } else { metrics::Outcome::Allowed });

@@ -1,6 +1,6 @@
 //! [`CorsHeaders`]: a decision's headers, owned, for a response that does not exist yet.
 
-use http::header::{self, HeaderMap, HeaderValue};
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 
 use super::{remove_cors_headers, AllowHeaders, Decision, ALLOW_PRIVATE_NETWORK};
 use crate::vary::Vary;
@@ -44,6 +44,9 @@ pub struct CorsHeaders {
     vary: Vary,
 }
 
+/// `true`, the one value of the credentials and private-network lines.
+static TRUE: HeaderValue = HeaderValue::from_static("true");
+
 impl Decision<'_> {
     /// An owned copy of [`Decision::headers`] and [`Decision::vary`].
     pub fn to_headers(&self) -> CorsHeaders {
@@ -75,31 +78,31 @@ impl CorsHeaders {
         self.vary
     }
 
+    /// The header lines, in the order [`CorsHeaders::apply_to`] sets them: for shells that
+    /// write a response head as bytes (remove the application's CORS lines first, as
+    /// [`crate::decision::is_cors_response_header_bytes`] tells, and merge [`CorsHeaders::vary`]).
+    pub fn lines(&self) -> impl Iterator<Item = (HeaderName, &HeaderValue)> + '_ {
+        let single = [
+            (header::ACCESS_CONTROL_ALLOW_ORIGIN, self.allow_origin.as_ref()),
+            (header::ACCESS_CONTROL_ALLOW_CREDENTIALS, self.allow_credentials.then_some(&TRUE)),
+            (header::ACCESS_CONTROL_ALLOW_METHODS, self.allow_methods.as_ref()),
+            (header::ACCESS_CONTROL_EXPOSE_HEADERS, self.expose_headers.as_ref()),
+            (header::ACCESS_CONTROL_MAX_AGE, self.max_age.as_ref()),
+            (ALLOW_PRIVATE_NETWORK, self.allow_private_network.then_some(&TRUE)),
+        ];
+        let allow_headers = self.allow_headers.iter().chain(&self.more_allow_headers);
+        single
+            .into_iter()
+            .filter_map(|(name, value)| value.map(|v| (name, v)))
+            .chain(allow_headers.map(|v| (header::ACCESS_CONTROL_ALLOW_HEADERS, v)))
+    }
+
     /// Does what [`Decision::apply_to`] does: removes the CORS headers already in `response`,
     /// sets these (in the same order), and merges `Vary`.
     pub fn apply_to(self, response: &mut HeaderMap) {
         remove_cors_headers(response);
-        let true_ = || HeaderValue::from_static("true");
-        if let Some(v) = self.allow_origin {
-            response.append(header::ACCESS_CONTROL_ALLOW_ORIGIN, v);
-        }
-        if self.allow_credentials {
-            response.append(header::ACCESS_CONTROL_ALLOW_CREDENTIALS, true_());
-        }
-        if let Some(v) = self.allow_methods {
-            response.append(header::ACCESS_CONTROL_ALLOW_METHODS, v);
-        }
-        if let Some(v) = self.expose_headers {
-            response.append(header::ACCESS_CONTROL_EXPOSE_HEADERS, v);
-        }
-        if let Some(v) = self.max_age {
-            response.append(header::ACCESS_CONTROL_MAX_AGE, v);
-        }
-        if self.allow_private_network {
-            response.append(ALLOW_PRIVATE_NETWORK, true_());
-        }
-        for v in self.allow_headers.into_iter().chain(self.more_allow_headers) {
-            response.append(header::ACCESS_CONTROL_ALLOW_HEADERS, v);
+        for (name, value) in self.lines() {
+            response.append(name, value.clone());
         }
         self.vary.merge_into(response);
     }

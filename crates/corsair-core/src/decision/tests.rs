@@ -957,6 +957,18 @@ fn is_cors_response_header_agrees_with_the_list() {
     }
 }
 
+#[test]
+fn the_bytes_test_of_cors_response_headers_agrees_in_any_case() {
+    use crate::decision::is_cors_response_header_bytes as bytes;
+    for name in CORS_RESPONSE_HEADERS {
+        assert!(bytes(name.as_bytes()), "{name}");
+        assert!(bytes(name.to_ascii_uppercase().as_bytes()), "{name}");
+    }
+    for name in ["vary", "Access-Control-Request-Headers", "access-control-", "access-control-allow-originx", ""] {
+        assert!(!bytes(name.as_bytes()), "{name}");
+    }
+}
+
 // CorsHeaders: the owned copy does exactly what apply_to does ------------------------------------
 
 fn owned_policies() -> Vec<&'static Policy> {

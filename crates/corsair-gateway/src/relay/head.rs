@@ -1,0 +1,440 @@
+//! The relay's reading and writing of message heads, as pure functions over bytes.
+//!
+//! A request is relayed only when it is plainly one the relay can carry: HTTP/1.1, origin-form,
+//! no body or a `Content-Length` one, no upgrade, no `Expect`, no `Transfer-Encoding`, one
+//! `Host` at most, a path of the usual characters. Anything else is served by hyper, so every
+//! odd or hostile request gets hyper's answer and the relay's rules stay small.
+
+use std::net::IpAddr;
+
+use corsair_core::decision::is_cors_response_header_bytes;
+use corsair_core::CorsHeaders;
+use http::StatusCode;
+
+use crate::config::Forwarded;
+
+/// Most request header lines the relay reads; requests with more go to hyper (which takes 100).
+pub const MAX_REQUEST_LINES: usize = 64;
+/// Most response header lines (hyper's client takes the same).
+pub const MAX_RESPONSE_LINES: usize = 100;
+/// Most names one response's `Connection` lines may list.
+const MAX_CONNECTION_OPTIONS: usize = 16;
+
+/// A request head the relay forwards.
+#[derive(Debug)]
+pub struct RequestHead<'b> {
+    /// Length of the head in bytes, the blank line included.
+    pub len: usize,
+    /// The method, as sent.
+    pub method: &'b str,
+    /// The path and query, as sent.
+    pub target: &'b str,
+    /// The `Content-Length` (0 without one).
+    pub body: u64,
+    /// The client asked to close the connection after this exchange.
+    pub close: bool,
+    /// The `Host` value.
+    pub host: Option<&'b [u8]>,
+}
+
+/// What a request head calls for.
+#[derive(Debug)]
+pub enum Parsed<'b> {
+    /// More bytes are needed.
+    Partial,
+    /// A head the relay forwards.
+    Head(RequestHead<'b>),
+    /// Anything else: hyper serves it (and answers the malformed ones).
+    Hyper,
+}
+
+fn is(name: &str, known: &str) -> bool {
+    name.eq_ignore_ascii_case(known)
+}
+
+/// Reads the request head at the start of `buf` into `lines`.
+pub fn parse_request<'b>(buf: &'b [u8], lines: &mut [httparse::Header<'b>]) -> Parsed<'b> {
+    let mut request = httparse::Request::new(lines);
+    let len = match request.parse(buf) {
+        Ok(httparse::Status::Complete(len)) => len,
+        Ok(httparse::Status::Partial) => return Parsed::Partial,
+        Err(_) => return Parsed::Hyper,
+    };
+    let (Some(method), Some(target), Some(1)) = (request.method, request.path, request.version) else {
+        return Parsed::Hyper;
+    };
+    if method == "CONNECT" || !target.starts_with('/') || !target.bytes().all(is_plain_target_byte) {
+        return Parsed::Hyper;
+    }
+    let mut head = RequestHead { len, method, target, body: 0, close: false, host: None };
+    let mut length_seen = false;
+    for line in request.headers.iter() {
+        let name = line.name;
+        if is(name, "content-length") {
+            match parse_length(line.value) {
+                Some(n) if !length_seen => head.body = n,
+                _ => return Parsed::Hyper,
+            }
+            length_seen = true;
+        } else if is(name, "host") {
+            if head.host.is_some() {
+                return Parsed::Hyper;
+            }
+            head.host = Some(line.value);
+        } else if is(name, "connection") {
+            for option in line.value.split(|&b| b == b',').map(trim) {
+                if option.eq_ignore_ascii_case(b"close") {
+                    head.close = true;
+                } else if !(option.is_empty() || option.eq_ignore_ascii_case(b"keep-alive")) {
+                    return Parsed::Hyper;
+                }
+            }
+        } else if is(name, "transfer-encoding")
+            || is(name, "upgrade")
+            || is(name, "expect")
+            || is(name, "http2-settings")
+        {
+            return Parsed::Hyper;
+        }
+    }
+    Parsed::Head(head)
+}
+
+/// True if `buf` may hold a whole head: a blank line (CRLF or bare LF) appears in it. Cheaper
+/// than parsing while bytes trickle in; httparse has the last word.
+pub fn may_be_complete(buf: &[u8]) -> bool {
+    if buf.ends_with(b"\r\n\r\n") {
+        return true;
+    }
+    let mut from = 0;
+    while let Some(p) = buf[from..].iter().position(|&b| b == b'\n') {
+        from += p + 1;
+        if let [b'\n', ..] | [b'\r', b'\n', ..] = &buf[from..] {
+            return true;
+        }
+    }
+    false
+}
+
+/// The RFC 3986 characters of a path and query (unreserved, sub-delims, `:@/?%`): every such
+/// target is one `http` accepts too, so the relay never forwards what hyper would refuse.
+fn is_plain_target_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/?%".contains(&b)
+}
+
+fn trim(mut s: &[u8]) -> &[u8] {
+    while let [b' ' | b'\t', rest @ ..] = s {
+        s = rest;
+    }
+    while let [rest @ .., b' ' | b'\t'] = s {
+        s = rest;
+    }
+    s
+}
+
+/// A `Content-Length` value: digits only, at most 19 of them (so it fits in a `u64`).
+fn parse_length(value: &[u8]) -> Option<u64> {
+    let value = trim(value);
+    if value.is_empty() || value.len() > 19 || !value.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    Some(value.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0')))
+}
+
+/// Request lines the relay does not pass on: hop-by-hop (RFC 9110 7.6.1) and `Host`, which it
+/// replaces. `Transfer-Encoding` and `Upgrade` never reach here.
+fn dropped_upstream(name: &str) -> bool {
+    ["connection", "keep-alive", "proxy-connection", "proxy-authorization", "te", "trailer", "host"]
+        .iter()
+        .any(|n| is(name, n))
+}
+
+/// How the relay writes `X-Forwarded-*`, per the route's [`Forwarded`] mode.
+#[derive(Clone, Copy, Debug)]
+pub struct ForwardedFor<'a> {
+    /// The mode.
+    pub mode: Forwarded,
+    /// The client's address, as header text.
+    pub client: &'a [u8],
+    /// `http` or `https`.
+    pub proto: &'a [u8],
+}
+
+/// Writes the upstream request head: the request line with `path`, `host`, the client's lines
+/// less the hop-by-hop ones, and `X-Forwarded-*` as the forwarder writes them for hyper.
+pub fn write_request(
+    out: &mut Vec<u8>,
+    head: &RequestHead<'_>,
+    lines: &[httparse::Header<'_>],
+    path: &str,
+    host: &[u8],
+    forwarded: ForwardedFor<'_>,
+) {
+    out.clear();
+    for part in [head.method.as_bytes(), b" ", path.as_bytes(), b" HTTP/1.1\r\nhost: ", host, b"\r\n"] {
+        out.extend_from_slice(part);
+    }
+    let mode = forwarded.mode;
+    let mut prior_for: Option<&[u8]> = None;
+    let (mut has_proto, mut has_host) = (false, false);
+    for line in lines {
+        let name = line.name;
+        if dropped_upstream(name) {
+            continue;
+        }
+        if mode != Forwarded::Off {
+            if is(name, "x-forwarded-for") {
+                // Append extends the first line, as the forwarder does; Set drops them all.
+                if mode == Forwarded::Append && prior_for.is_none() {
+                    prior_for = Some(line.value);
+                }
+                continue;
+            }
+            if is(name, "x-forwarded-proto") || is(name, "x-forwarded-host") {
+                if mode == Forwarded::Set {
+                    continue;
+                }
+                has_proto |= is(name, "x-forwarded-proto");
+                has_host |= is(name, "x-forwarded-host");
+            }
+        }
+        write_line(out, name.as_bytes(), line.value);
+    }
+    if mode == Forwarded::Off {
+        out.extend_from_slice(b"\r\n");
+        return;
+    }
+    out.extend_from_slice(b"x-forwarded-for: ");
+    if let Some(prior) = prior_for {
+        out.extend_from_slice(prior);
+        out.extend_from_slice(b", ");
+    }
+    out.extend_from_slice(forwarded.client);
+    out.extend_from_slice(b"\r\n");
+    if !has_proto {
+        write_line(out, b"x-forwarded-proto", forwarded.proto);
+    }
+    if let (false, Some(host)) = (has_host, head.host) {
+        write_line(out, b"x-forwarded-host", host);
+    }
+    out.extend_from_slice(b"\r\n");
+}
+
+fn write_line(out: &mut Vec<u8>, name: &[u8], value: &[u8]) {
+    out.extend_from_slice(name);
+    out.extend_from_slice(b": ");
+    out.extend_from_slice(value);
+    out.extend_from_slice(b"\r\n");
+}
+
+/// The client's address as header text (IPv4-mapped addresses as IPv4).
+pub fn address_text(ip: IpAddr) -> String {
+    ip.to_canonical().to_string()
+}
+
+/// How a response body is delimited (RFC 9112 6.3).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Framing {
+    /// No body: a `HEAD` answer, `204` or `304`.
+    Empty,
+    /// Exactly this many bytes.
+    Length(u64),
+    /// Chunked, to be passed on as it is.
+    Chunked,
+    /// Until the upstream closes the connection.
+    UntilClose,
+}
+
+/// An upstream response head.
+#[derive(Debug)]
+pub struct ResponseHead {
+    /// Length of the head in bytes.
+    pub len: usize,
+    /// The status code.
+    pub status: u16,
+    /// How the body ends.
+    pub framing: Framing,
+    /// The upstream connection can carry another request after this body.
+    pub reusable: bool,
+}
+
+/// Parses the response head at the start of `buf`: `Ok(None)` asks for more bytes, an error
+/// names what is wrong. `head_request`: the request was `HEAD`, so no body follows.
+pub fn parse_response<'b>(
+    buf: &'b [u8],
+    lines: &mut [httparse::Header<'b>],
+    head_request: bool,
+) -> Result<Option<(ResponseHead, usize, &'b str)>, &'static str> {
+    let mut response = httparse::Response::new(lines);
+    let len = match response.parse(buf) {
+        Ok(httparse::Status::Complete(len)) => len,
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(httparse::Error::TooManyHeaders) => return Err("too many header lines"),
+        Err(_) => return Err("not a valid HTTP/1.1 response head"),
+    };
+    let status = response.code.ok_or("no status code")?;
+    let http11 = response.version == Some(1);
+    let mut length: Option<u64> = None;
+    let mut chunked = false;
+    let mut close = !http11;
+    for line in response.headers.iter() {
+        if is(line.name, "content-length") {
+            for item in line.value.split(|&b| b == b',') {
+                let n = parse_length(item).ok_or("an invalid Content-Length")?;
+                if length.is_some_and(|l| l != n) {
+                    return Err("Content-Length values that disagree");
+                }
+                length = Some(n);
+            }
+        } else if is(line.name, "transfer-encoding") {
+            if chunked || !trim(line.value).eq_ignore_ascii_case(b"chunked") {
+                return Err("a transfer coding other than chunked");
+            }
+            chunked = true;
+        } else if is(line.name, "connection") {
+            for option in line.value.split(|&b| b == b',').map(trim) {
+                if option.eq_ignore_ascii_case(b"close") {
+                    close = true;
+                } else if http11 && option.eq_ignore_ascii_case(b"keep-alive") {
+                    // The default already.
+                }
+            }
+        }
+    }
+    let no_body = head_request || (100..200).contains(&status) || status == 204 || status == 304;
+    let framing = if no_body {
+        Framing::Empty
+    } else if chunked {
+        Framing::Chunked
+    } else if let Some(n) = length {
+        Framing::Length(n)
+    } else {
+        Framing::UntilClose
+    };
+    // With both, the length is ignored (RFC 9112 6.1), and the connection is not trusted again.
+    let reusable = !close && framing != Framing::UntilClose && !(chunked && length.is_some());
+    let count = response.headers.len();
+    let reason = response.reason.unwrap_or_default();
+    Ok(Some((ResponseHead { len, status, framing, reusable }, count, reason)))
+}
+
+/// Response lines the relay does not pass on: hop-by-hop, and the framing it writes itself.
+fn dropped_downstream(name: &str) -> bool {
+    [
+        "connection",
+        "keep-alive",
+        "proxy-connection",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "content-length",
+    ]
+    .iter()
+    .any(|n| is(name, n))
+}
+
+/// Writes the head the client gets: the status line (with the upstream's reason phrase, as
+/// hyper keeps it), the upstream's lines less hop-by-hop
+/// ones, the names its `Connection` lists and its CORS lines, then `cors`, the merged `Vary`,
+/// `Date` if the upstream sent none, the framing, and `Connection: close` when `close`.
+pub fn write_response(
+    out: &mut Vec<u8>,
+    head: &ResponseHead,
+    reason: &str,
+    lines: &[httparse::Header<'_>],
+    length: Option<u64>,
+    cors: &CorsHeaders,
+    close: bool,
+) -> Result<(), &'static str> {
+    let mut listed: [&[u8]; MAX_CONNECTION_OPTIONS] = [b""; MAX_CONNECTION_OPTIONS];
+    let mut count = 0;
+    for line in lines.iter().filter(|l| is(l.name, "connection")) {
+        for option in line.value.split(|&b| b == b',').map(trim).filter(|o| !o.is_empty()) {
+            if count == MAX_CONNECTION_OPTIONS {
+                return Err("too many Connection options");
+            }
+            listed[count] = option;
+            count += 1;
+        }
+    }
+    let listed = &listed[..count];
+    out.extend_from_slice(b"HTTP/1.1 ");
+    out.extend_from_slice(itoa::Buffer::new().format(head.status).as_bytes());
+    out.push(b' ');
+    out.extend_from_slice(reason.as_bytes());
+    out.extend_from_slice(b"\r\n");
+    let mut has_date = false;
+    for line in lines {
+        let name = line.name;
+        if dropped_downstream(name)
+            || is_cors_response_header_bytes(name.as_bytes())
+            || listed.iter().any(|l| l.eq_ignore_ascii_case(name.as_bytes()))
+        {
+            continue;
+        }
+        has_date |= is(name, "date");
+        write_line(out, name.as_bytes(), line.value);
+    }
+    for (name, value) in cors.lines() {
+        write_line(out, name.as_str().as_bytes(), value.as_bytes());
+    }
+    let vary = lines.iter().filter(|l| is(l.name, "vary")).map(|l| l.value);
+    let missing = cors.vary().missing_from(vary);
+    if !missing.is_empty() {
+        write_line(out, b"vary", missing.value().as_bytes());
+    }
+    if !has_date {
+        super::date::write_line(out);
+    }
+    match head.framing {
+        Framing::Chunked => out.extend_from_slice(b"transfer-encoding: chunked\r\n"),
+        Framing::Length(n) => write_length(out, n),
+        // A HEAD answer or a 304 says how long the body would be; a 204 has none.
+        Framing::Empty => {
+            if let (Some(n), false) = (length, head.status == 204 || head.status < 200) {
+                write_length(out, n);
+            }
+        }
+        Framing::UntilClose => {}
+    }
+    if close || head.framing == Framing::UntilClose {
+        out.extend_from_slice(b"connection: close\r\n");
+    }
+    out.extend_from_slice(b"\r\n");
+    Ok(())
+}
+
+/// The `Content-Length` a response head declares (consistent values were checked when parsed).
+pub fn declared_length(lines: &[httparse::Header<'_>]) -> Option<u64> {
+    lines
+        .iter()
+        .find(|l| is(l.name, "content-length"))
+        .and_then(|l| l.value.split(|&b| b == b',').next())
+        .and_then(parse_length)
+}
+
+/// `HTTP/1.1 <code> <reason>` for the gateway's own answers, with the canonical reason as hyper
+/// writes it.
+pub fn write_status(out: &mut Vec<u8>, status: u16) {
+    out.extend_from_slice(b"HTTP/1.1 ");
+    let mut digits = itoa::Buffer::new();
+    out.extend_from_slice(digits.format(status).as_bytes());
+    out.push(b' ');
+    let reason = StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("<none>");
+    out.extend_from_slice(reason.as_bytes());
+    out.extend_from_slice(b"\r\n");
+}
+
+/// `content-length: n`.
+pub fn write_length(out: &mut Vec<u8>, n: u64) {
+    out.extend_from_slice(b"content-length: ");
+    let mut digits = itoa::Buffer::new();
+    out.extend_from_slice(digits.format(n).as_bytes());
+    out.extend_from_slice(b"\r\n");
+}
+
+#[cfg(test)]
+mod tests;
