@@ -10,6 +10,10 @@ mod proxy_target {
     include!("../fuzz/bodies/proxy_target.rs");
 }
 
+mod relay_heads {
+    include!("../fuzz/bodies/relay_heads.rs");
+}
+
 use std::path::Path;
 
 use corsair_testkit::fuzz;
@@ -59,6 +63,21 @@ const FRAGMENTS: &[&[u8]] = &[
     b"18446744073709551616",
     b"\x00",
     b"\xff",
+    b"GET / HTTP/1.1\r\n",
+    b"HTTP/1.1 200 OK\r\n",
+    b"HTTP/1.0 204 \r\n",
+    b"Host: a\r\n",
+    b"Content-Length: 5\r\n",
+    b"Content-Length: 5, 5\r\n",
+    b"Transfer-Encoding: chunked\r\n",
+    b"Connection: close, x-a\r\n",
+    b"X-Forwarded-For: 10.0.0.1\r\n",
+    b"\r\n\r\n",
+    b"\r\n",
+    b"\n",
+    b"0\r\n\r\n",
+    b";ext=1",
+    b"ffffffffffffffff",
     "bücher".as_bytes(),
 ];
 
@@ -70,6 +89,11 @@ fn exercise(target: &str, seed: u64, run: fn(&[u8])) {
 #[test]
 fn proxy_config_body() {
     exercise("proxy_config", 0xc0f1_6000_0000_0001, proxy_config::run);
+}
+
+#[test]
+fn relay_heads_body() {
+    exercise("relay_heads", 0x2e1a_7000_0000_0003, relay_heads::run);
 }
 
 #[test]

@@ -426,7 +426,7 @@ async fn pipelined_requests_are_answered_in_order_on_both_paths() {
 }
 
 #[tokio::test]
-async fn one_client_connection_keeps_one_upstream_connection() {
+async fn requests_in_sequence_share_one_upstream_connection() {
     let connections = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let counted = connections.clone();
     let seen: Seen = Arc::default();

@@ -6,7 +6,7 @@
 //! the same job). The relay reads the request head in place with httparse, decides with the core
 //! as the CORS layer does, writes the upstream head from the same bytes, and rewrites the
 //! response head the same way. Bodies pass through as bytes, framed by `Content-Length` or
-//! chunked. Each client connection keeps its upstream connection between requests.
+//! chunked. Upstream connections go back to the route's pool after each answer.
 //!
 //! It takes only the plain cases (see [`head`]), on gateway routes with an `http` upstream, in
 //! enforce mode, for requests the policy allows, with the decision log below debug level. Any
@@ -14,7 +14,7 @@
 //! already read: refusals, upgrades, odd framing, HTTP/1.0 and HTTP/2 all keep one
 //! implementation, and so do their answers and log lines.
 
-mod chunked;
+pub mod chunked;
 mod date;
 pub mod head;
 
@@ -145,10 +145,8 @@ pub struct Client {
     client_text: String,
     /// The path of the request being served, for the log of a failure.
     path: String,
-    /// The CORS lines of the request, for the core's decision (reused: cleared, not freed).
-    cors_lines: HeaderMap,
-    /// The upstream connection kept from the last request, with its route.
-    upstream: Option<(Arc<RelayRoute>, UpstreamConn)>,
+    /// The CORS lines of the request, for the core's decision.
+    cors_lines: CorsLines,
     deadline: Deadline,
 }
 
@@ -170,23 +168,14 @@ impl Client {
             client_text: head::address_text(peer.addr.ip()),
             path: String::new(),
             peer,
-            cors_lines: HeaderMap::new(),
-            upstream: None,
+            cors_lines: CorsLines::default(),
             deadline: Deadline::new(),
         }
     }
 
-    /// The stream and the bytes read but not served, for hyper; the kept upstream connection
-    /// goes back to its route.
-    pub fn into_io(mut self) -> Prefixed {
-        self.release();
+    /// The stream and the bytes read but not served, for hyper.
+    pub fn into_io(self) -> Prefixed {
         Prefixed { prefix: self.buf, io: self.io }
-    }
-
-    fn release(&mut self) {
-        if let Some((relay, conn)) = self.upstream.take() {
-            relay.put_back(conn);
-        }
     }
 
     /// Serves requests until the connection ends or one needs hyper. `runtime` gives the
@@ -209,7 +198,6 @@ impl Client {
                 Served::Hyper => return End::Hyper,
             }
         }
-        self.release();
         End::Closed
     }
 
@@ -309,7 +297,7 @@ impl Client {
         let exchanged = {
             let request = Request { head: &self.out, in_hand, body: plan.body, head_request: plan.head_request };
             let answer = Answer { out: &mut self.answer, cors: &plan.cors, close: plan.close };
-            let exchange = exchange(&mut self.upstream, &relay, request, &mut self.io, &mut self.buf, answer);
+            let exchange = exchange(&relay, request, &mut self.io, &mut self.buf, answer);
             tokio::select! {
                 biased;
                 r = exchange => Some(r),
@@ -342,8 +330,9 @@ impl Client {
         service::record(&runtime.services().metrics, plan.kind, false, &outcome, None);
         match relay_body(&mut self.io, &mut self.answer, &mut conn, head.framing).await {
             Ok(()) => {
+                // Back to the route's pool at once: an idle client holds no upstream connection.
                 if head.reusable && whole && conn.buf.is_empty() {
-                    self.upstream = Some((relay, conn));
+                    relay.put_back(conn);
                 }
                 // A body the client still owes cannot be told from its next request.
                 if plan.close || !whole || head.framing == Framing::UntilClose {
@@ -373,7 +362,7 @@ impl Client {
             route: &plan.relay.prefix,
             method: &plan.method,
             path: &self.path,
-            origin: self.cors_lines.get(header::ORIGIN),
+            origin: self.cors_lines.map.get(header::ORIGIN),
             kind: plan.kind,
             status: response.status().as_u16(),
             refused: outcome.refused.map(GatewayRefusal::as_str),
@@ -423,6 +412,50 @@ const CORS_REQUEST_LINES: [&str; 4] = [
     "access-control-request-private-network",
 ];
 
+/// [`CORS_REQUEST_LINES`] as names, made at compile time.
+const CORS_REQUEST_NAMES: [HeaderName; 4] = [
+    header::ORIGIN,
+    header::ACCESS_CONTROL_REQUEST_METHOD,
+    header::ACCESS_CONTROL_REQUEST_HEADERS,
+    HeaderName::from_static("access-control-request-private-network"),
+];
+
+/// The CORS lines of a request as the core reads them, in a map kept for the connection (cleared,
+/// not freed). A value equal to the one of the same name in the previous request is shared with
+/// it rather than copied: a page sends the same `Origin` on every request of a connection, so
+/// the usual request copies nothing.
+#[derive(Default)]
+struct CorsLines {
+    map: HeaderMap,
+    last: [Option<HeaderValue>; 4],
+}
+
+impl CorsLines {
+    /// Collects the CORS lines of `lines`; `None` if a value is not valid header text.
+    fn read(&mut self, lines: &[httparse::Header<'_>]) -> Option<&HeaderMap> {
+        self.map.clear();
+        let mut seen = [false; 4];
+        for line in lines {
+            let Some(i) = CORS_REQUEST_LINES.iter().position(|n| line.name.eq_ignore_ascii_case(n)) else {
+                continue;
+            };
+            let value = match &self.last[i] {
+                Some(last) if !seen[i] && last.as_bytes() == line.value => last.clone(),
+                _ => {
+                    let value = HeaderValue::from_bytes(line.value).ok()?;
+                    if !seen[i] {
+                        self.last[i] = Some(value.clone());
+                    }
+                    value
+                }
+            };
+            seen[i] = true;
+            self.map.append(CORS_REQUEST_NAMES[i].clone(), value);
+        }
+        Some(&self.map)
+    }
+}
+
 /// Decides what to do with a parsed request; `None` hands it to hyper. An answer of the relay's
 /// own is written into `out`.
 fn plan(
@@ -430,7 +463,7 @@ fn plan(
     ops_here: bool,
     head: &RequestHead<'_>,
     lines: &[httparse::Header<'_>],
-    cors_lines: &mut HeaderMap,
+    cors_lines: &mut CorsLines,
     out: &mut Vec<u8>,
 ) -> Option<Plan> {
     let path = head.target.split('?').next().unwrap_or_default();
@@ -446,14 +479,8 @@ fn plan(
         return None;
     }
     let method = Method::from_bytes(head.method.as_bytes()).ok()?;
-    cors_lines.clear();
-    for line in lines {
-        if let Some(i) = CORS_REQUEST_LINES.iter().position(|n| line.name.eq_ignore_ascii_case(n)) {
-            let value = HeaderValue::from_bytes(line.value).ok()?;
-            cors_lines.append(HeaderName::from_static(CORS_REQUEST_LINES[i]), value);
-        }
-    }
-    let decision = relay.policy().decide((&method, &*cors_lines));
+    let cors_lines = cors_lines.read(lines)?;
+    let decision = relay.policy().decide((&method, cors_lines));
     if !decision.is_allowed() {
         // Refusals are rare, logged, counted and marked: hyper's path does all of it.
         return None;
@@ -529,24 +556,16 @@ struct Answer<'a> {
 
 /// Sends the request (and the body, when not in hand, from the client) and reads the response
 /// head, written for the client into `answer.out`; says whether the whole request body went up.
-/// A kept connection that turns out closed before answering is replaced once, when the request
+/// An idle connection that turns out closed before answering is replaced once, when the request
 /// is in hand.
 async fn exchange(
-    kept: &mut Option<(Arc<RelayRoute>, UpstreamConn)>,
     relay: &Arc<RelayRoute>,
     request: Request<'_>,
     client: &mut TcpStream,
     client_buf: &mut BytesMut,
     answer: Answer<'_>,
 ) -> Result<(UpstreamConn, ResponseHead, bool), Failure> {
-    let mut reused_conn = match kept.take() {
-        Some((r, conn)) if Arc::ptr_eq(&r, relay) => Some(conn),
-        Some((r, conn)) => {
-            r.put_back(conn);
-            relay.take_idle()
-        }
-        None => relay.take_idle(),
-    };
+    let mut reused_conn = relay.take_idle();
     let Answer { out, cors, close } = answer;
     loop {
         let reused = reused_conn.is_some();
@@ -588,7 +607,7 @@ async fn exchange(
         };
         match answer {
             Ok(head) => return Ok((conn, head, whole)),
-            // A kept connection the upstream had closed: nothing was taken, so send it again.
+            // An idle connection the upstream had closed: nothing was taken, so send it again.
             Err(ReadError::Io(_, 0) | ReadError::Eof(0)) if reused && request.in_hand => continue,
             Err(ReadError::Io(e, _)) => return Err(Failure::Broken(format!("the upstream broke the exchange: {e}"))),
             Err(ReadError::Eof(_)) => {
