@@ -103,7 +103,8 @@ fn allocations(fast_path: bool, request: &'static [u8]) -> usize {
     n - base
 }
 
-const ACTUAL: &[u8] = b"GET /data.json HTTP/1.1\r\nHost: api.test\r\nOrigin: https://app.example.com\r\nAccept: */*\r\n\r\n";
+const ACTUAL: &[u8] =
+    b"GET /data.json HTTP/1.1\r\nHost: api.test\r\nOrigin: https://app.example.com\r\nAccept: */*\r\n\r\n";
 const PREFLIGHT: &[u8] = b"OPTIONS /data.json HTTP/1.1\r\nHost: api.test\r\nOrigin: https://app.example.com\r\n\
 Access-Control-Request-Method: PUT\r\nAccess-Control-Request-Headers: content-type\r\n\r\n";
 

@@ -273,6 +273,10 @@ pub fn parse_response<'b>(
         Err(_) => return Err("not a valid HTTP/1.1 response head"),
     };
     let status = response.code.ok_or("no status code")?;
+    // httparse reads any three digits; `http` (and so hyper's path) takes 100 to 999 only.
+    if status < 100 {
+        return Err("a status code below 100");
+    }
     let http11 = response.version == Some(1);
     let mut length: Option<u64> = None;
     let mut chunked = false;

@@ -120,6 +120,7 @@ fn response_framing_follows_rfc_9112() {
         "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n",
         "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
         "HTTP/1.1 2000 OK\r\n\r\n",
+        "HTTP/1.1 012 OK\r\n\r\n",
         "SMTP ready\r\n\r\n",
     ] {
         assert!(response(bad, false).is_err(), "{bad:?}");
