@@ -100,3 +100,26 @@ async fn shutdown_lets_requests_in_flight_finish_and_takes_no_new_ones() {
     tokio::time::timeout(Duration::from_secs(5), gw.task).await.expect("serve returns").unwrap().unwrap();
     assert!(tokio::net::TcpStream::connect(addr).await.is_err(), "the listener is closed");
 }
+
+#[tokio::test]
+async fn idle_keep_alive_connections_do_not_hold_up_shutdown() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let upstream = TestServer::start(loopback(1), always(Reply::status(200).body("ok"))).await;
+    for fast_path in [true, false] {
+        let text = policy_for(A, upstream.addr).replace("[proxy]\n", &format!("[proxy]\nfast_path = {fast_path}\n"));
+        let gw = start(&text).await;
+        // One request, then the connection stays open and idle.
+        let mut idle = tokio::net::TcpStream::connect(gw.addr).await.unwrap();
+        let head = format!("GET / HTTP/1.1\r\nhost: {}\r\norigin: {A}\r\n\r\n", gw.addr);
+        idle.write_all(head.as_bytes()).await.unwrap();
+        let mut answer = vec![0u8; 4096];
+        let n = idle.read(&mut answer).await.unwrap();
+        assert!(answer[..n].starts_with(b"HTTP/1.1 200"), "{}", String::from_utf8_lossy(&answer[..n]));
+        let started = std::time::Instant::now();
+        gw.control.shutdown();
+        tokio::time::timeout(Duration::from_secs(5), gw.task).await.expect("serve returns").unwrap().unwrap();
+        assert!(started.elapsed() < Duration::from_secs(3), "fast_path {fast_path}: {:?}", started.elapsed());
+        let closed = tokio::time::timeout(Duration::from_secs(2), idle.read(&mut answer)).await;
+        assert!(matches!(closed, Ok(Ok(0)) | Ok(Err(_))), "fast_path {fast_path}: the idle connection is closed");
+    }
+}

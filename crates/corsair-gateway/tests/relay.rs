@@ -490,3 +490,23 @@ async fn a_slow_upstream_times_out_on_the_relay() {
     assert!(got.lines.contains(&format!("access-control-allow-origin: {APP}")), "{raw}");
     assert!(started.elapsed() < Duration::from_secs(4), "took {:?}", started.elapsed());
 }
+
+#[tokio::test]
+async fn a_reload_applies_to_the_next_request_on_an_open_connection() {
+    let seen: Seen = Arc::default();
+    let up = upstream(seen).await;
+    let policy = |origin: &str| format!("allow_origins = [\"{origin}\"]\n[proxy]\nupstream = \"http://{up}\"\n");
+    let gw = start(&policy(APP)).await;
+    let mut s = TcpStream::connect(gw.addr).await.unwrap();
+    let mut buf = Vec::new();
+    let mut ask = async |origin: &str| {
+        let raw = get("/len", &format!("Origin: {origin}\r\n")).replace("{host}", &gw.addr.to_string());
+        s.write_all(raw.as_bytes()).await.unwrap();
+        read_response(&mut s, &mut buf, "GET").await.0
+    };
+    let allow = |got: &Seen2| got.lines.iter().find(|l| l.starts_with("access-control-allow-origin:")).cloned();
+    assert_eq!(allow(&ask(APP).await), Some(format!("access-control-allow-origin: {APP}")));
+    gw.control.reload(common::config(&policy(EVIL), &corsair_gateway::Flags::default())).unwrap();
+    assert_eq!(allow(&ask(EVIL).await), Some(format!("access-control-allow-origin: {EVIL}")), "the new policy");
+    assert_eq!(allow(&ask(APP).await), None, "the old origin is refused now");
+}
