@@ -239,11 +239,8 @@ impl Client {
             };
             let count = lines.iter().take_while(|l| !l.name.is_empty()).count();
             match plan(runtime, ops_here, &head, &lines[..count], &mut self.cors_lines, &mut self.out) {
-                Some(Plan::Answer { close }) => {
-                    let len = head.len;
-                    self.buf.advance(len);
-                    return self.answer(close, runtime).await;
-                }
+                // Awaited after this block, so the lines array is not part of the future's state.
+                Some(Plan::Answer { close }) => Next::Answer { head_len: head.len, close },
                 Some(Plan::Forward(relay, cors, kind, method)) => {
                     self.path.clear();
                     self.path.push_str(head.target.split('?').next().unwrap_or_default());
@@ -254,7 +251,7 @@ impl Client {
                         proto: if self.peer.tls { b"https" } else { b"http" },
                     };
                     head::write_request(&mut self.out, &head, &lines[..count], &path, relay.host.as_bytes(), forwarded);
-                    Forwarding {
+                    Next::Forward(Forwarding {
                         relay,
                         cors,
                         kind,
@@ -263,13 +260,21 @@ impl Client {
                         close: head.close,
                         head_request: method == Method::HEAD,
                         method,
-                    }
+                    })
                 }
                 None => return Served::Hyper,
             }
         };
-        self.buf.advance(plan.head_len);
-        self.forward(plan, runtime, started).await
+        match plan {
+            Next::Forward(plan) => {
+                self.buf.advance(plan.head_len);
+                self.forward(plan, runtime, started).await
+            }
+            Next::Answer { head_len, close } => {
+                self.buf.advance(head_len);
+                self.answer(close, runtime).await
+            }
+        }
     }
 
     /// Sends the relay's own answer (an allowed preflight), whose head [`plan`] wrote.
@@ -390,6 +395,18 @@ enum Plan {
     Answer { close: bool },
     /// Forward it on this route; put these CORS headers on the answer.
     Forward(Arc<RelayRoute>, CorsHeaders, RequestKind, Method),
+}
+
+/// What [`Client::serve`] does once the parsed head (borrowing the buffer) is out of scope. On
+/// the stack for one request, like [`Plan`].
+#[allow(clippy::large_enum_variant)]
+enum Next {
+    Forward(Forwarding),
+    /// Send the answer [`plan`] wrote, after taking `head_len` bytes off the buffer.
+    Answer {
+        head_len: usize,
+        close: bool,
+    },
 }
 
 /// A request on its way upstream.
