@@ -279,6 +279,16 @@ const CORS_RESPONSE_HEADER_NAMES: [HeaderName; 7] = [
     ALLOW_PRIVATE_NETWORK,
 ];
 
+/// Every request header [`Policy::decide`] reads: a shell that builds the decision's header map
+/// itself (rather than passing the request's whole map) needs these lines, all of them, and no
+/// other.
+pub const CORS_REQUEST_HEADERS: [HeaderName; 4] = [
+    header::ORIGIN,
+    header::ACCESS_CONTROL_REQUEST_METHOD,
+    header::ACCESS_CONTROL_REQUEST_HEADERS,
+    lines::REQUEST_PRIVATE_NETWORK,
+];
+
 /// True for a name in [`CORS_RESPONSE_HEADERS`].
 pub fn is_cors_response_header(name: &HeaderName) -> bool {
     name.as_str().starts_with("access-control-") && CORS_RESPONSE_HEADER_NAMES.contains(name)

@@ -202,17 +202,30 @@ impl tower_service::Service<Request<Incoming>> for Forward {
     }
 }
 
-/// Headers that describe one connection, not the message (RFC 9110 7.6.1), plus the proxy ones.
-/// `Connection` comes first ([`strip_hop_by_hop`] reads the names it lists).
+/// Headers that describe one connection, not the message (RFC 9110 7.6.1), plus the proxy ones:
+/// removed both ways, by this forwarder and by the relay. `Connection` comes first
+/// ([`strip_hop_by_hop`] reads the names it lists).
+pub const HOP_BY_HOP_NAMES: [&str; HOP_BY_HOP_LEN] = [
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "proxy-authenticate",
+    "proxy-authorization",
+    "te",
+    "trailer",
+    "transfer-encoding",
+];
+
+/// [`HOP_BY_HOP_NAMES`] as names, made at compile time.
 const HOP_BY_HOP: [HeaderName; HOP_BY_HOP_LEN] = [
-    header::CONNECTION,
-    HeaderName::from_static("keep-alive"),
-    HeaderName::from_static("proxy-connection"),
-    header::PROXY_AUTHENTICATE,
-    header::PROXY_AUTHORIZATION,
-    header::TE,
-    header::TRAILER,
-    header::TRANSFER_ENCODING,
+    HeaderName::from_static(HOP_BY_HOP_NAMES[0]),
+    HeaderName::from_static(HOP_BY_HOP_NAMES[1]),
+    HeaderName::from_static(HOP_BY_HOP_NAMES[2]),
+    HeaderName::from_static(HOP_BY_HOP_NAMES[3]),
+    HeaderName::from_static(HOP_BY_HOP_NAMES[4]),
+    HeaderName::from_static(HOP_BY_HOP_NAMES[5]),
+    HeaderName::from_static(HOP_BY_HOP_NAMES[6]),
+    HeaderName::from_static(HOP_BY_HOP_NAMES[7]),
 ];
 
 const HOP_BY_HOP_LEN: usize = 8;
@@ -536,7 +549,7 @@ pub fn broken(why: &dyn std::fmt::Display, elapsed: Duration) -> (Response<Proxy
 
 /// An address as header text. IPv4 is written by hand: this runs on every request, and
 /// `Display` for addresses costs more than the rest of the forwarded headers together.
-fn address_value(ip: IpAddr) -> HeaderValue {
+pub(crate) fn address_value(ip: IpAddr) -> HeaderValue {
     let text = match ip {
         IpAddr::V4(v4) => {
             let mut buf = [0u8; 15];

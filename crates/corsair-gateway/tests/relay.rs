@@ -313,7 +313,7 @@ fn cases() -> Vec<(&'static str, &'static str, String, bool)> {
             get(
                 "/len",
                 &format!(
-                    "{origin}Connection: keep-alive\r\nKeep-Alive: 5\r\nTE: trailers\r\nProxy-Authorization: x\r\nX-Forwarded-For: 10.1.2.3\r\nX-Forwarded-Proto: https\r\nAccept: */*\r\n"
+                    "{origin}Connection: keep-alive\r\nKeep-Alive: 5\r\nTE: trailers\r\nProxy-Authorization: x\r\nProxy-Authenticate: y\r\nTrailer: z\r\nProxy-Connection: keep-alive\r\nX-Forwarded-For: 10.1.2.3\r\nX-Forwarded-Proto: https\r\nAccept: */*\r\n"
                 ),
             ),
             true,

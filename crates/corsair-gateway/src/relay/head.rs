@@ -5,13 +5,12 @@
 //! `Host` at most, a path of the usual characters. Anything else is served by hyper, so every
 //! odd or hostile request gets hyper's answer and the relay's rules stay small.
 
-use std::net::IpAddr;
-
 use corsair_core::decision::is_cors_response_header_bytes;
 use corsair_core::CorsHeaders;
 use http::StatusCode;
 
 use crate::config::Forwarded;
+use crate::forward::HOP_BY_HOP_NAMES;
 
 /// Most request header lines the relay reads; requests with more go to hyper (which takes 100).
 pub const MAX_REQUEST_LINES: usize = 64;
@@ -141,12 +140,9 @@ fn parse_length(value: &[u8]) -> Option<u64> {
     Some(value.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0')))
 }
 
-/// Request lines the relay does not pass on: hop-by-hop (RFC 9110 7.6.1) and `Host`, which it
-/// replaces. `Transfer-Encoding` and `Upgrade` never reach here.
+/// Request lines the relay does not pass on: hop-by-hop ones, and `Host`, which it replaces.
 fn dropped_upstream(name: &str) -> bool {
-    ["connection", "keep-alive", "proxy-connection", "proxy-authorization", "te", "trailer", "host"]
-        .iter()
-        .any(|n| is(name, n))
+    is(name, "host") || HOP_BY_HOP_NAMES.iter().any(|n| is(name, n))
 }
 
 /// How the relay writes `X-Forwarded-*`, per the route's [`Forwarded`] mode.
@@ -225,11 +221,6 @@ fn write_line(out: &mut Vec<u8>, name: &[u8], value: &[u8]) {
     out.extend_from_slice(b": ");
     out.extend_from_slice(value);
     out.extend_from_slice(b"\r\n");
-}
-
-/// The client's address as header text (IPv4-mapped addresses as IPv4).
-pub fn address_text(ip: IpAddr) -> String {
-    ip.to_canonical().to_string()
 }
 
 /// How a response body is delimited (RFC 9112 6.3).
@@ -322,22 +313,10 @@ pub fn parse_response<'b>(
     Ok(Some((ResponseHead { len, status, framing, reusable }, count, reason)))
 }
 
-/// Response lines the relay does not pass on: hop-by-hop, and the framing it writes itself.
+/// Response lines the relay does not pass on: hop-by-hop ones, `Upgrade` (no upgrade is relayed),
+/// and the framing it writes itself.
 fn dropped_downstream(name: &str) -> bool {
-    [
-        "connection",
-        "keep-alive",
-        "proxy-connection",
-        "proxy-authenticate",
-        "proxy-authorization",
-        "te",
-        "trailer",
-        "transfer-encoding",
-        "upgrade",
-        "content-length",
-    ]
-    .iter()
-    .any(|n| is(name, n))
+    is(name, "upgrade") || is(name, "content-length") || HOP_BY_HOP_NAMES.iter().any(|n| is(name, n))
 }
 
 /// Writes the head the client gets: the status line (with the upstream's reason phrase, as

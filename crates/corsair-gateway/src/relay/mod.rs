@@ -25,8 +25,9 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::{Buf, BytesMut};
+use corsair_core::decision::CORS_REQUEST_HEADERS;
 use corsair_core::{Action, CorsHeaders, Policy, RequestKind};
-use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::header::{self, HeaderMap, HeaderValue};
 use http::{Method, Response, StatusCode, Uri};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
@@ -142,7 +143,8 @@ pub struct Client {
     /// The response head being sent to the client, and small bodies with it.
     answer: Vec<u8>,
     peer: Peer,
-    client_text: String,
+    /// The client's address as `X-Forwarded-For` text.
+    client_text: HeaderValue,
     /// The path of the request being served, for the log of a failure.
     path: String,
     /// The CORS lines of the request, for the core's decision.
@@ -165,7 +167,7 @@ impl Client {
             buf: BytesMut::with_capacity(READ_CHUNK),
             out: Vec::with_capacity(1024),
             answer: Vec::with_capacity(1024),
-            client_text: head::address_text(peer.addr.ip()),
+            client_text: forward::address_value(peer.addr.ip().to_canonical()),
             path: String::new(),
             peer,
             cors_lines: CorsLines::default(),
@@ -421,22 +423,6 @@ struct Forwarding {
     method: Method,
 }
 
-/// The CORS request lines the core reads.
-const CORS_REQUEST_LINES: [&str; 4] = [
-    "origin",
-    "access-control-request-method",
-    "access-control-request-headers",
-    "access-control-request-private-network",
-];
-
-/// [`CORS_REQUEST_LINES`] as names, made at compile time.
-const CORS_REQUEST_NAMES: [HeaderName; 4] = [
-    header::ORIGIN,
-    header::ACCESS_CONTROL_REQUEST_METHOD,
-    header::ACCESS_CONTROL_REQUEST_HEADERS,
-    HeaderName::from_static("access-control-request-private-network"),
-];
-
 /// The CORS lines of a request as the core reads them, in a map kept for the connection (cleared,
 /// not freed). A value equal to the one of the same name in the previous request is shared with
 /// it rather than copied: a page sends the same `Origin` on every request of a connection, so
@@ -444,6 +430,7 @@ const CORS_REQUEST_NAMES: [HeaderName; 4] = [
 #[derive(Default)]
 struct CorsLines {
     map: HeaderMap,
+    /// One per name of [`CORS_REQUEST_HEADERS`] (a test checks the count).
     last: [Option<HeaderValue>; 4],
 }
 
@@ -453,7 +440,7 @@ impl CorsLines {
         self.map.clear();
         let mut seen = [false; 4];
         for line in lines {
-            let Some(i) = CORS_REQUEST_LINES.iter().position(|n| line.name.eq_ignore_ascii_case(n)) else {
+            let Some(i) = CORS_REQUEST_HEADERS.iter().position(|n| line.name.eq_ignore_ascii_case(n.as_str())) else {
                 continue;
             };
             let value = match &self.last[i] {
@@ -467,7 +454,7 @@ impl CorsLines {
                 }
             };
             seen[i] = true;
-            self.map.append(CORS_REQUEST_NAMES[i].clone(), value);
+            self.map.append(CORS_REQUEST_HEADERS[i].clone(), value);
         }
         Some(&self.map)
     }
@@ -848,5 +835,13 @@ impl AsyncWrite for Prefixed {
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.io).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn one_slot_per_cors_request_header() {
+        assert_eq!(super::CORS_REQUEST_HEADERS.len(), super::CorsLines::default().last.len());
     }
 }
