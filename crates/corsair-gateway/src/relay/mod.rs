@@ -260,7 +260,6 @@ impl Client {
                         head_len: head.len,
                         body: head.body,
                         close: head.close,
-                        head_request: method == Method::HEAD,
                         method,
                     })
                 }
@@ -302,7 +301,8 @@ impl Client {
         }
         self.deadline.set(started + timeout);
         let exchanged = {
-            let request = Request { head: &self.out, in_hand, body: plan.body, head_request: plan.head_request };
+            let request =
+                Request { head: &self.out, in_hand, body: plan.body, head_request: plan.method == Method::HEAD };
             let answer = Answer { out: &mut self.answer, cors: &plan.cors, close: plan.close };
             let exchange = exchange(&relay, request, &mut self.io, &mut self.buf, answer);
             tokio::select! {
@@ -419,7 +419,6 @@ struct Forwarding {
     head_len: usize,
     body: u64,
     close: bool,
-    head_request: bool,
     method: Method,
 }
 
