@@ -431,19 +431,21 @@ impl Forward {
         let pq = request.uri().path_and_query().map_or("/", PathAndQuery::as_str);
         match &self.route.destination {
             Destination::Fixed { upstream, prefix, strip, .. } => {
-                let unchanged = upstream.base_path.is_empty() && !(*strip && prefix != "/") && pq.starts_with('/');
-                if let (true, Some(pq)) = (unchanged, request.uri().path_and_query()) {
-                    // The usual route (no base path, nothing stripped) keeps the request's path
-                    // as it is: no formatting and no second parse.
-                    let mut parts = http::uri::Parts::default();
-                    parts.scheme = Some(upstream.scheme.clone());
-                    parts.authority = Some(upstream.authority.clone());
-                    parts.path_and_query = Some(pq.clone());
-                    if let Ok(uri) = Uri::from_parts(parts) {
-                        return Ok((uri, None));
+                let pq = match (upstream_path(upstream, prefix, *strip, pq), request.uri().path_and_query()) {
+                    (std::borrow::Cow::Borrowed(_), Some(pq)) => {
+                        // The usual route (no base path, nothing stripped) keeps the request's
+                        // path as it is: no formatting and no second parse.
+                        let mut parts = http::uri::Parts::default();
+                        parts.scheme = Some(upstream.scheme.clone());
+                        parts.authority = Some(upstream.authority.clone());
+                        parts.path_and_query = Some(pq.clone());
+                        if let Ok(uri) = Uri::from_parts(parts) {
+                            return Ok((uri, None));
+                        }
+                        pq.as_str().to_owned()
                     }
-                }
-                let pq = upstream_path(upstream, prefix, *strip, pq).into_owned();
+                    (changed, _) => changed.into_owned(),
+                };
                 let uri = Uri::builder()
                     .scheme(upstream.scheme.clone())
                     .authority(upstream.authority.clone())

@@ -44,8 +44,7 @@ fn response(data: &[u8]) {
         let Ok(Some((parsed, count, reason))) = head::parse_response(data, &mut lines, head_request) else { continue };
         let lines = &lines[..count];
         let mut out = Vec::new();
-        let length = head::declared_length(lines);
-        if head::write_response(&mut out, &parsed, reason, lines, length, &CorsHeaders::default(), false).is_err() {
+        if head::write_response(&mut out, &parsed, reason, lines, &CorsHeaders::default(), false).is_err() {
             continue;
         }
         let mut again = [httparse::EMPTY_HEADER; head::MAX_RESPONSE_LINES + 8];

@@ -247,6 +247,9 @@ pub struct ResponseHead {
     pub framing: Framing,
     /// The upstream connection can carry another request after this body.
     pub reusable: bool,
+    /// The `Content-Length` it declares (a `HEAD` answer or a `304` says it for a body it does
+    /// not send).
+    pub length: Option<u64>,
 }
 
 /// Parses the response head at the start of `buf`: `Ok(None)` asks for more bytes, an error
@@ -290,8 +293,6 @@ pub fn parse_response<'b>(
             for option in line.value.split(|&b| b == b',').map(trim) {
                 if option.eq_ignore_ascii_case(b"close") {
                     close = true;
-                } else if http11 && option.eq_ignore_ascii_case(b"keep-alive") {
-                    // The default already.
                 }
             }
         }
@@ -310,7 +311,7 @@ pub fn parse_response<'b>(
     let reusable = !close && framing != Framing::UntilClose && !(chunked && length.is_some());
     let count = response.headers.len();
     let reason = response.reason.unwrap_or_default();
-    Ok(Some((ResponseHead { len, status, framing, reusable }, count, reason)))
+    Ok(Some((ResponseHead { len, status, framing, reusable, length }, count, reason)))
 }
 
 /// Response lines the relay does not pass on: hop-by-hop ones, `Upgrade` (no upgrade is relayed),
@@ -328,7 +329,6 @@ pub fn write_response(
     head: &ResponseHead,
     reason: &str,
     lines: &[httparse::Header<'_>],
-    length: Option<u64>,
     cors: &CorsHeaders,
     close: bool,
 ) -> Result<(), &'static str> {
@@ -377,7 +377,7 @@ pub fn write_response(
         Framing::Length(n) => write_length(out, n),
         // A HEAD answer or a 304 says how long the body would be; a 204 has none.
         Framing::Empty => {
-            if let (Some(n), false) = (length, head.status == 204 || head.status < 200) {
+            if let (Some(n), false) = (head.length, head.status == 204 || head.status < 200) {
                 write_length(out, n);
             }
         }
@@ -388,15 +388,6 @@ pub fn write_response(
     }
     out.extend_from_slice(b"\r\n");
     Ok(())
-}
-
-/// The `Content-Length` a response head declares (consistent values were checked when parsed).
-pub fn declared_length(lines: &[httparse::Header<'_>]) -> Option<u64> {
-    lines
-        .iter()
-        .find(|l| is(l.name, "content-length"))
-        .and_then(|l| l.value.split(|&b| b == b',').next())
-        .and_then(parse_length)
 }
 
 /// `HTTP/1.1 <code> <reason>` for the gateway's own answers, with the canonical reason as hyper

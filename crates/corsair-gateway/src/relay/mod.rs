@@ -22,7 +22,7 @@ use std::io;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use bytes::{Buf, BytesMut};
 use corsair_core::decision::CORS_REQUEST_HEADERS;
@@ -39,7 +39,7 @@ use crate::config::Upstream;
 use crate::connect::{ConnectError, Connector, Stream};
 use crate::forward::{self, Destination, GatewayRefusal, Outcome, Peer, Route};
 use crate::service::{self, Runtime};
-use crate::upstream::ClientError;
+use crate::upstream::{ClientError, IDLE_TIMEOUT, MAX_IDLE_PER_ORIGIN};
 use chunked::Chunked;
 use head::{Framing, Parsed, RequestHead, ResponseHead};
 
@@ -50,27 +50,19 @@ pub const MAX_HEAD: usize = 64 * 1024;
 /// Room made in a buffer before each read.
 const READ_CHUNK: usize = 8 * 1024;
 
-/// Idle upstream connections kept per route, and for how long.
-const MAX_IDLE: usize = 128;
-const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
-
 /// What a route needs to be relayed: its forwarder's settings, and idle upstream connections.
 pub struct RelayRoute {
     route: Arc<Route>,
     connector: Connector,
     /// `http://authority/`, what the connector resolves and checks.
     target: Uri,
-    upstream: Upstream,
-    prefix: String,
-    strip: bool,
-    host: HeaderValue,
     idle: Mutex<Vec<(UpstreamConn, Instant)>>,
 }
 
 impl RelayRoute {
     /// The relay for `route`, if it can take it: a fixed `http` upstream.
     pub fn new(route: Arc<Route>, connector: Connector) -> Option<RelayRoute> {
-        let Destination::Fixed { upstream, prefix, strip, host: Some(host) } = &route.destination else {
+        let Destination::Fixed { upstream, host: Some(_), .. } = &route.destination else {
             return None;
         };
         let target = Uri::builder()
@@ -79,20 +71,19 @@ impl RelayRoute {
             .path_and_query("/")
             .build()
             .ok()?;
-        Some(RelayRoute {
-            target,
-            upstream: upstream.clone(),
-            prefix: prefix.clone(),
-            strip: *strip,
-            host: host.clone(),
-            connector,
-            route,
-            idle: Mutex::new(Vec::new()),
-        })
+        Some(RelayRoute { target, connector, route, idle: Mutex::new(Vec::new()) })
     }
 
     fn policy(&self) -> &Policy {
         &self.route.policy
+    }
+
+    /// The route's fixed destination: upstream, prefix, whether to strip it, `Host` value.
+    fn fixed(&self) -> (&Upstream, &str, bool, &HeaderValue) {
+        match &self.route.destination {
+            Destination::Fixed { upstream, prefix, strip, host: Some(host) } => (upstream, prefix, *strip, host),
+            _ => unreachable!("RelayRoute::new takes fixed http destinations only"),
+        }
     }
 
     fn take_idle(&self) -> Option<UpstreamConn> {
@@ -107,7 +98,8 @@ impl RelayRoute {
 
     fn put_back(&self, conn: UpstreamConn) {
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
-        if idle.len() < MAX_IDLE {
+        // The same limits as the hyper path's pool.
+        if idle.len() < MAX_IDLE_PER_ORIGIN {
             idle.push((conn, Instant::now()));
         }
     }
@@ -240,38 +232,33 @@ impl Client {
                 Parsed::Partial | Parsed::Hyper => return Served::Hyper,
             };
             let count = lines.iter().take_while(|l| !l.name.is_empty()).count();
+            // Either way the answer is awaited after this block, so the lines array is not part of
+            // the future's state.
             match plan(runtime, ops_here, &head, &lines[..count], &mut self.cors_lines, &mut self.out) {
-                // Awaited after this block, so the lines array is not part of the future's state.
-                Some(Plan::Answer { close }) => Next::Answer { head_len: head.len, close },
-                Some(Plan::Forward(relay, cors, kind, method)) => {
+                Some(answer @ Plan::Answer { .. }) => answer,
+                Some(Plan::Forward(forwarding)) => {
+                    let relay = &forwarding.relay;
                     self.path.clear();
                     self.path.push_str(head.target.split('?').next().unwrap_or_default());
-                    let path = forward::upstream_path(&relay.upstream, &relay.prefix, relay.strip, head.target);
+                    let (upstream, prefix, strip, host) = relay.fixed();
+                    let path = forward::upstream_path(upstream, prefix, strip, head.target);
                     let forwarded = head::ForwardedFor {
                         mode: relay.route.forwarded,
                         client: self.client_text.as_bytes(),
                         proto: if self.peer.tls { b"https" } else { b"http" },
                     };
-                    head::write_request(&mut self.out, &head, &lines[..count], &path, relay.host.as_bytes(), forwarded);
-                    Next::Forward(Forwarding {
-                        relay,
-                        cors,
-                        kind,
-                        head_len: head.len,
-                        body: head.body,
-                        close: head.close,
-                        method,
-                    })
+                    head::write_request(&mut self.out, &head, &lines[..count], &path, host.as_bytes(), forwarded);
+                    Plan::Forward(forwarding)
                 }
                 None => return Served::Hyper,
             }
         };
         match plan {
-            Next::Forward(plan) => {
+            Plan::Forward(plan) => {
                 self.buf.advance(plan.head_len);
                 self.forward(plan, runtime, started).await
             }
-            Next::Answer { head_len, close } => {
+            Plan::Answer { head_len, close } => {
                 self.buf.advance(head_len);
                 self.answer(close, runtime).await
             }
@@ -366,7 +353,7 @@ impl Client {
         forward::count_failure(metrics, &outcome);
         service::record(&runtime.services().metrics, plan.kind, false, &outcome, None);
         let line = service::LogLine {
-            route: &plan.relay.prefix,
+            route: plan.relay.fixed().1,
             method: &plan.method,
             path: &self.path,
             origin: self.cors_lines.map.get(header::ORIGIN),
@@ -393,22 +380,11 @@ impl Client {
 /// variant would cost an allocation each time.
 #[allow(clippy::large_enum_variant)]
 enum Plan {
-    /// Answer it here (an allowed preflight): the head is written.
-    Answer { close: bool },
-    /// Forward it on this route; put these CORS headers on the answer.
-    Forward(Arc<RelayRoute>, CorsHeaders, RequestKind, Method),
-}
-
-/// What [`Client::serve`] does once the parsed head (borrowing the buffer) is out of scope. On
-/// the stack for one request, like [`Plan`].
-#[allow(clippy::large_enum_variant)]
-enum Next {
+    /// Send the answer [`plan`] wrote (an allowed preflight), after taking the head's `head_len`
+    /// bytes off the buffer.
+    Answer { head_len: usize, close: bool },
+    /// Forward it.
     Forward(Forwarding),
-    /// Send the answer [`plan`] wrote, after taking `head_len` bytes off the buffer.
-    Answer {
-        head_len: usize,
-        close: bool,
-    },
 }
 
 /// A request on its way upstream.
@@ -496,9 +472,17 @@ fn plan(
             let lines = decision.headers().chain(vary.iter().map(|v| (header::VARY, v)));
             out.clear();
             write_own_head(out, status, lines, 0, head.close);
-            Some(Plan::Answer { close: head.close })
+            Some(Plan::Answer { head_len: head.len, close: head.close })
         }
-        Action::Forward => Some(Plan::Forward(relay.clone(), decision.to_headers(), decision.kind(), method)),
+        Action::Forward => Some(Plan::Forward(Forwarding {
+            relay: relay.clone(),
+            cors: decision.to_headers(),
+            kind: decision.kind(),
+            head_len: head.len,
+            body: head.body,
+            close: head.close,
+            method,
+        })),
     }
 }
 
@@ -674,8 +658,7 @@ async fn read_response_head(
                 Ok(Some((head, count, reason))) if head.status >= 200 => {
                     let lines = &lines[..count];
                     out.clear();
-                    let length = head::declared_length(lines);
-                    head::write_response(out, &head, reason, lines, length, cors, close).map_err(ReadError::Invalid)?;
+                    head::write_response(out, &head, reason, lines, cors, close).map_err(ReadError::Invalid)?;
                     buf.advance(head.len);
                     return Ok(head);
                 }

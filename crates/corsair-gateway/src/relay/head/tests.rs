@@ -132,7 +132,7 @@ fn client_head(raw: &str, cors: &CorsHeaders) -> Result<String, &'static str> {
     let (head, count, reason) = parse_response(raw.as_bytes(), &mut lines, false).unwrap().unwrap();
     let lines = &lines[..count];
     let mut out = Vec::new();
-    write_response(&mut out, &head, reason, lines, declared_length(lines), cors, false)?;
+    write_response(&mut out, &head, reason, lines, cors, false)?;
     Ok(String::from_utf8(out).unwrap())
 }
 
