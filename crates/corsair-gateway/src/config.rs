@@ -551,6 +551,8 @@ pub fn load(source: &Source, flags: &Flags, env: impl Fn(&str) -> Option<String>
     let upstream_ca = table.upstream_ca.as_ref().map(|p| source.dir.join(p.get_ref()));
 
     let forwarded = match &table.forwarded {
+        // An open proxy reaches third parties: they learn nothing of its users by default.
+        None if open => Forwarded::Off,
         None => Forwarded::Set,
         Some(v) => match v.get_ref().as_str() {
             "set" => Forwarded::Set,

@@ -28,6 +28,7 @@ use hyper_util::rt::TokioIo;
 use crate::body::ProxyBody;
 use crate::config::{Forwarded, Limits, TargetPattern, Upstream};
 use crate::connect::ConnectError;
+use crate::framing;
 use crate::metrics::{Metrics, Reason, UpstreamError};
 use crate::ratelimit::{MemoryStore, RateLimiter};
 use crate::target;
@@ -61,6 +62,8 @@ pub enum GatewayRefusal {
     Origin,
     /// The request body is larger than the limit.
     BodyTooLarge,
+    /// The request body could not be read: malformed framing, or cut off.
+    RequestBody,
     /// No upstream response head in time.
     Timeout,
     /// The upstream could not be reached or broke the exchange.
@@ -76,6 +79,7 @@ impl GatewayRefusal {
             GatewayRefusal::RateLimit => "rate_limit",
             GatewayRefusal::Origin => "origin",
             GatewayRefusal::BodyTooLarge => "body_too_large",
+            GatewayRefusal::RequestBody => "request_body",
             GatewayRefusal::Timeout => "timeout",
             GatewayRefusal::Upstream(_) => "upstream",
         }
@@ -90,7 +94,8 @@ impl GatewayRefusal {
             GatewayRefusal::Origin => Some(Reason::Origin),
             GatewayRefusal::BodyTooLarge => Some(Reason::BodyTooLarge),
             GatewayRefusal::Timeout => Some(Reason::Timeout),
-            GatewayRefusal::Upstream(_) => None,
+            // The client's mistake, not a policy's decision.
+            GatewayRefusal::RequestBody | GatewayRefusal::Upstream(_) => None,
         }
     }
 }
@@ -233,6 +238,22 @@ const HOP_BY_HOP_LEN: usize = 8;
 const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
 const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+
+const COOKIE2: HeaderName = HeaderName::from_static("cookie2");
+const SET_COOKIE2: HeaderName = HeaderName::from_static("set-cookie2");
+
+/// Removes names that read as framing or forwarding headers with `_` for `-` (see
+/// [`framing::is_disguised`]). Names with `_` are rare: the usual request only scans its names.
+fn strip_disguised(headers: &mut HeaderMap) {
+    if !headers.keys().any(|n| framing::is_disguised(n.as_str().as_bytes())) {
+        return;
+    }
+    let disguised: Vec<HeaderName> =
+        headers.keys().filter(|n| framing::is_disguised(n.as_str().as_bytes())).cloned().collect();
+    for name in disguised {
+        headers.remove(name);
+    }
+}
 
 /// Removes hop-by-hop headers, and the ones `Connection` names. `keep_upgrade` leaves
 /// `Connection: upgrade` and `Upgrade` for a WebSocket handshake.
@@ -378,8 +399,11 @@ impl Forward {
             Destination::Fixed { host: Some(host), .. } => h.insert(header::HOST, host.clone()),
             _ => h.remove(header::HOST),
         };
+        strip_disguised(h);
         if open {
+            // No credentials of the user's reach a third party through an open proxy.
             h.remove(header::COOKIE);
+            h.remove(COOKIE2);
             h.remove(header::AUTHORIZATION);
         }
         self.set_forwarded(h, original_host);
@@ -411,7 +435,9 @@ impl Forward {
         if open {
             let h = &mut parts.headers;
             h.remove(header::SET_COOKIE);
-            h.remove(HeaderName::from_static("set-cookie2"));
+            h.remove(SET_COOKIE2);
+            // Nor does a third party ask for them.
+            h.remove(header::WWW_AUTHENTICATE);
             h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox"));
             h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
             if let Some(url) = &target_url {
@@ -634,6 +660,17 @@ pub fn failure(error: &ClientError, elapsed: Duration) -> (Response<ProxyBody>, 
             );
         }
         source = e.source();
+    }
+    // The client's own body failed (a malformed chunk, or the client went away): its fault, not
+    // the upstream's.
+    if let ClientError::Send(e) = error {
+        if e.is_user() {
+            return refuse(
+                StatusCode::BAD_REQUEST,
+                GatewayRefusal::RequestBody,
+                "the request body is malformed or cut off",
+            );
+        }
     }
     broken(&format_args!("the upstream broke the exchange: {error}"), elapsed)
 }

@@ -11,6 +11,7 @@
 //! - [`relay`]: the HTTP/1.1 fast path: plain requests on plain connections, relayed as bytes
 //!   with the core's decision; everything else goes to hyper.
 //! - [`forward`]: the request to the upstream and the streamed answer; open-proxy rules.
+//! - [`framing`]: where a request's body ends, and the framing both paths refuse (smuggling).
 //! - [`connect`]: upstream connections through the SSRF guard, TLS with ALPN.
 //! - [`egress`]: the SSRF guard. Resolve, then refuse every address that is not public (by
 //!   [`corsair_core::address`]) unless an explicit rule opens its range, and hand back the exact
@@ -28,6 +29,7 @@ pub mod config;
 pub mod connect;
 pub mod egress;
 pub mod forward;
+pub mod framing;
 pub mod metrics;
 pub mod ratelimit;
 pub mod relay;

@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use corsair_core::{Policy, RequestKind};
 use corsair_tower::{Cors, CorsLayer};
-use http::{header, HeaderValue, Request, Response, StatusCode};
+use http::{header, HeaderValue, Request, Response, StatusCode, Version};
 use hyper::body::Incoming;
 use tower_layer::Layer;
 use tower_service::Service;
@@ -17,6 +17,7 @@ use crate::body::ProxyBody;
 use crate::config::{Config, Mode};
 use crate::connect::{client_tls, Connector, PinnedResolver};
 use crate::forward::{self, answer, Destination, Forward, GatewayRefusal, Outcome, Peer};
+use crate::framing;
 use crate::metrics::{self, Kind, Metrics, Reason};
 use crate::ratelimit::{MemoryStore, RateLimiter};
 use crate::relay::RelayRoute;
@@ -158,6 +159,9 @@ pub async fn handle(
     ops_here: bool,
     request: Request<Incoming>,
 ) -> Result<Response<ProxyBody>, Infallible> {
+    if let Err(malformed) = check_framing(&request) {
+        return Ok(malformed);
+    }
     if ops_here {
         if let Some(response) = ops(&request, &runtime.services.metrics) {
             return Ok(response);
@@ -205,6 +209,23 @@ pub async fn handle(
     };
     line.write();
     Ok(response)
+}
+
+/// Refuses HTTP/1.x framing that the upstream might read differently (see [`framing`]), before
+/// anything answers or forwards the request. The connection closes after the answer: where one
+/// request ends is in doubt, so nothing after it can be trusted.
+#[allow(clippy::result_large_err)]
+fn check_framing(request: &Request<Incoming>) -> Result<(), Response<ProxyBody>> {
+    let version = request.version();
+    if version != Version::HTTP_11 && version != Version::HTTP_10 {
+        return Ok(());
+    }
+    let lines = request.headers().iter().map(|(n, v)| (n.as_str().as_bytes(), v.as_bytes()));
+    let Err(malformed) = framing::check(version == Version::HTTP_11, lines) else { return Ok(()) };
+    tracing::debug!(target: "corsair::server", why = malformed.as_str(), "malformed request refused");
+    let mut response = answer(malformed.status(), malformed.as_str());
+    response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    Err(response)
 }
 
 /// One request in the decision log, as [`handle`] and the relay write it.

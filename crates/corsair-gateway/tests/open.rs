@@ -35,12 +35,14 @@ egress_allow = ["{}/32"]
 }
 
 #[tokio::test]
-async fn proxies_allowed_targets_without_cookies_either_way() {
+async fn proxies_allowed_targets_without_credentials_or_client_details_either_way() {
     let api = TestServer::start(
         loopback(2),
         always(
             Reply::status(200)
                 .header("set-cookie", "session=1")
+                .header("set-cookie2", "old=1")
+                .header("www-authenticate", "Basic realm=\"api\"")
                 .header("access-control-allow-origin", "*")
                 .header("content-type", "text/html")
                 .body("<script>steal()</script>"),
@@ -49,11 +51,14 @@ async fn proxies_allowed_targets_without_cookies_either_way() {
     .await;
     let gw = open_proxy(&api, "").await;
     let path = format!("/http://api.test:{}/v1/items?q=1", api.addr.port());
-    let headers = [("origin", APP), ("cookie", "proxy-session=1"), ("authorization", "Bearer x")];
+    let headers =
+        [("origin", APP), ("cookie", "proxy-session=1"), ("cookie2", "$Version=1"), ("authorization", "Bearer x")];
     let got = send(gw.addr, request("GET", gw.addr, &path, &headers)).await;
     assert_eq!(got.status, 200, "{}", got.text());
     assert_eq!(got.one("access-control-allow-origin").as_deref(), Some(APP));
     assert_eq!(got.one("set-cookie"), None);
+    assert_eq!(got.one("set-cookie2"), None);
+    assert_eq!(got.one("www-authenticate"), None, "a third party does not ask for the user's credentials");
     assert_eq!(
         got.one("content-security-policy").as_deref(),
         Some("sandbox"),
@@ -62,8 +67,13 @@ async fn proxies_allowed_targets_without_cookies_either_way() {
     let seen = &api.requests()[0];
     assert_eq!(seen.path, "/v1/items?q=1");
     assert_eq!(seen.header("cookie"), None);
+    assert_eq!(seen.header("cookie2"), None);
     assert_eq!(seen.header("authorization"), None);
     assert_eq!(seen.header("host"), Some(format!("api.test:{}", api.addr.port()).as_str()));
+    // The target learns nothing of the proxy's users: no X-Forwarded-* unless `forwarded` says.
+    for name in ["x-forwarded-for", "x-forwarded-host", "x-forwarded-proto"] {
+        assert_eq!(seen.header(name), None, "{name}");
+    }
 }
 
 #[tokio::test]

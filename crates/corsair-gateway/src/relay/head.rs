@@ -1,9 +1,10 @@
 //! The relay's reading and writing of message heads, as pure functions over bytes.
 //!
 //! A request is relayed only when it is plainly one the relay can carry: HTTP/1.1, origin-form,
-//! no body or a `Content-Length` one, no upgrade, no `Expect`, no `Transfer-Encoding`, one
-//! `Host` at most, a path of the usual characters. Anything else is served by hyper, so every
-//! odd or hostile request gets hyper's answer and the relay's rules stay small.
+//! no body or a `Content-Length` one, no upgrade, no `Expect`, no `Transfer-Encoding`, framing
+//! that [`crate::framing`] accepts (one `Host`, one plain `Content-Length`), a path of the usual
+//! characters. Anything else is served by hyper, so every odd or hostile request gets hyper's
+//! answer and the relay's rules stay small.
 
 use corsair_core::decision::is_cors_response_header_bytes;
 use corsair_core::CorsHeaders;
@@ -11,6 +12,7 @@ use http::StatusCode;
 
 use crate::config::Forwarded;
 use crate::forward::HOP_BY_HOP_NAMES;
+use crate::framing::{self, trim, Body, FramingCheck, Line};
 
 /// Most request header lines the relay reads; requests with more go to hyper (which takes 100).
 pub const MAX_REQUEST_LINES: usize = 64;
@@ -66,35 +68,35 @@ pub fn parse_request<'b>(buf: &'b [u8], lines: &mut [httparse::Header<'b>]) -> P
         return Parsed::Hyper;
     }
     let mut head = RequestHead { len, method, target, body: 0, close: false, host: None };
-    let mut length_seen = false;
+    let mut framing = FramingCheck::default();
     for line in request.headers.iter() {
         let name = line.name;
-        if is(name, "content-length") {
-            match parse_length(line.value) {
-                Some(n) if !length_seen => head.body = n,
-                _ => return Parsed::Hyper,
+        match framing.line(name.as_bytes(), line.value) {
+            Line::Host => head.host = Some(line.value),
+            Line::Length => {}
+            // Chunked request bodies are hyper's to carry.
+            Line::Coding => return Parsed::Hyper,
+            Line::Other if is(name, "connection") => {
+                for option in line.value.split(|&b| b == b',').map(trim) {
+                    if option.eq_ignore_ascii_case(b"close") {
+                        head.close = true;
+                    } else if !(option.is_empty() || option.eq_ignore_ascii_case(b"keep-alive")) {
+                        return Parsed::Hyper;
+                    }
+                }
             }
-            length_seen = true;
-        } else if is(name, "host") {
-            if head.host.is_some() {
-                return Parsed::Hyper;
-            }
-            head.host = Some(line.value);
-        } else if is(name, "connection") {
-            for option in line.value.split(|&b| b == b',').map(trim) {
-                if option.eq_ignore_ascii_case(b"close") {
-                    head.close = true;
-                } else if !(option.is_empty() || option.eq_ignore_ascii_case(b"keep-alive")) {
+            Line::Other => {
+                if is(name, "upgrade") || is(name, "expect") || is(name, "http2-settings") {
                     return Parsed::Hyper;
                 }
             }
-        } else if is(name, "transfer-encoding")
-            || is(name, "upgrade")
-            || is(name, "expect")
-            || is(name, "http2-settings")
-        {
-            return Parsed::Hyper;
         }
+    }
+    // Framing the gateway refuses is refused by hyper's path, with the same rules.
+    match framing.finish(true) {
+        Ok(Body::None) => {}
+        Ok(Body::Length(n)) => head.body = n,
+        Ok(Body::Chunked) | Err(_) => return Parsed::Hyper,
     }
     Parsed::Head(head)
 }
@@ -121,28 +123,10 @@ fn is_plain_target_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/?%".contains(&b)
 }
 
-fn trim(mut s: &[u8]) -> &[u8] {
-    while let [b' ' | b'\t', rest @ ..] = s {
-        s = rest;
-    }
-    while let [rest @ .., b' ' | b'\t'] = s {
-        s = rest;
-    }
-    s
-}
-
-/// A `Content-Length` value: digits only, at most 19 of them (so it fits in a `u64`).
-fn parse_length(value: &[u8]) -> Option<u64> {
-    let value = trim(value);
-    if value.is_empty() || value.len() > 19 || !value.iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    Some(value.iter().fold(0u64, |n, d| n * 10 + u64::from(d - b'0')))
-}
-
-/// Request lines the relay does not pass on: hop-by-hop ones, and `Host`, which it replaces.
+/// Request lines the relay does not pass on: hop-by-hop ones, `Host`, which it replaces, and
+/// framing or forwarding names spelt with `_`.
 fn dropped_upstream(name: &str) -> bool {
-    is(name, "host") || HOP_BY_HOP_NAMES.iter().any(|n| is(name, n))
+    is(name, "host") || HOP_BY_HOP_NAMES.iter().any(|n| is(name, n)) || framing::is_disguised(name.as_bytes())
 }
 
 /// How the relay writes `X-Forwarded-*`, per the route's [`Forwarded`] mode.
@@ -278,7 +262,7 @@ pub fn parse_response<'b>(
     for line in response.headers.iter() {
         if is(line.name, "content-length") {
             for item in line.value.split(|&b| b == b',') {
-                let n = parse_length(item).ok_or("an invalid Content-Length")?;
+                let n = framing::digits(item).ok_or("an invalid Content-Length")?;
                 if length.is_some_and(|l| l != n) {
                     return Err("Content-Length values that disagree");
                 }

@@ -86,14 +86,16 @@ impl RelayRoute {
         }
     }
 
+    /// The most recent idle connection that is still quiet: one the upstream closed, or that
+    /// holds bytes nobody asked for (an extra answer, which would reach the next client), is
+    /// dropped.
     fn take_idle(&self) -> Option<UpstreamConn> {
-        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
-        while let Some((conn, since)) = idle.pop() {
-            if since.elapsed() < IDLE_TIMEOUT {
+        loop {
+            let (conn, since) = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop()?;
+            if since.elapsed() < IDLE_TIMEOUT && is_quiet(&conn.io) {
                 return Some(conn);
             }
         }
-        None
     }
 
     fn put_back(&self, conn: UpstreamConn) {
@@ -110,6 +112,13 @@ impl RelayRoute {
             Stream::Tls(_) => Err(ConnectError::Connect(io::Error::other("TLS to an http upstream"))),
         }
     }
+}
+
+/// True if nothing can be read from `io` now: no bytes and no end of stream. Asks the socket
+/// itself (a non-blocking peek), not the runtime's cached readiness, which may lag.
+fn is_quiet(io: &TcpStream) -> bool {
+    let mut byte = [std::mem::MaybeUninit::<u8>::uninit()];
+    matches!(socket2::SockRef::from(io).peek(&mut byte), Err(e) if e.kind() == io::ErrorKind::WouldBlock)
 }
 
 /// One upstream connection with the bytes read from it.
@@ -465,6 +474,9 @@ fn plan(
         return None;
     }
     match decision.action() {
+        // A preflight with a body (no browser sends one) goes to hyper, which reads the body or
+        // closes: answered here, the body would be read as the next request.
+        Action::Respond(_) if head.body > 0 => None,
         Action::Respond(status) => {
             // The lines of `decision.answer_headers()`, written without making that map.
             let vary = decision.vary();
