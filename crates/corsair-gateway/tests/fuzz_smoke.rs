@@ -14,6 +14,11 @@ mod relay_heads {
     include!("../fuzz/bodies/relay_heads.rs");
 }
 
+#[allow(dead_code)]
+mod relay_differential {
+    include!("../fuzz/bodies/relay_differential.rs");
+}
+
 use std::path::Path;
 
 use corsair_testkit::fuzz;
@@ -99,4 +104,12 @@ fn relay_heads_body() {
 #[test]
 fn proxy_target_body() {
     exercise("proxy_target", 0x7a26_e700_0000_0002, proxy_target::run);
+}
+
+/// Through sockets, so the seeds (the smuggling suite's cases), the hostile inputs and a few
+/// hundred random ones; `cargo fuzz run relay_differential` runs for as long as it is given.
+#[test]
+fn relay_differential_body() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/relay_differential");
+    fuzz::exercise_n(&dir, FRAGMENTS, Vec::new(), 0xd1ff_0000_0000_0004, 200, relay_differential::run);
 }

@@ -89,6 +89,12 @@ fn random_input(rng: &mut Rng, seeds: &[Vec<u8>], fragments: &[&[u8]]) -> Vec<u8
 /// [`RANDOM_INPUTS`] inputs drawn from `seed` with `fragments` (pieces of the format that let
 /// random edits reach deep branches).
 pub fn exercise(seed_dir: &Path, fragments: &[&[u8]], extra: Vec<Vec<u8>>, seed: u64, run: fn(&[u8])) {
+    exercise_n(seed_dir, fragments, extra, seed, RANDOM_INPUTS, run);
+}
+
+/// [`exercise`] with `random` pseudo-random inputs instead of [`RANDOM_INPUTS`], for bodies
+/// that cost milliseconds per input (those that go through sockets).
+pub fn exercise_n(seed_dir: &Path, fragments: &[&[u8]], extra: Vec<Vec<u8>>, seed: u64, random: usize, run: fn(&[u8])) {
     let seeds = seeds(seed_dir);
     let mut count = 0;
     for input in seeds.iter().chain(&hostile()).chain(&extra) {
@@ -96,10 +102,10 @@ pub fn exercise(seed_dir: &Path, fragments: &[&[u8]], extra: Vec<Vec<u8>>, seed:
         count += 1;
     }
     let mut rng = Rng(seed);
-    for _ in 0..RANDOM_INPUTS {
+    for _ in 0..random {
         let input = random_input(&mut rng, &seeds, fragments);
         run(&input);
         count += 1;
     }
-    assert!(count > RANDOM_INPUTS);
+    assert!(count > random);
 }
