@@ -32,11 +32,13 @@ struct Case {
     client: &'static [u16],
     /// The gateway must close the connection after them.
     closes: bool,
+    /// How long the client waits for more once the gateway falls quiet.
+    quiet: Duration,
 }
 
 fn case(name: &'static str, pieces: &[&str], upstream: &'static [&'static str], client: &'static [u16]) -> Case {
     let pieces = pieces.iter().map(|p| p.replace("{app}", APP).replace("{smuggled}", SMUGGLED).into_bytes()).collect();
-    Case { name, top: "", extra: "", pieces, upstream, client, closes: false }
+    Case { name, top: "", extra: "", pieces, upstream, client, closes: false, quiet: Duration::from_millis(300) }
 }
 
 /// `Content-Length` of the smuggled request, as text.
@@ -150,6 +152,16 @@ fn cases() -> Vec<Case> {
         extra: "[[proxy.routes]]\nprefix = \"/dead\"\nupstream = \"http://127.0.0.1:1\"",
         ..case("an upstream that cannot be reached, with a body", &[&post_smuggling("/dead/a", "{app}")], &[], &[502])
     });
+    cases.push(Case {
+        extra: "request_timeout_secs = 1",
+        quiet: Duration::from_millis(1500),
+        ..case(
+            "an upstream that does not answer in time, with a body",
+            &[&with_len("POST /x/hang HTTP/1.1\r\nHost: x\r\nOrigin: {app}\r\nContent-Length: {n}\r\n\r\n{smuggled}")],
+            &["POST /x/hang HTTP/1.1"],
+            &[504],
+        )
+    });
     cases
 }
 
@@ -182,8 +194,8 @@ async fn fresh(side: &Side) -> Option<String> {
 async fn run(case: Case) -> Vec<String> {
     let sides = pair(case.top, case.extra).await;
     let pieces: Vec<&[u8]> = case.pieces.iter().map(Vec::as_slice).collect();
-    let quiet = Duration::from_millis(300);
-    let (relay, hyper) = tokio::join!(exchange(&sides[0], &pieces, quiet), exchange(&sides[1], &pieces, quiet));
+    let (relay, hyper) =
+        tokio::join!(exchange(&sides[0], &pieces, case.quiet), exchange(&sides[1], &pieces, case.quiet));
     let mut failures = Vec::new();
     for (path, seen, side) in [("relay", &relay, &sides[0]), ("hyper", &hyper, &sides[1])] {
         if let Some(why) = judge(&case, seen) {

@@ -51,7 +51,7 @@ pub type Log = Arc<Mutex<Vec<Received>>>;
 /// An upstream on loopback that parses strictly (one `Content-Length` of digits, or exactly
 /// `Transfer-Encoding: chunked`, never both) and answers `200` with `METHOD TARGET BODYLEN`.
 /// A target ending in `/extra` gets a second, unasked-for answer 20 ms later (an upstream bug
-/// a pool must not pass on).
+/// a pool must not pass on); one ending in `/hang` gets no answer for 10 s.
 pub async fn upstream(log: Log) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind an upstream on loopback");
     let addr = listener.local_addr().expect("its address");
@@ -80,6 +80,11 @@ async fn serve_upstream(mut s: TcpStream, log: Log) {
         let text = format!("{method} {target} {}", received.body.len());
         let head_request = method == "HEAD";
         let extra = target.ends_with("/extra");
+        if target.ends_with("/hang") {
+            log.lock().unwrap_or_else(|e| e.into_inner()).push(received);
+            tokio::time::sleep(Duration::from_secs(10)).await;
+            return;
+        }
         log.lock().unwrap_or_else(|e| e.into_inner()).push(received);
         let answer = format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n", text.len());
         let body = if head_request { "" } else { text.as_str() };
