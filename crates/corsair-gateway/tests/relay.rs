@@ -6,12 +6,19 @@
 
 mod common;
 
+/// The differential harness's wire readers (chunked bodies, reads, searches) serve here too.
+#[allow(dead_code)]
+mod differential {
+    include!("../fuzz/bodies/relay_differential.rs");
+}
+
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use common::{gateway_toml, start, APP, EVIL};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use differential::{find, read_chunks, read_more};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
 /// What the upstream received: the head's lines (names lower-cased, sorted, framing left out)
@@ -110,54 +117,6 @@ async fn read_request(s: &mut TcpStream, buf: &mut Vec<u8>) -> Option<(String, V
         }
         read_more(s, buf).await?;
     }
-}
-
-/// Reads a chunked body (trailers dropped).
-async fn read_chunks(s: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Vec<u8>> {
-    let mut body = Vec::new();
-    loop {
-        let line_end = loop {
-            if let Some(p) = find(buf, b"\r\n") {
-                break p;
-            }
-            read_more(s, buf).await?;
-        };
-        let size_text = String::from_utf8_lossy(&buf[..line_end]).into_owned();
-        let size = usize::from_str_radix(size_text.split(';').next()?.trim(), 16).ok()?;
-        buf.drain(..line_end + 2);
-        if size == 0 {
-            loop {
-                if let Some(p) = find(buf, b"\r\n") {
-                    buf.drain(..p + 2);
-                    if p == 0 {
-                        return Some(body);
-                    }
-                } else {
-                    read_more(s, buf).await?;
-                }
-            }
-        }
-        while buf.len() < size + 2 {
-            read_more(s, buf).await?;
-        }
-        body.extend_from_slice(&buf[..size]);
-        buf.drain(..size + 2);
-    }
-}
-
-async fn read_more(s: &mut TcpStream, buf: &mut Vec<u8>) -> Option<()> {
-    let mut chunk = [0u8; 16 * 1024];
-    match s.read(&mut chunk).await {
-        Ok(0) | Err(_) => None,
-        Ok(n) => {
-            buf.extend_from_slice(&chunk[..n]);
-            Some(())
-        }
-    }
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 fn header<'a>(head: &'a str, name: &str) -> Option<&'a str> {

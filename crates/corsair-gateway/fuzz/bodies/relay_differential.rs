@@ -154,8 +154,9 @@ async fn read_request(s: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Result<Rec
     Some(Ok(Received { line, lines: kept, body }))
 }
 
-/// A chunked body (extensions and trailers dropped); `None` when it is cut off or malformed.
-async fn read_chunks(s: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Vec<u8>> {
+/// Reads a chunked body (extensions and trailers dropped); `None` when it is cut off or
+/// malformed.
+pub async fn read_chunks(s: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Vec<u8>> {
     let mut body = Vec::new();
     loop {
         let line_end = loop {
@@ -187,7 +188,8 @@ async fn read_chunks(s: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Vec<u8>> {
     }
 }
 
-async fn read_more(s: &mut TcpStream, buf: &mut Vec<u8>) -> Option<()> {
+/// Reads more of `s` into `buf`; `None` at the end of the stream.
+pub async fn read_more(s: &mut TcpStream, buf: &mut Vec<u8>) -> Option<()> {
     let mut chunk = [0u8; 8192];
     match s.read(&mut chunk).await {
         Ok(0) | Err(_) => None,
@@ -198,7 +200,8 @@ async fn read_more(s: &mut TcpStream, buf: &mut Vec<u8>) -> Option<()> {
     }
 }
 
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+/// Where `needle` first stands in `hay`.
+pub fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 
