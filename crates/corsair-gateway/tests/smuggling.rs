@@ -152,6 +152,17 @@ fn cases() -> Vec<Case> {
         extra: "[[proxy.routes]]\nprefix = \"/dead\"\nupstream = \"http://127.0.0.1:1\"",
         ..case("an upstream that cannot be reached, with a body", &[&post_smuggling("/dead/a", "{app}")], &[], &[502])
     });
+    // An upstream that takes a request and closes without answering may have acted on it: the
+    // request is not sent again (a POST would run twice), even on a reused connection.
+    cases.push(case(
+        "an upstream that closes without answering, on a reused connection",
+        &[
+            "GET /a HTTP/1.1\r\nHost: x\r\nOrigin: {app}\r\n\r\n",
+            "POST /x/drop HTTP/1.1\r\nHost: x\r\nOrigin: {app}\r\nContent-Length: 2\r\n\r\nhi",
+        ],
+        &["GET /a HTTP/1.1", "POST /x/drop HTTP/1.1"],
+        &[200, 502],
+    ));
     cases.push(Case {
         extra: "request_timeout_secs = 1",
         quiet: Duration::from_millis(1500),

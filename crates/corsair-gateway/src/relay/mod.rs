@@ -555,8 +555,8 @@ struct Answer<'a> {
 
 /// Sends the request (and the body, when not in hand, from the client) and reads the response
 /// head, written for the client into `answer.out`; says whether the whole request body went up.
-/// An idle connection that turns out closed before answering is replaced once, when the request
-/// is in hand.
+/// An idle connection found closed when the request is written to it is replaced once, when the
+/// request is in hand.
 async fn exchange(
     relay: &Arc<RelayRoute>,
     request: Request<'_>,
@@ -575,7 +575,7 @@ async fn exchange(
         conn.buf.clear();
         let mut whole = true;
         let answer = match conn.io.write_all(request.head).await {
-            Err(e) => Err(ReadError::Io(e, 0)),
+            Err(e) => Err(ReadError::Unsent(e)),
             Ok(()) if request.in_hand => {
                 read_response_head(&mut conn.io, &mut conn.buf, request.head_request, out, cors, close).await
             }
@@ -606,10 +606,16 @@ async fn exchange(
         };
         match answer {
             Ok(head) => return Ok((conn, head, whole)),
-            // An idle connection the upstream had closed: nothing was taken, so send it again.
-            Err(ReadError::Io(_, 0) | ReadError::Eof(0)) if reused && request.in_hand => continue,
-            Err(ReadError::Io(e, _)) => return Err(Failure::Broken(format!("the upstream broke the exchange: {e}"))),
-            Err(ReadError::Eof(_)) => {
+            // An idle connection the upstream had closed, found when writing: the request was not
+            // taken, so it goes again. Once written it is never resent (checkout's peek finds
+            // most closed connections before that): an upstream that took a request and closed
+            // without answering may have acted on it, and a POST must not run twice. hyper's
+            // path resends in the same case only.
+            Err(ReadError::Unsent(_)) if reused && request.in_hand => continue,
+            Err(ReadError::Io(e) | ReadError::Unsent(e)) => {
+                return Err(Failure::Broken(format!("the upstream broke the exchange: {e}")))
+            }
+            Err(ReadError::Eof) => {
                 return Err(Failure::Broken("the upstream closed the connection before answering".into()))
             }
             Err(ReadError::Invalid(why)) => return Err(Failure::Broken(format!("the upstream sent {why}"))),
@@ -644,10 +650,12 @@ async fn send_body(
 }
 
 enum ReadError {
-    /// An I/O error after this many bytes of response.
-    Io(io::Error, usize),
-    /// End of stream after this many bytes.
-    Eof(usize),
+    /// Writing the request failed.
+    Unsent(io::Error),
+    /// Reading the response failed.
+    Io(io::Error),
+    /// The stream ended before a whole response head.
+    Eof,
     Invalid(&'static str),
 }
 
@@ -662,7 +670,6 @@ async fn read_response_head(
     cors: &CorsHeaders,
     close: bool,
 ) -> Result<ResponseHead, ReadError> {
-    let mut received = 0;
     loop {
         if !buf.is_empty() {
             let mut lines = [httparse::EMPTY_HEADER; head::MAX_RESPONSE_LINES];
@@ -689,9 +696,9 @@ async fn read_response_head(
         }
         buf.reserve(READ_CHUNK);
         match io.read_buf(buf).await {
-            Ok(0) => return Err(ReadError::Eof(received)),
-            Ok(n) => received += n,
-            Err(e) => return Err(ReadError::Io(e, received)),
+            Ok(0) => return Err(ReadError::Eof),
+            Ok(_) => {}
+            Err(e) => return Err(ReadError::Io(e)),
         }
     }
 }
