@@ -154,6 +154,21 @@ label_enum! {
     }
 }
 
+/// Log lines lost because stderr refused them or could not keep up. A static, not a field of
+/// [`Metrics`]: the log is the process's, it starts before any server and outlives reloads.
+static LOG_LINES_DROPPED: AtomicU64 = AtomicU64::new(0);
+
+/// Counts one log line that was not written (stderr closed, full, or too slow), for
+/// `corsair_log_lines_dropped_total`.
+pub fn log_line_dropped() {
+    LOG_LINES_DROPPED.fetch_add(1, Ordering::Relaxed);
+}
+
+/// How many log lines this process has dropped.
+pub fn log_lines_dropped() -> u64 {
+    LOG_LINES_DROPPED.load(Ordering::Relaxed)
+}
+
 /// Upper bounds of the upstream duration buckets, 1 ms to 30 s: nanoseconds, and the `le` text.
 const BUCKETS: [(u64, &str); 14] = [
     (1_000_000, "0.001"),
@@ -329,6 +344,10 @@ impl Metrics {
             let n = load(&self.reloads[result as usize]);
             writeln!(out, "corsair_config_reloads_total{{result=\"{result}\"}} {n}")?;
         }
+
+        let help = "Log lines not written because stderr was closed, full or too slow.";
+        family(out, "corsair_log_lines_dropped_total", "counter", help)?;
+        writeln!(out, "corsair_log_lines_dropped_total {}", log_lines_dropped())?;
         Ok(())
     }
 }

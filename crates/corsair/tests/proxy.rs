@@ -155,3 +155,94 @@ fn a_port_in_use_exits_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("cannot serve on {addr}")));
 }
+
+/// A loopback address nothing listens on (bound, then released), for a proxy whose stderr
+/// cannot tell us where it listens.
+fn free_addr() -> SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
+}
+
+/// Waits until something accepts connections on `addr`.
+fn wait_listening(addr: SocketAddr) {
+    for _ in 0..200 {
+        if TcpStream::connect(addr).is_ok() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("nothing listens on {addr}");
+}
+
+/// Waits up to `secs` for the process to exit; its exit code, or `None` if it is still running.
+fn exit_within(child: &mut Child, secs: u64) -> Option<i32> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(secs);
+    while std::time::Instant::now() < deadline {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status.code();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
+}
+
+/// The body of `GET path` on `addr`.
+fn get_body(addr: SocketAddr, path: &str) -> String {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\n\r\n").unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    out
+}
+
+/// The value of an unlabelled sample in Prometheus text.
+fn sample(metrics: &str, name: &str) -> f64 {
+    let line = metrics.lines().find(|l| l.starts_with(&format!("{name} "))).unwrap_or_else(|| panic!("{metrics}"));
+    line[name.len() + 1..].trim().parse().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_stderr_neither_loses_answers_nor_stops_sigterm() {
+    let upstream = TestServer::start(loopback(1), std::sync::Arc::new(|_: &_| Reply::status(200))).await;
+    for stderr in ["/dev/full", "a closed pipe"] {
+        let (addr, admin) = (free_addr(), free_addr());
+        let text = format!(
+            "allow_origins = [\"{A}\"]\n[proxy]\nlisten = \"{addr}\"\nupstream = \"http://{}\"\nadmin_listen = \"{admin}\"\n",
+            upstream.addr
+        );
+        let path = temp_file(&format!("stderr-{}.toml", admin.port()), &text);
+        let mut command = Command::new(env!("CARGO_BIN_EXE_corsair"));
+        command.args(["proxy", "--config", path.to_str().unwrap()]).stdout(Stdio::null());
+        let mut child = if stderr == "/dev/full" {
+            let full = std::fs::File::options().write(true).open("/dev/full").unwrap();
+            command.stderr(Stdio::from(full)).spawn().unwrap()
+        } else {
+            let mut child = command.stderr(Stdio::piped()).spawn().unwrap();
+            drop(child.stderr.take());
+            child
+        };
+        let answers = tokio::task::spawn_blocking(move || {
+            wait_listening(addr);
+            // Each refusal writes a log line at the default level.
+            (0..20).map(|_| get(addr, B)).collect::<Vec<_>>()
+        })
+        .await
+        .unwrap();
+        for head in &answers {
+            assert!(head.starts_with("http/1.1 "), "{stderr}: a request lost its answer: {head:?}");
+        }
+        let metrics = tokio::task::spawn_blocking(move || get_body(admin, "/metrics")).await.unwrap();
+        assert!(sample(&metrics, "corsair_log_lines_dropped_total") >= 20.0, "{stderr}: {metrics}");
+        let ok = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success();
+        assert!(ok);
+        let code = tokio::task::spawn_blocking(move || {
+            let code = exit_within(&mut child, 5);
+            let _ = child.kill();
+            let _ = child.wait();
+            code
+        })
+        .await
+        .unwrap();
+        assert_eq!(code, Some(0), "{stderr}: SIGTERM stops the proxy");
+    }
+}

@@ -11,6 +11,8 @@ use corsair_gateway::{Config, Control, Flags, Server, Source};
 
 use crate::cli::Status;
 
+mod log;
+
 const PROXY_HELP: &str = "\
 Without --config and --allow-origin, the embedded dev profile applies: pages on
 http://localhost:*, http://127.0.0.1:* and http://[::1]:* may call the upstream through
@@ -152,11 +154,20 @@ pub fn run(args: ProxyArgs, env: &dyn Fn(&str) -> Option<String>, err: &mut dyn 
             return Status::Findings;
         }
     };
-    init_logs(args.log_format, args.log_level);
+    // From here on every line goes through the log's queue: never a blocking or panicking write.
+    let logs = log::Stderr::start();
+    let say = |text: String| logs.line((text + "\n").into_bytes());
+    init_logs(&logs, args.log_format, args.log_level, env("NO_COLOR").as_deref());
+    let status = serve(args, config, &say);
+    logs.flush(Duration::from_secs(1));
+    status
+}
+
+fn serve(args: ProxyArgs, config: Config, say: &dyn Fn(String)) -> Status {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
-            let _ = writeln!(err, "error: cannot start the async runtime: {e}");
+            say(format!("error: cannot start the async runtime: {e}"));
             return Status::Usage;
         }
     };
@@ -165,18 +176,18 @@ pub fn run(args: ProxyArgs, env: &dyn Fn(&str) -> Option<String>, err: &mut dyn 
         let server = match Server::bind(config.clone()).await {
             Ok(s) => s,
             Err(e) => {
-                let _ = writeln!(err, "error: cannot serve on {listen}: {e}");
+                say(format!("error: cannot serve on {listen}: {e}"));
                 return Status::Usage;
             }
         };
-        let _ = writeln!(err, "{}", banner(&config, server.local_addr(), server.admin_addr()));
+        say(banner(&config, server.local_addr(), server.admin_addr()));
         let control = server.control();
         let env: Vec<(String, String)> = std::env::vars().collect();
         tokio::spawn(watch(control, args, env));
         match server.serve().await {
             Ok(()) => Status::Ok,
             Err(e) => {
-                let _ = writeln!(err, "error: {e}");
+                say(format!("error: {e}"));
                 Status::Usage
             }
         }
@@ -219,24 +230,33 @@ fn banner(config: &Config, addr: std::net::SocketAddr, admin: Option<std::net::S
     s
 }
 
-fn init_logs(format: LogFormat, level: LogLevel) {
-    use tracing_subscriber::filter::LevelFilter;
+/// Logs through `logs`, at `level`; corsair-tower's own refusal event (target `corsair_tower`) is off, since the
+/// gateway's decision log writes one line per refusal with everything the event says.
+fn init_logs(logs: &log::Stderr, format: LogFormat, level: LogLevel, no_color: Option<&str>) {
+    use std::io::IsTerminal;
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::Layer;
+
     let level = match level {
         LogLevel::Error => LevelFilter::ERROR,
         LogLevel::Warn => LevelFilter::WARN,
         LogLevel::Info => LevelFilter::INFO,
         LogLevel::Debug => LevelFilter::DEBUG,
     };
-    use std::io::IsTerminal;
-    let builder = tracing_subscriber::fmt()
-        .with_max_level(level)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_target(true);
-    match format {
-        LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().flatten_event(true).init(),
-    }
+    let filter = Targets::new().with_default(level).with_target("corsair_tower", LevelFilter::OFF);
+    let layer = tracing_subscriber::fmt::layer()
+        .with_writer(logs.clone())
+        .with_ansi(log::ansi(std::io::stderr().is_terminal(), no_color))
+        .with_target(true)
+        // Its own write errors, reported with `eprintln!`, which panics on a closed stderr.
+        .log_internal_errors(false);
+    let layer = match format {
+        LogFormat::Text => layer.with_filter(filter).boxed(),
+        LogFormat::Json => layer.json().flatten_event(true).with_filter(filter).boxed(),
+    };
+    let _ = tracing_subscriber::registry().with(layer).try_init();
 }
 
 /// Reloads on SIGHUP or when the config file changes; stops on SIGTERM or Ctrl-C.
