@@ -45,6 +45,8 @@ struct Loaded {
 struct Shared {
     loaded: ArcSwap<Loaded>,
     shutdown: watch::Sender<bool>,
+    /// Set by [`Control::abort`]: stop waiting for requests in flight.
+    abort: watch::Sender<bool>,
     services: Services,
 }
 
@@ -78,7 +80,8 @@ impl Server {
         let services = Services::default();
         let loaded = load(config, &services).map_err(io::Error::other)?;
         let (shutdown, _) = watch::channel(false);
-        let shared = Arc::new(Shared { loaded: ArcSwap::from_pointee(loaded), shutdown, services });
+        let (abort, _) = watch::channel(false);
+        let shared = Arc::new(Shared { loaded: ArcSwap::from_pointee(loaded), shutdown, abort, services });
         Ok(Server { listener, admin, shared, max_connections })
     }
 
@@ -97,11 +100,13 @@ impl Server {
         Control { shared: self.shared.clone(), listen: self.local_addr() }
     }
 
-    /// Serves until [`Control::shutdown`], then waits up to [`GRACE`] for open requests.
+    /// Serves until [`Control::shutdown`], then waits up to [`GRACE`] for open requests (or
+    /// until [`Control::abort`]).
     pub async fn serve(self) -> io::Result<()> {
         let Server { listener, admin, shared, max_connections } = self;
         let graceful = GracefulShutdown::new();
         let mut stop = shared.shutdown.subscribe();
+        let mut abort = shared.abort.subscribe();
         let ops_here = admin.is_none();
         if let Some(admin) = admin {
             tokio::spawn(serve_admin(admin, shared.clone()));
@@ -146,6 +151,7 @@ impl Server {
             _ = tokio::time::sleep(GRACE) => {
                 tracing::warn!(target: "corsair::server", "requests still open after {} s; closing them", GRACE.as_secs());
             }
+            _ = abort.wait_for(|a| *a) => {}
         }
         Ok(())
     }
@@ -329,5 +335,17 @@ impl Control {
     /// Stops accepting and lets open requests finish.
     pub fn shutdown(&self) {
         let _ = self.shared.shutdown.send(true);
+    }
+
+    /// Stops at once: [`Server::serve`] returns without waiting for open requests (dropped with
+    /// the runtime). For a second stop signal, when the operator will not wait.
+    pub fn abort(&self) {
+        self.shutdown();
+        let _ = self.shared.abort.send(true);
+    }
+
+    /// Whether [`abort`](Control::abort) was called.
+    pub fn aborted(&self) -> bool {
+        *self.shared.abort.borrow()
     }
 }

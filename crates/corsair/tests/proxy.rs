@@ -246,3 +246,49 @@ async fn a_closed_stderr_neither_loses_answers_nor_stops_sigterm() {
         assert_eq!(code, Some(0), "{stderr}: SIGTERM stops the proxy");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_stop_signal_during_graceful_shutdown_exits_at_once() {
+    // An upstream that takes requests and never answers: graceful shutdown waits for them.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let up = format!("http://{}", silent.local_addr().unwrap());
+    let held = std::thread::spawn(move || silent.incoming().take(4).map_while(Result::ok).collect::<Vec<_>>());
+    for (first, second) in [("-TERM", "-TERM"), ("-INT", "-INT")] {
+        let mut proxy = Proxy::start(&["--upstream", &up, "--listen", "127.0.0.1:0", "--allow-origin", A]);
+        let addr = proxy.addr;
+        let slow = std::thread::spawn(move || get(addr, A));
+        // The request is in flight once the proxy has taken it; give it time to reach upstream.
+        std::thread::sleep(Duration::from_millis(300));
+        proxy.signal(first);
+        proxy.wait_line("stopping");
+        std::thread::sleep(Duration::from_millis(300));
+        assert!(proxy.child.try_wait().unwrap().is_none(), "{first}: graceful shutdown waits for the request");
+        proxy.signal(second);
+        let code = tokio::task::spawn_blocking(move || exit_within(&mut proxy.child, 5).ok_or(proxy)).await.unwrap();
+        assert_eq!(code.ok(), Some(130), "{first} {second}: stops at once with 130");
+        let _ = slow.join();
+    }
+    drop(held);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_reload_is_counted_as_an_error() {
+    let upstream = TestServer::start(loopback(1), std::sync::Arc::new(|_: &_| Reply::status(200))).await;
+    let admin = free_addr();
+    let good = format!("{}admin_listen = \"{admin}\"\n", file_for(A, upstream.addr));
+    let path = temp_file("reload-count.toml", &good);
+    let proxy = Proxy::start(&["--config", path.to_str().unwrap()]);
+    let reloads = |result: &'static str| {
+        let metrics = get_body(admin, "/metrics");
+        let name = format!("corsair_config_reloads_total{{result=\"{result}\"}} ");
+        let line = metrics.lines().find(|l| l.starts_with(&name)).unwrap_or_else(|| panic!("{metrics}")).to_owned();
+        line[name.len()..].parse::<u64>().unwrap()
+    };
+    assert_eq!(reloads("error"), 0);
+    std::fs::write(&path, format!("{}allow_credentials = \"yes\"\n", good.replace("[proxy]", "x = 1\n[proxy]")))
+        .unwrap();
+    proxy.signal("-HUP");
+    proxy.wait_line("reload refused");
+    assert!(reloads("error") >= 1, "a refused reload counts as an error");
+    assert_eq!(reloads("ok"), 0);
+}

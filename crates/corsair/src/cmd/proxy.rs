@@ -20,12 +20,13 @@ the proxy, which listens on 127.0.0.1:8787 only.
 
 Signals: SIGHUP (or saving the config file) reloads the configuration; a bad one is
 refused with its errors and the old one keeps serving. SIGTERM or Ctrl-C stops accepting
-and lets requests in flight finish (up to 30 s).
+and lets requests in flight finish (up to 30 s); a second SIGTERM or Ctrl-C stops at once.
 
 Exit status:
-  0  stopped by SIGTERM or Ctrl-C
-  1  the configuration has errors (each printed as `error: FILE:LINE:COL: message`)
-  2  usage error, or the address could not be bound, or a TLS file could not be read";
+  0    stopped by SIGTERM or Ctrl-C
+  1    the configuration has errors (each printed as `error: FILE:LINE:COL: message`)
+  2    usage error, or the address could not be bound, or a TLS file could not be read
+  130  stopped at once by a second SIGTERM or Ctrl-C (requests in flight were cut off)";
 
 /// Flags of `corsair proxy`.
 #[derive(Debug, Clone, Args)]
@@ -183,8 +184,9 @@ fn serve(args: ProxyArgs, config: Config, say: &dyn Fn(String)) -> Status {
         say(banner(&config, server.local_addr(), server.admin_addr()));
         let control = server.control();
         let env: Vec<(String, String)> = std::env::vars().collect();
-        tokio::spawn(watch(control, args, env));
+        tokio::spawn(watch(control.clone(), args, env));
         match server.serve().await {
+            Ok(()) if control.aborted() => Status::Interrupted,
             Ok(()) => Status::Ok,
             Err(e) => {
                 say(format!("error: {e}"));
@@ -259,7 +261,8 @@ fn init_logs(logs: &log::Stderr, format: LogFormat, level: LogLevel, no_color: O
     let _ = tracing_subscriber::registry().with(layer).try_init();
 }
 
-/// Reloads on SIGHUP or when the config file changes; stops on SIGTERM or Ctrl-C.
+/// Reloads on SIGHUP or when the config file changes; stops on SIGTERM or Ctrl-C, and at once
+/// on a second one.
 async fn watch(control: Control, args: ProxyArgs, env: Vec<(String, String)>) {
     use tokio::signal::unix::{signal, SignalKind};
     let env = move |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
@@ -281,7 +284,15 @@ async fn watch(control: Control, args: ProxyArgs, env: Vec<(String, String)>) {
                 "the config file changed"
             }
         };
-        match load(&args, &env).and_then(|c| control.reload(c)) {
+        let reloaded = match load(&args, &env) {
+            Ok(config) => control.reload(config),
+            Err(errors) => {
+                // The server never saw this one: count it here.
+                control.reload_failed();
+                Err(errors)
+            }
+        };
+        match reloaded {
             Ok(()) => tracing::info!(target: "corsair::server", trigger = why, "configuration reloaded"),
             Err(errors) => {
                 for line in errors.lines() {
@@ -290,8 +301,17 @@ async fn watch(control: Control, args: ProxyArgs, env: Vec<(String, String)>) {
             }
         }
     }
-    tracing::info!(target: "corsair::server", "stopping: no new connections; open requests may finish");
+    tracing::info!(
+        target: "corsair::server",
+        "stopping: no new connections; open requests may finish (SIGTERM or Ctrl-C again stops at once)"
+    );
     control.shutdown();
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    tracing::warn!(target: "corsair::server", "stopping at once: requests in flight are cut off");
+    control.abort();
 }
 
 /// The file's modification time and length: a change means "reload".
