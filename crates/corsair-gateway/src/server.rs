@@ -112,6 +112,7 @@ impl Server {
             tokio::spawn(serve_admin(admin, shared.clone()));
         }
         let slots = Arc::new(Semaphore::new(max_connections));
+        let mut backoff = AcceptBackoff::default();
         loop {
             let permit = tokio::select! {
                 p = slots.clone().acquire_owned() => p.expect("the semaphore is never closed"),
@@ -121,14 +122,17 @@ impl Server {
                 accepted = listener.accept() => match accepted {
                     Ok(a) => a,
                     Err(e) => {
-                        // Out of file descriptors and the like: wait instead of spinning.
-                        tracing::warn!(target: "corsair::server", error = %e, "accept failed");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
+                        let wait = backoff.failed();
+                        tracing::warn!(target: "corsair::server", error = %e, retry_ms = wait.as_millis() as u64, "accept failed");
+                        tokio::select! {
+                            _ = tokio::time::sleep(wait) => continue,
+                            _ = stop.changed() => break,
+                        }
                     }
                 },
                 _ = stop.changed() => break,
             };
+            backoff.succeeded();
             let _ = tcp.set_nodelay(true);
             let loaded = shared.loaded.load();
             let (acceptor, relays) = (loaded.tls.clone(), loaded.runtime.relays());
@@ -154,6 +158,36 @@ impl Server {
             _ = abort.wait_for(|a| *a) => {}
         }
         Ok(())
+    }
+}
+
+/// The wait after a failed accept. Out of file descriptors, accept fails at once for as long as
+/// a connection waits in the backlog: retried at once, that is a busy loop that takes a core and
+/// floods the log. 10 ms, doubling up to 1 s; a successful accept starts again from 10 ms.
+#[derive(Debug)]
+struct AcceptBackoff {
+    next: Duration,
+}
+
+impl AcceptBackoff {
+    const FIRST: Duration = Duration::from_millis(10);
+    const MAX: Duration = Duration::from_secs(1);
+
+    /// How long to wait after this failure.
+    fn failed(&mut self) -> Duration {
+        let wait = self.next;
+        self.next = (self.next * 2).min(AcceptBackoff::MAX);
+        wait
+    }
+
+    fn succeeded(&mut self) {
+        self.next = AcceptBackoff::FIRST;
+    }
+}
+
+impl Default for AcceptBackoff {
+    fn default() -> AcceptBackoff {
+        AcceptBackoff { next: AcceptBackoff::FIRST }
     }
 }
 
@@ -240,11 +274,23 @@ where
 /// The operations listener; its connections are short and not waited for at shutdown.
 async fn serve_admin(listener: TcpListener, shared: Arc<Shared>) {
     let mut stop = shared.shutdown.subscribe();
+    let mut backoff = AcceptBackoff::default();
     loop {
         let (tcp, _) = tokio::select! {
-            a = listener.accept() => match a { Ok(a) => a, Err(_) => continue },
+            a = listener.accept() => match a {
+                Ok(a) => a,
+                Err(e) => {
+                    let wait = backoff.failed();
+                    tracing::warn!(target: "corsair::server", error = %e, retry_ms = wait.as_millis() as u64, "admin accept failed");
+                    tokio::select! {
+                        _ = tokio::time::sleep(wait) => continue,
+                        _ = stop.changed() => return,
+                    }
+                }
+            },
             _ = stop.changed() => return,
         };
+        backoff.succeeded();
         let shared = shared.clone();
         tokio::spawn(async move {
             let service = service_fn(|request| {
@@ -347,5 +393,19 @@ impl Control {
     /// Whether [`abort`](Control::abort) was called.
     pub fn aborted(&self) -> bool {
         *self.shared.abort.borrow()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failed_accepts_wait_longer_each_time_up_to_a_second_and_success_resets() {
+        let mut b = AcceptBackoff::default();
+        let waits: Vec<u64> = (0..9).map(|_| b.failed().as_millis() as u64).collect();
+        assert_eq!(waits, [10, 20, 40, 80, 160, 320, 640, 1000, 1000]);
+        b.succeeded();
+        assert_eq!(b.failed(), Duration::from_millis(10));
     }
 }

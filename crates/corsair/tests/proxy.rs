@@ -292,3 +292,57 @@ async fn a_refused_reload_is_counted_as_an_error() {
     assert!(reloads("error") >= 1, "a refused reload counts as an error");
     assert_eq!(reloads("ok"), 0);
 }
+
+/// CPU time the process has used so far, in clock ticks (user + system, /proc/PID/stat).
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    let fields: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn out_of_file_descriptors_the_accept_loops_back_off_instead_of_spinning() {
+    let upstream = TestServer::start(loopback(1), std::sync::Arc::new(|_: &_| Reply::status(200))).await;
+    let (addr, admin) = (free_addr(), free_addr());
+    let text =
+        format!("{}admin_listen = \"{admin}\"\n", file_for(A, upstream.addr).replace("127.0.0.1:0", &addr.to_string()));
+    let path = temp_file("fds.toml", &text);
+    // A limit of 32 descriptors: the proxy starts with about a dozen open.
+    let mut child = Command::new("sh")
+        .args(["-c", "ulimit -n 32 && exec \"$0\" \"$@\""])
+        .arg(env!("CARGO_BIN_EXE_corsair"))
+        .args(["proxy", "--config", path.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let used = tokio::task::spawn_blocking(move || {
+        wait_listening(addr);
+        wait_listening(admin);
+        // Idle connections the proxy keeps open, until it has no descriptor left; the last ones
+        // wait in the listeners' backlogs, so every accept fails at once.
+        let held: Vec<TcpStream> =
+            (0..40).map(|i| TcpStream::connect(if i % 2 == 0 { admin } else { addr }).unwrap()).collect();
+        std::thread::sleep(Duration::from_millis(500));
+        let before = cpu_ticks(pid);
+        std::thread::sleep(Duration::from_millis(1500));
+        let used = cpu_ticks(pid) - before;
+        drop(held);
+        used
+    })
+    .await
+    .unwrap();
+    // A loop retrying at once burns a core: about 150 ticks in 1.5 s.
+    assert!(used < 30, "{used} clock ticks of CPU in 1.5 s out of descriptors");
+    assert!(Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap().success());
+    let code = tokio::task::spawn_blocking(move || {
+        let code = exit_within(&mut child, 5);
+        let _ = child.kill();
+        let _ = child.wait();
+        code
+    })
+    .await
+    .unwrap();
+    assert_eq!(code, Some(0), "signals still work");
+}
