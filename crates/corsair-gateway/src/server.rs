@@ -25,7 +25,7 @@ use crate::config::{Config, TlsFiles};
 use crate::forward::Peer;
 use crate::metrics::Reload;
 use crate::relay;
-use crate::service::{handle, ops, Runtime, Services};
+use crate::service::{handle, ops, Listener, Runtime, Services};
 
 /// Longest wait for in-flight requests at shutdown.
 pub const GRACE: Duration = Duration::from_secs(30);
@@ -107,7 +107,6 @@ impl Server {
         let graceful = GracefulShutdown::new();
         let mut stop = shared.shutdown.subscribe();
         let mut abort = shared.abort.subscribe();
-        let ops_here = admin.is_none();
         if let Some(admin) = admin {
             tokio::spawn(serve_admin(admin, shared.clone()));
         }
@@ -144,9 +143,9 @@ impl Server {
             // 2.2 KB plain, 5.9 KB TLS; 1000 idle plain connections: 33 MB RSS before, 29 after),
             // and the relay's state would grow the plain connections that hyper serves.
             match acceptor {
-                None if relays => tokio::spawn(serve_relayed(tcp, addr, shared, ops_here, watcher, permit)),
-                None => tokio::spawn(serve_plain(tcp, addr, shared, ops_here, watcher, permit)),
-                Some(acceptor) => tokio::spawn(serve_tls(acceptor, tcp, addr, shared, ops_here, watcher, permit)),
+                None if relays => tokio::spawn(serve_relayed(tcp, addr, shared, watcher, permit)),
+                None => tokio::spawn(serve_plain(tcp, addr, shared, watcher, permit)),
+                Some(acceptor) => tokio::spawn(serve_tls(acceptor, tcp, addr, shared, watcher, permit)),
             };
         }
         drop(listener);
@@ -196,13 +195,12 @@ async fn serve_plain(
     tcp: TcpStream,
     addr: SocketAddr,
     shared: Arc<Shared>,
-    ops_here: bool,
     watcher: Watcher,
     permit: OwnedSemaphorePermit,
 ) {
     let _open = shared.services.metrics.track_connection();
     let peer = Peer { addr, tls: false };
-    serve_connection(tcp, peer, shared, ops_here, watcher).await;
+    serve_connection(tcp, peer, shared, watcher).await;
     drop(permit);
 }
 
@@ -213,7 +211,6 @@ async fn serve_relayed(
     tcp: TcpStream,
     addr: SocketAddr,
     shared: Arc<Shared>,
-    ops_here: bool,
     watcher: Watcher,
     permit: OwnedSemaphorePermit,
 ) {
@@ -222,8 +219,9 @@ async fn serve_relayed(
     let mut client = relay::Client::new(tcp, peer);
     let mut stop = shared.shutdown.subscribe();
     let current = || shared.loaded.load().runtime.clone();
-    if let relay::End::Hyper = client.run(current, ops_here, &mut stop).await {
-        serve_connection(client.into_io(), peer, shared, ops_here, watcher).await;
+    // The main listener always answers the operations paths: the relay hands them to hyper.
+    if let relay::End::Hyper = client.run(current, true, &mut stop).await {
+        serve_connection(client.into_io(), peer, shared, watcher).await;
     }
     drop(permit);
 }
@@ -234,7 +232,6 @@ async fn serve_tls(
     tcp: TcpStream,
     addr: SocketAddr,
     shared: Arc<Shared>,
-    ops_here: bool,
     watcher: Watcher,
     permit: OwnedSemaphorePermit,
 ) {
@@ -242,7 +239,7 @@ async fn serve_tls(
     match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
         Ok(Ok(tls)) => {
             let peer = Peer { addr, tls: true };
-            serve_connection(tls, peer, shared, ops_here, watcher).await;
+            serve_connection(tls, peer, shared, watcher).await;
         }
         Ok(Err(e)) => tracing::debug!(target: "corsair::server", %addr, error = %e, "TLS handshake failed"),
         Err(_) => tracing::debug!(target: "corsair::server", %addr, "TLS handshake timed out"),
@@ -257,13 +254,13 @@ fn builder() -> auto::Builder<TokioExecutor> {
     builder
 }
 
-async fn serve_connection<IO>(io: IO, peer: Peer, shared: Arc<Shared>, ops_here: bool, watcher: Watcher)
+async fn serve_connection<IO>(io: IO, peer: Peer, shared: Arc<Shared>, watcher: Watcher)
 where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     // Each request takes the runtime current when it arrives and keeps it to the end: a reload
     // applies to the next request on every connection, and no request sees two configurations.
-    let service = service_fn(move |request| handle(shared.loaded.load().runtime.clone(), peer, ops_here, request));
+    let service = service_fn(move |request| handle(shared.loaded.load().runtime.clone(), peer, request));
     let builder = builder();
     let connection = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
     if let Err(e) = watcher.watch(connection.into_owned()).await {
@@ -296,10 +293,10 @@ async fn serve_admin(listener: TcpListener, shared: Arc<Shared>) {
             let service = service_fn(|request| {
                 let metrics = shared.services.metrics.clone();
                 async move {
-                    Ok::<_, std::convert::Infallible>(ops(&request, &metrics).unwrap_or_else(|| {
+                    Ok::<_, std::convert::Infallible>(ops(&request, &metrics, Listener::Admin).unwrap_or_else(|| {
                         crate::forward::answer(
                             http::StatusCode::NOT_FOUND,
-                            "this listener serves /healthz and /metrics",
+                            "this listener serves /healthz and /metrics only",
                         )
                     }))
                 }

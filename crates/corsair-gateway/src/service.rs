@@ -148,20 +148,21 @@ fn covers(prefix: &str, path: &str) -> bool {
             .is_some_and(|rest| rest.is_empty() || rest.starts_with('/') || rest.starts_with('?'))
 }
 
-/// Paths the gateway answers itself when operations share the main listener.
-pub const HEALTH_PATH: &str = "/healthz";
+/// The health check on the main listener (and the admin one): under `/.corsair/`, so that it
+/// cannot hide an upstream's own `/healthz`.
+pub const HEALTH_PATH: &str = "/.corsair/healthz";
+
+/// The metrics on the main listener, when `metrics_on_listen` opts in (and on the admin one).
+pub const METRICS_PATH: &str = "/.corsair/metrics";
 
 /// Serves one request on the main listener.
 pub async fn handle(
     runtime: Arc<Runtime>,
     peer: Peer,
-    ops_here: bool,
     request: Request<Incoming>,
 ) -> Result<Response<ProxyBody>, Infallible> {
-    if ops_here {
-        if let Some(response) = ops(&request, &runtime.services.metrics) {
-            return Ok(response);
-        }
+    if let Some(response) = ops(&request, &runtime.services.metrics, Listener::Main(&runtime.config)) {
+        return Ok(response);
     }
     let started = Instant::now();
     let kind = RequestKind::of(&request);
@@ -266,24 +267,35 @@ pub(crate) fn record(m: &Metrics, kind: RequestKind, websocket: bool, outcome: &
     // Upstream latency and errors are counted by the forwarder, which knows them first.
 }
 
-/// Path of the Prometheus metrics.
-pub const METRICS_PATH: &str = "/metrics";
+/// Which listener a request came in on, for [`ops`].
+#[derive(Clone, Copy)]
+pub enum Listener<'a> {
+    /// The main one: [`HEALTH_PATH`], and [`METRICS_PATH`] only if the configuration opts in.
+    Main(&'a Config),
+    /// The admin one (`admin_listen`): `/healthz` and `/metrics`, or the same under `/.corsair/`.
+    Admin,
+}
 
-/// `/healthz` and `/metrics`.
-pub fn ops(request: &Request<Incoming>, metrics: &Metrics) -> Option<Response<ProxyBody>> {
-    match request.uri().path() {
-        HEALTH_PATH => Some(answer(StatusCode::OK, "ok")),
-        METRICS_PATH => {
-            let mut text = String::with_capacity(4096);
-            metrics.render(&mut text);
-            let mut response = Response::new(ProxyBody::text(text));
-            let h = response.headers_mut();
-            h.insert(header::CONTENT_TYPE, HeaderValue::from_static(metrics::CONTENT_TYPE));
-            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            Some(response)
-        }
-        _ => None,
+/// The gateway's own answer to an operations path on `listener`, or `None` for any other path.
+pub fn ops(request: &Request<Incoming>, metrics: &Metrics, listener: Listener<'_>) -> Option<Response<ProxyBody>> {
+    let path = request.uri().path();
+    let (health, metrics_here) = match listener {
+        Listener::Main(config) => (path == HEALTH_PATH, config.metrics_on_listen && path == METRICS_PATH),
+        Listener::Admin => (matches!(path, HEALTH_PATH | "/healthz"), matches!(path, METRICS_PATH | "/metrics")),
+    };
+    if health {
+        return Some(answer(StatusCode::OK, "ok"));
     }
+    if !metrics_here {
+        return None;
+    }
+    let mut text = String::with_capacity(4096);
+    metrics.render(&mut text);
+    let mut response = Response::new(ProxyBody::text(text));
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(metrics::CONTENT_TYPE));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Some(response)
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ const A: &str = "https://a.example";
 const B: &str = "https://b.example";
 
 fn policy_for(origin: &str, upstream: std::net::SocketAddr) -> String {
-    format!("allow_origins = [\"{origin}\"]\n[proxy]\nupstream = \"http://{upstream}\"\n")
+    format!("allow_origins = [\"{origin}\"]\n[proxy]\nupstream = \"http://{upstream}\"\nmetrics_on_listen = true\n")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -55,7 +55,7 @@ async fn reloads_under_load_lose_no_request() {
     // The last reload (i = 19) allowed A again.
     let got = send(gw.addr, request("GET", gw.addr, "/", &[("origin", A)])).await;
     assert_eq!(got.one("access-control-allow-origin").as_deref(), Some(A));
-    let metrics = send(gw.addr, request("GET", gw.addr, "/metrics", &[])).await.text();
+    let metrics = send(gw.addr, request("GET", gw.addr, "/.corsair/metrics", &[])).await.text();
     assert!(metrics.contains("corsair_config_reloads_total{result=\"ok\"} 20"), "{metrics}");
 }
 

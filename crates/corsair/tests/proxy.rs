@@ -100,6 +100,10 @@ async fn flags_alone_run_a_gateway_and_sigterm_stops_it_cleanly() {
     let up = format!("http://{}", upstream.addr);
     let mut proxy = Proxy::start(&["--upstream", &up, "--listen", "127.0.0.1:0", "--allow-origin", A]);
     let addr = proxy.addr;
+    let health = proxy.wait_line("health:");
+    assert!(health.ends_with(&format!("http://{addr}/.corsair/healthz")), "{health}");
+    let metrics = proxy.wait_line("metrics:");
+    assert!(metrics.contains("not served") && metrics.contains("admin_listen"), "{metrics}");
     let head = tokio::task::spawn_blocking(move || get(addr, A)).await.unwrap();
     assert!(head.starts_with("http/1.1 200"), "{head}");
     assert!(head.contains("access-control-allow-origin: https://a.example"), "{head}");

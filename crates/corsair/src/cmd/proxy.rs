@@ -2,11 +2,13 @@
 //! logs, signals and reloads. Everything it serves is decided in the gateway and the core.
 
 use std::io::Write;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use clap::{Args, ValueEnum};
 use corsair_gateway::config::{self, Mode};
+use corsair_gateway::service::{HEALTH_PATH, METRICS_PATH};
 use corsair_gateway::{Config, Control, Flags, Server, Source};
 
 use crate::cli::Status;
@@ -197,7 +199,7 @@ fn serve(args: ProxyArgs, config: Config, say: &dyn Fn(String)) -> Status {
 }
 
 /// What the proxy does, in a few lines, on start.
-fn banner(config: &Config, addr: std::net::SocketAddr, admin: Option<std::net::SocketAddr>) -> String {
+fn banner(config: &Config, addr: SocketAddr, admin: Option<SocketAddr>) -> String {
     let scheme = if config.tls.is_some() { "https" } else { "http" };
     let mut s = format!("corsair proxy listening on {scheme}://{addr}");
     let origins = |p: &corsair_core::Policy| p.origins().iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
@@ -227,9 +229,24 @@ fn banner(config: &Config, addr: std::net::SocketAddr, admin: Option<std::net::S
     if config.report_only {
         s.push_str("\n  report-only: decisions are logged, nothing is refused or changed");
     }
-    let ops = admin.map_or_else(|| format!("{scheme}://{addr}"), |a| format!("http://{a}"));
-    s.push_str(&format!("\n  health: {ops}/healthz"));
+    s.push_str(&format!("\n  health: {scheme}://{addr}{HEALTH_PATH}"));
+    s.push_str(&format!("\n  metrics: {}", metrics_at(config, scheme, addr, admin)));
     s
+}
+
+/// Where the metrics are served, or why not: only on the admin listener unless the file opts in.
+fn metrics_at(config: &Config, scheme: &str, addr: SocketAddr, admin: Option<SocketAddr>) -> String {
+    let mut at = Vec::new();
+    if let Some(admin) = admin {
+        at.push(format!("http://{admin}/metrics"));
+    }
+    if config.metrics_on_listen {
+        at.push(format!("{scheme}://{addr}{METRICS_PATH} (public on the main listener: metrics_on_listen = true)"));
+    }
+    if at.is_empty() {
+        return "not served (set [proxy] admin_listen to a private address)".into();
+    }
+    at.join(", ")
 }
 
 /// Logs through `logs`, at `level`; corsair-tower's own refusal event (target `corsair_tower`) is off, since the
