@@ -91,6 +91,9 @@ label_enum! {
         Allowed => "allowed",
         /// Refused, for one of the [`Reason`]s.
         Refused => "refused",
+        /// Let through, but the upstream failed it (a 502 or 504; see
+        /// `corsair_upstream_errors_total`): an outage, not a refusal.
+        Failed => "failed",
     }
 }
 

@@ -21,6 +21,41 @@ struct Proxy {
 
 impl Proxy {
     fn start(args: &[&str]) -> Proxy {
+        let (child, lines) = Proxy::spawn(args);
+        let banner = lines.recv_timeout(Duration::from_secs(20)).expect("a banner line");
+        let addr = banner
+            .strip_prefix("corsair proxy listening on http://")
+            .unwrap_or_else(|| panic!("unexpected first line: {banner}"))
+            .parse()
+            .unwrap();
+        Proxy { child, addr, lines }
+    }
+
+    /// Starts with `--log-format json`; the banner is the first line, a JSON object.
+    fn start_json(args: &[&str]) -> (Proxy, serde_json::Value) {
+        let (child, lines) = Proxy::spawn(&[args, &["--log-format", "json"]].concat());
+        let line = lines.recv_timeout(Duration::from_secs(20)).expect("a banner line");
+        let banner: serde_json::Value =
+            serde_json::from_str(&line).unwrap_or_else(|e| panic!("the banner is not JSON ({e}): {line}"));
+        let listen = banner["listen"].as_str().unwrap_or_else(|| panic!("{banner}"));
+        let addr = listen.strip_prefix("http://").unwrap().parse().unwrap();
+        (Proxy { child, addr, lines }, banner)
+    }
+
+    /// Lines written within `wait`.
+    fn lines_for(&self, wait: Duration) -> Vec<String> {
+        let end = std::time::Instant::now() + wait;
+        let mut lines = Vec::new();
+        while let Some(left) = end.checked_duration_since(std::time::Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok(line) => lines.push(line),
+                Err(_) => break,
+            }
+        }
+        lines
+    }
+
+    fn spawn(args: &[&str]) -> (Child, mpsc::Receiver<String>) {
         let mut child = Command::new(env!("CARGO_BIN_EXE_corsair"))
             .arg("proxy")
             .args(args)
@@ -35,13 +70,7 @@ impl Proxy {
                 let _ = tx.send(line);
             }
         });
-        let banner = lines.recv_timeout(Duration::from_secs(20)).expect("a banner line");
-        let addr = banner
-            .strip_prefix("corsair proxy listening on http://")
-            .unwrap_or_else(|| panic!("unexpected first line: {banner}"))
-            .parse()
-            .unwrap();
-        Proxy { child, addr, lines }
+        (child, lines)
     }
 
     /// Waits for a stderr line containing `text`.
@@ -349,4 +378,93 @@ async fn out_of_file_descriptors_the_accept_loops_back_off_instead_of_spinning()
     .await
     .unwrap();
     assert_eq!(code, Some(0), "signals still work");
+}
+
+/// The `ms=` field of a text log line.
+fn ms_field(line: &str) -> &str {
+    line.split(' ').find_map(|f| f.strip_prefix("ms=")).unwrap_or_else(|| panic!("no ms= in {line}"))
+}
+
+/// Whether a duration in milliseconds has at most one decimal.
+fn rounded(ms: &str) -> bool {
+    ms.parse::<f64>().is_ok() && ms.split_once('.').is_none_or(|(_, decimals)| decimals.len() <= 1)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_rounded_line_per_refusal_and_an_outage_is_not_a_refusal() {
+    let upstream = TestServer::start(loopback(1), std::sync::Arc::new(|_: &_| Reply::status(200))).await;
+    let (admin, dead) = (free_addr(), free_addr());
+    let text = format!(
+        "{}admin_listen = \"{admin}\"\n[[proxy.routes]]\nprefix = \"/down\"\nupstream = \"http://{dead}\"\n",
+        file_for(A, upstream.addr)
+    );
+    let path = temp_file("log-lines.toml", &text);
+    let proxy = Proxy::start(&["--config", path.to_str().unwrap()]);
+    let addr = proxy.addr;
+    proxy.wait_line("metrics:");
+
+    assert!(tokio::task::spawn_blocking(move || get(addr, B)).await.unwrap().starts_with("http/1.1 "));
+    let lines = proxy.lines_for(Duration::from_millis(500));
+    let refusals: Vec<&String> = lines.iter().filter(|l| l.contains("refused")).collect();
+    assert_eq!(refusals.len(), 1, "one line per refusal: {lines:#?}");
+    let line = refusals[0];
+    assert!(line.contains("request refused") && line.contains("refused=\"origin\""), "{line}");
+    assert!(line.contains("reason=") && line.contains(B), "the line says why: {line}");
+    assert!(rounded(ms_field(line)), "{line}");
+
+    let down = tokio::task::spawn_blocking(move || {
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        write!(s, "GET /down/x HTTP/1.1\r\nhost: {addr}\r\norigin: {A}\r\nconnection: close\r\n\r\n").unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        out
+    })
+    .await
+    .unwrap();
+    assert!(down.starts_with("HTTP/1.1 502"), "{down}");
+    let line = proxy.wait_line("/down/x");
+    assert!(line.contains("upstream failed") && !line.contains("refused"), "an outage is not a refusal: {line}");
+    assert!(rounded(ms_field(&line)), "{line}");
+
+    let metrics = tokio::task::spawn_blocking(move || get_body(admin, "/metrics")).await.unwrap();
+    for reason in ["origin", "timeout"] {
+        let series = format!("corsair_refusals_total{{reason=\"{reason}\"}} ");
+        let n = metrics.lines().find_map(|l| l.strip_prefix(&series)).unwrap_or_else(|| panic!("{metrics}"));
+        assert_eq!(n, if reason == "origin" { "1" } else { "0" }, "{series}");
+    }
+    assert!(metrics.contains("corsair_requests_total{kind=\"actual\",result=\"refused\"} 1\n"), "{metrics}");
+    assert!(metrics.contains("corsair_requests_total{kind=\"actual\",result=\"failed\"} 1\n"), "{metrics}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn report_only_says_would_refuse() {
+    let upstream = TestServer::start(loopback(1), std::sync::Arc::new(|_: &_| Reply::status(200))).await;
+    let up = format!("http://{}", upstream.addr);
+    let proxy = Proxy::start(&["--upstream", &up, "--listen", "127.0.0.1:0", "--allow-origin", A, "--report-only"]);
+    let addr = proxy.addr;
+    assert!(tokio::task::spawn_blocking(move || get(addr, B)).await.unwrap().starts_with("http/1.1 200"));
+    let line = proxy.wait_line(B);
+    assert!(line.contains("would be refused") && !line.contains("request refused"), "{line}");
+    assert!(line.contains("would_refuse=\"origin\""), "{line}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_log_format_json_the_banner_and_every_line_are_json() {
+    let upstream = TestServer::start(loopback(1), std::sync::Arc::new(|_: &_| Reply::status(200))).await;
+    let up = format!("http://{}", upstream.addr);
+    let (proxy, banner) = Proxy::start_json(&["--upstream", &up, "--listen", "127.0.0.1:0", "--allow-origin", A]);
+    let addr = proxy.addr;
+    assert_eq!(banner["message"], "corsair proxy listening", "{banner}");
+    assert_eq!(banner["level"], "INFO", "{banner}");
+    assert_eq!(banner["routes"][0]["upstream"], up.as_str(), "{banner}");
+    assert_eq!(banner["routes"][0]["origins"][0], A, "{banner}");
+    assert_eq!(banner["health"], format!("http://{addr}/.corsair/healthz"), "{banner}");
+    assert_eq!(banner["metrics"], serde_json::json!([]), "{banner}");
+    assert!(tokio::task::spawn_blocking(move || get(addr, B)).await.unwrap().starts_with("http/1.1 "));
+    let line = proxy.wait_line(B);
+    let event: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
+    assert_eq!(event["message"], "request refused", "{event}");
+    let ms = event["ms"].as_f64().unwrap_or_else(|| panic!("{event}"));
+    assert!(rounded(&ms.to_string()), "{event}");
 }

@@ -159,18 +159,59 @@ pub fn run(args: ProxyArgs, env: &dyn Fn(&str) -> Option<String>, err: &mut dyn 
     };
     // From here on every line goes through the log's queue: never a blocking or panicking write.
     let logs = log::Stderr::start();
-    let say = |text: String| logs.line((text + "\n").into_bytes());
     init_logs(&logs, args.log_format, args.log_level, env("NO_COLOR").as_deref());
-    let status = serve(args, config, &say);
+    let status = serve(args.clone(), config, &Say { logs: &logs, format: args.log_format });
     logs.flush(Duration::from_secs(1));
     status
 }
 
-fn serve(args: ProxyArgs, config: Config, say: &dyn Fn(String)) -> Status {
+/// The lines the command writes itself (the banner, fatal errors), in the log's format.
+struct Say<'a> {
+    logs: &'a log::Stderr,
+    format: LogFormat,
+}
+
+impl Say<'_> {
+    fn line(&self, text: String) {
+        self.logs.line((text + "\n").into_bytes());
+    }
+
+    fn error(&self, message: String) {
+        match self.format {
+            LogFormat::Text => self.line(format!("error: {message}")),
+            LogFormat::Json => self.json("ERROR", &message, serde_json::Map::new()),
+        }
+    }
+
+    /// One JSON object shaped like the log's own events (`timestamp`, `level`, `message`,
+    /// `target`, then the fields).
+    fn json(&self, level: &str, message: &str, fields: serde_json::Map<String, serde_json::Value>) {
+        use tracing_subscriber::fmt::format::Writer;
+        use tracing_subscriber::fmt::time::{FormatTime, SystemTime};
+        let mut timestamp = String::new();
+        let _ = SystemTime.format_time(&mut Writer::new(&mut timestamp));
+        let mut event = serde_json::Map::new();
+        event.insert("timestamp".into(), timestamp.into());
+        event.insert("level".into(), level.into());
+        event.insert("message".into(), message.into());
+        event.insert("target".into(), "corsair::server".into());
+        event.extend(fields);
+        self.line(serde_json::Value::Object(event).to_string());
+    }
+
+    fn banner(&self, config: &Config, addr: SocketAddr, admin: Option<SocketAddr>) {
+        match self.format {
+            LogFormat::Text => self.line(banner(config, addr, admin)),
+            LogFormat::Json => self.json("INFO", "corsair proxy listening", banner_fields(config, addr, admin)),
+        }
+    }
+}
+
+fn serve(args: ProxyArgs, config: Config, say: &Say<'_>) -> Status {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
-            say(format!("error: cannot start the async runtime: {e}"));
+            say.error(format!("cannot start the async runtime: {e}"));
             return Status::Usage;
         }
     };
@@ -179,11 +220,11 @@ fn serve(args: ProxyArgs, config: Config, say: &dyn Fn(String)) -> Status {
         let server = match Server::bind(config.clone()).await {
             Ok(s) => s,
             Err(e) => {
-                say(format!("error: cannot serve on {listen}: {e}"));
+                say.error(format!("cannot serve on {listen}: {e}"));
                 return Status::Usage;
             }
         };
-        say(banner(&config, server.local_addr(), server.admin_addr()));
+        say.banner(&config, server.local_addr(), server.admin_addr());
         let control = server.control();
         let env: Vec<(String, String)> = std::env::vars().collect();
         tokio::spawn(watch(control.clone(), args, env));
@@ -191,7 +232,7 @@ fn serve(args: ProxyArgs, config: Config, say: &dyn Fn(String)) -> Status {
             Ok(()) if control.aborted() => Status::Interrupted,
             Ok(()) => Status::Ok,
             Err(e) => {
-                say(format!("error: {e}"));
+                say.error(e.to_string());
                 Status::Usage
             }
         }
@@ -232,6 +273,47 @@ fn banner(config: &Config, addr: SocketAddr, admin: Option<SocketAddr>) -> Strin
     s.push_str(&format!("\n  health: {scheme}://{addr}{HEALTH_PATH}"));
     s.push_str(&format!("\n  metrics: {}", metrics_at(config, scheme, addr, admin)));
     s
+}
+
+/// The banner as JSON fields, for `--log-format json`.
+fn banner_fields(
+    config: &Config,
+    addr: SocketAddr,
+    admin: Option<SocketAddr>,
+) -> serde_json::Map<String, serde_json::Value> {
+    use serde_json::json;
+    let scheme = if config.tls.is_some() { "https" } else { "http" };
+    let origins = |p: &corsair_core::Policy| p.origins().iter().map(ToString::to_string).collect::<Vec<_>>();
+    let mut fields = serde_json::Map::new();
+    fields.insert("listen".into(), format!("{scheme}://{addr}").into());
+    match &config.mode {
+        Mode::Gateway(routes) => {
+            let routes = routes.iter().map(|r| {
+                let u = &r.upstream;
+                json!({
+                    "prefix": r.prefix,
+                    "upstream": format!("{}://{}{}", u.scheme, u.authority, u.base_path),
+                    "origins": origins(&r.policy),
+                })
+            });
+            fields.insert("routes".into(), routes.collect::<Vec<_>>().into());
+        }
+        Mode::Open(open) => {
+            let targets: Vec<String> = open.targets.iter().map(ToString::to_string).collect();
+            fields.insert("open".into(), json!({ "targets": targets, "origins": origins(&open.policy) }));
+        }
+    }
+    fields.insert("report_only".into(), config.report_only.into());
+    fields.insert("health".into(), format!("{scheme}://{addr}{HEALTH_PATH}").into());
+    let mut metrics = Vec::new();
+    if let Some(admin) = admin {
+        metrics.push(format!("http://{admin}/metrics"));
+    }
+    if config.metrics_on_listen {
+        metrics.push(format!("{scheme}://{addr}{METRICS_PATH}"));
+    }
+    fields.insert("metrics".into(), metrics.into());
+    fields
 }
 
 /// Where the metrics are served, or why not: only on the admin listener unless the file opts in.
