@@ -24,8 +24,8 @@ use tokio_rustls::TlsAcceptor;
 use crate::config::{Config, TlsFiles};
 use crate::forward::Peer;
 use crate::metrics::Reload;
-use crate::relay;
 use crate::service::{handle, ops, Listener, Runtime, Services};
+use crate::{loops, relay};
 
 /// Longest wait for in-flight requests at shutdown.
 pub const GRACE: Duration = Duration::from_secs(30);
@@ -76,6 +76,10 @@ impl Server {
         let mut config = config;
         // Port 0 asks the system for one: the SSRF guard must know the real one.
         config.listen = listener.local_addr()?;
+        let own = loops::own_upstreams(&config, config.listen).await;
+        if !own.is_empty() {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, own.join("; ")));
+        }
         let max_connections = config.limits.max_connections;
         let services = Services::default();
         let loaded = load(config, &services).map_err(io::Error::other)?;
@@ -352,6 +356,11 @@ impl Control {
         }
         config.listen = self.listen;
         let metrics = &self.shared.services.metrics;
+        let own = loops::own_upstreams_now(&config, self.listen);
+        if !own.is_empty() {
+            metrics.config_reload(Reload::Error);
+            return Err(own.join("\n"));
+        }
         match load(config, &self.shared.services) {
             Ok(loaded) => {
                 self.shared.loaded.store(Arc::new(loaded));

@@ -18,18 +18,21 @@ use crate::body::ProxyBody;
 use crate::config::{Config, Mode};
 use crate::connect::{client_tls, Connector, PinnedResolver};
 use crate::forward::{self, answer, Destination, Forward, GatewayRefusal, Outcome, Peer};
+use crate::loops::LoopMark;
 use crate::metrics::{self, Kind, Metrics, Reason, UpstreamError};
 use crate::ratelimit::{MemoryStore, RateLimiter};
 use crate::relay::RelayRoute;
 use crate::upstream::UpstreamClient;
 
-/// What outlives reloads: the counters and the rate-limit state.
+/// What outlives reloads: the counters, the rate-limit state and the server's loop mark.
 #[derive(Clone, Default)]
 pub struct Services {
     /// The process's metrics.
     pub metrics: Arc<Metrics>,
     /// The open proxy's rate-limit store.
     pub limits: Arc<MemoryStore>,
+    /// The `Via` mark on forwarded requests, by which a request that comes back is known.
+    pub loop_mark: LoopMark,
 }
 
 /// One loaded configuration, ready to serve: a reload builds a new one and swaps it in whole,
@@ -162,11 +165,19 @@ pub const METRICS_PATH: &str = "/.corsair/metrics";
 pub async fn handle(
     runtime: Arc<Runtime>,
     peer: Peer,
-    request: Request<Incoming>,
+    mut request: Request<Incoming>,
 ) -> Result<Response<ProxyBody>, Infallible> {
     if let Some(response) = ops(&request, &runtime.services.metrics, Listener::Main(&runtime.config)) {
         return Ok(response);
     }
+    let mark = &runtime.services.loop_mark;
+    if mark.carried_by(request.headers()) {
+        let path = request.uri().path();
+        tracing::warn!(target: "corsair::decision", path, "request loop: the upstream leads back to this proxy");
+        let text = "this request has been through this proxy already: its upstream leads back to the proxy";
+        return Ok(answer(StatusCode::LOOP_DETECTED, text));
+    }
+    request.headers_mut().append(header::VIA, mark.via().clone());
     let started = Instant::now();
     let kind = RequestKind::of(&request);
     let websocket = request.headers().contains_key(header::UPGRADE);

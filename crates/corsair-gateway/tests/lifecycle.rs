@@ -123,3 +123,14 @@ async fn idle_keep_alive_connections_do_not_hold_up_shutdown() {
         assert!(matches!(closed, Ok(Ok(0)) | Ok(Err(_))), "fast_path {fast_path}: the idle connection is closed");
     }
 }
+
+#[tokio::test]
+async fn a_reload_whose_upstream_is_the_gateway_itself_is_refused() {
+    let upstream = TestServer::start(loopback(1), always(Reply::status(200))).await;
+    let gw = start(&policy_for(A, upstream.addr)).await;
+    let looped = config(&policy_for(A, gw.addr), &Flags::default());
+    let error = gw.control.reload(looped).unwrap_err();
+    assert!(error.contains("this proxy's own address"), "{error}");
+    let metrics = send(gw.addr, request("GET", gw.addr, "/.corsair/metrics", &[])).await.text();
+    assert!(metrics.contains("corsair_config_reloads_total{result=\"error\"} 1"), "{metrics}");
+}

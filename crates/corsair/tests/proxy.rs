@@ -468,3 +468,62 @@ async fn under_log_format_json_the_banner_and_every_line_are_json() {
     let ms = event["ms"].as_f64().unwrap_or_else(|| panic!("{event}"));
     assert!(rounded(&ms.to_string()), "{event}");
 }
+
+#[test]
+fn an_upstream_that_is_the_proxy_itself_is_refused_at_start() {
+    let addr = free_addr();
+    for upstream in [format!("http://{addr}"), format!("http://localhost:{}", addr.port())] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_corsair"))
+            .args(["proxy", "--listen", &addr.to_string(), "--upstream", &upstream])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let code = exit_within(&mut child, 10);
+        let _ = child.kill();
+        let mut err = String::new();
+        child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+        let _ = child.wait();
+        assert_eq!(code, Some(2), "{upstream}: {err}");
+        assert!(err.contains("this proxy's own address"), "{upstream}: {err}");
+    }
+}
+
+/// A TCP forwarder on loopback to `to` (sent once known): the loop a start-up check cannot see.
+/// Counts the connections it takes.
+fn forwarder() -> (SocketAddr, mpsc::Sender<SocketAddr>, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = mpsc::channel::<SocketAddr>();
+    let taken = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let count = taken.clone();
+    std::thread::spawn(move || {
+        let to = rx.recv().unwrap();
+        for client in listener.incoming().map_while(Result::ok) {
+            count.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let Ok(server) = TcpStream::connect(to) else { continue };
+            for (mut from, mut into) in [(client.try_clone().unwrap(), server.try_clone().unwrap()), (server, client)] {
+                std::thread::spawn(move || {
+                    let _ = std::io::copy(&mut from, &mut into);
+                    let _ = into.shutdown(std::net::Shutdown::Write);
+                });
+            }
+        }
+    });
+    (addr, tx, taken)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_that_comes_back_to_the_proxy_gets_508() {
+    let (via, to, taken) = forwarder();
+    // The relay does not mark requests yet (see the report): hyper's path does.
+    let text = format!("{}request_timeout_secs = 3\nfast_path = false\n", file_for(A, via));
+    let path = temp_file("loop.toml", &text);
+    let proxy = Proxy::start(&["--config", path.to_str().unwrap()]);
+    to.send(proxy.addr).unwrap();
+    let addr = proxy.addr;
+    let head = tokio::task::spawn_blocking(move || get(addr, A)).await.unwrap();
+    assert!(head.starts_with("http/1.1 508"), "{head}");
+    assert_eq!(taken.load(std::sync::atomic::Ordering::SeqCst), 1, "the request went round once");
+    proxy.wait_line("request loop");
+}
