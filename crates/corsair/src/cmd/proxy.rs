@@ -20,6 +20,10 @@ Without --config and --allow-origin, the embedded dev profile applies: pages on
 http://localhost:*, http://127.0.0.1:* and http://[::1]:* may call the upstream through
 the proxy, which listens on 127.0.0.1:8787 only.
 
+Operations: GET /.corsair/healthz on the listener answers `ok`; every other path, /healthz
+and /metrics included, goes to the upstream. The metrics are on [proxy] admin_listen
+(/metrics), and on the listener (/.corsair/metrics) only with metrics_on_listen = true.
+
 Signals: SIGHUP (or saving the config file) reloads the configuration; a bad one is
 refused with its errors and the old one keeps serving. SIGTERM or Ctrl-C stops accepting
 and lets requests in flight finish (up to 30 s); a second SIGTERM or Ctrl-C stops at once.
@@ -27,7 +31,8 @@ and lets requests in flight finish (up to 30 s); a second SIGTERM or Ctrl-C stop
 Exit status:
   0    stopped by SIGTERM or Ctrl-C
   1    the configuration has errors (each printed as `error: FILE:LINE:COL: message`)
-  2    usage error, or the address could not be bound, or a TLS file could not be read
+  2    usage error, or the address could not be bound, or a TLS file could not be read,
+       or the upstream is the proxy itself
   130  stopped at once by a second SIGTERM or Ctrl-C (requests in flight were cut off)";
 
 /// Flags of `corsair proxy`.
@@ -161,7 +166,8 @@ pub fn run(args: ProxyArgs, env: &dyn Fn(&str) -> Option<String>, err: &mut dyn 
     let logs = log::Stderr::start();
     init_logs(&logs, args.log_format, args.log_level, env("NO_COLOR").as_deref());
     let status = serve(args.clone(), config, &Say { logs: &logs, format: args.log_format });
-    logs.flush(Duration::from_secs(1));
+    // Stopped at once means at once, even with a stderr that does not take the last lines.
+    logs.flush(if status == Status::Interrupted { Duration::from_millis(100) } else { Duration::from_secs(1) });
     status
 }
 
@@ -215,7 +221,7 @@ fn serve(args: ProxyArgs, config: Config, say: &Say<'_>) -> Status {
             return Status::Usage;
         }
     };
-    runtime.block_on(async {
+    let status = runtime.block_on(async {
         let listen = config.listen;
         let server = match Server::bind(config.clone()).await {
             Ok(s) => s,
@@ -236,7 +242,13 @@ fn serve(args: ProxyArgs, config: Config, say: &Say<'_>) -> Status {
                 Status::Usage
             }
         }
-    })
+    });
+    if status == Status::Interrupted {
+        // Requests in flight are dropped with their tasks; a DNS lookup on the blocking pool is
+        // not waited for either.
+        runtime.shutdown_background();
+    }
+    status
 }
 
 /// What the proxy does, in a few lines, on start.
