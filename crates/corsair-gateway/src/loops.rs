@@ -58,8 +58,13 @@ impl LoopMark {
     /// Whether `headers` carry this mark: the request has been through this server already.
     /// No allocation: a scan of the `Via` lines, which most requests do not have.
     pub fn carried_by(&self, headers: &HeaderMap) -> bool {
+        headers.get_all(header::VIA).iter().any(|v| self.in_via(v.as_bytes()))
+    }
+
+    /// Whether one `Via` line's value holds this mark; for heads read as bytes (the relay).
+    pub fn in_via(&self, value: &[u8]) -> bool {
         let token = &self.via.as_bytes()[TOKEN_AT..];
-        headers.get_all(header::VIA).iter().any(|v| v.as_bytes().windows(token.len()).any(|w| w == token))
+        value.windows(token.len()).any(|w| w == token)
     }
 }
 
@@ -156,6 +161,7 @@ mod tests {
         let listed = format!("1.1 cdn, {}, 1.1 lb", mine.via().to_str().unwrap());
         h.append(header::VIA, HeaderValue::from_str(&listed).unwrap());
         assert!(mine.carried_by(&h));
+        assert!(mine.in_via(listed.as_bytes()) && !other.in_via(listed.as_bytes()));
     }
 
     #[test]
