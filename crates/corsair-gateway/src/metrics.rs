@@ -117,7 +117,9 @@ label_enum! {
         Egress => "egress",
         /// The request body is over the limit.
         BodyTooLarge => "body_too_large",
-        /// The upstream did not answer in time.
+        /// Never counted: a timeout is an upstream outage, not a refusal (it counts as
+        /// [`Outcome::Failed`] and in `corsair_upstream_errors_total{kind="timeout"}`). The series
+        /// stays, at 0, for dashboards that read it.
         Timeout => "timeout",
     }
 }
