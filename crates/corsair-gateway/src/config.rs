@@ -65,8 +65,14 @@ pub struct Config {
     pub egress: Option<Egress>,
     /// Names resolved to fixed addresses instead of DNS (`--resolve`, tests).
     pub resolve: BTreeMap<String, IpAddr>,
-    /// A second listener for `/healthz` and `/metrics`; without it they are on the main one.
+    /// A second listener, for operations only: `/healthz` and `/metrics` (also at
+    /// [`HEALTH_PATH`](crate::service::HEALTH_PATH) and [`METRICS_PATH`](crate::service::METRICS_PATH)).
+    /// Keep it private: metrics say who calls and what is refused.
     pub admin_listen: Option<SocketAddr>,
+    /// Also serve the metrics on the main listener, at
+    /// [`METRICS_PATH`](crate::service::METRICS_PATH). Off by default: the main listener is
+    /// often public, and its paths are the upstream's.
+    pub metrics_on_listen: bool,
     /// Serve plain HTTP/1.1 requests through the relay (see [`crate::relay`]); off, hyper serves
     /// every request.
     pub fast_path: bool,
@@ -297,6 +303,7 @@ struct ProxyTable {
     egress_guard: Option<Spanned<bool>>,
     egress_allow: Option<Spanned<Vec<Spanned<String>>>>,
     admin_listen: Option<Spanned<String>>,
+    metrics_on_listen: Option<Spanned<bool>>,
     fast_path: Option<Spanned<bool>>,
 }
 
@@ -619,6 +626,7 @@ pub fn load(source: &Source, flags: &Flags, env: impl Fn(&str) -> Option<String>
         egress: guard.then_some(egress),
         resolve,
         admin_listen,
+        metrics_on_listen: table.metrics_on_listen.as_ref().is_some_and(|v| *v.get_ref()),
         fast_path: table.fast_path.as_ref().is_none_or(|v| *v.get_ref()),
     })
 }
@@ -675,6 +683,7 @@ impl ProxyTable {
             egress_guard,
             egress_allow,
             admin_listen,
+            metrics_on_listen,
             fast_path
         );
     }

@@ -16,6 +16,8 @@
 //! - [`egress`]: the SSRF guard. Resolve, then refuse every address that is not public (by
 //!   [`corsair_core::address`]) unless an explicit rule opens its range, and hand back the exact
 //!   address that was checked, so the connection goes there and DNS cannot rebind in between.
+//! - [`loops`]: an upstream that is the proxy itself, refused at start and answered `508` per
+//!   request (forwarded requests carry a `Via` mark of this server's own).
 //! - [`target`]: reading the upstream URL out of an open-proxy path (`/{absolute-url}`).
 //! - [`ratelimit`]: per-client and per-`Origin` rate limits (GCRA) behind a store trait, so
 //!   instances behind a load balancer can share one store.
@@ -30,6 +32,7 @@ pub mod connect;
 pub mod egress;
 pub mod forward;
 pub mod framing;
+pub mod loops;
 pub mod metrics;
 pub mod ratelimit;
 pub mod relay;

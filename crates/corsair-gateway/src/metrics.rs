@@ -91,6 +91,9 @@ label_enum! {
         Allowed => "allowed",
         /// Refused, for one of the [`Reason`]s.
         Refused => "refused",
+        /// Let through, but the upstream failed it (a 502 or 504; see
+        /// `corsair_upstream_errors_total`): an outage, not a refusal.
+        Failed => "failed",
     }
 }
 
@@ -114,7 +117,9 @@ label_enum! {
         Egress => "egress",
         /// The request body is over the limit.
         BodyTooLarge => "body_too_large",
-        /// The upstream did not answer in time.
+        /// Never counted: a timeout is an upstream outage, not a refusal (it counts as
+        /// [`Outcome::Failed`] and in `corsair_upstream_errors_total{kind="timeout"}`). The series
+        /// stays, at 0, for dashboards that read it.
         Timeout => "timeout",
     }
 }
@@ -152,6 +157,21 @@ label_enum! {
         /// The new configuration was rejected; the previous one stays.
         Error => "error",
     }
+}
+
+/// Log lines lost because stderr refused them or could not keep up. A static, not a field of
+/// [`Metrics`]: the log is the process's, it starts before any server and outlives reloads.
+static LOG_LINES_DROPPED: AtomicU64 = AtomicU64::new(0);
+
+/// Counts one log line that was not written (stderr closed, full, or too slow), for
+/// `corsair_log_lines_dropped_total`.
+pub fn log_line_dropped() {
+    LOG_LINES_DROPPED.fetch_add(1, Ordering::Relaxed);
+}
+
+/// How many log lines this process has dropped.
+pub fn log_lines_dropped() -> u64 {
+    LOG_LINES_DROPPED.load(Ordering::Relaxed)
 }
 
 /// Upper bounds of the upstream duration buckets, 1 ms to 30 s: nanoseconds, and the `le` text.
@@ -329,6 +349,10 @@ impl Metrics {
             let n = load(&self.reloads[result as usize]);
             writeln!(out, "corsair_config_reloads_total{{result=\"{result}\"}} {n}")?;
         }
+
+        let help = "Log lines not written because stderr was closed, full or too slow.";
+        family(out, "corsair_log_lines_dropped_total", "counter", help)?;
+        writeln!(out, "corsair_log_lines_dropped_total {}", log_lines_dropped())?;
         Ok(())
     }
 }

@@ -24,8 +24,8 @@ use tokio_rustls::TlsAcceptor;
 use crate::config::{Config, TlsFiles};
 use crate::forward::Peer;
 use crate::metrics::Reload;
-use crate::relay;
-use crate::service::{handle, ops, Runtime, Services};
+use crate::service::{handle, ops, Listener, Runtime, Services};
+use crate::{loops, relay};
 
 /// Longest wait for in-flight requests at shutdown.
 pub const GRACE: Duration = Duration::from_secs(30);
@@ -45,6 +45,8 @@ struct Loaded {
 struct Shared {
     loaded: ArcSwap<Loaded>,
     shutdown: watch::Sender<bool>,
+    /// Set by [`Control::abort`]: stop waiting for requests in flight.
+    abort: watch::Sender<bool>,
     services: Services,
 }
 
@@ -74,11 +76,16 @@ impl Server {
         let mut config = config;
         // Port 0 asks the system for one: the SSRF guard must know the real one.
         config.listen = listener.local_addr()?;
+        let own = loops::own_upstreams(&config, config.listen).await;
+        if !own.is_empty() {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, own.join("; ")));
+        }
         let max_connections = config.limits.max_connections;
         let services = Services::default();
         let loaded = load(config, &services).map_err(io::Error::other)?;
         let (shutdown, _) = watch::channel(false);
-        let shared = Arc::new(Shared { loaded: ArcSwap::from_pointee(loaded), shutdown, services });
+        let (abort, _) = watch::channel(false);
+        let shared = Arc::new(Shared { loaded: ArcSwap::from_pointee(loaded), shutdown, abort, services });
         Ok(Server { listener, admin, shared, max_connections })
     }
 
@@ -97,16 +104,18 @@ impl Server {
         Control { shared: self.shared.clone(), listen: self.local_addr() }
     }
 
-    /// Serves until [`Control::shutdown`], then waits up to [`GRACE`] for open requests.
+    /// Serves until [`Control::shutdown`], then waits up to [`GRACE`] for open requests (or
+    /// until [`Control::abort`]).
     pub async fn serve(self) -> io::Result<()> {
         let Server { listener, admin, shared, max_connections } = self;
         let graceful = GracefulShutdown::new();
         let mut stop = shared.shutdown.subscribe();
-        let ops_here = admin.is_none();
+        let mut abort = shared.abort.subscribe();
         if let Some(admin) = admin {
             tokio::spawn(serve_admin(admin, shared.clone()));
         }
         let slots = Arc::new(Semaphore::new(max_connections));
+        let mut backoff = AcceptBackoff::default();
         loop {
             let permit = tokio::select! {
                 p = slots.clone().acquire_owned() => p.expect("the semaphore is never closed"),
@@ -116,14 +125,17 @@ impl Server {
                 accepted = listener.accept() => match accepted {
                     Ok(a) => a,
                     Err(e) => {
-                        // Out of file descriptors and the like: wait instead of spinning.
-                        tracing::warn!(target: "corsair::server", error = %e, "accept failed");
-                        tokio::time::sleep(Duration::from_millis(50)).await;
-                        continue;
+                        let wait = backoff.failed();
+                        tracing::warn!(target: "corsair::server", error = %e, retry_ms = wait.as_millis() as u64, "accept failed");
+                        tokio::select! {
+                            _ = tokio::time::sleep(wait) => continue,
+                            _ = stop.changed() => break,
+                        }
                     }
                 },
                 _ = stop.changed() => break,
             };
+            backoff.succeeded();
             let _ = tcp.set_nodelay(true);
             let loaded = shared.loaded.load();
             let (acceptor, relays) = (loaded.tls.clone(), loaded.runtime.relays());
@@ -135,9 +147,9 @@ impl Server {
             // 2.2 KB plain, 5.9 KB TLS; 1000 idle plain connections: 33 MB RSS before, 29 after),
             // and the relay's state would grow the plain connections that hyper serves.
             match acceptor {
-                None if relays => tokio::spawn(serve_relayed(tcp, addr, shared, ops_here, watcher, permit)),
-                None => tokio::spawn(serve_plain(tcp, addr, shared, ops_here, watcher, permit)),
-                Some(acceptor) => tokio::spawn(serve_tls(acceptor, tcp, addr, shared, ops_here, watcher, permit)),
+                None if relays => tokio::spawn(serve_relayed(tcp, addr, shared, watcher, permit)),
+                None => tokio::spawn(serve_plain(tcp, addr, shared, watcher, permit)),
+                Some(acceptor) => tokio::spawn(serve_tls(acceptor, tcp, addr, shared, watcher, permit)),
             };
         }
         drop(listener);
@@ -146,8 +158,39 @@ impl Server {
             _ = tokio::time::sleep(GRACE) => {
                 tracing::warn!(target: "corsair::server", "requests still open after {} s; closing them", GRACE.as_secs());
             }
+            _ = abort.wait_for(|a| *a) => {}
         }
         Ok(())
+    }
+}
+
+/// The wait after a failed accept. Out of file descriptors, accept fails at once for as long as
+/// a connection waits in the backlog: retried at once, that is a busy loop that takes a core and
+/// floods the log. 10 ms, doubling up to 1 s; a successful accept starts again from 10 ms.
+#[derive(Debug)]
+struct AcceptBackoff {
+    next: Duration,
+}
+
+impl AcceptBackoff {
+    const FIRST: Duration = Duration::from_millis(10);
+    const MAX: Duration = Duration::from_secs(1);
+
+    /// How long to wait after this failure.
+    fn failed(&mut self) -> Duration {
+        let wait = self.next;
+        self.next = (self.next * 2).min(AcceptBackoff::MAX);
+        wait
+    }
+
+    fn succeeded(&mut self) {
+        self.next = AcceptBackoff::FIRST;
+    }
+}
+
+impl Default for AcceptBackoff {
+    fn default() -> AcceptBackoff {
+        AcceptBackoff { next: AcceptBackoff::FIRST }
     }
 }
 
@@ -156,13 +199,12 @@ async fn serve_plain(
     tcp: TcpStream,
     addr: SocketAddr,
     shared: Arc<Shared>,
-    ops_here: bool,
     watcher: Watcher,
     permit: OwnedSemaphorePermit,
 ) {
     let _open = shared.services.metrics.track_connection();
     let peer = Peer { addr, tls: false };
-    serve_connection(tcp, peer, shared, ops_here, watcher).await;
+    serve_connection(tcp, peer, shared, watcher).await;
     drop(permit);
 }
 
@@ -173,7 +215,6 @@ async fn serve_relayed(
     tcp: TcpStream,
     addr: SocketAddr,
     shared: Arc<Shared>,
-    ops_here: bool,
     watcher: Watcher,
     permit: OwnedSemaphorePermit,
 ) {
@@ -182,8 +223,9 @@ async fn serve_relayed(
     let mut client = relay::Client::new(tcp, peer);
     let mut stop = shared.shutdown.subscribe();
     let current = || shared.loaded.load().runtime.clone();
-    if let relay::End::Hyper = client.run(current, ops_here, &mut stop).await {
-        serve_connection(client.into_io(), peer, shared, ops_here, watcher).await;
+    // The main listener always answers the operations paths: the relay hands them to hyper.
+    if let relay::End::Hyper = client.run(current, true, &mut stop).await {
+        serve_connection(client.into_io(), peer, shared, watcher).await;
     }
     drop(permit);
 }
@@ -194,7 +236,6 @@ async fn serve_tls(
     tcp: TcpStream,
     addr: SocketAddr,
     shared: Arc<Shared>,
-    ops_here: bool,
     watcher: Watcher,
     permit: OwnedSemaphorePermit,
 ) {
@@ -202,7 +243,7 @@ async fn serve_tls(
     match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
         Ok(Ok(tls)) => {
             let peer = Peer { addr, tls: true };
-            serve_connection(tls, peer, shared, ops_here, watcher).await;
+            serve_connection(tls, peer, shared, watcher).await;
         }
         Ok(Err(e)) => tracing::debug!(target: "corsair::server", %addr, error = %e, "TLS handshake failed"),
         Err(_) => tracing::debug!(target: "corsair::server", %addr, "TLS handshake timed out"),
@@ -217,13 +258,13 @@ fn builder() -> auto::Builder<TokioExecutor> {
     builder
 }
 
-async fn serve_connection<IO>(io: IO, peer: Peer, shared: Arc<Shared>, ops_here: bool, watcher: Watcher)
+async fn serve_connection<IO>(io: IO, peer: Peer, shared: Arc<Shared>, watcher: Watcher)
 where
     IO: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     // Each request takes the runtime current when it arrives and keeps it to the end: a reload
     // applies to the next request on every connection, and no request sees two configurations.
-    let service = service_fn(move |request| handle(shared.loaded.load().runtime.clone(), peer, ops_here, request));
+    let service = service_fn(move |request| handle(shared.loaded.load().runtime.clone(), peer, request));
     let builder = builder();
     let connection = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
     if let Err(e) = watcher.watch(connection.into_owned()).await {
@@ -234,20 +275,32 @@ where
 /// The operations listener; its connections are short and not waited for at shutdown.
 async fn serve_admin(listener: TcpListener, shared: Arc<Shared>) {
     let mut stop = shared.shutdown.subscribe();
+    let mut backoff = AcceptBackoff::default();
     loop {
         let (tcp, _) = tokio::select! {
-            a = listener.accept() => match a { Ok(a) => a, Err(_) => continue },
+            a = listener.accept() => match a {
+                Ok(a) => a,
+                Err(e) => {
+                    let wait = backoff.failed();
+                    tracing::warn!(target: "corsair::server", error = %e, retry_ms = wait.as_millis() as u64, "admin accept failed");
+                    tokio::select! {
+                        _ = tokio::time::sleep(wait) => continue,
+                        _ = stop.changed() => return,
+                    }
+                }
+            },
             _ = stop.changed() => return,
         };
+        backoff.succeeded();
         let shared = shared.clone();
         tokio::spawn(async move {
             let service = service_fn(|request| {
                 let metrics = shared.services.metrics.clone();
                 async move {
-                    Ok::<_, std::convert::Infallible>(ops(&request, &metrics).unwrap_or_else(|| {
+                    Ok::<_, std::convert::Infallible>(ops(&request, &metrics, Listener::Admin).unwrap_or_else(|| {
                         crate::forward::answer(
                             http::StatusCode::NOT_FOUND,
-                            "this listener serves /healthz and /metrics",
+                            "this listener serves /healthz and /metrics only",
                         )
                     }))
                 }
@@ -303,6 +356,11 @@ impl Control {
         }
         config.listen = self.listen;
         let metrics = &self.shared.services.metrics;
+        let own = loops::own_upstreams_now(&config, self.listen);
+        if !own.is_empty() {
+            metrics.config_reload(Reload::Error);
+            return Err(own.join("\n"));
+        }
         match load(config, &self.shared.services) {
             Ok(loaded) => {
                 self.shared.loaded.store(Arc::new(loaded));
@@ -329,5 +387,31 @@ impl Control {
     /// Stops accepting and lets open requests finish.
     pub fn shutdown(&self) {
         let _ = self.shared.shutdown.send(true);
+    }
+
+    /// Stops at once: [`Server::serve`] returns without waiting for open requests (dropped with
+    /// the runtime). For a second stop signal, when the operator will not wait.
+    pub fn abort(&self) {
+        self.shutdown();
+        let _ = self.shared.abort.send(true);
+    }
+
+    /// Whether [`abort`](Control::abort) was called.
+    pub fn aborted(&self) -> bool {
+        *self.shared.abort.borrow()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failed_accepts_wait_longer_each_time_up_to_a_second_and_success_resets() {
+        let mut b = AcceptBackoff::default();
+        let waits: Vec<u64> = (0..9).map(|_| b.failed().as_millis() as u64).collect();
+        assert_eq!(waits, [10, 20, 40, 80, 160, 320, 640, 1000, 1000]);
+        b.succeeded();
+        assert_eq!(b.failed(), Duration::from_millis(10));
     }
 }

@@ -6,6 +6,7 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Instant;
 
+use corsair_core::decision::CORS_REQUEST_HEADERS;
 use corsair_core::{Policy, RequestKind};
 use corsair_tower::{Cors, CorsLayer};
 use http::{header, HeaderValue, Request, Response, StatusCode, Version};
@@ -18,18 +19,21 @@ use crate::config::{Config, Mode};
 use crate::connect::{client_tls, Connector, PinnedResolver};
 use crate::forward::{self, answer, Destination, Forward, GatewayRefusal, Outcome, Peer};
 use crate::framing;
-use crate::metrics::{self, Kind, Metrics, Reason};
+use crate::loops::LoopMark;
+use crate::metrics::{self, Kind, Metrics, Reason, UpstreamError};
 use crate::ratelimit::{MemoryStore, RateLimiter};
 use crate::relay::RelayRoute;
 use crate::upstream::UpstreamClient;
 
-/// What outlives reloads: the counters and the rate-limit state.
+/// What outlives reloads: the counters, the rate-limit state and the server's loop mark.
 #[derive(Clone, Default)]
 pub struct Services {
     /// The process's metrics.
     pub metrics: Arc<Metrics>,
     /// The open proxy's rate-limit store.
     pub limits: Arc<MemoryStore>,
+    /// The `Via` mark on forwarded requests, by which a request that comes back is known.
+    pub loop_mark: LoopMark,
 }
 
 /// One loaded configuration, ready to serve: a reload builds a new one and swaps it in whole,
@@ -49,8 +53,9 @@ struct RouteService {
 }
 
 enum RouteKind {
-    /// Decide and enforce: the CORS layer around the forwarder.
-    Enforce(Cors<Forward>),
+    /// Decide and enforce: the CORS layer around the forwarder (and its policy, to tell a
+    /// refusal's reason in the log).
+    Enforce { cors: Cors<Forward>, policy: Arc<Policy> },
     /// Report-only: decide and log, forward untouched.
     Report { forward: Forward, policy: Arc<Policy> },
 }
@@ -97,7 +102,8 @@ impl Runtime {
             let kind = if config.report_only {
                 RouteKind::Report { forward, policy }
             } else {
-                RouteKind::Enforce(CorsLayer::new(policy).debug(config.debug_header).mark_refusals(true).layer(forward))
+                let cors = CorsLayer::new(policy.clone()).debug(config.debug_header).mark_refusals(true).layer(forward);
+                RouteKind::Enforce { cors, policy }
             };
             (kind, relayed)
         };
@@ -149,24 +155,33 @@ fn covers(prefix: &str, path: &str) -> bool {
             .is_some_and(|rest| rest.is_empty() || rest.starts_with('/') || rest.starts_with('?'))
 }
 
-/// Paths the gateway answers itself when operations share the main listener.
-pub const HEALTH_PATH: &str = "/healthz";
+/// The health check on the main listener (and the admin one): under `/.corsair/`, so that it
+/// cannot hide an upstream's own `/healthz`.
+pub const HEALTH_PATH: &str = "/.corsair/healthz";
+
+/// The metrics on the main listener, when `metrics_on_listen` opts in (and on the admin one).
+pub const METRICS_PATH: &str = "/.corsair/metrics";
 
 /// Serves one request on the main listener.
 pub async fn handle(
     runtime: Arc<Runtime>,
     peer: Peer,
-    ops_here: bool,
-    request: Request<Incoming>,
+    mut request: Request<Incoming>,
 ) -> Result<Response<ProxyBody>, Infallible> {
     if let Err(malformed) = check_framing(&request) {
         return Ok(malformed);
     }
-    if ops_here {
-        if let Some(response) = ops(&request, &runtime.services.metrics) {
-            return Ok(response);
-        }
+    if let Some(response) = ops(&request, &runtime.services.metrics, Listener::Main(&runtime.config)) {
+        return Ok(response);
     }
+    let mark = &runtime.services.loop_mark;
+    if mark.carried_by(request.headers()) {
+        let path = request.uri().path();
+        tracing::warn!(target: "corsair::decision", path, "request loop: the upstream leads back to this proxy");
+        let text = "this request has been through this proxy already: its upstream leads back to the proxy";
+        return Ok(answer(StatusCode::LOOP_DETECTED, text));
+    }
+    request.headers_mut().append(header::VIA, mark.via().clone());
     let started = Instant::now();
     let kind = RequestKind::of(&request);
     let websocket = request.headers().contains_key(header::UPGRADE);
@@ -178,8 +193,10 @@ pub async fn handle(
         response.extensions_mut().insert(Outcome { upstream: None, refused: None });
         return Ok(response);
     };
+    let mut kept = KeptLines::default();
     let (response, would_refuse) = match &route.kind {
-        RouteKind::Enforce(cors) => {
+        RouteKind::Enforce { cors, .. } => {
+            kept = KeptLines::of(request.headers());
             let mut service = cors.clone();
             service.get_mut().for_client(peer);
             (service.call(request).await?, None)
@@ -207,7 +224,10 @@ pub async fn handle(
         started,
         upstream: outcome.upstream,
     };
-    line.write();
+    match (&route.kind, cors_refusal) {
+        (RouteKind::Enforce { policy, .. }, Some(_)) => line.write_with_reason(kept.reason(policy, &method).as_deref()),
+        _ => line.write(),
+    }
     Ok(response)
 }
 
@@ -228,6 +248,32 @@ fn check_framing(request: &Request<Incoming>) -> Result<(), Response<ProxyBody>>
     Err(response)
 }
 
+/// The request lines a CORS decision reads (at most two of each name, enough to tell a repeated
+/// `Origin`), kept by reference count, not copied, so that the log can tell why the CORS layer,
+/// which takes the request, refused it. One entry per name of [`CORS_REQUEST_HEADERS`].
+#[derive(Default)]
+struct KeptLines([[Option<HeaderValue>; 2]; 4]);
+
+impl KeptLines {
+    fn of(headers: &http::HeaderMap) -> KeptLines {
+        KeptLines(std::array::from_fn(|i| {
+            let mut values = headers.get_all(&CORS_REQUEST_HEADERS[i]).iter().cloned();
+            [values.next(), values.next()]
+        }))
+    }
+
+    /// Why `policy` refuses a request with these lines, decided again (refusals only).
+    fn reason(&self, policy: &Policy, method: &http::Method) -> Option<String> {
+        let mut lines = http::HeaderMap::new();
+        for (name, values) in CORS_REQUEST_HEADERS.iter().zip(&self.0) {
+            for value in values.iter().flatten() {
+                lines.append(name.clone(), value.clone());
+            }
+        }
+        policy.decide((method, &lines)).refusal().map(ToString::to_string)
+    }
+}
+
 /// One request in the decision log, as [`handle`] and the relay write it.
 #[derive(Clone, Copy)]
 pub(crate) struct LogLine<'a> {
@@ -246,24 +292,41 @@ pub(crate) struct LogLine<'a> {
 }
 
 impl LogLine<'_> {
-    /// Logs refusals at info level, everything else at debug.
+    /// Logs refusals at info level, upstream failures at warn, everything else at debug.
     pub(crate) fn write(&self) {
+        self.write_with_reason(None);
+    }
+
+    /// [`write`](LogLine::write), naming the policy's `reason` for a refusal.
+    pub(crate) fn write_with_reason(&self, reason: Option<&str>) {
         let LogLine { route, method, path, status, refused, would_refuse, .. } = *self;
         // Field values are worked out only when the event is enabled (most requests log nothing).
         let origin = || self.origin.map(|o| String::from_utf8_lossy(o.as_bytes()).into_owned());
-        let ms = || self.started.elapsed().as_secs_f64() * 1e3;
-        let upstream_ms = || self.upstream.map(|d| d.as_secs_f64() * 1e3);
+        let ms = || millis(self.started.elapsed());
+        let upstream_ms = || self.upstream.map(millis);
         let kind = match self.kind {
             RequestKind::NotCors => "not_cors",
             RequestKind::Preflight => "preflight",
             RequestKind::Actual => "actual",
         };
-        if refused.is_some() || would_refuse.is_some() {
+        if let Some(error) = refused.filter(|r| is_outage(r)) {
+            // Not a refusal: the request was let through and the upstream failed it.
+            tracing::warn!(
+                target: "corsair::decision",
+                route, %method, path, origin = origin(), kind, status, error,
+                ms = ms(), upstream_ms = upstream_ms(), "upstream failed"
+            );
+        } else if refused.is_some() {
             tracing::info!(
                 target: "corsair::decision",
-                route, %method, path, origin = origin(), kind, status, refused,
-                would_refuse = would_refuse.map(|w| w.0), reason = would_refuse.map(|w| w.1),
+                route, %method, path, origin = origin(), kind, status, refused, reason,
                 ms = ms(), upstream_ms = upstream_ms(), "request refused"
+            );
+        } else if let Some((would_refuse, reason)) = would_refuse {
+            tracing::info!(
+                target: "corsair::decision",
+                route, %method, path, origin = origin(), kind, status, would_refuse, reason,
+                ms = ms(), upstream_ms = upstream_ms(), "request would be refused (report-only: forwarded)"
             );
         } else {
             tracing::debug!(
@@ -275,10 +338,28 @@ impl LogLine<'_> {
     }
 }
 
+/// A duration in milliseconds, to a tenth: log lines do not need nanoseconds.
+fn millis(d: std::time::Duration) -> f64 {
+    (d.as_secs_f64() * 1e4).round() / 10.0
+}
+
+/// Whether a [`GatewayRefusal`] label (as [`LogLine::refused`] holds it) is an upstream outage
+/// (502, 504), not a refusal.
+fn is_outage(label: &str) -> bool {
+    label == GatewayRefusal::Timeout.as_str() || label == GatewayRefusal::Upstream(UpstreamError::Refused).as_str()
+}
+
 /// Counts one request in the metrics. `outcome` is the forwarder's, present when it refused or
-/// the decision log is at debug level; an allowed request without one counts as allowed.
+/// the decision log is at debug level; an allowed request without one counts as allowed, one the
+/// upstream failed (502, 504) as failed, not refused.
 pub(crate) fn record(m: &Metrics, kind: RequestKind, websocket: bool, outcome: &Outcome, cors: Option<&'static str>) {
     let kind = if websocket { Kind::Websocket } else { Kind::from(kind) };
+    if cors.is_none()
+        && outcome.refused.is_some_and(|r| matches!(r, GatewayRefusal::Timeout | GatewayRefusal::Upstream(_)))
+    {
+        m.request(kind, metrics::Outcome::Failed);
+        return;
+    }
     let reason = cors.and_then(Reason::from_refusal_kind).or_else(|| outcome.refused.and_then(GatewayRefusal::reason));
     m.request(kind, if reason.is_some() { metrics::Outcome::Refused } else { metrics::Outcome::Allowed });
     if let Some(reason) = reason {
@@ -287,29 +368,66 @@ pub(crate) fn record(m: &Metrics, kind: RequestKind, websocket: bool, outcome: &
     // Upstream latency and errors are counted by the forwarder, which knows them first.
 }
 
-/// Path of the Prometheus metrics.
-pub const METRICS_PATH: &str = "/metrics";
+/// Which listener a request came in on, for [`ops`].
+#[derive(Clone, Copy)]
+pub enum Listener<'a> {
+    /// The main one: [`HEALTH_PATH`], and [`METRICS_PATH`] only if the configuration opts in.
+    Main(&'a Config),
+    /// The admin one (`admin_listen`): `/healthz` and `/metrics`, or the same under `/.corsair/`.
+    Admin,
+}
 
-/// `/healthz` and `/metrics`.
-pub fn ops(request: &Request<Incoming>, metrics: &Metrics) -> Option<Response<ProxyBody>> {
-    match request.uri().path() {
-        HEALTH_PATH => Some(answer(StatusCode::OK, "ok")),
-        METRICS_PATH => {
-            let mut text = String::with_capacity(4096);
-            metrics.render(&mut text);
-            let mut response = Response::new(ProxyBody::text(text));
-            let h = response.headers_mut();
-            h.insert(header::CONTENT_TYPE, HeaderValue::from_static(metrics::CONTENT_TYPE));
-            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            Some(response)
-        }
-        _ => None,
+/// The gateway's own answer to an operations path on `listener`, or `None` for any other path.
+pub fn ops(request: &Request<Incoming>, metrics: &Metrics, listener: Listener<'_>) -> Option<Response<ProxyBody>> {
+    let path = request.uri().path();
+    let (health, metrics_here) = match listener {
+        Listener::Main(config) => (path == HEALTH_PATH, config.metrics_on_listen && path == METRICS_PATH),
+        Listener::Admin => (matches!(path, HEALTH_PATH | "/healthz"), matches!(path, METRICS_PATH | "/metrics")),
+    };
+    if health {
+        return Some(answer(StatusCode::OK, "ok"));
     }
+    if !metrics_here {
+        return None;
+    }
+    let mut text = String::with_capacity(4096);
+    metrics.render(&mut text);
+    let mut response = Response::new(ProxyBody::text(text));
+    let h = response.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(metrics::CONTENT_TYPE));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Some(response)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_are_logged_in_milliseconds_to_a_tenth() {
+        use std::time::Duration;
+        assert_eq!(millis(Duration::from_nanos(1_234_567)).to_string(), "1.2");
+        assert_eq!(millis(Duration::from_micros(250)).to_string(), "0.3");
+        assert_eq!(millis(Duration::from_secs(2)).to_string(), "2000");
+    }
+
+    #[test]
+    fn upstream_failures_are_outages_and_policy_refusals_are_not() {
+        assert!(is_outage(GatewayRefusal::Timeout.as_str()));
+        assert!(is_outage(GatewayRefusal::Upstream(UpstreamError::Connect).as_str()));
+        for r in
+            [GatewayRefusal::Target, GatewayRefusal::Egress, GatewayRefusal::RateLimit, GatewayRefusal::BodyTooLarge]
+        {
+            assert!(!is_outage(r.as_str()), "{r:?}");
+        }
+        let m = Metrics::default();
+        let outcome = Outcome { upstream: None, refused: Some(GatewayRefusal::Upstream(UpstreamError::Refused)) };
+        record(&m, RequestKind::Actual, false, &outcome, None);
+        let mut text = String::new();
+        m.render(&mut text);
+        assert!(text.contains("corsair_requests_total{kind=\"actual\",result=\"failed\"} 1\n"), "{text}");
+        assert!(text.contains("corsair_requests_total{kind=\"actual\",result=\"refused\"} 0\n"), "{text}");
+    }
 
     #[test]
     fn prefixes_cover_on_segment_boundaries() {

@@ -97,16 +97,37 @@ async fn errors_and_an_unreachable_upstream_still_carry_cors_headers() {
 async fn refused_origins_get_no_cors_headers_and_are_logged_in_metrics() {
     let upstream =
         TestServer::start(loopback(1), always(Reply::status(200).header("access-control-allow-origin", "*"))).await;
-    let gw = start(&gateway_toml(upstream.addr, "")).await;
+    let gw = start(&gateway_toml(upstream.addr, "metrics_on_listen = true")).await;
     let got = send(gw.addr, request("GET", gw.addr, "/", &[("origin", EVIL)])).await;
     assert_eq!(got.one("access-control-allow-origin"), None, "not even the upstream's *");
-    let metrics = send(gw.addr, request("GET", gw.addr, "/metrics", &[])).await;
+    let metrics = send(gw.addr, request("GET", gw.addr, "/.corsair/metrics", &[])).await;
     let text = metrics.text();
     assert!(text.contains("corsair_refusals_total{reason=\"origin\"} 1"), "{text}");
     assert!(text.contains("corsair_requests_total{kind=\"actual\",result=\"refused\"} 1"), "{text}");
     assert!(text.contains("corsair_upstream_duration_seconds_count 1"), "{text}");
-    let health = send(gw.addr, request("GET", gw.addr, "/healthz", &[])).await;
+    let health = send(gw.addr, request("GET", gw.addr, "/.corsair/healthz", &[])).await;
     assert_eq!((health.status.as_u16(), health.text().as_str()), (200, "ok\n"));
+}
+
+#[tokio::test]
+async fn the_upstreams_own_healthz_and_metrics_are_not_shadowed_and_metrics_stay_private() {
+    let upstream = TestServer::start(loopback(1), always(Reply::status(200).body("the upstream's"))).await;
+    let admin = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let gw = start(&gateway_toml(upstream.addr, &format!("admin_listen = \"{admin}\""))).await;
+    for path in ["/healthz", "/metrics", "/.corsair/metrics"] {
+        let got = send(gw.addr, request("GET", gw.addr, path, &[])).await;
+        assert_eq!(got.text(), "the upstream's", "{path} is the upstream's on the main listener");
+    }
+    let health = send(gw.addr, request("GET", gw.addr, "/.corsair/healthz", &[])).await;
+    assert_eq!((health.status.as_u16(), health.text().as_str()), (200, "ok\n"));
+    assert_eq!(upstream.requests().len(), 3);
+    for path in ["/metrics", "/.corsair/metrics"] {
+        let metrics = send(admin, request("GET", admin, path, &[])).await;
+        assert!(metrics.text().contains("corsair_requests_total"), "{path} on the admin listener");
+    }
+    for path in ["/healthz", "/.corsair/healthz"] {
+        assert_eq!(send(admin, request("GET", admin, path, &[])).await.text(), "ok\n", "{path} on the admin listener");
+    }
 }
 
 #[tokio::test]

@@ -15,7 +15,7 @@ const A: &str = "https://a.example";
 const B: &str = "https://b.example";
 
 fn policy_for(origin: &str, upstream: std::net::SocketAddr) -> String {
-    format!("allow_origins = [\"{origin}\"]\n[proxy]\nupstream = \"http://{upstream}\"\n")
+    format!("allow_origins = [\"{origin}\"]\n[proxy]\nupstream = \"http://{upstream}\"\nmetrics_on_listen = true\n")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -55,7 +55,7 @@ async fn reloads_under_load_lose_no_request() {
     // The last reload (i = 19) allowed A again.
     let got = send(gw.addr, request("GET", gw.addr, "/", &[("origin", A)])).await;
     assert_eq!(got.one("access-control-allow-origin").as_deref(), Some(A));
-    let metrics = send(gw.addr, request("GET", gw.addr, "/metrics", &[])).await.text();
+    let metrics = send(gw.addr, request("GET", gw.addr, "/.corsair/metrics", &[])).await.text();
     assert!(metrics.contains("corsair_config_reloads_total{result=\"ok\"} 20"), "{metrics}");
 }
 
@@ -122,4 +122,15 @@ async fn idle_keep_alive_connections_do_not_hold_up_shutdown() {
         let closed = tokio::time::timeout(Duration::from_secs(2), idle.read(&mut answer)).await;
         assert!(matches!(closed, Ok(Ok(0)) | Ok(Err(_))), "fast_path {fast_path}: the idle connection is closed");
     }
+}
+
+#[tokio::test]
+async fn a_reload_whose_upstream_is_the_gateway_itself_is_refused() {
+    let upstream = TestServer::start(loopback(1), always(Reply::status(200))).await;
+    let gw = start(&policy_for(A, upstream.addr)).await;
+    let looped = config(&policy_for(A, gw.addr), &Flags::default());
+    let error = gw.control.reload(looped).unwrap_err();
+    assert!(error.contains("this proxy's own address"), "{error}");
+    let metrics = send(gw.addr, request("GET", gw.addr, "/.corsair/metrics", &[])).await.text();
+    assert!(metrics.contains("corsair_config_reloads_total{result=\"error\"} 1"), "{metrics}");
 }

@@ -107,7 +107,7 @@ async fn refuses_non_public_destinations_after_resolution() {
     let api = TestServer::start(loopback(2), always(Reply::status(200))).await;
     // Something listens on internal.test's pinned address: only the guard keeps it out.
     let internal = TestServer::start(loopback(3), always(Reply::status(200).body("secret"))).await;
-    let gw = open_proxy(&api, "").await;
+    let gw = open_proxy(&api, "metrics_on_listen = true").await;
     let path = format!("/http://internal.test:{}/admin", internal.addr.port());
     let got = send(gw.addr, request("GET", gw.addr, &path, &[("origin", APP)])).await;
     assert_eq!(got.status, 403, "{}", got.text());
@@ -125,7 +125,7 @@ async fn refuses_non_public_destinations_after_resolution() {
         let got = send(gw2.addr, request("GET", gw2.addr, &target, &[("origin", APP)])).await;
         assert_eq!(got.status, 403, "{target}: {}", got.text());
     }
-    let metrics = send(gw.addr, request("GET", gw.addr, "/metrics", &[])).await.text();
+    let metrics = send(gw.addr, request("GET", gw.addr, "/.corsair/metrics", &[])).await.text();
     assert!(metrics.contains("corsair_refusals_total{reason=\"egress\"} 1"), "{metrics}");
 }
 

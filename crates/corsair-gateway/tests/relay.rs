@@ -137,7 +137,11 @@ fn normalize_request(head: &str) -> String {
             let (n, v) = l.split_once(':').unwrap();
             format!("{}: {}", n.to_ascii_lowercase(), v.trim())
         })
-        .filter(|l| !l.starts_with("content-length:") && !l.starts_with("x-forwarded-host:"))
+        .filter(|l| {
+            !l.starts_with("content-length:")
+                && !l.starts_with("x-forwarded-host:")
+                && !l.starts_with("via: 1.1 corsair-")
+        })
         .collect();
     rest.sort();
     std::iter::once(first).chain(rest).collect::<Vec<_>>().join("\n")

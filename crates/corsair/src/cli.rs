@@ -30,6 +30,9 @@ pub enum Status {
     Findings = 1,
     /// Bad flags or unreadable input. clap also exits with 2 on usage errors.
     Usage = 2,
+    /// `corsair proxy` was stopped at once by a second SIGTERM or Ctrl-C; requests in flight
+    /// were cut off. 130 is what shells report for a Ctrl-C.
+    Interrupted = 130,
 }
 
 /// corsair: from "blocked by CORS policy" to a correct, safe fix.

@@ -2,28 +2,38 @@
 //! logs, signals and reloads. Everything it serves is decided in the gateway and the core.
 
 use std::io::Write;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 use clap::{Args, ValueEnum};
 use corsair_gateway::config::{self, Mode};
+use corsair_gateway::service::{HEALTH_PATH, METRICS_PATH};
 use corsair_gateway::{Config, Control, Flags, Server, Source};
 
 use crate::cli::Status;
+
+mod log;
 
 const PROXY_HELP: &str = "\
 Without --config and --allow-origin, the embedded dev profile applies: pages on
 http://localhost:*, http://127.0.0.1:* and http://[::1]:* may call the upstream through
 the proxy, which listens on 127.0.0.1:8787 only.
 
+Operations: GET /.corsair/healthz on the listener answers `ok`; every other path, /healthz
+and /metrics included, goes to the upstream. The metrics are on [proxy] admin_listen
+(/metrics), and on the listener (/.corsair/metrics) only with metrics_on_listen = true.
+
 Signals: SIGHUP (or saving the config file) reloads the configuration; a bad one is
 refused with its errors and the old one keeps serving. SIGTERM or Ctrl-C stops accepting
-and lets requests in flight finish (up to 30 s).
+and lets requests in flight finish (up to 30 s); a second SIGTERM or Ctrl-C stops at once.
 
 Exit status:
-  0  stopped by SIGTERM or Ctrl-C
-  1  the configuration has errors (each printed as `error: FILE:LINE:COL: message`)
-  2  usage error, or the address could not be bound, or a TLS file could not be read";
+  0    stopped by SIGTERM or Ctrl-C
+  1    the configuration has errors (each printed as `error: FILE:LINE:COL: message`)
+  2    usage error, or the address could not be bound, or a TLS file could not be read,
+       or the upstream is the proxy itself
+  130  stopped at once by a second SIGTERM or Ctrl-C (requests in flight were cut off)";
 
 /// Flags of `corsair proxy`.
 #[derive(Debug, Clone, Args)]
@@ -152,39 +162,97 @@ pub fn run(args: ProxyArgs, env: &dyn Fn(&str) -> Option<String>, err: &mut dyn 
             return Status::Findings;
         }
     };
-    init_logs(args.log_format, args.log_level);
+    // From here on every line goes through the log's queue: never a blocking or panicking write.
+    let logs = log::Stderr::start();
+    init_logs(&logs, args.log_format, args.log_level, env("NO_COLOR").as_deref());
+    let status = serve(args.clone(), config, &Say { logs: &logs, format: args.log_format });
+    // Stopped at once means at once, even with a stderr that does not take the last lines.
+    logs.flush(if status == Status::Interrupted { Duration::from_millis(100) } else { Duration::from_secs(1) });
+    status
+}
+
+/// The lines the command writes itself (the banner, fatal errors), in the log's format.
+struct Say<'a> {
+    logs: &'a log::Stderr,
+    format: LogFormat,
+}
+
+impl Say<'_> {
+    fn line(&self, text: String) {
+        self.logs.line((text + "\n").into_bytes());
+    }
+
+    fn error(&self, message: String) {
+        match self.format {
+            LogFormat::Text => self.line(format!("error: {message}")),
+            LogFormat::Json => self.json("ERROR", &message, serde_json::Map::new()),
+        }
+    }
+
+    /// One JSON object shaped like the log's own events (`timestamp`, `level`, `message`,
+    /// `target`, then the fields).
+    fn json(&self, level: &str, message: &str, fields: serde_json::Map<String, serde_json::Value>) {
+        use tracing_subscriber::fmt::format::Writer;
+        use tracing_subscriber::fmt::time::{FormatTime, SystemTime};
+        let mut timestamp = String::new();
+        let _ = SystemTime.format_time(&mut Writer::new(&mut timestamp));
+        let mut event = serde_json::Map::new();
+        event.insert("timestamp".into(), timestamp.into());
+        event.insert("level".into(), level.into());
+        event.insert("message".into(), message.into());
+        event.insert("target".into(), "corsair::server".into());
+        event.extend(fields);
+        self.line(serde_json::Value::Object(event).to_string());
+    }
+
+    fn banner(&self, config: &Config, addr: SocketAddr, admin: Option<SocketAddr>) {
+        match self.format {
+            LogFormat::Text => self.line(banner(config, addr, admin)),
+            LogFormat::Json => self.json("INFO", "corsair proxy listening", banner_fields(config, addr, admin)),
+        }
+    }
+}
+
+fn serve(args: ProxyArgs, config: Config, say: &Say<'_>) -> Status {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
-            let _ = writeln!(err, "error: cannot start the async runtime: {e}");
+            say.error(format!("cannot start the async runtime: {e}"));
             return Status::Usage;
         }
     };
-    runtime.block_on(async {
+    let status = runtime.block_on(async {
         let listen = config.listen;
         let server = match Server::bind(config.clone()).await {
             Ok(s) => s,
             Err(e) => {
-                let _ = writeln!(err, "error: cannot serve on {listen}: {e}");
+                say.error(format!("cannot serve on {listen}: {e}"));
                 return Status::Usage;
             }
         };
-        let _ = writeln!(err, "{}", banner(&config, server.local_addr(), server.admin_addr()));
+        say.banner(&config, server.local_addr(), server.admin_addr());
         let control = server.control();
         let env: Vec<(String, String)> = std::env::vars().collect();
-        tokio::spawn(watch(control, args, env));
+        tokio::spawn(watch(control.clone(), args, env));
         match server.serve().await {
+            Ok(()) if control.aborted() => Status::Interrupted,
             Ok(()) => Status::Ok,
             Err(e) => {
-                let _ = writeln!(err, "error: {e}");
+                say.error(e.to_string());
                 Status::Usage
             }
         }
-    })
+    });
+    if status == Status::Interrupted {
+        // Requests in flight are dropped with their tasks; a DNS lookup on the blocking pool is
+        // not waited for either.
+        runtime.shutdown_background();
+    }
+    status
 }
 
 /// What the proxy does, in a few lines, on start.
-fn banner(config: &Config, addr: std::net::SocketAddr, admin: Option<std::net::SocketAddr>) -> String {
+fn banner(config: &Config, addr: SocketAddr, admin: Option<SocketAddr>) -> String {
     let scheme = if config.tls.is_some() { "https" } else { "http" };
     let mut s = format!("corsair proxy listening on {scheme}://{addr}");
     let origins = |p: &corsair_core::Policy| p.origins().iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
@@ -214,32 +282,98 @@ fn banner(config: &Config, addr: std::net::SocketAddr, admin: Option<std::net::S
     if config.report_only {
         s.push_str("\n  report-only: decisions are logged, nothing is refused or changed");
     }
-    let ops = admin.map_or_else(|| format!("{scheme}://{addr}"), |a| format!("http://{a}"));
-    s.push_str(&format!("\n  health: {ops}/healthz"));
+    s.push_str(&format!("\n  health: {scheme}://{addr}{HEALTH_PATH}"));
+    s.push_str(&format!("\n  metrics: {}", metrics_at(config, scheme, addr, admin)));
     s
 }
 
-fn init_logs(format: LogFormat, level: LogLevel) {
-    use tracing_subscriber::filter::LevelFilter;
+/// The banner as JSON fields, for `--log-format json`.
+fn banner_fields(
+    config: &Config,
+    addr: SocketAddr,
+    admin: Option<SocketAddr>,
+) -> serde_json::Map<String, serde_json::Value> {
+    use serde_json::json;
+    let scheme = if config.tls.is_some() { "https" } else { "http" };
+    let origins = |p: &corsair_core::Policy| p.origins().iter().map(ToString::to_string).collect::<Vec<_>>();
+    let mut fields = serde_json::Map::new();
+    fields.insert("listen".into(), format!("{scheme}://{addr}").into());
+    match &config.mode {
+        Mode::Gateway(routes) => {
+            let routes = routes.iter().map(|r| {
+                let u = &r.upstream;
+                json!({
+                    "prefix": r.prefix,
+                    "upstream": format!("{}://{}{}", u.scheme, u.authority, u.base_path),
+                    "origins": origins(&r.policy),
+                })
+            });
+            fields.insert("routes".into(), routes.collect::<Vec<_>>().into());
+        }
+        Mode::Open(open) => {
+            let targets: Vec<String> = open.targets.iter().map(ToString::to_string).collect();
+            fields.insert("open".into(), json!({ "targets": targets, "origins": origins(&open.policy) }));
+        }
+    }
+    fields.insert("report_only".into(), config.report_only.into());
+    fields.insert("health".into(), format!("{scheme}://{addr}{HEALTH_PATH}").into());
+    let mut metrics = Vec::new();
+    if let Some(admin) = admin {
+        metrics.push(format!("http://{admin}/metrics"));
+    }
+    if config.metrics_on_listen {
+        metrics.push(format!("{scheme}://{addr}{METRICS_PATH}"));
+    }
+    fields.insert("metrics".into(), metrics.into());
+    fields
+}
+
+/// Where the metrics are served, or why not: only on the admin listener unless the file opts in.
+fn metrics_at(config: &Config, scheme: &str, addr: SocketAddr, admin: Option<SocketAddr>) -> String {
+    let mut at = Vec::new();
+    if let Some(admin) = admin {
+        at.push(format!("http://{admin}/metrics"));
+    }
+    if config.metrics_on_listen {
+        at.push(format!("{scheme}://{addr}{METRICS_PATH} (public on the main listener: metrics_on_listen = true)"));
+    }
+    if at.is_empty() {
+        return "not served (set [proxy] admin_listen to a private address)".into();
+    }
+    at.join(", ")
+}
+
+/// Logs through `logs`, at `level`; corsair-tower's own refusal event (target `corsair_tower`) is off, since the
+/// gateway's decision log writes one line per refusal with everything the event says.
+fn init_logs(logs: &log::Stderr, format: LogFormat, level: LogLevel, no_color: Option<&str>) {
+    use std::io::IsTerminal;
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::Layer;
+
     let level = match level {
         LogLevel::Error => LevelFilter::ERROR,
         LogLevel::Warn => LevelFilter::WARN,
         LogLevel::Info => LevelFilter::INFO,
         LogLevel::Debug => LevelFilter::DEBUG,
     };
-    use std::io::IsTerminal;
-    let builder = tracing_subscriber::fmt()
-        .with_max_level(level)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_target(true);
-    match format {
-        LogFormat::Text => builder.init(),
-        LogFormat::Json => builder.json().flatten_event(true).init(),
-    }
+    let filter = Targets::new().with_default(level).with_target("corsair_tower", LevelFilter::OFF);
+    let layer = tracing_subscriber::fmt::layer()
+        .with_writer(logs.clone())
+        .with_ansi(log::ansi(std::io::stderr().is_terminal(), no_color))
+        .with_target(true)
+        // Its own write errors, reported with `eprintln!`, which panics on a closed stderr.
+        .log_internal_errors(false);
+    let layer = match format {
+        LogFormat::Text => layer.with_filter(filter).boxed(),
+        LogFormat::Json => layer.json().flatten_event(true).with_filter(filter).boxed(),
+    };
+    let _ = tracing_subscriber::registry().with(layer).try_init();
 }
 
-/// Reloads on SIGHUP or when the config file changes; stops on SIGTERM or Ctrl-C.
+/// Reloads on SIGHUP or when the config file changes; stops on SIGTERM or Ctrl-C, and at once
+/// on a second one.
 async fn watch(control: Control, args: ProxyArgs, env: Vec<(String, String)>) {
     use tokio::signal::unix::{signal, SignalKind};
     let env = move |k: &str| env.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
@@ -261,7 +395,15 @@ async fn watch(control: Control, args: ProxyArgs, env: Vec<(String, String)>) {
                 "the config file changed"
             }
         };
-        match load(&args, &env).and_then(|c| control.reload(c)) {
+        let reloaded = match load(&args, &env) {
+            Ok(config) => control.reload(config),
+            Err(errors) => {
+                // The server never saw this one: count it here.
+                control.reload_failed();
+                Err(errors)
+            }
+        };
+        match reloaded {
             Ok(()) => tracing::info!(target: "corsair::server", trigger = why, "configuration reloaded"),
             Err(errors) => {
                 for line in errors.lines() {
@@ -270,8 +412,17 @@ async fn watch(control: Control, args: ProxyArgs, env: Vec<(String, String)>) {
             }
         }
     }
-    tracing::info!(target: "corsair::server", "stopping: no new connections; open requests may finish");
+    tracing::info!(
+        target: "corsair::server",
+        "stopping: no new connections; open requests may finish (SIGTERM or Ctrl-C again stops at once)"
+    );
     control.shutdown();
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    tracing::warn!(target: "corsair::server", "stopping at once: requests in flight are cut off");
+    control.abort();
 }
 
 /// The file's modification time and length: a change means "reload".
