@@ -135,13 +135,9 @@ fn normalize_request(head: &str) -> String {
         .filter(|l| !l.is_empty())
         .map(|l| {
             let (n, v) = l.split_once(':').unwrap();
-            format!("{}: {}", n.to_ascii_lowercase(), v.trim())
+            differential::unmarked(&format!("{}: {}", n.to_ascii_lowercase(), v.trim()))
         })
-        .filter(|l| {
-            !l.starts_with("content-length:")
-                && !l.starts_with("x-forwarded-host:")
-                && !l.starts_with("via: 1.1 corsair-")
-        })
+        .filter(|l| !l.starts_with("content-length:") && !l.starts_with("x-forwarded-host:"))
         .collect();
     rest.sort();
     std::iter::once(first).chain(rest).collect::<Vec<_>>().join("\n")

@@ -515,15 +515,21 @@ fn forwarder() -> (SocketAddr, mpsc::Sender<SocketAddr>, std::sync::Arc<std::syn
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_request_that_comes_back_to_the_proxy_gets_508() {
-    let (via, to, taken) = forwarder();
-    // The relay does not mark requests yet (see the report): hyper's path does.
-    let text = format!("{}request_timeout_secs = 3\nfast_path = false\n", file_for(A, via));
-    let path = temp_file("loop.toml", &text);
-    let proxy = Proxy::start(&["--config", path.to_str().unwrap()]);
-    to.send(proxy.addr).unwrap();
-    let addr = proxy.addr;
-    let head = tokio::task::spawn_blocking(move || get(addr, A)).await.unwrap();
-    assert!(head.starts_with("http/1.1 508"), "{head}");
-    assert_eq!(taken.load(std::sync::atomic::Ordering::SeqCst), 1, "the request went round once");
-    proxy.wait_line("request loop");
+    // Both paths mark what they forward: the relay (the default) and hyper's.
+    for fast_path in ["true", "false"] {
+        let (via, to, taken) = forwarder();
+        let text = format!("{}request_timeout_secs = 3\nfast_path = {fast_path}\n", file_for(A, via));
+        let path = temp_file(&format!("loop-{fast_path}.toml"), &text);
+        let proxy = Proxy::start(&["--config", path.to_str().unwrap()]);
+        to.send(proxy.addr).unwrap();
+        let addr = proxy.addr;
+        let head = tokio::task::spawn_blocking(move || get(addr, A)).await.unwrap();
+        assert!(head.starts_with("http/1.1 508"), "fast_path = {fast_path}: {head}");
+        assert_eq!(
+            taken.load(std::sync::atomic::Ordering::SeqCst),
+            1,
+            "fast_path = {fast_path}: the request went round once"
+        );
+        proxy.wait_line("request loop");
+    }
 }

@@ -137,7 +137,7 @@ async fn read_request(s: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Result<Rec
                 chunked = true;
             }
             "host" => {}
-            _ => kept.push(format!("{name}: {value}")),
+            _ => kept.push(unmarked(&format!("{name}: {value}"))),
         }
     }
     if framing_lines > 1 || !line.ends_with(" HTTP/1.1") {
@@ -154,6 +154,26 @@ async fn read_request(s: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Result<Rec
         buf.drain(..n).collect()
     };
     Some(Ok(Received { line, lines: kept, body }))
+}
+
+/// `line` with each gateway's loop mark (`corsair-` and 16 hex digits in `Via`, random per
+/// server) replaced by one placeholder, so two gateways' requests compare equal.
+pub fn unmarked(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut rest = line;
+    while let Some(at) = rest.find("corsair-") {
+        let (before, after) = rest.split_at(at + "corsair-".len());
+        out.push_str(before);
+        let hex = after.bytes().take(16).take_while(u8::is_ascii_hexdigit).count();
+        if hex == 16 {
+            out.push_str("(mark)");
+            rest = &after[16..];
+        } else {
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Reads a chunked body (extensions and trailers dropped); `None` when it is cut off or

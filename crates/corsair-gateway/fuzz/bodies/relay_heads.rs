@@ -24,7 +24,8 @@ fn request(data: &[u8]) {
     for mode in [Forwarded::Set, Forwarded::Append, Forwarded::Off] {
         let mut out = Vec::new();
         let fwd = ForwardedFor { mode, client: b"127.0.0.1", proto: b"http" };
-        head::write_request(&mut out, &parsed, &lines[..count], parsed.target, b"up.test", fwd);
+        let upstream = head::Upstream { path: parsed.target, host: b"up.test", via: b"1.1 corsair-0123456789abcdef" };
+        head::write_request(&mut out, &parsed, &lines[..count], upstream, fwd);
         let mut again = [httparse::EMPTY_HEADER; 2 * head::MAX_REQUEST_LINES];
         let mut req = httparse::Request::new(&mut again);
         match req.parse(&out) {

@@ -117,6 +117,16 @@ pub fn may_be_complete(buf: &[u8]) -> bool {
     false
 }
 
+/// True if the bytes so far cannot start a valid request head, whatever follows (an invalid
+/// byte, a bare CR): httparse says so before the head is complete, as hyper does.
+pub fn is_malformed(buf: &[u8]) -> bool {
+    let mut lines = [httparse::EMPTY_HEADER; MAX_REQUEST_LINES];
+    match httparse::Request::new(&mut lines).parse(buf) {
+        Err(httparse::Error::TooManyHeaders) | Ok(_) => false,
+        Err(_) => true,
+    }
+}
+
 /// The RFC 3986 characters of a path and query (unreserved, sub-delims, `:@/?%`): every such
 /// target is one `http` accepts too, so the relay never forwards what hyper would refuse.
 fn is_plain_target_byte(b: u8) -> bool {
@@ -140,17 +150,29 @@ pub struct ForwardedFor<'a> {
     pub proto: &'a [u8],
 }
 
-/// Writes the upstream request head: the request line with `path`, `host`, the client's lines
-/// less the hop-by-hop ones, and `X-Forwarded-*` as the forwarder writes them for hyper.
+/// What the upstream head says of where it goes and who sent it on.
+#[derive(Clone, Copy, Debug)]
+pub struct Upstream<'a> {
+    /// The path and query to send.
+    pub path: &'a str,
+    /// The `Host` value.
+    pub host: &'a [u8],
+    /// This proxy's `Via` element (its loop mark), appended to the client's.
+    pub via: &'a [u8],
+}
+
+/// Writes the upstream request head: the request line with the upstream's path, its `Host`, the
+/// client's lines less the hop-by-hop ones, this proxy's `Via`, and `X-Forwarded-*` as the
+/// forwarder writes them for hyper.
 pub fn write_request(
     out: &mut Vec<u8>,
     head: &RequestHead<'_>,
     lines: &[httparse::Header<'_>],
-    path: &str,
-    host: &[u8],
+    upstream: Upstream<'_>,
     forwarded: ForwardedFor<'_>,
 ) {
     out.clear();
+    let Upstream { path, host, via } = upstream;
     for part in [head.method.as_bytes(), b" ", path.as_bytes(), b" HTTP/1.1\r\nhost: ", host, b"\r\n"] {
         out.extend_from_slice(part);
     }
@@ -180,6 +202,7 @@ pub fn write_request(
         }
         write_line(out, name.as_bytes(), line.value);
     }
+    write_line(out, b"via", via);
     if mode == Forwarded::Off {
         out.extend_from_slice(b"\r\n");
         return;

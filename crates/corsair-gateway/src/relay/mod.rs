@@ -209,10 +209,19 @@ impl Client {
     /// requests.
     async fn read_head(&mut self, stop: &mut watch::Receiver<bool>) -> bool {
         self.deadline.set(Instant::now() + crate::server::HEADER_READ_TIMEOUT);
+        // Whether a line ended in the bytes not yet judged (at first: the ones left over).
+        let mut line_ended = true;
         loop {
-            if head::may_be_complete(&self.buf) || self.buf.len() > MAX_HEAD {
+            // A head that cannot become valid goes to hyper now, which answers 400 as it would
+            // have without the relay (rather than once the client sends the blank line). Checked
+            // when a line ends, so a head trickling in byte by byte is parsed once per line.
+            if head::may_be_complete(&self.buf)
+                || self.buf.len() > MAX_HEAD
+                || line_ended && head::is_malformed(&self.buf)
+            {
                 return true;
             }
+            let before = self.buf.len();
             if self.buf.capacity() - self.buf.len() < READ_CHUNK / 2 {
                 self.buf.reserve(READ_CHUNK);
             }
@@ -225,7 +234,7 @@ impl Client {
             };
             match read {
                 Ok(0) | Err(_) => return false,
-                Ok(_) => {}
+                Ok(_) => line_ended = self.buf[before..].iter().any(|&b| b == b'\n' || b == b'\r'),
             }
         }
     }
@@ -256,7 +265,9 @@ impl Client {
                         client: self.client_text.as_bytes(),
                         proto: if self.peer.tls { b"https" } else { b"http" },
                     };
-                    head::write_request(&mut self.out, &head, &lines[..count], &path, host.as_bytes(), forwarded);
+                    let via = runtime.services().loop_mark.via().as_bytes();
+                    let upstream = head::Upstream { path: &path, host: host.as_bytes(), via };
+                    head::write_request(&mut self.out, &head, &lines[..count], upstream, forwarded);
                     Plan::Forward(forwarding)
                 }
                 None => return Served::Hyper,
@@ -459,6 +470,11 @@ fn plan(
         return None;
     }
     let relay = runtime.relay_for(path)?;
+    // A request that has been through this proxy already: hyper's path answers 508.
+    let mark = &runtime.services().loop_mark;
+    if lines.iter().any(|l| l.name.eq_ignore_ascii_case("via") && mark.in_via(l.value)) {
+        return None;
+    }
     if head.body > relay.route.limits.max_body {
         return None;
     }

@@ -49,6 +49,15 @@ fn everything_else_goes_to_hyper() {
 }
 
 #[test]
+fn a_head_that_cannot_become_valid_is_known_before_it_ends() {
+    assert!(is_malformed(b"GET /a HTTP/1.1\r\nHost: x\rX"));
+    assert!(is_malformed(b"GET /a HTTP/1.1\r\nBad Name: x\r\n"));
+    assert!(!is_malformed(b"GET /a HTTP/1.1\r\nHost: x\r\n"));
+    assert!(!is_malformed(b"GET /a HT"));
+    assert!(!is_malformed(b""));
+}
+
+#[test]
 fn a_blank_line_may_end_a_head() {
     assert!(may_be_complete(b"GET / HTTP/1.1\r\n\r\n"));
     assert!(may_be_complete(b"GET / HTTP/1.1\r\n\r\nGET /next"));
@@ -63,7 +72,8 @@ fn upstream_head(raw: &str, mode: Forwarded) -> String {
     let count = lines.iter().take_while(|l| !l.name.is_empty()).count();
     let mut out = Vec::new();
     let fwd = ForwardedFor { mode, client: b"127.0.0.9", proto: b"http" };
-    write_request(&mut out, &head, &lines[..count], head.target, b"up.test:8080", fwd);
+    let upstream = Upstream { path: head.target, host: b"up.test:8080", via: b"1.1 corsair-test" };
+    write_request(&mut out, &head, &lines[..count], upstream, fwd);
     String::from_utf8(out).unwrap()
 }
 
@@ -73,18 +83,29 @@ fn the_upstream_head_drops_hop_by_hop_lines_and_sets_forwarded_ones() {
                Proxy-Authorization: x\r\nX-Forwarded-For: 10.0.0.1\r\nX-Forwarded-Proto: https\r\nAccept: */*\r\n\r\n";
     assert_eq!(
         upstream_head(raw, Forwarded::Set),
-        "GET /a?b=1 HTTP/1.1\r\nhost: up.test:8080\r\nAccept: */*\r\nx-forwarded-for: 127.0.0.9\r\n\
-         x-forwarded-proto: http\r\nx-forwarded-host: gw.test\r\n\r\n"
+        "GET /a?b=1 HTTP/1.1\r\nhost: up.test:8080\r\nAccept: */*\r\nvia: 1.1 corsair-test\r\n\
+         x-forwarded-for: 127.0.0.9\r\nx-forwarded-proto: http\r\nx-forwarded-host: gw.test\r\n\r\n"
     );
     assert_eq!(
         upstream_head(raw, Forwarded::Append),
         "GET /a?b=1 HTTP/1.1\r\nhost: up.test:8080\r\nX-Forwarded-Proto: https\r\nAccept: */*\r\n\
-         x-forwarded-for: 10.0.0.1, 127.0.0.9\r\nx-forwarded-host: gw.test\r\n\r\n"
+         via: 1.1 corsair-test\r\nx-forwarded-for: 10.0.0.1, 127.0.0.9\r\nx-forwarded-host: gw.test\r\n\r\n"
     );
     assert_eq!(
         upstream_head(raw, Forwarded::Off),
         "GET /a?b=1 HTTP/1.1\r\nhost: up.test:8080\r\nX-Forwarded-For: 10.0.0.1\r\nX-Forwarded-Proto: https\r\n\
-         Accept: */*\r\n\r\n"
+         Accept: */*\r\nvia: 1.1 corsair-test\r\n\r\n"
+    );
+}
+
+#[test]
+fn the_upstream_head_drops_framing_and_forwarding_names_spelt_with_underscores() {
+    let raw = "POST /a HTTP/1.1\r\nHost: gw.test\r\nContent-Length: 0\r\nContent_Length: 9\r\n\
+               X_Forwarded_For: 10.9.9.9\r\nX_Custom: kept\r\n\r\n";
+    let head = upstream_head(raw, Forwarded::Off);
+    assert_eq!(
+        head,
+        "POST /a HTTP/1.1\r\nhost: up.test:8080\r\nContent-Length: 0\r\nX_Custom: kept\r\nvia: 1.1 corsair-test\r\n\r\n"
     );
 }
 
