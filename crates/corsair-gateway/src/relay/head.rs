@@ -117,16 +117,6 @@ pub fn may_be_complete(buf: &[u8]) -> bool {
     false
 }
 
-/// True if the bytes so far cannot start a valid request head, whatever follows (an invalid
-/// byte, a bare CR): httparse says so before the head is complete, as hyper does.
-pub fn is_malformed(buf: &[u8]) -> bool {
-    let mut lines = [httparse::EMPTY_HEADER; MAX_REQUEST_LINES];
-    match httparse::Request::new(&mut lines).parse(buf) {
-        Err(httparse::Error::TooManyHeaders) | Ok(_) => false,
-        Err(_) => true,
-    }
-}
-
 /// The RFC 3986 characters of a path and query (unreserved, sub-delims, `:@/?%`): every such
 /// target is one `http` accepts too, so the relay never forwards what hyper would refuse.
 fn is_plain_target_byte(b: u8) -> bool {

@@ -209,19 +209,10 @@ impl Client {
     /// requests.
     async fn read_head(&mut self, stop: &mut watch::Receiver<bool>) -> bool {
         self.deadline.set(Instant::now() + crate::server::HEADER_READ_TIMEOUT);
-        // Whether a line ended in the bytes not yet judged (at first: the ones left over).
-        let mut line_ended = true;
         loop {
-            // A head that cannot become valid goes to hyper now, which answers 400 as it would
-            // have without the relay (rather than once the client sends the blank line). Checked
-            // when a line ends, so a head trickling in byte by byte is parsed once per line.
-            if head::may_be_complete(&self.buf)
-                || self.buf.len() > MAX_HEAD
-                || line_ended && head::is_malformed(&self.buf)
-            {
+            if head::may_be_complete(&self.buf) || self.buf.len() > MAX_HEAD {
                 return true;
             }
-            let before = self.buf.len();
             if self.buf.capacity() - self.buf.len() < READ_CHUNK / 2 {
                 self.buf.reserve(READ_CHUNK);
             }
@@ -234,7 +225,7 @@ impl Client {
             };
             match read {
                 Ok(0) | Err(_) => return false,
-                Ok(_) => line_ended = self.buf[before..].iter().any(|&b| b == b'\n' || b == b'\r'),
+                Ok(_) => {}
             }
         }
     }
