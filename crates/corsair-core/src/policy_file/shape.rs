@@ -205,6 +205,10 @@ fn hint(key: &Key, path: &str, found: &DeValue<'_>, written: &str) -> String {
 /// The candidate closest to `word`, when it is close enough to be what was meant: at most two
 /// edits away (three for long words), or `word` is part of it (`origins`, `allow_origins`).
 pub(crate) fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    // No key is this long; a hostile file's huge keys must not cost a huge distance table.
+    if word.len() > 64 {
+        return None;
+    }
     let word = word.to_ascii_lowercase();
     let mut best: Option<(usize, &'a str)> = None;
     for c in candidates {
@@ -228,8 +232,8 @@ fn distance(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=b.len() {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=a.len() {
         for j in 1..=b.len() {
@@ -268,6 +272,7 @@ mod tests {
         assert_eq!(did_you_mean("Allow_Headers", keys), Some("allow_headers"));
         assert_eq!(did_you_mean("colour", keys), None);
         assert_eq!(did_you_mean("x", keys), None);
+        assert_eq!(did_you_mean(&"allow_origins".repeat(100), keys), None, "long words are not compared");
     }
 
     #[test]
