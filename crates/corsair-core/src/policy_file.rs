@@ -512,18 +512,25 @@ pub fn check_variables<'a>(
 /// `[proxy]` tables too. A file that is not TOML gets its syntax errors instead.
 fn check_shape(name: &str, text: &str, proxy: Option<&[Key]>) -> Result<(), ConfigErrors> {
     let (doc, syntax) = toml::de::DeTable::parse_recoverable(text);
-    if !syntax.is_empty() {
-        let mut errors = ConfigErrors::default();
-        for e in &syntax {
-            let (at, written) = token_around(text, e.span().unwrap_or_default());
-            errors.push_at(
-                ConfigError::Syntax { message: syntax_message_at(e.message(), written) },
-                Some(locate(name, text, at)),
-            );
+    let mut found: Vec<(usize, ConfigError)> = Vec::new();
+    // One syntax error per line: the parser's recovery from one mistake (an unclosed list)
+    // reports several on the line where it recovers; "not closed" says what happened.
+    let newlines: Vec<usize> =
+        if syntax.is_empty() { Vec::new() } else { text.match_indices('\n').map(|(i, _)| i).collect() };
+    let mut by_line: BTreeMap<usize, usize> = BTreeMap::new();
+    for e in &syntax {
+        let (at, written) = token_around(text, e.span().unwrap_or_default());
+        let error = ConfigError::Syntax { message: syntax_message_at(e.message(), written) };
+        let unclosed = e.message().starts_with("unclosed");
+        match by_line.get(&newlines.partition_point(|&n| n < at)) {
+            Some(&i) if unclosed => found[i] = (at, error),
+            Some(_) => {}
+            None => {
+                by_line.insert(newlines.partition_point(|&n| n < at), found.len());
+                found.push((at, error));
+            }
         }
-        return Err(errors);
     }
-    let mut found = Vec::new();
     let top = shape::Place { path: "", help: POLICY_HELP };
     shape::check_table(text, doc.get_ref(), TOP_KEYS, top, &mut found);
     if let Some(proxy) = proxy {
@@ -547,6 +554,11 @@ fn check_shape(name: &str, text: &str, proxy: Option<&[Key]>) -> Result<(), Conf
                 _ => shape::check_value(text, table, &key, shape::Place { path: &path, help: PROXY_HELP }, &mut found),
             }
         }
+    }
+    if !syntax.is_empty() {
+        // What the parser recovered around a syntax error may hold values it made up, but the
+        // keys are the file's: their errors are real, their kinds may not be.
+        found.retain(|(_, e)| !matches!(e, ConfigError::WrongType { .. }));
     }
     if found.is_empty() {
         Ok(())
@@ -594,7 +606,9 @@ fn syntax_message_at(msg: &str, written: &str) -> String {
     } else if msg.starts_with("duplicate key") {
         format!("`{tok}` is set twice in the same table; keep one")
     } else if msg.starts_with("unclosed array") {
-        "this list is not closed: end it with `]`".to_owned()
+        "a list is not closed: end it with `]`".to_owned()
+    } else if msg.starts_with("missing comma between array elements") {
+        "a comma is missing between two entries of this list".to_owned()
     } else if msg.contains("expected a sequence") {
         format!("{msg}; lists are written in brackets, e.g. allow_origins = [\"https://app.example.com\"]")
     } else if msg.contains("unknown field") {

@@ -674,3 +674,24 @@ fn misspelt_variables_are_errors_and_other_corsair_names_warnings() {
     );
     assert_eq!(warnings, ["environment variable CORSAIR_BIN is not one corsair reads; it is ignored"]);
 }
+
+#[test]
+fn unknown_keys_come_with_syntax_errors() {
+    let text = "allow_origins = [\"https://a.example\"]\nallow_credential = true\nmax_age = 10m\n";
+    let errs = parse_errors(text);
+    let shown: Vec<String> = errs.iter().map(ToString::to_string).collect();
+    assert_eq!(shown.len(), 2, "{shown:#?}");
+    assert!(
+        shown[0].starts_with("cors.toml:2:1: unknown key `allow_credential`; did you mean `allow_credentials`?"),
+        "{}",
+        shown[0]
+    );
+    assert!(shown[1].starts_with("cors.toml:3:11: `10m` is not a value"), "{}", shown[1]);
+}
+
+#[test]
+fn an_unclosed_list_is_one_error_not_the_parsers_recovery() {
+    let errs = parse_errors("allow_origins = [\"https://a.example\"\nmax_age = 5\n");
+    assert_eq!(errs.len(), 1, "{errs:#?}");
+    assert_eq!(errs[0].to_string(), "cors.toml:2:11: a list is not closed: end it with `]`");
+}
