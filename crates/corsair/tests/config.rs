@@ -150,6 +150,7 @@ fn errors_from_flags_name_the_flag() {
     assert!(!run.stderr.contains("CORSAIR_"), "no variable was set: {}", run.stderr);
     let errors = error_lines(&run);
     assert_eq!(errors.len(), 3, "{}", run.stderr);
+    assert!(run.stderr.ends_with("corsair: 3 errors in the configuration\n"), "{}", run.stderr);
     assert!(errors.iter().any(|l| l.starts_with("error: flag --allow-origin: `https://a.example/`")), "{errors:?}");
     assert!(errors.iter().any(|l| l.starts_with("error: flag --listen: proxy.listen: `nowhere`")), "{errors:?}");
     assert!(errors.iter().any(|l| l.starts_with("error: flag --max-age: max_age = 100000")), "{errors:?}");

@@ -187,8 +187,8 @@ fn initial_config(
         }
         _ => {
             let n = errors.len();
-            let _ =
-                writeln!(err, "{errors}\ncorsair: {n} {} in {}", if n == 1 { "error" } else { "errors" }, source.name);
+            let what = args.config.as_ref().map_or_else(|| "the configuration".to_owned(), |p| p.display().to_string());
+            let _ = writeln!(err, "{errors}\ncorsair: {n} {} in {what}", if n == 1 { "error" } else { "errors" });
             Err(Status::Findings)
         }
     }
