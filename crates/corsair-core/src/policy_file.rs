@@ -32,6 +32,18 @@
 //! let err = PolicyFile::parse("cors.toml", "allow_origins = [\"https://a.example/\"]").unwrap()
 //!     .policy(None, |_| None).unwrap_err();
 //! assert!(err.to_string().starts_with("error: cors.toml:1:18: "));
+//!
+//! // A shell's flag, given as the override of the same name, is what its errors name.
+//! use corsair_core::Override;
+//! let flag = |var: &str| (var == "CORSAIR_MAX_AGE").then(|| Override::flag("--max-age", "100000"));
+//! let err = file.policy_with(Some("prod"), flag).unwrap_err();
+//! assert!(err.to_string().starts_with("error: flag --max-age: max_age = 100000 is out of range"));
+//!
+//! // Unknown keys and values of the wrong kind, all at once, in the file's words.
+//! let err = PolicyFile::parse("cors.toml", "allow_origin = [\"https://a.example\"]\nmax_age = \"600\"").unwrap_err();
+//! assert_eq!(err.len(), 2);
+//! assert!(err.to_string().contains("did you mean `allow_origins`?"));
+//! assert!(err.to_string().contains("max_age must be a whole number, not a string"));
 //! ```
 
 use std::collections::BTreeMap;
