@@ -307,8 +307,8 @@ struct ProxyTable {
     fast_path: Option<Spanned<bool>>,
 }
 
-/// The `[proxy]` keys and what each holds, for the shape check of the whole file (kept beside
-/// [`ProxyTable`]; a test holds them equal), with a line of help each for `corsair proxy --help`.
+/// The `[proxy]` keys and what each holds, for the shape check of the whole file. Kept beside
+/// the serde table that reads them and [`PROXY_KEYS_HELP`]; a test holds all three to the same keys.
 pub const PROXY_KEYS: &[Key] = &[
     Key::new("listen", Kind::String),
     Key::new("upstream", Kind::String),
