@@ -192,12 +192,42 @@ pub enum ConfigError {
         /// What is wrong and what to write instead.
         message: String,
     },
-    /// An environment override that cannot be read.
+    /// An environment override that cannot be read (or a flag given to the reader as one; the
+    /// error's location names what the user wrote).
     InvalidEnvironment {
-        /// The variable.
+        /// The variable the value stands for.
         variable: String,
         /// What is wrong.
         message: String,
+    },
+    /// A key the table does not have: without this error a misspelt key would silently do
+    /// nothing.
+    UnknownKey {
+        /// The key's dotted path, e.g. `proxy.upstrem`.
+        key: String,
+        /// The known key it is closest to, when one is close.
+        suggestion: Option<String>,
+        /// The command whose help lists the keys, e.g. `corsair policy check --help`.
+        help: &'static str,
+    },
+    /// A value of the wrong kind, e.g. `max_age = "600"`.
+    WrongType {
+        /// The key's dotted path.
+        key: String,
+        /// What the key holds, in the file's words ("a whole number", "a list of strings").
+        expected: &'static str,
+        /// What the file has there, in the same words.
+        found: &'static str,
+        /// What to write instead, when the mistake is a usual one (empty otherwise).
+        hint: String,
+    },
+    /// A `CORSAIR_*` environment variable corsair does not read, spelt like one it does: as
+    /// set, the override it was meant to be does nothing.
+    UnknownVariable {
+        /// The variable as set.
+        variable: String,
+        /// The variable it was probably meant to be.
+        suggestion: String,
     },
 }
 
@@ -220,7 +250,13 @@ impl ConfigError {
             InvalidPreflightStatus { .. } => Field::PreflightStatus,
             InvalidRefusalStatus { .. } => Field::RefusalStatus,
             UnknownRefusal { .. } => Field::Refusal,
-            Syntax { .. } | Setting { .. } | UnknownProfile { .. } | InvalidEnvironment { .. } => Field::File,
+            Syntax { .. }
+            | Setting { .. }
+            | UnknownProfile { .. }
+            | InvalidEnvironment { .. }
+            | UnknownKey { .. }
+            | WrongType { .. }
+            | UnknownVariable { .. } => Field::File,
         }
     }
 
@@ -325,6 +361,25 @@ impl fmt::Display for ConfigError {
             }
             // The variable is named by the error's location (`environment variable CORSAIR_...`).
             InvalidEnvironment { message, .. } => f.write_str(message),
+            UnknownKey { key, suggestion, help } => {
+                write!(f, "unknown key `{}`", escape(key))?;
+                if let Some(s) = suggestion {
+                    write!(f, "; did you mean `{}`?", escape(s))?;
+                }
+                write!(f, " (see `{help}` for the keys)")
+            }
+            WrongType { key, expected, found, hint } => {
+                write!(f, "{} must be {expected}, not {found}", escape(key))?;
+                if !hint.is_empty() {
+                    write!(f, "; {hint}")?;
+                }
+                Ok(())
+            }
+            UnknownVariable { variable, suggestion } => write!(
+                f,
+                "`{}` is not a variable corsair reads, so it does nothing; did you mean {suggestion}?",
+                escape(variable)
+            ),
         }
     }
 }

@@ -47,5 +47,5 @@ pub use decision::{Action, CorsHeaders, Decision, Refusal, RequestKind, RequestP
 pub use origin::{Origin, OriginError, OriginRef};
 pub use pattern::{OriginMatch, OriginPattern, OriginSet, PatternError};
 pub use policy::{Policy, PolicyBuilder, RefusalStyle};
-pub use policy_file::{PolicyFile, PolicyTable};
+pub use policy_file::{Override, PolicyFile, PolicyTable};
 pub use vary::Vary;

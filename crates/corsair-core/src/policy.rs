@@ -123,6 +123,9 @@ pub struct Policy {
     pub(crate) values: Values,
     /// Allowed preflights' answers, ready to clone.
     pub(crate) answers: AnswerBlocks,
+    /// Remarks about how the policy was put together (an override that removed `*`), from
+    /// [`crate::PolicyFile`]; part of [`Policy::warnings`].
+    pub(crate) notes: Vec<String>,
 }
 
 /// Header values computed at build time.
@@ -170,7 +173,7 @@ impl Policy {
 
     /// Non-fatal remarks about the policy, for `corsair policy check` and logs.
     pub fn warnings(&self) -> Vec<String> {
-        let mut out = Vec::new();
+        let mut out = self.notes.clone();
         if let Some(age) = self.max_age.filter(|a| *a > CHROMIUM_MAX_AGE_CAP) {
             out.push(format!(
                 "max_age = {age}: Chromium caches preflights for at most {CHROMIUM_MAX_AGE_CAP} seconds, so it will use {CHROMIUM_MAX_AGE_CAP}"
@@ -452,6 +455,7 @@ impl PolicyBuilder {
             dangerously_allow_insecure_origins: self.dangerously_allow_insecure_origins,
             values,
             answers: AnswerBlocks::default(),
+            notes: Vec::new(),
         };
         policy.answers = AnswerBlocks::new(&policy);
         Ok(policy)

@@ -8,6 +8,10 @@
 //!
 //! With no file and no `--allow-origin`, the embedded [`DEV_PROFILE`] applies: loopback origins
 //! on any port, and a listener on 127.0.0.1 only.
+//!
+//! Flags reach the policy reader as [`Override`]s from the flag, so an error names the flag;
+//! the file's shape (unknown keys, wrong kinds) is checked for the policy and `[proxy]` at once
+//! ([`PROXY_KEYS`]).
 
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
@@ -16,6 +20,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use corsair_core::policy_file::{Key, Kind, Override};
 use corsair_core::{ConfigError, ConfigErrors, Location, Policy, PolicyFile};
 use http::uri::{Authority, Scheme};
 use http::Uri;
@@ -28,11 +33,13 @@ use crate::ratelimit::Quota;
 /// The policy and proxy settings used when there is no config file: what a front end on
 /// `http://localhost:5173` needs to call an API through the proxy in development. Credentials
 /// are off (turn them on with `--allow-credentials`); scripts read the safelisted response
-/// headers (add others with `--expose-headers`); the listener is loopback-only.
+/// headers (add others with `--expose-headers`); the listener is loopback-only. Any request
+/// header passes: `*` does not cover `Authorization` (the Fetch standard's rule), so it is listed
+/// beside it.
 pub const DEV_PROFILE: &str = r#"# corsair proxy's embedded dev profile
 allow_origins = ["http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*"]
 allow_methods = ["*"]
-allow_headers = ["*"]
+allow_headers = ["*", "authorization"]
 max_age = 600
 
 [proxy]
@@ -307,6 +314,78 @@ struct ProxyTable {
     fast_path: Option<Spanned<bool>>,
 }
 
+/// The `[proxy]` keys and what each holds, for the shape check of the whole file. Kept beside
+/// the serde table that reads them and [`PROXY_KEYS_HELP`]; a test holds all three to the same keys.
+pub const PROXY_KEYS: &[Key] = &[
+    Key::new("listen", Kind::String),
+    Key::new("upstream", Kind::String),
+    Key::new("mode", Kind::String),
+    Key::new("routes", Kind::Tables(ROUTE_KEYS)),
+    Key::new("allow_targets", Kind::Strings),
+    Key::new("rate_per_client", Kind::String),
+    Key::new("rate_per_origin", Kind::String),
+    Key::new("tls_cert", Kind::String),
+    Key::new("tls_key", Kind::String),
+    Key::new("upstream_ca", Kind::String),
+    Key::new("forwarded", Kind::String),
+    Key::new("max_body_bytes", Kind::Integer),
+    Key::new("request_timeout_secs", Kind::Integer),
+    Key::new("connect_timeout_secs", Kind::Integer),
+    Key::new("max_connections", Kind::Integer),
+    Key::new("report_only", Kind::Bool),
+    Key::new("debug_header", Kind::Bool),
+    Key::new("egress_guard", Kind::Bool),
+    Key::new("egress_allow", Kind::Strings),
+    Key::new("admin_listen", Kind::String),
+    Key::new("metrics_on_listen", Kind::Bool),
+    Key::new("fast_path", Kind::Bool),
+];
+
+/// The keys of one `[[proxy.routes]]` entry.
+const ROUTE_KEYS: &[Key] = &[
+    Key::new("prefix", Kind::String),
+    Key::new("upstream", Kind::String),
+    Key::new("profile", Kind::String),
+    Key::new("strip_prefix", Kind::Bool),
+];
+
+/// Every `[proxy]` key with its meaning and default, for `corsair proxy --help`.
+pub const PROXY_KEYS_HELP: &str = "\
+[proxy] keys (a [profiles.NAME.proxy] table overrides them key by key):
+  listen                 address to listen on [default: 127.0.0.1:8787]
+  upstream               URL of the / route, e.g. \"http://127.0.0.1:8080\"
+  routes                 [[proxy.routes]] with prefix, upstream, profile (a [profiles.NAME]
+                         of this file), strip_prefix; the longest prefix wins
+  mode                   \"gateway\" or \"open\" [default: \"gateway\"]
+  allow_targets          open mode only: hosts the proxy may reach, api.example.com or
+                         *.example.com, optional :port
+  rate_per_client        open mode only: e.g. \"60/minute\", \"10/s\" [default: none]
+  rate_per_origin        open mode only: the same, per Origin [default: none]
+  tls_cert, tls_key      PEM files for HTTPS on the listener
+  upstream_ca            extra PEM trust anchor for upstreams [default: system roots]
+  forwarded              X-Forwarded-*: \"set\", \"append\" or \"off\"
+                         [default: \"set\"; \"off\" in open mode]
+  max_body_bytes         largest request body [default: 10485760]
+  request_timeout_secs   upstream response head, 1 to 86400 [default: 30]
+  connect_timeout_secs   upstream connect and TLS, 1 to 600 [default: 5]
+  max_connections        open client connections [default: 10000]
+  report_only            decide and log, change nothing [default: false]
+  debug_header           name each refusal in a corsair-refusal header [default: false]
+  egress_guard           gateway mode: refuse non-public upstream addresses too
+                         [default: false; always on in open mode]
+  egress_allow           address ranges the guard lets through, e.g. [\"10.1.0.0/16\"]
+  admin_listen           a second listener for operations: /healthz and /metrics
+  metrics_on_listen      also serve the metrics on the main listener at /.corsair/metrics
+                         (public wherever the listener is) [default: false]
+  fast_path              relay plain HTTP/1.1 requests as bytes [default: true]
+
+Environment: CORSAIR_LISTEN and CORSAIR_UPSTREAM override listen and upstream; the policy's
+CORSAIR_* variables are listed by `corsair policy check --help`. Any other CORSAIR_ name
+close to one of these is an error.";
+
+/// The `CORSAIR_*` variables the gateway reads besides the policy's.
+pub const VARIABLES: &[&str] = &["CORSAIR_LISTEN", "CORSAIR_UPSTREAM"];
+
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RouteTable {
@@ -371,15 +450,72 @@ impl Source {
 
 /// Builds the configuration from a file (or the dev profile), the environment and flags.
 pub fn load(source: &Source, flags: &Flags, env: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigErrors> {
-    let policy_file = PolicyFile::parse(&source.name, &source.text)?;
+    load_inner(source, flags, &env, true)
+}
+
+/// Checks everything a file (with the environment and `profile`) says, `[proxy]` included,
+/// without requiring what flags may still give (an upstream, the open proxy's targets):
+/// `corsair policy check` on a proxy file.
+pub fn check_file(
+    source: &Source,
+    profile: Option<&str>,
+    env: impl Fn(&str) -> Option<String>,
+) -> Result<(), ConfigErrors> {
+    let flags = Flags { profile: profile.map(str::to_owned), ..Flags::default() };
+    load_inner(source, &flags, &env, false).map(drop)
+}
+
+/// The names of the environment's variables checked against those corsair reads (see
+/// [`corsair_core::policy_file::check_variables`]): misspelt `CORSAIR_*` names are errors,
+/// other `CORSAIR_` names come back as warnings.
+pub fn check_variables<'a>(names: impl IntoIterator<Item = &'a str>) -> (ConfigErrors, Vec<String>) {
+    corsair_core::policy_file::check_variables(names, VARIABLES)
+}
+
+/// The policies' warnings (each once), for the log at start: e.g. a flag that replaced a
+/// list holding `*`.
+pub fn warnings(config: &Config) -> Vec<String> {
+    let policies: Vec<&Policy> = match &config.mode {
+        Mode::Gateway(routes) => routes.iter().map(|r| &*r.policy).collect(),
+        Mode::Open(open) => vec![&*open.policy],
+    };
+    let mut out: Vec<String> = Vec::new();
+    for w in policies.iter().flat_map(|p| p.warnings()) {
+        if !out.contains(&w) {
+            out.push(w);
+        }
+    }
+    out
+}
+
+/// Where a setting's value came from, for its error.
+enum At {
+    /// The file, at this span.
+    Span(Range<usize>),
+    /// A flag or variable: `flag --listen`, `environment variable CORSAIR_LISTEN`.
+    Given(String),
+}
+
+fn load_inner(
+    source: &Source,
+    flags: &Flags,
+    env: &dyn Fn(&str) -> Option<String>,
+    complete: bool,
+) -> Result<Config, ConfigErrors> {
+    let policy_file = PolicyFile::parse_with_proxy(&source.name, &source.text, PROXY_KEYS)?;
+    // The shape check passed, so serde only fails on what it alone knows.
     let file: GatewayFile =
         toml::from_str(&source.text).map_err(|e| ConfigErrors::toml(&source.name, &source.text, &e))?;
     let mut r = Reader { source, errors: ConfigErrors::default() };
 
-    // Flags first, then the real environment, then the file: the policy reader already takes
-    // `CORSAIR_*` overrides, so flags are given to it as overrides of the same names.
-    let flag_env = flag_overrides(flags);
-    let env = |key: &str| flag_env.get(key).cloned().or_else(|| env(key));
+    // Flags first, then the real environment, then the file: flags reach the policy reader as
+    // overrides of the `CORSAIR_*` names it reads, each saying which flag it came from.
+    let flag_overrides = flag_overrides(flags);
+    let overrides = |key: &str| flag_overrides.get(key).cloned().or_else(|| env(key).map(|v| Override::env(key, v)));
+    let given = |flag: &Option<String>, name: &str, var: &str| match flag {
+        Some(v) => Some((v.clone(), At::Given(format!("flag {name}")))),
+        None => env(var).map(|v| (v, At::Given(format!("environment variable {var}")))),
+    };
     let profile = flags.profile.clone().or_else(|| env("CORSAIR_PROFILE").filter(|p| !p.is_empty()));
 
     let mut table = file.proxy.unwrap_or_default();
@@ -389,14 +525,13 @@ pub fn load(source: &Source, flags: &Flags, env: impl Fn(&str) -> Option<String>
         }
     }
 
-    let listen_text = flags.listen.clone().or_else(|| env("CORSAIR_LISTEN"));
-    let listen = match (listen_text, &table.listen) {
-        (Some(text), _) => r.socket_addr("proxy.listen", &text, None),
-        (None, Some(v)) => r.socket_addr("proxy.listen", v.get_ref(), Some(v.span())),
+    let listen = match (given(&flags.listen, "--listen", "CORSAIR_LISTEN"), &table.listen) {
+        (Some((text, at)), _) => r.socket_addr("proxy.listen", &text, at),
+        (None, Some(v)) => r.socket_addr("proxy.listen", v.get_ref(), At::Span(v.span())),
         (None, None) => Some(SocketAddr::from(([127, 0, 0, 1], 8787))),
     };
     let admin_listen =
-        table.admin_listen.as_ref().and_then(|v| r.socket_addr("proxy.admin_listen", v.get_ref(), Some(v.span())));
+        table.admin_listen.as_ref().and_then(|v| r.socket_addr("proxy.admin_listen", v.get_ref(), At::Span(v.span())));
 
     let open = flags.open
         || match &table.mode {
@@ -418,15 +553,22 @@ pub fn load(source: &Source, flags: &Flags, env: impl Fn(&str) -> Option<String>
     // An open proxy must not relay for unlisted origins at all (the default refusal style lets
     // the request through without CORS headers): its policy always refuses them with a status,
     // so the CORS layer stops them before the forwarder.
-    let refusal_env = |key: &str| {
+    let refusal_overrides = |key: &str| {
         if open && key == "CORSAIR_REFUSAL" {
-            Some("reject-all".to_owned())
+            Some(Override { value: "reject-all".to_owned(), source: "open mode".to_owned() })
         } else {
-            env(key)
+            overrides(key)
         }
     };
-    let policy_for = |r: &mut Reader, name: Option<&str>| -> Option<Arc<Policy>> {
-        match policy_file.policy(name, refusal_env) {
+    // Each profile's policy is built once, so routes sharing a broken profile report its errors
+    // once.
+    let mut built: BTreeMap<Option<String>, Option<Arc<Policy>>> = BTreeMap::new();
+    let mut policy_for = |r: &mut Reader, name: Option<&str>| -> Option<Arc<Policy>> {
+        let key = name.map(str::to_owned);
+        if let Some(p) = built.get(&key) {
+            return p.clone();
+        }
+        let policy = match policy_file.policy_with(name, refusal_overrides) {
             Ok(p) => Some(Arc::new(p)),
             Err(errors) => {
                 for e in errors.iter() {
@@ -434,12 +576,49 @@ pub fn load(source: &Source, flags: &Flags, env: impl Fn(&str) -> Option<String>
                 }
                 None
             }
-        }
+        };
+        built.insert(key, policy.clone());
+        policy
     };
+    // `[proxy]` keys that do nothing in this mode are errors: a file that says more than it does
+    // misleads whoever reads it.
+    let open_only: [(&str, Option<Range<usize>>); 3] = [
+        ("proxy.allow_targets", table.allow_targets.as_ref().map(Spanned::span)),
+        ("proxy.rate_per_client", table.rate_per_client.as_ref().map(Spanned::span)),
+        ("proxy.rate_per_origin", table.rate_per_origin.as_ref().map(Spanned::span)),
+    ];
+    if !open {
+        for (key, span) in open_only {
+            if let Some(span) = span {
+                r.error(key, Some(span), "applies to the open proxy only; remove it, or set mode = \"open\"".into());
+            }
+        }
+        if !flags.allow_targets.is_empty() {
+            r.error_at(
+                "--allow-target",
+                At::Given("flag --allow-target".into()),
+                "applies to the open proxy only; add --open, or remove it".into(),
+            );
+        }
+    }
 
     let mode = if open {
-        if table.upstream.is_some() || table.routes.is_some() || flags.upstream.is_some() {
-            r.error("proxy.mode", None, "the open proxy takes its targets from the path; remove upstream and routes, or run a gateway without --open".into());
+        let message = "the open proxy takes its targets from the path; remove upstream and routes, or run a gateway without --open";
+        if let Some(u) = &table.upstream {
+            r.error("proxy.upstream", Some(u.span()), message.into());
+        }
+        if let Some(routes) = &table.routes {
+            r.error("proxy.routes", Some(routes.span()), message.into());
+        }
+        if flags.upstream.is_some() {
+            r.error_at("--upstream", At::Given("flag --upstream".into()), message.into());
+        }
+        if let Some(g) = table.egress_guard.as_ref().filter(|g| !*g.get_ref()) {
+            r.error(
+                "proxy.egress_guard",
+                Some(g.span()),
+                "the open proxy always guards its egress; remove egress_guard (egress_allow opens ranges)".into(),
+            );
         }
         let targets: Vec<TargetPattern> = if flags.allow_targets.is_empty() {
             let list = table.allow_targets.as_ref();
@@ -448,7 +627,7 @@ pub fn load(source: &Source, flags: &Flags, env: impl Fn(&str) -> Option<String>
         } else {
             flags.allow_targets.iter().filter_map(|t| r.target(t, None)).collect()
         };
-        if targets.is_empty() && r.errors.is_empty() {
+        if targets.is_empty() && r.errors.is_empty() && complete {
             r.error(
                 "proxy.allow_targets",
                 None,
@@ -480,14 +659,14 @@ pub fn load(source: &Source, flags: &Flags, env: impl Fn(&str) -> Option<String>
     } else {
         let default_policy = policy_for(&mut r, profile.as_deref());
         let mut routes = Vec::new();
-        let upstream = flags.upstream.clone().or_else(|| env("CORSAIR_UPSTREAM"));
-        let top = match (upstream, &table.upstream) {
-            (Some(u), _) => Some((u, None)),
-            (None, Some(u)) => Some((u.get_ref().clone(), Some(u.span()))),
+        let top = match (given(&flags.upstream, "--upstream", "CORSAIR_UPSTREAM"), &table.upstream) {
+            (Some(u), _) => Some(u),
+            (None, Some(u)) => Some((u.get_ref().clone(), At::Span(u.span()))),
             (None, None) => None,
         };
-        if let (Some((text, span)), Some(policy)) = (&top, &default_policy) {
-            if let Some(upstream) = r.upstream("proxy.upstream", text, span.clone()) {
+        if let Some((text, at)) = top {
+            let upstream = r.upstream("proxy.upstream", &text, at);
+            if let (Some(upstream), Some(policy)) = (upstream, &default_policy) {
                 routes.push(Route {
                     prefix: "/".into(),
                     upstream,
@@ -514,10 +693,17 @@ pub fn load(source: &Source, flags: &Flags, env: impl Fn(&str) -> Option<String>
                 continue;
             }
             let policy = match &t.profile {
+                Some(p) if !policy_file.profiles().contains(p.get_ref()) => {
+                    let error =
+                        ConfigError::UnknownProfile { name: p.get_ref().clone(), available: policy_file.profiles() };
+                    let at = Location::in_text(&source.name, &source.text, p.span().start);
+                    r.errors.push_at(error, Some(at));
+                    None
+                }
                 Some(p) => policy_for(&mut r, Some(p.get_ref())),
                 None => default_policy.clone(),
             };
-            let upstream = r.upstream("proxy.routes.upstream", t.upstream.get_ref(), Some(t.upstream.span()));
+            let upstream = r.upstream("proxy.routes.upstream", t.upstream.get_ref(), At::Span(t.upstream.span()));
             if let (Some(upstream), Some(policy)) = (upstream, policy) {
                 routes.push(Route {
                     prefix,
@@ -528,7 +714,7 @@ pub fn load(source: &Source, flags: &Flags, env: impl Fn(&str) -> Option<String>
                 });
             }
         }
-        if routes.is_empty() && r.errors.is_empty() {
+        if routes.is_empty() && r.errors.is_empty() && complete {
             r.error(
                 "proxy.upstream",
                 None,
@@ -611,12 +797,16 @@ pub fn load(source: &Source, flags: &Flags, env: impl Fn(&str) -> Option<String>
         }
     }
 
+    let (Some(listen), Some(mode)) = (listen, mode) else {
+        // Each of them is missing only after an error was recorded.
+        return Err(r.errors);
+    };
     if !r.errors.is_empty() {
         return Err(r.errors);
     }
     Ok(Config {
-        listen: listen.expect("no error, so the address parsed"),
-        mode: mode.expect("no error, so the mode was built"),
+        listen,
+        mode,
         tls,
         upstream_ca,
         forwarded,
@@ -631,27 +821,28 @@ pub fn load(source: &Source, flags: &Flags, env: impl Fn(&str) -> Option<String>
     })
 }
 
-/// The flags that set policy keys, as the `CORSAIR_*` overrides the policy reader takes.
-fn flag_overrides(flags: &Flags) -> BTreeMap<&'static str, String> {
+/// The flags that set policy keys, as overrides of the `CORSAIR_*` names the policy reader
+/// takes, each naming its flag.
+fn flag_overrides(flags: &Flags) -> BTreeMap<&'static str, Override> {
     let mut m = BTreeMap::new();
     if !flags.allow_origins.is_empty() {
-        m.insert("CORSAIR_ALLOW_ORIGINS", flags.allow_origins.join(","));
+        m.insert("CORSAIR_ALLOW_ORIGINS", Override::flag("--allow-origin", flags.allow_origins.join(",")));
     }
     let lists = [
-        ("CORSAIR_ALLOW_METHODS", &flags.allow_methods),
-        ("CORSAIR_ALLOW_HEADERS", &flags.allow_headers),
-        ("CORSAIR_EXPOSE_HEADERS", &flags.expose_headers),
+        ("CORSAIR_ALLOW_METHODS", "--allow-methods", &flags.allow_methods),
+        ("CORSAIR_ALLOW_HEADERS", "--allow-headers", &flags.allow_headers),
+        ("CORSAIR_EXPOSE_HEADERS", "--expose-headers", &flags.expose_headers),
     ];
-    for (key, v) in lists {
+    for (key, flag, v) in lists {
         if let Some(v) = v {
-            m.insert(key, v.clone());
+            m.insert(key, Override::flag(flag, v.clone()));
         }
     }
     if flags.allow_credentials {
-        m.insert("CORSAIR_ALLOW_CREDENTIALS", "true".into());
+        m.insert("CORSAIR_ALLOW_CREDENTIALS", Override::flag("--allow-credentials", "true"));
     }
     if let Some(s) = flags.max_age {
-        m.insert("CORSAIR_MAX_AGE", s.to_string());
+        m.insert("CORSAIR_MAX_AGE", Override::flag("--max-age", s.to_string()));
     }
     m
 }
@@ -705,23 +896,33 @@ impl Reader<'_> {
         self.errors.push_at(ConfigError::Setting { key: key.into(), message }, Some(location));
     }
 
-    fn socket_addr(&mut self, key: &str, text: &str, span: Option<Range<usize>>) -> Option<SocketAddr> {
+    fn error_at(&mut self, key: &str, at: At, message: String) {
+        match at {
+            At::Span(s) => self.error(key, Some(s), message),
+            At::Given(source) => self.errors.push_at(
+                ConfigError::Setting { key: key.into(), message },
+                Some(Location { source, line: 0, column: 0 }),
+            ),
+        }
+    }
+
+    fn socket_addr(&mut self, key: &str, text: &str, at: At) -> Option<SocketAddr> {
         let parsed = text.parse::<SocketAddr>().ok().or_else(|| {
             // `localhost:8787` is what people write; it means loopback, and we never resolve it.
             let port = text.strip_prefix("localhost:")?.parse::<u16>().ok()?;
             Some(SocketAddr::from(([127, 0, 0, 1], port)))
         });
         if parsed.is_none() {
-            self.error(key, span, format!("`{text}` is not an address to listen on; write 127.0.0.1:8787 or [::1]:8787 (0.0.0.0:8787 for every interface)"));
+            self.error_at(key, at, format!("`{text}` is not an address to listen on; write 127.0.0.1:8787 or [::1]:8787 (0.0.0.0:8787 for every interface)"));
         }
         parsed
     }
 
-    fn upstream(&mut self, key: &str, text: &str, span: Option<Range<usize>>) -> Option<Upstream> {
+    fn upstream(&mut self, key: &str, text: &str, at: At) -> Option<Upstream> {
         match parse_upstream(text) {
             Ok(u) => Some(u),
             Err(message) => {
-                self.error(key, span, message);
+                self.error_at(key, at, message);
                 None
             }
         }
@@ -888,7 +1089,191 @@ max_body_bytes = -1
     fn unknown_proxy_keys_are_located() {
         let text = "allow_origins = [\"https://a.example\"]\n[proxy]\nupstrem = \"http://localhost:1\"\n";
         let s = load_text(text, &Flags::default()).unwrap_err().to_string();
-        assert!(s.starts_with("error: corsair.toml:3:1: unknown field `upstrem`"), "{s}");
+        assert!(s.starts_with("error: corsair.toml:3:1: unknown key `proxy.upstrem`; did you mean `upstream`?"), "{s}");
+    }
+
+    #[test]
+    fn the_dev_profile_lets_authorization_through() {
+        let flags = Flags { upstream: Some("http://localhost:8080".into()), ..Flags::default() };
+        let c = load(&Source::dev(), &flags, |_| None).unwrap();
+        let toml = routes(&c)[0].policy.to_toml();
+        assert!(toml.contains("allow_headers = [\"*\", \"authorization\"]"), "{toml}");
+        assert!(warnings(&c).is_empty(), "{:?}", warnings(&c));
+    }
+
+    #[test]
+    fn a_list_flag_that_drops_the_dev_profiles_star_is_a_warning() {
+        let flags = Flags {
+            upstream: Some("http://localhost:8080".into()),
+            allow_headers: Some("x-api-key".into()),
+            ..Flags::default()
+        };
+        let c = load(&Source::dev(), &flags, |_| None).unwrap();
+        let w = warnings(&c);
+        assert_eq!(w.len(), 1, "{w:?}");
+        assert!(w[0].starts_with("flag --allow-headers replaces allow_headers = [\"*\", \"authorization\"] ((embedded dev profile):4:17)"), "{}", w[0]);
+    }
+
+    #[test]
+    fn errors_from_flags_name_the_flag_not_a_variable() {
+        let flags = Flags {
+            upstream: Some("localhost:8080".into()),
+            listen: Some("everywhere".into()),
+            allow_origins: vec!["https://a.example/".into()],
+            max_age: Some(100_000),
+            ..Flags::default()
+        };
+        let s = load(&Source::dev(), &flags, |_| None).unwrap_err().to_string();
+        assert!(!s.contains("CORSAIR_"), "{s}");
+        for flag in [
+            "flag --listen: proxy.listen:",
+            "flag --allow-origin: `https://a.example/`",
+            "flag --max-age: max_age = 100000",
+            "flag --upstream: proxy.upstream:",
+        ] {
+            assert!(s.contains(&format!("error: {flag}")), "{flag} in\n{s}");
+        }
+        let env = |k: &str| (k == "CORSAIR_UPSTREAM").then(|| "ftp://x".to_owned());
+        let s = load(&Source::dev(), &Flags::default(), env).unwrap_err().to_string();
+        assert!(s.starts_with("error: environment variable CORSAIR_UPSTREAM: proxy.upstream: `ftp`"), "{s}");
+    }
+
+    #[test]
+    fn open_mode_keys_in_a_gateway_are_errors_at_the_key() {
+        let text = "allow_origins = [\"https://a.example\"]\n[proxy]\nupstream = \"http://localhost:1\"\nallow_targets = [\"api.example.com\"]\nrate_per_client = \"60/minute\"\nrate_per_origin = \"60/minute\"\n";
+        let err = load_text(text, &Flags::default()).unwrap_err();
+        let s = err.to_string();
+        assert_eq!(err.len(), 3, "{s}");
+        assert!(s.contains("corsair.toml:4:17: proxy.allow_targets: applies to the open proxy only"), "{s}");
+        assert!(s.contains("corsair.toml:5:19: proxy.rate_per_client: applies to the open proxy only"), "{s}");
+        assert!(s.contains("corsair.toml:6:19: proxy.rate_per_origin: applies to the open proxy only"), "{s}");
+        let flags = Flags { allow_targets: vec!["api.example.com".into()], ..Flags::default() };
+        let s =
+            load_text("allow_origins = [\"https://a.example\"]\n[proxy]\nupstream = \"http://localhost:1\"\n", &flags)
+                .unwrap_err()
+                .to_string();
+        assert!(s.contains("flag --allow-target: --allow-target: applies to the open proxy only"), "{s}");
+    }
+
+    #[test]
+    fn gateway_keys_in_open_mode_are_errors_at_the_key() {
+        let text = "allow_origins = [\"https://a.example\"]\n[proxy]\nmode = \"open\"\nallow_targets = [\"api.example.com\"]\nupstream = \"http://localhost:1\"\negress_guard = false\n";
+        let s = load_text(text, &Flags::default()).unwrap_err().to_string();
+        assert!(s.contains("corsair.toml:5:12: proxy.upstream: the open proxy takes its targets from the path"), "{s}");
+        assert!(s.contains("corsair.toml:6:16: proxy.egress_guard: the open proxy always guards"), "{s}");
+    }
+
+    #[test]
+    fn a_route_naming_a_missing_profile_is_located_at_the_name() {
+        let text = r#"allow_origins = ["https://a.example"]
+[profiles.admin]
+allow_origins = ["https://admin.example"]
+[proxy]
+[[proxy.routes]]
+prefix = "/a"
+upstream = "http://localhost:1"
+profile = "admn"
+[[proxy.routes]]
+prefix = "/b"
+upstream = "http://localhost:2"
+profile = "nope"
+"#;
+        let err = load_text(text, &Flags::default()).unwrap_err();
+        let s = err.to_string();
+        assert_eq!(err.len(), 2, "{s}");
+        assert!(s.contains("error: corsair.toml:8:11: no profile `admn` in this file; choose one of: admin"), "{s}");
+        assert!(s.contains("error: corsair.toml:12:11: no profile `nope` in this file"), "{s}");
+    }
+
+    #[test]
+    fn a_profile_shared_by_routes_reports_its_errors_once() {
+        let text = r#"allow_origins = ["https://a.example"]
+[profiles.bad]
+allow_origins = ["https://bad.example/"]
+[proxy]
+[[proxy.routes]]
+prefix = "/a"
+upstream = "http://localhost:1"
+profile = "bad"
+[[proxy.routes]]
+prefix = "/b"
+upstream = "http://localhost:2"
+profile = "bad"
+"#;
+        let err = load_text(text, &Flags::default()).unwrap_err();
+        assert_eq!(err.len(), 1, "{err}");
+    }
+
+    #[test]
+    fn shape_policy_and_proxy_errors_come_together() {
+        let text = "allow_origins = [\"https://a.example\"]\nmax_age = \"600\"\n[proxy]\nlisten = 8787\nupstrem = \"http://localhost:1\"\n";
+        let s = load_text(text, &Flags::default()).unwrap_err().to_string();
+        let lines: Vec<&str> = s.lines().collect();
+        assert_eq!(lines.len(), 3, "{s}");
+        assert!(lines[0].starts_with("error: corsair.toml:2:11: max_age must be a whole number, not a string"), "{s}");
+        assert!(
+            lines[1]
+                .starts_with("error: corsair.toml:4:10: proxy.listen must be a string in quotes, not a whole number"),
+            "{s}"
+        );
+        assert!(lines[2].starts_with("error: corsair.toml:5:1: unknown key `proxy.upstrem`"), "{s}");
+        // And once the shape is right, the policy's and the [proxy] table's values together.
+        let text = "allow_origins = [\"https://a.example/\"]\n[proxy]\nlisten = \"everywhere\"\nupstream = \"http://localhost:1\"\n";
+        let err = load_text(text, &Flags::default()).unwrap_err();
+        assert_eq!(err.len(), 2, "{err}");
+    }
+
+    /// The keys serde reads, from its own error for a key it does not know.
+    fn serde_keys<T: serde::de::DeserializeOwned + std::fmt::Debug>() -> Vec<String> {
+        let message = toml::from_str::<T>("zzz = 1").unwrap_err().message().to_owned();
+        let (_, expected) = message.split_once("expected one of").expect(&message);
+        let mut keys: Vec<String> = expected.split(',').map(|k| k.trim().trim_matches('`').to_owned()).collect();
+        keys.sort();
+        keys
+    }
+
+    #[test]
+    fn the_shape_check_knows_exactly_the_keys_serde_reads() {
+        let names = |keys: &[Key]| {
+            let mut v: Vec<String> = keys.iter().map(|k| k.name.to_owned()).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(names(PROXY_KEYS), serde_keys::<ProxyTable>());
+        assert_eq!(names(ROUTE_KEYS), serde_keys::<RouteTable>());
+        // The first column of the help's key lines: `  tls_cert, tls_key      PEM files...`.
+        let documented: Vec<&str> = PROXY_KEYS_HELP
+            .lines()
+            .filter_map(|l| l.strip_prefix("  ").filter(|l| !l.starts_with(' ')))
+            .flat_map(|l| l.split("  ").next().unwrap_or_default().split(", "))
+            .collect();
+        assert_eq!(names(PROXY_KEYS), {
+            let mut d: Vec<String> = documented.iter().map(|d| d.to_string()).collect();
+            d.sort();
+            d
+        });
+    }
+
+    #[test]
+    fn the_gateways_variables_are_known_and_misspellings_are_not() {
+        let (errors, warnings) =
+            check_variables(["CORSAIR_LISTEN", "CORSAIR_UPSTREAM", "CORSAIR_UPSTRAEM", "CORSAIR_ALLOW_ORIGINS"]);
+        assert_eq!(errors.len(), 1, "{errors}");
+        assert!(errors.to_string().contains("did you mean CORSAIR_UPSTREAM?"), "{errors}");
+        assert!(warnings.is_empty());
+    }
+
+    #[test]
+    fn check_file_does_not_ask_for_what_flags_may_give() {
+        let source = Source {
+            name: "c.toml".into(),
+            text: "allow_origins = [\"https://a.example\"]\n[proxy]\nlisten = \"127.0.0.1:1\"\n".into(),
+            dir: PathBuf::new(),
+        };
+        assert!(check_file(&source, None, |_| None).is_ok());
+        assert!(load(&source, &Flags::default(), |_| None).is_err(), "running it needs an upstream");
+        let bad = Source { text: source.text.replace("127.0.0.1:1", "nowhere"), ..source };
+        assert!(check_file(&bad, None, |_| None).unwrap_err().to_string().contains("c.toml:3:10: proxy.listen"));
     }
 
     #[test]

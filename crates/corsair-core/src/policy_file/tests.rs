@@ -348,7 +348,8 @@ fn an_unknown_key_is_located_at_the_key() {
     assert_eq!(errs.len(), 1);
     assert_eq!(at(&errs[0]), (2, 1));
     let text = errs[0].to_string();
-    assert!(text.contains("unknown field") && text.contains("allow_origin"), "{text}");
+    assert!(text.contains("unknown key `allow_origin`; did you mean `allow_origins`?"), "{text}");
+    assert!(matches!(&errs[0].error, ConfigError::UnknownKey { suggestion: Some(s), .. } if s == "allow_origins"));
     assert!(text.contains("corsair policy check --help"), "{text}");
 }
 
@@ -363,7 +364,7 @@ fn a_string_where_a_list_belongs_gets_the_bracket_hint() {
     let errs = parse_errors("allow_origins = \"https://a.example\"\n");
     let text = errs[0].to_string();
     assert!(
-        text.contains("lists are written in brackets, e.g. allow_origins = [\"https://app.example.com\"]"),
+        text.contains("allow_origins must be a list of strings, not a string; lists are written in brackets, e.g. allow_origins = [\"https://a.example\"]"),
         "{text}"
     );
     assert_eq!(at(&errs[0]), (1, 17));
@@ -372,7 +373,7 @@ fn a_string_where_a_list_belongs_gets_the_bracket_hint() {
 #[test]
 fn a_string_where_a_boolean_belongs_is_a_located_type_error() {
     let errs = parse_errors("allow_origins = [\"https://a.example\"]\nallow_credentials = \"yes\"\n");
-    assert!(matches!(errs[0].error, ConfigError::Syntax { .. }));
+    assert!(matches!(errs[0].error, ConfigError::WrongType { expected: "true or false", found: "a string", .. }));
     assert_eq!(at(&errs[0]), (2, 21));
 }
 
@@ -505,4 +506,192 @@ fn syntax_errors_escape_what_the_file_contains() {
     let errs = parse_errors("\"x\\u001b[31m\" = 1\n");
     let shown = errs[0].to_string();
     assert!(!shown.contains('\u{1b}'), "{shown:?}");
+}
+
+// The shape of the file: every unknown key and wrong kind at once, in the file's words -----------
+
+#[test]
+fn every_unknown_key_and_wrong_kind_is_reported_at_once_in_file_order() {
+    let text = "allow_origins = [\"https://a.example\", 5]\nmax_age = \"600\"\nallow_origin = [\"x\"]\n\n[profiles.dev]\nallow_credentials = \"yes\"\nmax_ages = 1.5\nrefusal = 403\n";
+    let errs = parse_errors(text);
+    let shown: Vec<String> = errs.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        shown,
+        [
+            "cors.toml:1:39: allow_origins must be a string in quotes (each entry of the list), not a whole number",
+            "cors.toml:2:11: max_age must be a whole number, not a string; write it without quotes: max_age = 600",
+            "cors.toml:3:1: unknown key `allow_origin`; did you mean `allow_origins`? (see `corsair policy check --help` for the keys)",
+            "cors.toml:6:21: profiles.dev.allow_credentials must be true or false, not a string; write allow_credentials = true or allow_credentials = false",
+            "cors.toml:7:1: unknown key `profiles.dev.max_ages`; did you mean `max_age`? (see `corsair policy check --help` for the keys)",
+            "cors.toml:8:11: profiles.dev.refusal must be a string in quotes, not a whole number; put it in quotes: refusal = \"403\"",
+        ]
+    );
+}
+
+#[test]
+fn type_errors_speak_the_files_language_not_rusts() {
+    let texts = [
+        "allow_origins = \"https://a.example\"\n",
+        "allow_origins = [\"https://a.example\"]\nmax_age = 1.5\n",
+        "allow_origins = [\"https://a.example\"]\nmax_age = \"ten\"\n",
+        "allow_origins = [\"https://a.example\"]\nrefusal_status = true\n",
+        "allow_origins = [\"https://a.example\"]\nprofiles = 1\n",
+        "allow_origins = [\"https://a.example\"]\nmax_age = 10m\n",
+        "allow_origins = [\"https://a.example\"]\nmax_age = 1.5.\n",
+    ];
+    for text in texts {
+        let shown = parse_errors(text)[0].to_string();
+        for rust in ["i64", "invalid type", "sequence", "float", "literal", "expected nothing", "bool"] {
+            assert!(!shown.contains(rust), "{rust:?} in {shown}");
+        }
+        assert!(
+            shown.contains("whole number")
+                || shown.contains("list")
+                || shown.contains("table")
+                || shown.contains("quotes"),
+            "{shown}"
+        );
+    }
+}
+
+#[test]
+fn syntax_errors_say_what_to_write() {
+    let errs = parse_errors("allow_origins = [\"https://a.example\"]\nmax_age = 10m\n");
+    assert_eq!(errs.len(), 1);
+    assert_eq!(at(&errs[0]), (2, 11));
+    assert!(errs[0].to_string().contains("`10m` is not a value: text goes in quotes (\"10m\")"), "{}", errs[0]);
+    let errs = parse_errors("allow_origins = [\"https://a.example\"]\n[proxy]\nlisten = 127.0.0.1:8787\n");
+    assert_eq!(at(&errs[0]), (3, 10), "located at the start of the value, not inside it");
+    assert!(errs[0].to_string().contains("`127.0.0.1:8787` is not a number"), "{}", errs[0]);
+}
+
+#[test]
+fn every_syntax_error_is_reported_at_once() {
+    let errs = parse_errors("allow_origins = [\"https://a.example\"]\nmax_age = 10m\nrefusal = reject-all\n");
+    let lines: Vec<_> = errs.iter().map(|e| at(e).0).collect();
+    assert_eq!(lines, [2, 3]);
+}
+
+const PROXY_KEYS: &[Key] = &[
+    Key::new("listen", Kind::String),
+    Key::new("max_connections", Kind::Integer),
+    Key::new("routes", Kind::Tables(&[Key::new("prefix", Kind::String)])),
+];
+
+#[test]
+fn proxy_tables_are_checked_with_the_readers_keys_alongside_the_policy() {
+    let text = "allow_origin = [\"https://a.example\"]\n[proxy]\nlistn = \"127.0.0.1:1\"\nmax_connections = \"5\"\n[[proxy.routes]]\nprefx = \"/a\"\n[profiles.p.proxy]\nlisten = 8787\n";
+    assert!(PolicyFile::parse("cors.toml", text).is_err(), "the policy's own error");
+    let errs: Vec<_> = PolicyFile::parse_with_proxy("cors.toml", text, PROXY_KEYS).unwrap_err().into_iter().collect();
+    let shown: Vec<String> = errs.iter().map(ToString::to_string).collect();
+    assert_eq!(shown.len(), 5, "{shown:#?}");
+    assert!(shown[0].starts_with("cors.toml:1:1: unknown key `allow_origin`"), "{}", shown[0]);
+    assert_eq!(
+        shown[1],
+        "cors.toml:3:1: unknown key `proxy.listn`; did you mean `listen`? (see `corsair proxy --help` for the keys)"
+    );
+    assert!(
+        shown[2].starts_with("cors.toml:4:19: proxy.max_connections must be a whole number, not a string"),
+        "{}",
+        shown[2]
+    );
+    assert!(
+        shown[3].starts_with("cors.toml:6:1: unknown key `proxy.routes.prefx`; did you mean `prefix`?"),
+        "{}",
+        shown[3]
+    );
+    assert!(
+        shown[4].starts_with("cors.toml:8:10: profiles.p.proxy.listen must be a string in quotes, not a whole number"),
+        "{}",
+        shown[4]
+    );
+    // Without the reader's keys, [proxy] is not this reader's business.
+    let ok = "allow_origins = [\"https://a.example\"]\n[proxy]\nanything = 1\n";
+    assert!(PolicyFile::parse("cors.toml", ok).is_ok());
+}
+
+// Overrides say where they came from ------------------------------------------------------------
+
+#[test]
+fn an_override_from_a_flag_is_blamed_on_the_flag() {
+    let overrides = |var: &str| match var {
+        "CORSAIR_ALLOW_ORIGINS" => Some(Override::flag("--allow-origin", "https://b.example/")),
+        "CORSAIR_MAX_AGE" => Some(Override::flag("--max-age", "100000")),
+        _ => None,
+    };
+    let errs: Vec<_> = file(BASE).policy_with(None, overrides).unwrap_err().into_iter().collect();
+    let shown: Vec<String> = errs.iter().map(ToString::to_string).collect();
+    assert_eq!(shown.len(), 2, "{shown:?}");
+    assert!(shown[0].starts_with("flag --allow-origin: `https://b.example/`"), "{}", shown[0]);
+    assert!(shown[1].starts_with("flag --max-age: max_age = 100000"), "{}", shown[1]);
+    assert!(shown.iter().all(|s| !s.contains("environment")), "{shown:?}");
+}
+
+#[test]
+fn an_unreadable_override_and_the_files_own_errors_come_together() {
+    let errs = policy_errors("allow_origins = [\"https://a.example/\"]\n", None, &[("CORSAIR_MAX_AGE", "ten")]);
+    assert_eq!(errs.len(), 2, "{errs:?}");
+    assert!(matches!(errs[0].error, ConfigError::InvalidEnvironment { .. }));
+    assert!(matches!(errs[1].error, ConfigError::InvalidOrigin { .. }));
+    assert_eq!(at(&errs[1]), (1, 18));
+}
+
+#[test]
+fn an_override_that_drops_a_star_says_so() {
+    let text = "allow_origins = [\"https://a.example\"]\nallow_headers = [\"*\", \"authorization\"]\n";
+    let flag = |var: &str| (var == "CORSAIR_ALLOW_HEADERS").then(|| Override::flag("--allow-headers", "x-api-key"));
+    let warnings = file(text).policy_with(None, flag).unwrap().warnings();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].starts_with(
+            "flag --allow-headers replaces allow_headers = [\"*\", \"authorization\"] (cors.toml:2:17), which has `*`"
+        ),
+        "{}",
+        warnings[0]
+    );
+    let keeps = |var: &str| {
+        (var == "CORSAIR_ALLOW_HEADERS").then(|| Override::flag("--allow-headers", "*,authorization,x-api-key"))
+    };
+    assert!(file(text).policy_with(None, keeps).unwrap().warnings().is_empty(), "a list with `*` drops nothing");
+    assert!(file(text).policy(None, no_env).unwrap().warnings().is_empty(), "no override, no note");
+}
+
+// Misspelt CORSAIR_* variables ------------------------------------------------------------------
+
+#[test]
+fn misspelt_variables_are_errors_and_other_corsair_names_warnings() {
+    let names =
+        ["PATH", "CORSAIR_ALLOW_ORIGINS", "CORSAIR_ALLOW_ORIGIN", "corsair_max_age", "CORSAIR_LISTN", "CORSAIR_BIN"];
+    let (errors, warnings) = check_variables(names, &["CORSAIR_LISTEN"]);
+    let shown: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        shown,
+        [
+            "environment variable CORSAIR_ALLOW_ORIGIN: `CORSAIR_ALLOW_ORIGIN` is not a variable corsair reads, so it does nothing; did you mean CORSAIR_ALLOW_ORIGINS?",
+            "environment variable corsair_max_age: `corsair_max_age` is not a variable corsair reads, so it does nothing; did you mean CORSAIR_MAX_AGE?",
+            "environment variable CORSAIR_LISTN: `CORSAIR_LISTN` is not a variable corsair reads, so it does nothing; did you mean CORSAIR_LISTEN?",
+        ]
+    );
+    assert_eq!(warnings, ["environment variable CORSAIR_BIN is not one corsair reads; it is ignored"]);
+}
+
+#[test]
+fn unknown_keys_come_with_syntax_errors() {
+    let text = "allow_origins = [\"https://a.example\"]\nallow_credential = true\nmax_age = 10m\n";
+    let errs = parse_errors(text);
+    let shown: Vec<String> = errs.iter().map(ToString::to_string).collect();
+    assert_eq!(shown.len(), 2, "{shown:#?}");
+    assert!(
+        shown[0].starts_with("cors.toml:2:1: unknown key `allow_credential`; did you mean `allow_credentials`?"),
+        "{}",
+        shown[0]
+    );
+    assert!(shown[1].starts_with("cors.toml:3:11: `10m` is not a value"), "{}", shown[1]);
+}
+
+#[test]
+fn an_unclosed_list_is_one_error_not_the_parsers_recovery() {
+    let errs = parse_errors("allow_origins = [\"https://a.example\"\nmax_age = 5\n");
+    assert_eq!(errs.len(), 1, "{errs:#?}");
+    assert_eq!(errs[0].to_string(), "cors.toml:2:11: a list is not closed: end it with `]`");
 }

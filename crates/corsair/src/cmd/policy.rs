@@ -2,7 +2,7 @@
 //!
 //! `policy check FILE` reads a policy file, applies a profile and the `CORSAIR_*` environment
 //! overrides exactly as a server would, and prints either the normalised policy or every error
-//! with its `FILE:LINE:COL`.
+//! with its `FILE:LINE:COL`. A `[proxy]` table is checked as `corsair proxy` reads it.
 
 use std::cell::RefCell;
 use std::fs::File;
@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand, ValueEnum};
 use corsair_core::policy_file::MAX_POLICY_FILE_LEN;
 use corsair_core::{ConfigErrors, Located, Policy, PolicyFile};
+use corsair_gateway::config;
 
 use crate::cli::{exit_status_help, Status, EXIT_STATUS_HELP};
 use crate::json;
@@ -37,7 +38,12 @@ Policy keys (top level; a [profiles.NAME] table overrides them key by key):
   dangerously_allow_null, dangerously_allow_insecure_origins   [default: false]
 
 Environment overrides: CORSAIR_PROFILE, and CORSAIR_<KEY> for each key above, e.g.
-  CORSAIR_ALLOW_ORIGINS=\"https://a.example.com,https://b.example.com\" (lists comma-separated)
+  CORSAIR_ALLOW_ORIGINS=\"https://a.example.com,https://b.example.com\" (lists comma-separated).
+A CORSAIR_ variable spelt like one of these (CORSAIR_ALLOW_ORIGIN) is an error; any other
+CORSAIR_ name a warning.
+
+A [proxy] table (`corsair proxy --help` lists its keys) is checked as corsair proxy reads it,
+without requiring an upstream, which a flag may give.
 
 ",
     exit_status_help!()
@@ -105,6 +111,8 @@ struct Report {
     overrides: Vec<String>,
     /// The policy, or every error in it.
     result: Result<Policy, ConfigErrors>,
+    /// Warnings about the environment (other `CORSAIR_` names), before the policy's own.
+    notes: Vec<String>,
 }
 
 fn check(args: &CheckArgs, env: &dyn Fn(&str) -> Option<String>, out: &mut dyn Write, err: &mut dyn Write) -> Status {
@@ -125,8 +133,15 @@ fn check(args: &CheckArgs, env: &dyn Fn(&str) -> Option<String>, out: &mut dyn W
         value
     };
     let result = PolicyFile::parse(&file, &text).and_then(|f| f.policy(args.profile.as_deref(), recording_env));
+    // The whole file as `corsair proxy` reads it: its errors include the policy's.
+    let dir = args.file.parent().map(Path::to_path_buf).unwrap_or_default();
+    let source = config::Source { name: file.clone(), text, dir };
+    let proxy = config::check_file(&source, args.profile.as_deref(), env);
+    let names: Vec<String> = std::env::vars_os().filter_map(|(k, _)| k.into_string().ok()).collect();
+    let (variables, notes) = config::check_variables(names.iter().map(String::as_str));
+    let result = merge(result, proxy, variables);
     let profile = args.profile.clone().or_else(|| env("CORSAIR_PROFILE").filter(|p| !p.is_empty()));
-    let report = Report { file, profile, overrides: read_vars.into_inner(), result };
+    let report = Report { file, profile, overrides: read_vars.into_inner(), result, notes };
     let written = match args.format {
         Format::Text => write_text(&report, out, err),
         Format::Json => write_json(&report, out),
@@ -136,6 +151,27 @@ fn check(args: &CheckArgs, env: &dyn Fn(&str) -> Option<String>, out: &mut dyn W
         (_, Ok(_)) => Status::Ok,
         (_, Err(_)) => Status::Findings,
     }
+}
+
+/// The policy, unless any reader found errors: the proxy reader's (which include the policy's),
+/// the policy reader's it did not find, then the environment's, each once.
+fn merge(
+    policy: Result<Policy, ConfigErrors>,
+    proxy: Result<(), ConfigErrors>,
+    variables: ConfigErrors,
+) -> Result<Policy, ConfigErrors> {
+    let mut errors = proxy.err().unwrap_or_default();
+    let found = match policy {
+        Ok(p) if errors.is_empty() && variables.is_empty() => return Ok(p),
+        Ok(_) => ConfigErrors::default(),
+        Err(e) => e,
+    };
+    for e in found.into_iter().chain(variables) {
+        if !errors.iter().any(|x| *x == e) {
+            errors.push_at(e.error, e.location);
+        }
+    }
+    Err(errors)
 }
 
 /// Reads the file as UTF-8, refusing files larger than the core would accept (so `/dev/zero`
@@ -164,11 +200,14 @@ fn write_text(report: &Report, out: &mut dyn Write, err: &mut dyn Write) -> io::
             }
             out.write_all(policy.to_toml().as_bytes())?;
             out.flush()?;
-            for warning in policy.warnings() {
+            for warning in report.notes.iter().cloned().chain(policy.warnings()) {
                 writeln!(err, "warning: {warning}")?;
             }
         }
         Err(errors) => {
+            for note in &report.notes {
+                writeln!(err, "warning: {note}")?;
+            }
             for located in errors {
                 writeln!(err, "error: {located}")?;
             }
@@ -198,10 +237,11 @@ fn write_json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         }
     }
     s.push(']');
-    let (warnings, toml) = match &report.result {
+    let (mut warnings, toml) = match &report.result {
         Ok(policy) => (policy.warnings(), Some(policy.to_toml())),
         Err(_) => (Vec::new(), None),
     };
+    warnings.splice(0..0, report.notes.iter().cloned());
     s.push_str(",\"warnings\":");
     json::push_str_array(&mut s, &warnings);
     s.push_str(",\"policy\":");

@@ -29,15 +29,20 @@ refused with its errors and the old one keeps serving. SIGTERM or Ctrl-C stops a
 and lets requests in flight finish (up to 30 s); a second SIGTERM or Ctrl-C stops at once.
 
 Exit status:
-  0    stopped by SIGTERM or Ctrl-C
+  0    stopped by SIGTERM or Ctrl-C (with --check: the configuration is valid)
   1    the configuration has errors (each printed as `error: FILE:LINE:COL: message`)
-  2    usage error, or the address could not be bound, or a TLS file could not be read,
-       or the upstream is the proxy itself
+  2    usage error, or the config file could not be read, or the address could not be bound,
+       or a TLS file could not be read, or the upstream is the proxy itself
   130  stopped at once by a second SIGTERM or Ctrl-C (requests in flight were cut off)";
+
+/// `--help` (not `-h`): every `[proxy]` key, then the rest.
+fn long_help() -> String {
+    format!("{}\n\n{PROXY_HELP}", config::PROXY_KEYS_HELP)
+}
 
 /// Flags of `corsair proxy`.
 #[derive(Debug, Clone, Args)]
-#[command(after_help = PROXY_HELP)]
+#[command(after_help = PROXY_HELP, after_long_help = long_help())]
 pub struct ProxyArgs {
     /// A config file: a policy with [profiles.NAME] and a [proxy] table (routes, limits, TLS).
     #[arg(long, short = 'c', value_name = "FILE")]
@@ -61,16 +66,18 @@ pub struct ProxyArgs {
     /// profile's origins.
     #[arg(long = "allow-origin", value_name = "ORIGIN_OR_PATTERN")]
     pub allow_origins: Vec<String>,
-    /// Allowed methods, comma-separated (GET,POST,PUT).
+    /// Allowed methods, comma-separated (GET,POST,PUT); replaces the file's or the dev
+    /// profile's list (a warning says so when that removes `*`).
     #[arg(long, value_name = "LIST")]
     pub allow_methods: Option<String>,
-    /// Allowed request headers, comma-separated.
+    /// Allowed request headers, comma-separated; replaces the file's or the dev profile's list
+    /// (`*` and authorization: any header), with a warning when that removes `*`.
     #[arg(long, value_name = "LIST")]
     pub allow_headers: Option<String>,
     /// Allow credentialed requests (cookies, HTTP auth).
     #[arg(long)]
     pub allow_credentials: bool,
-    /// Response headers scripts may read, comma-separated.
+    /// Response headers scripts may read, comma-separated; replaces the file's list.
     #[arg(long, value_name = "LIST")]
     pub expose_headers: Option<String>,
     /// How long browsers may cache a preflight, in seconds.
@@ -97,6 +104,10 @@ pub struct ProxyArgs {
     /// Log level: info logs refusals; debug logs every request's decision.
     #[arg(long, value_enum, default_value_t = LogLevel::Info)]
     pub log_level: LogLevel,
+    /// Check the configuration (the file with its [proxy] table, the flags, the CORSAIR_*
+    /// variables) and exit: 0 when valid, 1 with every error. Binds and starts nothing.
+    #[arg(long)]
+    pub check: bool,
 }
 
 /// How log lines look.
@@ -153,15 +164,56 @@ fn load(args: &ProxyArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Config
     config::load(&source, &args.flags(), env).map_err(|e| e.to_string())
 }
 
-/// Runs the proxy until SIGTERM or Ctrl-C.
-pub fn run(args: ProxyArgs, env: &dyn Fn(&str) -> Option<String>, err: &mut dyn Write) -> Status {
-    let config = match load(&args, env) {
-        Ok(c) => c,
-        Err(errors) => {
-            let _ = writeln!(err, "{errors}");
-            return Status::Findings;
-        }
+/// The configuration to start with (or to `--check`), its warnings and errors written to `err`:
+/// a file that cannot be read is a usage error (2) and a configuration with errors 1, as for
+/// `corsair policy check`. Misspelt `CORSAIR_*` variables are errors here too.
+fn initial_config(
+    args: &ProxyArgs,
+    env: &dyn Fn(&str) -> Option<String>,
+    err: &mut dyn Write,
+) -> Result<Config, Status> {
+    let source = match &args.config {
+        Some(path) => Source::read(path).map_err(|e| {
+            let _ = writeln!(err, "{e}");
+            Status::Usage
+        })?,
+        None => Source::dev(),
     };
+    let names: Vec<String> = std::env::vars_os().filter_map(|(k, _)| k.into_string().ok()).collect();
+    let (variable_errors, mut warnings) = config::check_variables(names.iter().map(String::as_str));
+    let loaded = config::load(&source, &args.flags(), env);
+    let mut errors = loaded.as_ref().err().cloned().unwrap_or_default();
+    for e in variable_errors {
+        errors.push_at(e.error, e.location);
+    }
+    match loaded {
+        Ok(config) if errors.is_empty() => {
+            warnings.extend(config::warnings(&config));
+            for w in warnings {
+                let _ = writeln!(err, "warning: {w}");
+            }
+            Ok(config)
+        }
+        _ => {
+            let n = errors.len();
+            let what = args.config.as_ref().map_or_else(|| "the configuration".to_owned(), |p| p.display().to_string());
+            let _ = writeln!(err, "{errors}\ncorsair: {n} {} in {what}", if n == 1 { "error" } else { "errors" });
+            Err(Status::Findings)
+        }
+    }
+}
+
+/// Runs the proxy until SIGTERM or Ctrl-C (or, with `--check`, checks the configuration).
+pub fn run(args: ProxyArgs, env: &dyn Fn(&str) -> Option<String>, err: &mut dyn Write) -> Status {
+    let config = match initial_config(&args, env, err) {
+        Ok(c) => c,
+        Err(status) => return status,
+    };
+    if args.check {
+        let name = args.config.as_ref().map_or_else(|| Source::dev().name, |p| p.display().to_string());
+        let _ = writeln!(err, "corsair proxy --check: {name}: ok");
+        return Status::Ok;
+    }
     // From here on every line goes through the log's queue: never a blocking or panicking write.
     let logs = log::Stderr::start();
     init_logs(&logs, args.log_format, args.log_level, env("NO_COLOR").as_deref());
