@@ -173,6 +173,8 @@ pub struct Fix {
     pub headers: Vec<(String, String)>,
     /// Response headers to remove or stop sending twice.
     pub remove: Vec<String>,
+    /// The status preflights must be answered with, when theirs is part of the problem.
+    pub preflight_status: Option<u16>,
     /// The change in words.
     pub summary: String,
 }
@@ -434,14 +436,17 @@ impl CorsError {
         }
     }
 
-    /// The headers the server must send (or stop sending) for this request to pass.
+    /// The headers the server must send (or stop sending) for this request to pass. A fix
+    /// grants everything the request needs, not only what this error names: following it must
+    /// not lead straight to the next error (an origin allowed, then the method refused).
     pub fn fix(&self, cx: FixContext<'_>) -> Fix {
         use CorsError::*;
         let mut fix = Fix::default();
-        if let Some(url) = cx.tainted_url.filter(|_| self.is_about_allow_origin()) {
+        if let Some(url) = cx.tainted_url.filter(|_| self.is_granted_by_headers()) {
             // Allowing `null` would admit every sandboxed page: avoid the redirect instead.
             if !cx.credentials {
-                fix.headers.push(("Access-Control-Allow-Origin".into(), "*".into()));
+                grant(&mut fix, FixContext { origin: "*", ..cx }, self.is_preflight());
+                fix.headers.retain(|(n, _)| n != "Vary");
             }
             fix.summary = format!(
                 "The request was redirected to another origin, so the browser sent `Origin: null`. Call {url} directly (it is the final URL), or have the redirect stay on one origin; allowing `null` would admit any sandboxed page.{}",
@@ -449,66 +454,82 @@ impl CorsError {
             );
             return fix;
         }
-        let allow_origin = |fix: &mut Fix| {
-            fix.headers.push(("Access-Control-Allow-Origin".into(), cx.origin.into()));
-            if cx.credentials {
-                fix.headers.push(("Access-Control-Allow-Credentials".into(), "true".into()));
-            }
-            fix.headers.push(("Vary".into(), "Origin".into()));
+        if cx.origin == "null" && self.is_granted_by_headers() {
+            // Not tainted (that case is above): the page itself has an opaque origin.
+            fix.summary = "The page's own origin is `null`: it was opened from a file or runs in a sandboxed iframe. Serve it from a real origin (a dev server such as http://localhost:5173) and allow that origin; never allow `null`, which every sandboxed page on the web can send.".into();
+            return fix;
+        }
+        let preflight = self.is_preflight();
+        let star_note = if cx.credentials {
+            " With credentials, `*` in Access-Control-Allow-Methods, -Headers and -Expose-Headers is a name, not a wildcard: list the names."
+        } else {
+            ""
         };
         match self {
             MissingAllowOriginHeader | PreflightMissingAllowOriginHeader => {
-                allow_origin(&mut fix);
-                fix.summary = if self.is_preflight() {
-                    "Answer the OPTIONS preflight before any authentication or routing that rejects it, with these headers and a 204 status.".into()
+                grant(&mut fix, cx, preflight);
+                fix.summary = if preflight {
+                    "Answer the OPTIONS preflight before any authentication or routing that rejects it, with these headers and a 204 status; send the origin lines on the response to the request itself too.".into()
                 } else {
                     "Send these headers on every response to this origin, error responses included (nginx: `add_header ... always`).".into()
                 };
-                if self.is_preflight() {
-                    preflight_grants(&mut fix, cx);
-                }
             }
             WildcardOriginNotAllowed | PreflightWildcardOriginNotAllowed => {
-                allow_origin(&mut fix);
-                fix.summary = "Replace `*` with the requesting origin (from an allow-list, never echoed unchecked), and add Vary: Origin.".into();
+                grant(&mut fix, cx, preflight);
+                fix.summary = format!("With credentials, `*` is not an origin: send the requesting origin (from an allow-list, never echoed unchecked), and add Vary: Origin.{star_note}");
             }
             MultipleAllowOriginValues { .. } | PreflightMultipleAllowOriginValues { .. } => {
-                allow_origin(&mut fix);
+                grant(&mut fix, cx, preflight);
+                // The line is there already, twice: the fix is to send it once, not to add it.
+                fix.headers.retain(|(n, _)| n != "Access-Control-Allow-Origin");
                 fix.remove.push("Access-Control-Allow-Origin (the duplicate)".into());
-                fix.summary = "Send Access-Control-Allow-Origin once, with one origin: pick the request's origin from your allow-list; if a proxy and the app both add it, remove one (nginx: `proxy_hide_header Access-Control-Allow-Origin`).".into();
+                fix.summary = format!("Send Access-Control-Allow-Origin once, with `{}`: if a proxy and the app both add it, remove one (nginx: `proxy_hide_header Access-Control-Allow-Origin`).", cx.origin);
             }
             InvalidAllowOriginValue { .. }
             | PreflightInvalidAllowOriginValue { .. }
             | AllowOriginMismatch { .. }
             | PreflightAllowOriginMismatch { .. } => {
-                allow_origin(&mut fix);
+                grant(&mut fix, cx, preflight);
                 fix.summary = format!("Send exactly `{}` (scheme, host and port, no trailing slash).", cx.origin);
             }
             InvalidAllowCredentials { .. } | PreflightInvalidAllowCredentials { .. } => {
-                fix.headers.push(("Access-Control-Allow-Credentials".into(), "true".into()));
+                grant(&mut fix, cx, preflight);
                 fix.summary = "Send `Access-Control-Allow-Credentials: true` (lower case) together with the exact origin, or stop sending credentials from the page.".into();
             }
             PreflightInvalidStatus { status } => {
-                allow_origin(&mut fix);
-                preflight_grants(&mut fix, cx);
+                grant(&mut fix, cx, true);
                 let got = if *status == 0 { String::new() } else { format!(" (got {status})") };
-                fix.summary = format!("Answer OPTIONS preflights with 204{got}; run the CORS layer before authentication, since preflights never carry credentials.");
+                fix.summary = format!("Answer OPTIONS preflights with 204{got} and these headers; run the CORS layer before authentication and routing, since preflights never carry credentials.");
             }
             PreflightDisallowedRedirect => {
                 fix.summary = "Call the final URL directly (https, exact path and trailing slash), or stop redirecting OPTIONS requests.".into();
             }
-            InvalidAllowMethodsPreflightResponse | MethodDisallowedByPreflightResponse { .. } => {
-                fix.headers.push(("Access-Control-Allow-Methods".into(), cx.method.into()));
+            InvalidAllowMethodsPreflightResponse => {
+                grant(&mut fix, cx, true);
+                if crate::method::is_safelisted(cx.method) {
+                    // Nothing to list for this method, but the broken line still fails it.
+                    fix.remove.push("Access-Control-Allow-Methods (or send a valid list)".into());
+                }
+                fix.summary = format!("Access-Control-Allow-Methods is malformed: it is a comma-separated list of method names, such as `{}`.", allowed_methods(cx));
+            }
+            MethodDisallowedByPreflightResponse { .. } => {
+                grant(&mut fix, cx, true);
                 fix.summary = format!(
-                    "List `{}` in Access-Control-Allow-Methods, exactly as the page sends it (case-sensitive).",
+                    "List `{}` in Access-Control-Allow-Methods, exactly as the page sends it (case-sensitive).{star_note}",
                     cx.method
                 );
             }
-            InvalidAllowHeadersPreflightResponse | HeaderDisallowedByPreflightResponse { .. } => {
-                preflight_grants(&mut fix, cx);
+            InvalidAllowHeadersPreflightResponse => {
+                grant(&mut fix, cx, true);
+                if cx.request_headers.is_empty() {
+                    fix.remove.push("Access-Control-Allow-Headers (or send a valid list)".into());
+                }
                 fix.summary =
-                    "List every request header the page sets in Access-Control-Allow-Headers (comma-separated names)."
-                        .into();
+                    "Access-Control-Allow-Headers is malformed: it is a comma-separated list of header names.".into();
+            }
+            HeaderDisallowedByPreflightResponse { .. } => {
+                grant(&mut fix, cx, true);
+                fix.summary = format!("List every request header the page sets in Access-Control-Allow-Headers (comma-separated names).{star_note}");
             }
             RedirectContainsCredentials => {
                 fix.summary = "Redirect to a URL without user name and password.".into();
@@ -528,15 +549,48 @@ impl CorsError {
         }
         fix
     }
+
+    /// Errors that response headers can fix (the origin, credentials, method and header
+    /// grants, the preflight's status), as opposed to redirects, schemes and modes.
+    fn is_granted_by_headers(&self) -> bool {
+        use CorsError::*;
+        self.is_about_allow_origin()
+            || matches!(
+                self,
+                PreflightInvalidStatus { .. }
+                    | InvalidAllowMethodsPreflightResponse
+                    | MethodDisallowedByPreflightResponse { .. }
+                    | InvalidAllowHeadersPreflightResponse
+                    | HeaderDisallowedByPreflightResponse { .. }
+            )
+    }
 }
 
-/// The method and header grants a preflight answer needs for this request.
-fn preflight_grants(fix: &mut Fix, cx: FixContext<'_>) {
-    if !crate::method::is_safelisted(cx.method) {
-        fix.headers.push(("Access-Control-Allow-Methods".into(), cx.method.into()));
+/// Everything the request needs from the server: the exact origin (with credentials and
+/// `Vary`) on every answer, and for a preflight the method and headers it asks for and a 204.
+fn grant(fix: &mut Fix, cx: FixContext<'_>, preflight: bool) {
+    fix.headers.push(("Access-Control-Allow-Origin".into(), cx.origin.into()));
+    if cx.credentials {
+        fix.headers.push(("Access-Control-Allow-Credentials".into(), "true".into()));
     }
-    if !cx.request_headers.is_empty() {
-        fix.headers.push(("Access-Control-Allow-Headers".into(), cx.request_headers.join(", ")));
+    fix.headers.push(("Vary".into(), "Origin".into()));
+    if preflight {
+        if !crate::method::is_safelisted(cx.method) {
+            fix.headers.push(("Access-Control-Allow-Methods".into(), cx.method.into()));
+        }
+        if !cx.request_headers.is_empty() {
+            fix.headers.push(("Access-Control-Allow-Headers".into(), cx.request_headers.join(", ")));
+        }
+        fix.preflight_status = Some(204);
+    }
+}
+
+/// The method list to show as an example: the request's method when it needs listing.
+fn allowed_methods(cx: FixContext<'_>) -> String {
+    if crate::method::is_safelisted(cx.method) {
+        "GET, POST".to_owned()
+    } else {
+        format!("GET, POST, {}", cx.method)
     }
 }
 

@@ -2433,14 +2433,14 @@ mod fixes {
     fn a_disallowed_method_fix_names_the_method_as_sent() {
         let run = drive(cross().method("patch"), [grant("PATCH", "")]);
         let fix = run.blocked().fix().unwrap();
-        assert_eq!(fix.headers, owned(&[(ACAM, "patch")]));
+        assert_eq!(fix.headers, owned(&[(ACAO, PAGE), ("Vary", "Origin"), (ACAM, "patch")]));
         assert!(fix.summary.contains("`patch`"), "{}", fix.summary);
     }
 
     #[test]
     fn a_disallowed_header_fix_names_every_header() {
         let run = drive(cross().header("X-B", "1").header("X-A", "2"), [grant("", "")]);
-        assert_eq!(fix_headers(&run), owned(&[(ACAH, "x-a, x-b")]));
+        assert_eq!(fix_headers(&run), owned(&[(ACAO, PAGE), ("Vary", "Origin"), (ACAH, "x-a, x-b")]));
     }
 
     #[test]

@@ -797,8 +797,10 @@ mod fixes {
     fn multiple_values_asks_to_remove_the_duplicate() {
         let fix =
             CorsError::MultipleAllowOriginValues { value: v("a, b") }.fix(cx("https://app.example", false, "GET", &[]));
-        assert_eq!(fix.remove.len(), 1);
-        assert_eq!(fix.headers[0], ("Access-Control-Allow-Origin".to_owned(), "https://app.example".to_owned()));
+        assert_eq!(fix.remove, ["Access-Control-Allow-Origin (the duplicate)"]);
+        // The line is there already: the fix does not also list it as one to send.
+        assert!(!fix.headers.iter().any(|(n, _)| n == "Access-Control-Allow-Origin"), "{:?}", fix.headers);
+        assert!(fix.summary.contains("`https://app.example`"), "{}", fix.summary);
     }
 
     #[test]
@@ -815,7 +817,14 @@ mod fixes {
     #[test]
     fn credentials_fix_sends_true() {
         let fix = CorsError::InvalidAllowCredentials { value: v("") }.fix(cx("https://app.example", true, "GET", &[]));
-        assert_eq!(headers(&fix), [("Access-Control-Allow-Credentials", "true")]);
+        assert_eq!(
+            headers(&fix),
+            [
+                ("Access-Control-Allow-Origin", "https://app.example"),
+                ("Access-Control-Allow-Credentials", "true"),
+                ("Vary", "Origin")
+            ]
+        );
     }
 
     #[test]
@@ -826,7 +835,16 @@ mod fixes {
             "patch",
             &[],
         ));
-        assert_eq!(headers(&fix), [("Access-Control-Allow-Methods", "patch")]);
+        // The whole grant, so that following it does not lead to the next error.
+        assert_eq!(
+            headers(&fix),
+            [
+                ("Access-Control-Allow-Origin", "https://app.example"),
+                ("Vary", "Origin"),
+                ("Access-Control-Allow-Methods", "patch")
+            ]
+        );
+        assert_eq!(fix.preflight_status, Some(204));
     }
 
     #[test]
@@ -838,7 +856,15 @@ mod fixes {
             "GET",
             &names,
         ));
-        assert_eq!(headers(&fix), [("Access-Control-Allow-Headers", "authorization, x-id")]);
+        assert_eq!(
+            headers(&fix),
+            [
+                ("Access-Control-Allow-Origin", "https://app.example"),
+                ("Vary", "Origin"),
+                ("Access-Control-Allow-Headers", "authorization, x-id")
+            ]
+        );
+        assert!(!fix.headers.iter().any(|(n, _)| n == "Access-Control-Allow-Methods"), "GET is never listed");
     }
 
     #[test]
@@ -868,8 +894,10 @@ fn a_tainted_request_is_never_told_to_allow_null() {
         let credentialed = e.fix(cx(true));
         assert!(credentialed.headers.is_empty(), "{:?}", credentialed.headers);
     }
-    // Errors that are not about the origin keep their own fix.
+    // A method refused after the redirect: still no `null`; without credentials, `*` and the method.
     let method = CorsError::MethodDisallowedByPreflightResponse { method: "PUT".into() }
         .fix(FixContext { method: "PUT", ..cx(false) });
-    assert_eq!(method.headers, vec![("Access-Control-Allow-Methods".to_owned(), "PUT".to_owned())]);
+    let want = [("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Methods", "PUT")];
+    assert_eq!(method.headers, want.map(|(n, v)| (n.to_owned(), v.to_owned())));
+    assert!(method.summary.contains("Call https://other.example/next directly"), "{}", method.summary);
 }
