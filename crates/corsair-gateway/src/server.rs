@@ -121,21 +121,7 @@ impl Server {
                 p = slots.clone().acquire_owned() => p.expect("the semaphore is never closed"),
                 _ = stop.changed() => break,
             };
-            let (tcp, addr) = tokio::select! {
-                accepted = listener.accept() => match accepted {
-                    Ok(a) => a,
-                    Err(e) => {
-                        let wait = backoff.failed();
-                        tracing::warn!(target: "corsair::server", error = %e, retry_ms = wait.as_millis() as u64, "accept failed");
-                        tokio::select! {
-                            _ = tokio::time::sleep(wait) => continue,
-                            _ = stop.changed() => break,
-                        }
-                    }
-                },
-                _ = stop.changed() => break,
-            };
-            backoff.succeeded();
+            let Some((tcp, addr)) = accept(&listener, &mut backoff, &mut stop, "accept failed").await else { break };
             let _ = tcp.set_nodelay(true);
             let loaded = shared.loaded.load();
             let (acceptor, relays) = (loaded.tls.clone(), loaded.runtime.relays());
@@ -185,6 +171,35 @@ impl AcceptBackoff {
 
     fn succeeded(&mut self) {
         self.next = AcceptBackoff::FIRST;
+    }
+}
+
+/// The next connection, waiting out failed accepts (out of file descriptors and the like) with
+/// `backoff` instead of spinning; `None` once `stop` changes.
+async fn accept(
+    listener: &TcpListener,
+    backoff: &mut AcceptBackoff,
+    stop: &mut watch::Receiver<bool>,
+    failed: &'static str,
+) -> Option<(TcpStream, SocketAddr)> {
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => {
+                    backoff.succeeded();
+                    return Some(a);
+                }
+                Err(e) => {
+                    let wait = backoff.failed();
+                    tracing::warn!(target: "corsair::server", error = %e, retry_ms = wait.as_millis() as u64, "{failed}");
+                    tokio::select! {
+                        _ = tokio::time::sleep(wait) => {}
+                        _ = stop.changed() => return None,
+                    }
+                }
+            },
+            _ = stop.changed() => return None,
+        }
     }
 }
 
@@ -277,21 +292,7 @@ async fn serve_admin(listener: TcpListener, shared: Arc<Shared>) {
     let mut stop = shared.shutdown.subscribe();
     let mut backoff = AcceptBackoff::default();
     loop {
-        let (tcp, _) = tokio::select! {
-            a = listener.accept() => match a {
-                Ok(a) => a,
-                Err(e) => {
-                    let wait = backoff.failed();
-                    tracing::warn!(target: "corsair::server", error = %e, retry_ms = wait.as_millis() as u64, "admin accept failed");
-                    tokio::select! {
-                        _ = tokio::time::sleep(wait) => continue,
-                        _ = stop.changed() => return,
-                    }
-                }
-            },
-            _ = stop.changed() => return,
-        };
-        backoff.succeeded();
+        let Some((tcp, _)) = accept(&listener, &mut backoff, &mut stop, "admin accept failed").await else { return };
         let shared = shared.clone();
         tokio::spawn(async move {
             let service = service_fn(|request| {

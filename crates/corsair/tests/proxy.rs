@@ -218,6 +218,15 @@ fn exit_within(child: &mut Child, secs: u64) -> Option<i32> {
     None
 }
 
+/// Sends SIGTERM and gives the exit code if the process ends within 5 s (it is killed after).
+fn terminate(mut child: Child) -> Option<i32> {
+    assert!(Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
+    let code = exit_within(&mut child, 5);
+    let _ = child.kill();
+    let _ = child.wait();
+    code
+}
+
 /// The body of `GET path` on `addr`.
 fn get_body(addr: SocketAddr, path: &str) -> String {
     let mut s = TcpStream::connect(addr).unwrap();
@@ -246,7 +255,7 @@ async fn a_closed_stderr_neither_loses_answers_nor_stops_sigterm() {
         let path = temp_file(&format!("stderr-{}.toml", admin.port()), &text);
         let mut command = Command::new(env!("CARGO_BIN_EXE_corsair"));
         command.args(["proxy", "--config", path.to_str().unwrap()]).stdout(Stdio::null());
-        let mut child = if stderr == "/dev/full" {
+        let child = if stderr == "/dev/full" {
             let full = std::fs::File::options().write(true).open("/dev/full").unwrap();
             command.stderr(Stdio::from(full)).spawn().unwrap()
         } else {
@@ -266,16 +275,7 @@ async fn a_closed_stderr_neither_loses_answers_nor_stops_sigterm() {
         }
         let metrics = tokio::task::spawn_blocking(move || get_body(admin, "/metrics")).await.unwrap();
         assert!(sample(&metrics, "corsair_log_lines_dropped_total") >= 20.0, "{stderr}: {metrics}");
-        let ok = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success();
-        assert!(ok);
-        let code = tokio::task::spawn_blocking(move || {
-            let code = exit_within(&mut child, 5);
-            let _ = child.kill();
-            let _ = child.wait();
-            code
-        })
-        .await
-        .unwrap();
+        let code = tokio::task::spawn_blocking(move || terminate(child)).await.unwrap();
         assert_eq!(code, Some(0), "{stderr}: SIGTERM stops the proxy");
     }
 }
@@ -341,7 +341,7 @@ async fn out_of_file_descriptors_the_accept_loops_back_off_instead_of_spinning()
         format!("{}admin_listen = \"{admin}\"\n", file_for(A, upstream.addr).replace("127.0.0.1:0", &addr.to_string()));
     let path = temp_file("fds.toml", &text);
     // A limit of 32 descriptors: the proxy starts with about a dozen open.
-    let mut child = Command::new("sh")
+    let child = Command::new("sh")
         .args(["-c", "ulimit -n 32 && exec \"$0\" \"$@\""])
         .arg(env!("CARGO_BIN_EXE_corsair"))
         .args(["proxy", "--config", path.to_str().unwrap()])
@@ -368,15 +368,7 @@ async fn out_of_file_descriptors_the_accept_loops_back_off_instead_of_spinning()
     .unwrap();
     // A loop retrying at once burns a core: about 150 ticks in 1.5 s.
     assert!(used < 30, "{used} clock ticks of CPU in 1.5 s out of descriptors");
-    assert!(Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap().success());
-    let code = tokio::task::spawn_blocking(move || {
-        let code = exit_within(&mut child, 5);
-        let _ = child.kill();
-        let _ = child.wait();
-        code
-    })
-    .await
-    .unwrap();
+    let code = tokio::task::spawn_blocking(move || terminate(child)).await.unwrap();
     assert_eq!(code, Some(0), "signals still work");
 }
 
