@@ -365,7 +365,9 @@ fn unrecognised(sq: &Squeezed<'_>) -> Option<Message> {
         .split_once("origin '")
         .or_else(|| text.split_once("Origin '"))
         .and_then(|(_, rest)| rest.split_once('\''))
-        .map(|(o, _)| o.to_owned());
+        // A wrap inside the origin left a space in the prose: origins hold none.
+        .map(|(o, _)| paste::squeeze(o))
+        .filter(|o| !o.is_empty());
     let browser = if text.contains("Cross-Origin Request") {
         Some(Browser::Firefox)
     } else if text.contains("blocked by CORS policy") {

@@ -190,9 +190,12 @@ impl<'a> Squeezed<'a> {
         if a >= b || b > self.at.len() {
             return None;
         }
-        let start = self.at[a];
-        let last = self.at[b - 1];
-        let end = last + self.text[last..].chars().next().map_or(1, char::len_utf8);
+        // `a` and `b` may fall inside a character: widen to whole characters.
+        let start = floor_boundary(self.text, self.at[a]);
+        let mut end = self.at[b - 1] + 1;
+        while !self.text.is_char_boundary(end) {
+            end += 1;
+        }
         self.text.get(start..end)
     }
 
