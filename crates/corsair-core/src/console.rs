@@ -219,13 +219,14 @@ fn scan(sq: &Squeezed<'_>, out: &mut Vec<Piece>) {
             Marker::BareReason => bare_reason(sq, at),
         };
         match piece {
-            Some(mut piece) if piece.end > at || matches!(MARKERS[i].1, Marker::Back) => {
+            Some(mut piece) => {
+                // Always move on, even from a piece that read nothing after its marker.
                 piece.end = piece.end.max(at + 1);
                 network_line(sq, &patterns, &mut piece);
                 pos = piece.end;
                 out.push(piece);
             }
-            _ => pos = at + 1,
+            None => pos = at + 1,
         }
     }
 }

@@ -278,3 +278,39 @@ fn corpus_counts_per_browser_and_era() {
         assert!(all.iter().filter(|c| c.file == browser).count() >= 20, "{browser}: too few lines");
     }
 }
+
+#[test]
+fn framework_logs_around_a_message_are_skipped() {
+    let chromium = "Access to XMLHttpRequest at 'http://localhost:8080/api/items' from origin 'http://localhost:3000' has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested resource.";
+    let pastes = [
+        // axios in Chrome's console: the CORS line, DevTools' network line, axios' error.
+        format!("{chromium}\nxhr.js:247 GET http://localhost:8080/api/items net::ERR_FAILED 200 (OK)\nAxiosError {{message: 'Network Error', name: 'AxiosError', code: 'ERR_NETWORK', config: {{…}}, request: XMLHttpRequest, …}}"),
+        // Angular: the CORS line, then HttpErrorResponse and its message.
+        format!("{chromium}\ncore.mjs:6531 ERROR HttpErrorResponse {{headers: HttpHeaders, status: 0, statusText: 'Unknown Error', url: 'http://localhost:8080/api/items', ok: false, name: 'HttpErrorResponse', message: 'Http failure response for http://localhost:8080/api/items: 0 Unknown Error', …}}"),
+        // Playwright's console event as its JSON reporter writes it.
+        format!("{{\"type\":\"error\",\"text\":\"{chromium}\",\"location\":{{\"url\":\"http://localhost:3000/src/api.ts\",\"lineNumber\":12,\"columnNumber\":5}}}}"),
+        // Playwright's list reporter.
+        format!("  [chromium] › items.spec.ts:8:3 › loads items\n    Browser console error: {chromium}\n    at http://localhost:3000/src/api.ts:12:5"),
+    ];
+    for text in &pastes {
+        let got = parse_all(text).unwrap_or_else(|e| panic!("{e}: {text}"));
+        assert_eq!(got.len(), 1, "{text}\n{got:#?}");
+        assert_eq!(got[0].error, Some(CorsError::MissingAllowOriginHeader), "{text}");
+        assert_eq!(got[0].url.as_deref(), Some("http://localhost:8080/api/items"), "{text}");
+        assert_eq!(got[0].page_origin.as_deref(), Some("http://localhost:3000"), "{text}");
+    }
+    let got = parse_all(&pastes[0]).unwrap();
+    assert_eq!((got[0].method.as_deref(), got[0].status), (Some("GET"), Some(200)));
+}
+
+#[test]
+fn firefox_console_prefixes_and_tails_are_skipped() {
+    let text = "12:01:33.456 Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at http://localhost:8080/api/items. (Reason: CORS header ‘Access-Control-Allow-Origin’ missing). Status code: 404. [Learn More] items.js:12:9\n12:01:33.460 Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at http://localhost:8080/api/items. (Reason: CORS request did not succeed). Status code: (null). [Learn More]";
+    let got = parse_all(text).unwrap();
+    assert_eq!(got.len(), 2, "{got:#?}");
+    assert_eq!(got[0].firefox_code(), Some("CORSMissingAllowOrigin"));
+    assert_eq!(got[0].status, Some(404));
+    assert_eq!(got[1].firefox_code(), Some("CORSDidNotSucceed"));
+    assert_eq!(got[1].status, None);
+    assert!(got.iter().all(|m| m.url.as_deref() == Some("http://localhost:8080/api/items")));
+}

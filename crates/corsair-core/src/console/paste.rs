@@ -126,8 +126,16 @@ impl<'a> Squeezed<'a> {
 
     /// The end of `pattern` when `s` continues with it at `from`.
     pub(super) fn eat(&self, from: usize, pattern: &str) -> Option<usize> {
-        let p = squeeze(pattern);
-        self.s.get(from..)?.starts_with(&p).then(|| from + p.len())
+        // Compared byte by byte, skipping the pattern's spaces: the hot path, no allocation.
+        let s = self.s.as_bytes();
+        let mut i = from;
+        for b in pattern.bytes().filter(|b| !b.is_ascii_whitespace()) {
+            if s.get(i) != Some(&b) {
+                return None;
+            }
+            i += 1;
+        }
+        Some(i)
     }
 
     /// Where `pattern` next starts, at most `WINDOW` bytes after `from`.
