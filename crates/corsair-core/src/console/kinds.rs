@@ -164,6 +164,11 @@ impl OtherFailure {
         }
     }
 
+    /// True for a warning: the request was not blocked (yet).
+    pub fn is_warning(&self) -> bool {
+        matches!(self, OtherFailure::AuthorizationNotCoveredByWildcard)
+    }
+
     /// What went wrong, in plain words.
     pub fn explanation(&self) -> &'static str {
         use OtherFailure::*;

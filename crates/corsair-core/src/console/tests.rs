@@ -134,3 +134,14 @@ fn hints_are_unescaped_to_the_bytes_sent() {
     assert_eq!(detail::decode_hint("\\u000A"), b"\n");
     assert_eq!(detail::decode_hint("\\uZZ"), b"\\uZZ");
 }
+
+#[test]
+fn firefox_warning_about_authorization_is_a_warning_not_a_block() {
+    let text = "Cross-Origin Request Warning: The Same Origin Policy will disallow reading the remote resource at https://api.test/x soon. (Reason: When the `Access-Control-Allow-Headers` is `*`, the `Authorization` header is not covered. To include the `Authorization` header, it must be explicitly listed in CORS header `Access-Control-Allow-Headers`).";
+    let m = parse(text).unwrap();
+    assert_eq!(m.other, Some(OtherFailure::AuthorizationNotCoveredByWildcard));
+    assert!(m.other.is_some_and(|o| o.is_warning()));
+    assert_eq!(m.firefox_code(), Some("CORSAllowHeaderFromPreflightDeprecation"));
+    let blocked = parse("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at https://api.test/x. (Reason: CORS disabled).").unwrap();
+    assert!(blocked.other.is_some_and(|o| !o.is_warning()));
+}

@@ -274,6 +274,9 @@ fn write_text(out: &mut dyn Write, m: &Message, args: &ExplainArgs, s: Style) ->
             };
             writeln!(out, "{} {browser} reports {}", s.red("BLOCKED"), s.bold(name))?;
         }
+        (None, Some(o)) if o.is_warning() => {
+            writeln!(out, "{} {browser} warns {}", s.yellow("WARNING"), s.bold(o.name()))?
+        }
         (None, Some(o)) => writeln!(out, "{} {browser} reports {}", s.red("BLOCKED"), s.bold(o.name()))?,
         (None, None) => writeln!(
             out,
