@@ -407,3 +407,13 @@ async fn explain_live_needs_an_origin_for_firefox_messages() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--origin"), "{}", stderr(&o));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn explain_uses_the_method_of_devtools_network_line() {
+    let msg = format!("Access to fetch at 'http://127.0.0.1:9/items' from origin '{PAGE}' has been blocked by CORS policy: Response to preflight request doesn't pass access control check: No 'Access-Control-Allow-Origin' header is present on the requested resource.\nPUT http://127.0.0.1:9/items net::ERR_FAILED");
+    let o = corsair(args(&["explain", &msg]), None).await;
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("Access-Control-Allow-Methods: PUT"), "{}", stdout(&o));
+    let o = corsair(args(&["explain", "--format", "json", &msg]), None).await;
+    assert_eq!(json(&o)["method"], "PUT");
+}

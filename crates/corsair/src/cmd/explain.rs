@@ -241,7 +241,7 @@ fn fix_context<'a>(m: &'a Message, args: &'a ExplainArgs, headers: &'a [String])
     ) || args.credentials == Some(CredentialsArg::Include);
     let method = match &m.error {
         Some(CorsError::MethodDisallowedByPreflightResponse { method }) if !method.is_empty() => method.as_str(),
-        _ => args.method.as_deref().unwrap_or("GET"),
+        _ => args.method.as_deref().or(m.method.as_deref()).unwrap_or("GET"),
     };
     FixContext {
         origin: args.origin.as_deref().or(m.page_origin.as_deref()).unwrap_or("<the page's origin>"),
