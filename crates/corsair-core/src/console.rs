@@ -170,10 +170,11 @@ enum Marker {
     Firefox,
     WebKit,
     Back,
+    BlockedFromLoading,
     BareReason,
 }
 
-const MARKERS: [(&str, Marker); 16] = [
+const MARKERS: [(&str, Marker); 17] = [
     ("Access to", Marker::Chromium),
     ("Failed to load", Marker::FailedToLoad),
     ("XMLHttpRequest cannot load", Marker::CannotLoad),
@@ -187,6 +188,7 @@ const MARKERS: [(&str, Marker); 16] = [
     ("Header Access-Control-Allow-", Marker::WebKit),
     ("Cross-origin redirection to", Marker::WebKit),
     ("is not allowed by Access-Control-Allow-", Marker::Back),
+    ("has been blocked from loading by Cross-Origin Resource Sharing policy:", Marker::BlockedFromLoading),
     ("Response to preflight request doesn't pass access control check:", Marker::BareReason),
     ("has been blocked by CORS policy:", Marker::BareReason),
     ("net::ERR_FAILED", Marker::BareReason),
@@ -216,6 +218,7 @@ fn scan(sq: &Squeezed<'_>, out: &mut Vec<Piece>) {
             Marker::Firefox => envelope::firefox(sq, at),
             Marker::WebKit => envelope::webkit_at(sq, at),
             Marker::Back => envelope::webkit_cause(sq, at, pos),
+            Marker::BlockedFromLoading => envelope::blocked_from_loading(sq, at, pos, &stop),
             Marker::BareReason => bare_reason(sq, at),
         };
         match piece {
@@ -234,7 +237,15 @@ fn scan(sq: &Squeezed<'_>, out: &mut Vec<Piece>) {
 /// Where an unrecognised reason starting at `from` stops: at the next message, or at DevTools'
 /// network line (`GET http...`, `Failed to load resource`).
 fn reason_end(sq: &Squeezed<'_>, patterns: &[String], from: usize) -> usize {
-    let next = next_start(sq, patterns, from);
+    let mut next = next_start(sq, patterns, from);
+    let window = sq.s.get(from.min(next)..next).unwrap_or_default();
+    // "Font from origin 'X' has been blocked from loading ...": that message starts at its kind.
+    if sq.eat(next, "has been blocked from loading").is_some() {
+        if let Some(f) = window.rfind("fromorigin'") {
+            let kind = window[..f].bytes().rev().take_while(u8::is_ascii_alphabetic).count();
+            next = from + f - kind;
+        }
+    }
     let window = sq.s.get(from.min(next)..next).unwrap_or_default();
     let network = [
         "GEThttp",

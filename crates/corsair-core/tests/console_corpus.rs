@@ -176,6 +176,7 @@ fn transformations(text: &str) -> Vec<(String, String)> {
         t.push((format!("prefix {prefix:?}"), format!("{prefix}{text}")));
     }
     t.push(("JSON log line".into(), json_line(text)));
+    t.push(("Chrome's 'Understand this error' button copied along".into(), format!("{text}Understand this error")));
     t.push(("stack trace after".into(), format!("{text}\n    at fetchItems (app.js:12:5)\n    at main (app.js:40:3)")));
     t
 }

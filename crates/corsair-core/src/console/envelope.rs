@@ -151,6 +151,25 @@ pub(super) fn failed_to_load(sq: &Squeezed<'_>, p: usize, stop: &dyn Fn(usize) -
     Some(Piece { message: m, role: Role::Whole, end })
 }
 
+/// `<Kind> from origin 'X' has been blocked from loading by Cross-Origin Resource Sharing
+/// policy: <reason>` (Chromium before 2018, for fonts, images and scripts): `X` is the
+/// resource's origin, found backwards from the marker at `q` (no further than `floor`); the
+/// page's origin is in the reason's "Origin '...' is therefore not allowed access.".
+pub(super) fn blocked_from_loading(
+    sq: &Squeezed<'_>,
+    q: usize,
+    floor: usize,
+    stop: &dyn Fn(usize) -> usize,
+) -> Option<Piece> {
+    let base = super::paste::floor_boundary(&sq.s, floor.max(q.saturating_sub(512)));
+    let f = base + sq.s.get(base..q)?.rfind("fromorigin'")?;
+    let mut m = message(Browser::Chromium);
+    m.url = Some(sq.token(f + "fromorigin'".len(), q.checked_sub(1)?));
+    let r = sq.eat(q, "has been blocked from loading by Cross-Origin Resource Sharing policy:")?;
+    let end = apply(sq, &mut m, r, stop);
+    Some(Piece { message: m, role: Role::Whole, end })
+}
+
 /// The first `sep` after `u` followed by a reason corsair reads (with the reason when it is
 /// Chromium's; `None` for WebKit's), or else the first one followed by whitespace in the text.
 fn url_end(sq: &Squeezed<'_>, u: usize, sep: &str) -> Option<(usize, Option<Detail>)> {
