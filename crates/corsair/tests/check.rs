@@ -326,6 +326,9 @@ async fn explain_explains_each_pasted_message_in_order() {
     assert_eq!(lines[1]["initial_url"], "http://127.0.0.1:9/b");
     assert_eq!(lines[2]["browser"], "firefox");
     assert_eq!(lines[2]["other"]["kind"], "CORSDidNotSucceed");
+    assert_eq!(lines[2]["firefox_code"], "CORSDidNotSucceed");
+    assert_eq!(lines[0]["firefox_code"], Value::Null, "Chromium's message states no Firefox code");
+    assert_eq!(lines[0]["error"]["firefox_code"], "CORSMissingAllowOrigin");
     assert!(lines.iter().all(|l| l["explained"] == true));
 }
 

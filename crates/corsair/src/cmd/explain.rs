@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 
 use clap::Args;
 use corsair_core::browser::Verdict;
-use corsair_core::console::{self, Browser, Message};
+use corsair_core::console::{self, Browser, FirefoxReason, Message};
 use corsair_core::cors_error::{CorsError, FixContext};
 use serde_json::{json, Value};
 
@@ -373,7 +373,7 @@ fn to_json(m: &Message, args: &ExplainArgs, live: Option<Value>, conclusion: Opt
         "redirect_to": m.redirect_to,
         "status": m.status,
         "method": m.method,
-        "firefox_code": m.firefox_code(),
+        "firefox_code": m.firefox_reason.map(FirefoxReason::code),
         "other": other,
         "initial_url": m.initial_url,
         "page_origin": args.origin.as_ref().or(m.page_origin.as_ref()),
