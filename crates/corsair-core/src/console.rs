@@ -161,17 +161,29 @@ pub fn parse_all(text: &str) -> Result<Vec<Message>, ParseError> {
     Ok(messages)
 }
 
-/// Where messages start. `Back` markers end a WebKit cause, whose start is searched backwards.
+/// Where messages start, and which reader takes them from there.
 #[derive(Clone, Copy)]
 enum Marker {
+    /// `Access to ... at '...'`.
     Chromium,
+    /// `Failed to load URL:` (or WebKit's `Failed to load resource: <cause>`).
     FailedToLoad,
+    /// `XMLHttpRequest cannot load`, `Fetch API cannot load`.
     CannotLoad,
+    /// `Cross-Origin Request Blocked:` and `... Warning:`.
     Firefox,
+    /// A WebKit cause that starts with fixed text.
     WebKit,
+    /// The end of a cause (`... is not allowed by Access-Control-Allow-...`) whose start is
+    /// searched backwards.
     Back,
+    /// `<Kind> from origin 'X' has been blocked from loading`, also searched backwards.
     BlockedFromLoading,
+    /// A Chromium reason without its envelope.
     BareReason,
+    /// DevTools' network line: no message, but it ends an unrecognised reason. Must stay last:
+    /// `network_line` searches past it.
+    NetworkLine,
 }
 
 const MARKERS: [(&str, Marker); 17] = [
@@ -191,7 +203,7 @@ const MARKERS: [(&str, Marker); 17] = [
     ("has been blocked from loading by Cross-Origin Resource Sharing policy:", Marker::BlockedFromLoading),
     ("Response to preflight request doesn't pass access control check:", Marker::BareReason),
     ("has been blocked by CORS policy:", Marker::BareReason),
-    ("net::ERR_FAILED", Marker::BareReason),
+    ("net::ERR_FAILED", Marker::NetworkLine),
 ];
 
 /// Finds the messages of one paragraph, in order.
@@ -220,6 +232,7 @@ fn scan(sq: &Squeezed<'_>, out: &mut Vec<Piece>) {
             Marker::Back => envelope::webkit_cause(sq, at, pos),
             Marker::BlockedFromLoading => envelope::blocked_from_loading(sq, at, pos, &stop),
             Marker::BareReason => bare_reason(sq, at),
+            Marker::NetworkLine => None,
         };
         match piece {
             Some(mut piece) => {
