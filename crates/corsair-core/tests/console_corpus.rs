@@ -18,10 +18,11 @@
 use corsair_core::console::{parse_all, Message};
 use corsair_core::CorsError;
 
-const FILES: [(&str, &str); 4] = [
+const FILES: [(&str, &str); 5] = [
     ("chromium", include_str!("console/chromium.txt")),
     ("chromium-156-recorded", include_str!("console/chromium-156-recorded.txt")),
     ("firefox", include_str!("console/firefox.txt")),
+    ("firefox-153-recorded", include_str!("console/firefox-153-recorded.txt")),
     ("webkit", include_str!("console/webkit.txt")),
 ];
 
