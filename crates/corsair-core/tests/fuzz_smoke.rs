@@ -15,6 +15,9 @@ mod decide {
 mod policy_file {
     include!("../fuzz/bodies/policy_file.rs");
 }
+mod console {
+    include!("../fuzz/bodies/console.rs");
+}
 
 use std::path::Path;
 
@@ -87,9 +90,25 @@ const FRAGMENTS: &[&[u8]] = &[
 ];
 
 /// Inputs built for one target: for `decide`, control bytes for every policy and method, with
-/// floods in each position.
+/// floods in each position; for `console`, floods of message starts and of what ends a value.
 fn extra(target: &str) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
+    if target == "console" {
+        for flood in [
+            "Access to fetch at '",
+            "' from origin '",
+            "Cross-Origin Request Blocked: ",
+            "(Reason: ",
+            "Origin ",
+            " is not allowed by Access-Control-Allow-Origin.",
+            "\n",
+            "\u{2019}",
+            "{\"",
+        ] {
+            out.push(flood.repeat(3000).into_bytes());
+            out.push(format!("\x10\x02\x05{}", flood.repeat(500)).into_bytes());
+        }
+    }
     if target == "decide" {
         for control in [0u8, 4, 5, 6, 7, 12, 20, 31] {
             out.push([&[control][..], b"https://app.example.com\nPUT\n", &vec![b','; 1 << 16]].concat());
@@ -118,6 +137,11 @@ fn header_list_body() {
 #[test]
 fn decide_body() {
     exercise("decide", 0x5eed_0000_0000_0001, decide::run);
+}
+
+#[test]
+fn console_body() {
+    exercise("console", 0xc0de_c0de_0000_0012, console::run);
 }
 
 #[test]

@@ -21,7 +21,7 @@ pub(crate) use exit_status_help;
 pub const EXIT_STATUS_HELP: &str = exit_status_help!();
 
 /// The process exit status, the same for every subcommand.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 #[repr(u8)]
 pub enum Status {
     /// Everything checked out.

@@ -9,7 +9,7 @@ mod cmd;
 mod json;
 mod snippet;
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -28,7 +28,10 @@ fn main() -> ExitCode {
     let status = match cli.command {
         Command::Policy(args) => cmd::policy::run(args, &env, &mut out, &mut err),
         Command::Check(args) => cmd::check::run(args, &mut out, &mut err),
-        Command::Explain(args) => cmd::explain::run(args, &mut io::stdin().lock(), &mut out, &mut err),
+        Command::Explain(args) => {
+            let prompt = io::stdin().is_terminal();
+            cmd::explain::run(args, &mut io::stdin().lock(), prompt, &mut out, &mut err)
+        }
         Command::Proxy(_) => unreachable!("handled above"),
     };
     // A closed stdout (`corsair ... | head`) is not worth a panic; the status stands.

@@ -275,9 +275,101 @@ async fn explain_reads_the_message_from_an_argument_or_stdin() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn explain_refuses_text_that_is_not_a_cors_message() {
-    let o = corsair(args(&["explain", "TypeError: Failed to fetch"]), None).await;
+    let o = corsair(args(&["explain", "hello, world"]), None).await;
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("not a CORS error message"), "{}", stderr(&o));
+    // What the script sees: where the real message is.
+    let o = corsair(args(&["explain", "TypeError: Failed to fetch"]), None).await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("browser's console"), "{}", stderr(&o));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn explain_says_no_input_for_empty_input() {
+    for input in ["", "  \n\n  "] {
+        let o = corsair(args(&["explain"]), Some(input.to_owned())).await;
+        assert_eq!(o.status.code(), Some(2));
+        assert!(stderr(&o).contains("no input"), "{}", stderr(&o));
+        assert!(!stderr(&o).contains("Paste the browser"), "no prompt when stdin is not a terminal");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn explain_explains_each_pasted_message_in_order() {
+    let first = message("http://127.0.0.1:9/a");
+    let second = format!("Access to fetch at 'http://127.0.0.3:9/login' (redirected from 'http://127.0.0.1:9/b') from origin '{PAGE}' has been blocked by CORS policy: Response to preflight request doesn't pass access control check: It does not have HTTP ok status.");
+    let firefox = "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at http://127.0.0.1:9/c. (Reason: CORS request did not succeed). Status code: (null).";
+    // Wrapped at 60 columns with indentation, as a chat would.
+    let pasted =
+        wrap(&format!("{first}\nGET http://127.0.0.1:9/a net::ERR_FAILED 404 (Not Found)\n{second}\n{firefox}"), 60);
+    let o = corsair(args(&["explain"]), Some(pasted.clone())).await;
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    let text = stdout(&o);
+    let at = |needle: &str| text.find(needle).unwrap_or_else(|| panic!("{needle} missing:\n{text}"));
+    assert!(at("Message 1 of 3") < at("kMissingAllowOriginHeader"));
+    assert!(at("kMissingAllowOriginHeader") < at("Message 2 of 3"));
+    assert!(at("Message 2 of 3") < at("kPreflightInvalidStatus"));
+    assert!(at("kPreflightInvalidStatus") < at("Message 3 of 3"));
+    assert!(at("Message 3 of 3") < at("CORSDidNotSucceed"));
+    assert!(text.contains("(redirected from http://127.0.0.1:9/b)"), "{text}");
+    assert!(text.contains("Status:  404"), "{text}");
+
+    // JSON: one object per line, per message, each shaped as a single message's output.
+    let o = corsair(args(&["explain", "--format", "json"]), Some(pasted)).await;
+    assert_eq!(o.status.code(), Some(0));
+    let lines: Vec<Value> = stdout(&o).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["error"]["kind"], "kMissingAllowOriginHeader");
+    assert_eq!(lines[0]["method"], "GET");
+    assert_eq!(lines[0]["status"], 404);
+    assert_eq!(lines[1]["url"], "http://127.0.0.3:9/login");
+    assert_eq!(lines[1]["initial_url"], "http://127.0.0.1:9/b");
+    assert_eq!(lines[2]["browser"], "firefox");
+    assert_eq!(lines[2]["other"]["kind"], "CORSDidNotSucceed");
+    assert_eq!(lines[2]["firefox_code"], "CORSDidNotSucceed");
+    assert_eq!(lines[0]["firefox_code"], Value::Null, "Chromium's message states no Firefox code");
+    assert_eq!(lines[0]["error"]["firefox_code"], "CORSMissingAllowOrigin");
+    assert!(lines.iter().all(|l| l["explained"] == true));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn explain_says_when_it_does_not_recognise_a_cors_message() {
+    let msg = format!("Access to fetch at 'http://127.0.0.1:9/x' from origin '{PAGE}' has been blocked by CORS policy: A reason from a future Chromium.");
+    let o = corsair(args(&["explain", &msg]), None).await;
+    assert_eq!(o.status.code(), Some(2), "not explained is not a success");
+    let text = stdout(&o);
+    assert!(text.contains("NOT RECOGNISED Chromium"), "{text}");
+    assert!(text.contains("A reason from a future Chromium."), "{text}");
+    assert!(text.contains(&format!("corsair check http://127.0.0.1:9/x --origin {PAGE}")), "{text}");
+    let o = corsair(args(&["explain", "--format", "json", &msg]), None).await;
+    assert_eq!(o.status.code(), Some(2));
+    let j = json(&o);
+    assert_eq!(j["explained"], false);
+    assert_eq!(j["error"], Value::Null);
+    assert_eq!(j["url"], "http://127.0.0.1:9/x");
+    // One unrecognised message among explained ones still fails the run.
+    let o = corsair(args(&["explain"]), Some(format!("{}\n{msg}", message("http://127.0.0.1:9/a")))).await;
+    assert_eq!(o.status.code(), Some(2));
+}
+
+/// Word-wraps every line at `col`, continuation lines indented, as chat clients and issue
+/// trackers do.
+fn wrap(text: &str, col: usize) -> String {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let mut current = String::new();
+        for word in line.split(' ') {
+            if !current.is_empty() && current.len() + word.len() >= col {
+                out.push(std::mem::take(&mut current));
+                current.push_str("  ");
+            } else if !current.is_empty() && !current.ends_with("  ") {
+                current.push(' ');
+            }
+            current.push_str(word);
+        }
+        out.push(current);
+    }
+    out.join("\n")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -317,4 +409,14 @@ async fn explain_live_needs_an_origin_for_firefox_messages() {
     let o = corsair(args(&["explain", "--live", msg]), None).await;
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--origin"), "{}", stderr(&o));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn explain_uses_the_method_of_devtools_network_line() {
+    let msg = format!("Access to fetch at 'http://127.0.0.1:9/items' from origin '{PAGE}' has been blocked by CORS policy: Response to preflight request doesn't pass access control check: No 'Access-Control-Allow-Origin' header is present on the requested resource.\nPUT http://127.0.0.1:9/items net::ERR_FAILED");
+    let o = corsair(args(&["explain", &msg]), None).await;
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("Access-Control-Allow-Methods: PUT"), "{}", stdout(&o));
+    let o = corsair(args(&["explain", "--format", "json", &msg]), None).await;
+    assert_eq!(json(&o)["method"], "PUT");
 }

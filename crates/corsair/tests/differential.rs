@@ -9,7 +9,12 @@
 //! 3. each preflight's `Access-Control-Request-Method` and `-Headers`: for Chromium as the test
 //!    server recorded them, for corsair as its JSON says it sent them;
 //! 4. the console message, byte for byte (for blocked fetches);
-//! 5. the response header names script can read (for allowed fetches).
+//! 5. the response header names script can read (for allowed fetches);
+//!
+//! and Chromium's console line, read back by the parser `corsair explain` uses, must name the
+//! failing URL, the URL asked for, the page's origin and the error kind corsair's model reports
+//! (`DIFFERENTIAL_MESSAGES=path` writes those lines as a corpus file for `corsair-core`'s
+//! `tests/console/`).
 //!
 //! The browser is the judge: a disagreement is a bug in corsair's model (or in this harness),
 //! never a reason to adjust a scenario. It prints a table of every scenario and fails listing
@@ -113,6 +118,10 @@ struct Observed {
     readable: Vec<String>,
     /// Other console lines about the scenario (Chromium) or the error kind (corsair), for context.
     notes: Vec<String>,
+    /// corsair only: the error kind, the URL whose response failed and the URL asked for.
+    kind: Option<String>,
+    failing_url: Option<String>,
+    initial_url: Option<String>,
 }
 
 fn fetch_expression(url: &str, s: &Scenario) -> String {
@@ -252,6 +261,8 @@ async fn run_corsair(s: &Scenario, index: usize, origins: &Origins) -> Result<Ob
     if let Some(kind) = v["error"]["kind"].as_str() {
         notes.push(format!("error kind {kind}"));
     }
+    let urls: Vec<&str> =
+        v["requests"].as_array().into_iter().flatten().filter_map(|x| x["request"]["url"].as_str()).collect();
     Ok(Observed {
         allowed,
         verdict: if allowed {
@@ -263,7 +274,30 @@ async fn run_corsair(s: &Scenario, index: usize, origins: &Origins) -> Result<Ob
         message: v["browser_message"].as_str().map(str::to_owned),
         readable: if allowed { readable } else { Vec::new() },
         notes,
+        kind: v["error"]["kind"].as_str().map(str::to_owned),
+        failing_url: urls.last().map(|u| (*u).to_owned()),
+        initial_url: urls.first().map(|u| (*u).to_owned()),
     })
+}
+
+/// Chromium's console line read back by `corsair explain`'s parser must name what corsair's
+/// model says happened: the URL whose response failed, the URL asked for, the page's origin and
+/// the error kind.
+fn round_trip(chromium_message: &str, k: &Observed, page: &str) -> Result<(), String> {
+    let m = corsair_core::console::parse(chromium_message).map_err(|e| format!("not read: {e}"))?;
+    let initial = k.initial_url.clone().filter(|i| Some(i) != k.failing_url.as_ref());
+    let got = (
+        m.error.as_ref().map(|e| e.chromium_name().to_owned()),
+        m.url.clone(),
+        m.initial_url.clone(),
+        m.page_origin.clone(),
+    );
+    let expected = (k.kind.clone(), k.failing_url.clone(), initial, Some(page.to_owned()));
+    if got == expected {
+        Ok(())
+    } else {
+        Err(format!("read as {got:?}, expected {expected:?}"))
+    }
 }
 
 const ASPECTS: [&str; 5] = ["verdict", "preflight", "ACRM/ACRH", "message", "readable"];
@@ -423,6 +457,32 @@ async fn chromium_and_corsair_agree() {
         }
         let _ = writeln!(table, "| {index:03} | {name} | {} | {} | {} |", c.verdict, pairs[1].0, marks.join(" | "));
     }
+    // Every CORS line Chromium printed, read back by the parser `corsair explain` uses.
+    let mut read_back = 0;
+    let mut recorded = String::new();
+    let cors_lines = rows.iter().filter_map(|(i, name, c, k)| {
+        c.message.as_deref().filter(|m| m.starts_with("Access to ")).map(|m| (i, name, m, k))
+    });
+    for (index, name, text, k) in cors_lines {
+        match round_trip(text, k, &origins.page) {
+            Ok(()) => read_back += 1,
+            Err(e) => {
+                let _ = writeln!(disagreements, "\n#{index:03} {name}: console line not read back: {e}\n  {text}");
+            }
+        }
+        let _ = writeln!(
+            recorded,
+            "Chromium {}\t{}\t{}\t{}\t{text}",
+            product.split('/').nth(1).unwrap_or(&product),
+            k.kind.as_deref().unwrap_or("?"),
+            k.failing_url.as_deref().unwrap_or("-"),
+            origins.page,
+        );
+    }
+    if let Ok(path) = std::env::var("DIFFERENTIAL_MESSAGES") {
+        let head = "# Chromium's console lines from the differential suite (DIFFERENTIAL_MESSAGES=path), with\n# what corsair's model says: kind, failing URL, page origin. Ports are the run's.\n";
+        std::fs::write(&path, format!("{head}{recorded}")).expect("write the recorded messages");
+    }
     let total = rows.len();
     let mut summary = format!("{total} scenarios, {version} ({product}), {:.1}s\n", elapsed.as_secs_f64());
     for (i, a) in ASPECTS.iter().enumerate() {
@@ -432,6 +492,7 @@ async fn chromium_and_corsair_agree() {
             n => writeln!(summary, ", {n} known divergence{}", if n == 1 { "" } else { "s" }),
         };
     }
+    let _ = writeln!(summary, "  console lines read back by corsair explain: {read_back}/{}", recorded.lines().count());
     println!("\n{table}\n{summary}");
     if !known_notes.is_empty() {
         println!("Known divergences (investigated; see docs/chromium-rules.md):{known_notes}");

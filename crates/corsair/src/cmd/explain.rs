@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 
 use clap::Args;
 use corsair_core::browser::Verdict;
-use corsair_core::console::{self, Browser, Message};
+use corsair_core::console::{self, Browser, FirefoxReason, Message};
 use corsair_core::cors_error::{CorsError, FixContext};
 use serde_json::{json, Value};
 
@@ -16,14 +16,18 @@ use crate::cmd::style::Style;
 use crate::snippet::Stack;
 
 const EXPLAIN_HELP: &str = "\
-The message comes from the argument, or from standard input when it is absent or `-`.
+The message comes from the argument, or from standard input when it is absent or `-` (on a
+terminal, corsair asks for it; end with Ctrl-D). Pasted text may be wrapped, indented, quoted
+with typographic quotes, inside JSON log lines, or hold several messages: each is explained, in
+order (with --format json: one JSON object per line, per message).
 Example:
   corsair explain \"Access to fetch at 'https://api.example.com/x' from origin 'http://localhost:5173' has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested resource.\"
 
 Exit status:
-  0  explained (with --live: the server now allows the request)
-  1  with --live: the server still blocks it
-  2  not a CORS message, bad flags, or (with --live) could not check";
+  0  every message explained (with --live: the server now allows every request)
+  1  with --live: the server still blocks a request
+  2  no input, not a CORS message, a message corsair does not recognise, bad flags, or (with
+     --live) could not check";
 
 /// Flags of `corsair explain`.
 #[derive(Debug, Clone, Args)]
@@ -58,11 +62,15 @@ pub struct ExplainArgs {
     pub stack: Option<Stack>,
 }
 
-/// Runs `corsair explain`.
-pub fn run(args: ExplainArgs, stdin: &mut dyn Read, out: &mut dyn Write, err: &mut dyn Write) -> Status {
+/// Runs `corsair explain`: every message in the input, in order; the worst status wins.
+pub fn run(args: ExplainArgs, stdin: &mut dyn Read, prompt: bool, out: &mut dyn Write, err: &mut dyn Write) -> Status {
     let text = match args.message.as_deref() {
         Some(m) if m != "-" => m.to_owned(),
         _ => {
+            if prompt && args.message.is_none() {
+                let _ =
+                    writeln!(err, "Paste the browser's console message, then press Ctrl-D (Ctrl-Z, Enter on Windows):");
+            }
             let mut buf = String::new();
             if let Err(e) = stdin.take(1 << 20).read_to_string(&mut buf) {
                 let _ = writeln!(err, "corsair: cannot read standard input: {e}");
@@ -71,19 +79,35 @@ pub fn run(args: ExplainArgs, stdin: &mut dyn Read, out: &mut dyn Write, err: &m
             buf
         }
     };
-    let message = match console::parse(&text) {
+    let messages = match console::parse_all(&text) {
         Ok(m) => m,
         Err(e) => {
             let _ = writeln!(err, "corsair: {e}");
             return Status::Usage;
         }
     };
-    let check_args = live_args(&args, &message);
+    let mut worst = Status::Ok;
+    let count = messages.len();
+    for (i, message) in messages.iter().enumerate() {
+        if args.format == Format::Text && count > 1 {
+            let s = Style::for_stdout();
+            let _ =
+                writeln!(out, "{}{}", if i > 0 { "\n" } else { "" }, s.bold(&format!("Message {} of {count}", i + 1)));
+        }
+        let status = explain_one(&args, message, out, err);
+        worst = worst.max(status);
+    }
+    worst
+}
+
+/// Explains one message (and checks it with --live).
+fn explain_one(args: &ExplainArgs, message: &Message, out: &mut dyn Write, err: &mut dyn Write) -> Status {
+    let check_args = live_args(args, message);
     let live = if args.live {
         let Some(check_args) = check_args.clone() else {
             let _ = writeln!(
                 err,
-                "corsair: --live needs the page's origin: this message does not name it; add --origin ORIGIN"
+                "corsair: --live needs the page's origin and the URL: this message does not name both; add --origin ORIGIN"
             );
             return Status::Usage;
         };
@@ -104,16 +128,16 @@ pub fn run(args: ExplainArgs, stdin: &mut dyn Read, out: &mut dyn Write, err: &m
     } else {
         None
     };
-    let conclusion = live.as_ref().map(|(_, _, t)| conclude(&message, &t.verdict));
+    let conclusion = live.as_ref().map(|(_, _, t)| conclude(message, &t.verdict));
     match args.format {
         Format::Json => {
             let live_json =
                 live.as_ref().map(|(a, _, t)| check::to_json(t, a.stack.or_else(|| crate::snippet::detect(t)), &[]));
-            let _ = writeln!(out, "{}", to_json(&message, &args, live_json, conclusion.as_ref()));
+            let _ = writeln!(out, "{}", to_json(message, args, live_json, conclusion.as_ref()));
         }
         Format::Text => {
             let s = Style::for_stdout();
-            let _ = write_text(out, &message, &args, s);
+            let _ = write_text(out, message, args, s);
             if let Some((a, intent, t)) = &live {
                 let _ = writeln!(out, "\n{}", s.bold("Live check"));
                 let status = check::report(a, intent, t, out, err);
@@ -127,10 +151,12 @@ pub fn run(args: ExplainArgs, stdin: &mut dyn Read, out: &mut dyn Write, err: &m
         }
     }
     match &live {
-        None => Status::Ok,
         Some((_, _, t)) if t.transport_error().is_some() => Status::Usage,
         Some((_, _, t)) if t.verdict.is_allowed() => Status::Ok,
         Some(_) => Status::Findings,
+        None if message.is_explained() => Status::Ok,
+        // Not explained: not a success, whatever was read.
+        None => Status::Usage,
     }
 }
 
@@ -166,7 +192,8 @@ fn conclude(message: &Message, verdict: &Verdict) -> Conclusion {
 /// The request the message describes, as `check` flags: what the error implies, then the flags.
 fn live_args(args: &ExplainArgs, m: &Message) -> Option<CheckArgs> {
     let origin = args.origin.clone().or_else(|| m.page_origin.clone())?;
-    let mut method = args.method.clone();
+    let url = m.initial_url.clone().or_else(|| m.url.clone())?;
+    let mut method = args.method.clone().or_else(|| m.method.clone());
     let mut headers = args.headers.clone();
     let mut credentials = args.credentials;
     match &m.error {
@@ -189,7 +216,7 @@ fn live_args(args: &ExplainArgs, m: &Message) -> Option<CheckArgs> {
         _ => {}
     }
     Some(CheckArgs {
-        url: m.initial_url.clone().unwrap_or_else(|| m.url.clone()),
+        url,
         origin,
         method: method.unwrap_or_else(|| "GET".to_owned()),
         headers,
@@ -214,7 +241,7 @@ fn fix_context<'a>(m: &'a Message, args: &'a ExplainArgs, headers: &'a [String])
     ) || args.credentials == Some(CredentialsArg::Include);
     let method = match &m.error {
         Some(CorsError::MethodDisallowedByPreflightResponse { method }) if !method.is_empty() => method.as_str(),
-        _ => args.method.as_deref().unwrap_or("GET"),
+        _ => args.method.as_deref().or(m.method.as_deref()).unwrap_or("GET"),
     };
     FixContext {
         origin: args.origin.as_deref().or(m.page_origin.as_deref()).unwrap_or("<the page's origin>"),
@@ -238,37 +265,49 @@ fn requested_headers(m: &Message, args: &ExplainArgs) -> Vec<String> {
 }
 
 fn write_text(out: &mut dyn Write, m: &Message, args: &ExplainArgs, s: Style) -> std::io::Result<()> {
-    let browser = match m.browser {
-        Browser::Chromium => "Chromium",
-        Browser::Firefox => "Firefox",
-    };
-    match &m.error {
-        Some(e) => {
+    let browser = m.browser.map_or("A browser", Browser::name);
+    match (&m.error, &m.other) {
+        (Some(e), _) => {
             let name = match m.browser {
-                Browser::Chromium => e.chromium_name(),
-                Browser::Firefox => m.firefox_code.unwrap_or("?"),
+                Some(Browser::Firefox) => m.firefox_code().unwrap_or_else(|| e.chromium_name()),
+                _ => e.chromium_name(),
             };
             writeln!(out, "{} {browser} reports {}", s.red("BLOCKED"), s.bold(name))?;
         }
-        None => writeln!(
+        (None, Some(o)) if o.is_warning() => {
+            writeln!(out, "{} {browser} warns {}", s.yellow("WARNING"), s.bold(o.name()))?
+        }
+        (None, Some(o)) => writeln!(out, "{} {browser} reports {}", s.red("BLOCKED"), s.bold(o.name()))?,
+        (None, None) => writeln!(
             out,
             "{} {browser} reports a CORS failure corsair does not recognise: {}",
-            s.red("BLOCKED"),
-            m.detail
+            s.red("NOT RECOGNISED"),
+            if m.detail.is_empty() { "(the message is cut off)" } else { &m.detail }
         )?,
     }
-    writeln!(out, "  URL:     {}", m.url)?;
+    if let Some(u) = &m.url {
+        writeln!(out, "  URL:     {u}")?;
+    }
     if let Some(i) = &m.initial_url {
         writeln!(out, "  (redirected from {i})")?;
     }
+    if let Some(r) = &m.redirect_to {
+        writeln!(out, "  Redirect to: {r}")?;
+    }
     if let Some(o) = args.origin.as_ref().or(m.page_origin.as_ref()) {
         writeln!(out, "  Origin:  {o}")?;
+    }
+    if let Some(status) = m.status {
+        writeln!(out, "  Status:  {status}")?;
     }
     if let Some(e) = &m.error {
         if e.is_preflight() {
             writeln!(out, "  It was the OPTIONS preflight, sent before the request itself, that failed.")?;
         }
         writeln!(out, "\nWhy:\n  {}", e.explanation())?;
+        if m.browser == Some(Browser::WebKit) && matches!(e, CorsError::MissingAllowOriginHeader) {
+            writeln!(out, "  (Safari prints this both when the header is missing and when it names another origin.)")?;
+        }
         let headers = requested_headers(m, args);
         let fix = e.fix(fix_context(m, args, &headers));
         writeln!(out, "\nFix:\n  {}", fix.summary)?;
@@ -278,12 +317,24 @@ fn write_text(out: &mut dyn Write, m: &Message, args: &ExplainArgs, s: Style) ->
         for r in &fix.remove {
             writeln!(out, "    {}", s.red(&format!("remove {r}")))?;
         }
-        if !args.live {
-            writeln!(
-                out,
-                "\nRun with --live to see whether the server still does this, and get a snippet for its software."
-            )?;
+    } else if let Some(o) = &m.other {
+        writeln!(out, "\nWhy:\n  {}", o.explanation())?;
+        writeln!(out, "\nFix:\n  {}", o.advice())?;
+    } else {
+        writeln!(out, "\nNext:")?;
+        match (&m.url, args.origin.as_ref().or(m.page_origin.as_ref())) {
+            (Some(u), Some(o)) => writeln!(out, "  corsair check {u} --origin {o}")?,
+            (Some(u), None) => writeln!(out, "  corsair check {u} --origin <the page's origin>")?,
+            _ => writeln!(out, "  paste the whole message, with its URL (or run corsair check URL --origin ORIGIN)")?,
         }
+        writeln!(out, "  shows what the server answers and which check fails.")?;
+        return Ok(());
+    }
+    if !args.live {
+        writeln!(
+            out,
+            "\nRun with --live to see whether the server still does this, and get a snippet for its software."
+        )?;
     }
     Ok(())
 }
@@ -294,7 +345,7 @@ fn to_json(m: &Message, args: &ExplainArgs, live: Option<Value>, conclusion: Opt
         let fix = e.fix(fix_context(m, args, &headers));
         json!({
             "kind": e.chromium_name(),
-            "firefox_code": m.firefox_code.or_else(|| e.firefox_code()),
+            "firefox_code": m.firefox_code(),
             "preflight": e.is_preflight(),
             "explanation": e.explanation(),
             "fix": {
@@ -304,9 +355,26 @@ fn to_json(m: &Message, args: &ExplainArgs, live: Option<Value>, conclusion: Opt
             },
         })
     });
+    let other = m.other.map(|o| {
+        json!({
+            "kind": o.name(),
+            "explanation": o.explanation(),
+            "advice": o.advice(),
+        })
+    });
     json!({
-        "browser": match m.browser { Browser::Chromium => "chromium", Browser::Firefox => "firefox" },
+        "browser": m.browser.map(|b| match b {
+            Browser::Chromium => "chromium",
+            Browser::Firefox => "firefox",
+            Browser::WebKit => "webkit",
+        }),
+        "explained": m.is_explained(),
         "url": m.url,
+        "redirect_to": m.redirect_to,
+        "status": m.status,
+        "method": m.method,
+        "firefox_code": m.firefox_reason.map(FirefoxReason::code),
+        "other": other,
         "initial_url": m.initial_url,
         "page_origin": args.origin.as_ref().or(m.page_origin.as_ref()),
         "detail": m.detail,
@@ -314,4 +382,36 @@ fn to_json(m: &Message, args: &ExplainArgs, live: Option<Value>, conclusion: Opt
         "live": live,
         "conclusion": conclusion.map(|c| c.word),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    fn explain_args(argv: &[&str]) -> ExplainArgs {
+        match Cli::try_parse_from(argv) {
+            Ok(Cli { command: Command::Explain(args), .. }) => args,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_terminal_gets_a_prompt_and_a_pipe_does_not() {
+        let pasted = "Access to fetch at 'http://a.test/x' from origin 'http://b.test' has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested resource.";
+        for (prompt, argv) in [
+            (true, vec!["corsair", "explain"]),
+            (false, vec!["corsair", "explain"]),
+            (true, vec!["corsair", "explain", "-"]),
+        ] {
+            let (mut out, mut err) = (Vec::new(), Vec::new());
+            let status = run(explain_args(&argv), &mut pasted.as_bytes(), prompt, &mut out, &mut err);
+            assert_eq!(status, Status::Ok);
+            let asked = String::from_utf8_lossy(&err).contains("Paste the browser's console message");
+            // `-` says the input is on its way: no prompt even on a terminal.
+            assert_eq!(asked, prompt && argv.len() == 2, "{argv:?}");
+            assert!(String::from_utf8_lossy(&out).contains("kMissingAllowOriginHeader"));
+        }
+    }
 }
