@@ -194,6 +194,10 @@ pub struct FixContext<'a> {
     /// The URL reached through a cross-origin redirect, when that redirect tainted the request
     /// (so the browser sent `Origin: null`); `None` otherwise.
     pub tainted_url: Option<&'a str>,
+    /// False when neither the method nor the headers are known (a pasted message that names
+    /// neither): a preflight's grants are then placeholders in `<...>` saying what to write,
+    /// rather than a guess that would fail the next preflight.
+    pub request_known: bool,
 }
 
 impl CorsError {
@@ -574,7 +578,12 @@ fn grant(fix: &mut Fix, cx: FixContext<'_>, preflight: bool) {
         fix.headers.push(("Access-Control-Allow-Credentials".into(), "true".into()));
     }
     fix.headers.push(("Vary".into(), "Origin".into()));
-    if preflight {
+    if preflight && !cx.request_known {
+        fix.headers
+            .push(("Access-Control-Allow-Methods".into(), "<the page's method, unless GET, HEAD or POST>".into()));
+        fix.headers.push(("Access-Control-Allow-Headers".into(), "<the request headers the page sets, if any>".into()));
+        fix.preflight_status = Some(204);
+    } else if preflight {
         if !crate::method::is_safelisted(cx.method) {
             fix.headers.push(("Access-Control-Allow-Methods".into(), cx.method.into()));
         }

@@ -420,3 +420,40 @@ async fn explain_uses_the_method_of_devtools_network_line() {
     let o = corsair(args(&["explain", "--format", "json", &msg]), None).await;
     assert_eq!(json(&o)["method"], "PUT");
 }
+
+/// The advice of `corsair explain` where a header would be the wrong fix: a cross-origin
+/// redirect (the browser sent `Origin: null`), a page whose own origin is `null`, a failed
+/// preflight whose request the message does not describe, and Firefox's status code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn explain_advice_never_asks_for_null_or_guesses_the_request() {
+    let redirected = format!("Access to fetch at 'https://cdn.other.test/x' (redirected from 'http://api.test/x') from origin '{PAGE}' has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested resource.");
+    let o = corsair(args(&["explain", &redirected]), None).await;
+    let text = stdout(&o);
+    assert!(text.contains("Origin: null") && text.contains("Call https://cdn.other.test/x directly"), "{text}");
+    assert!(
+        !text.contains(&format!("Access-Control-Allow-Origin: {PAGE}")) && !text.contains("Allow-Origin: null"),
+        "{text}"
+    );
+
+    let from_disk = "Access to fetch at 'http://127.0.0.1:9/items' from origin 'null' has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested resource.";
+    let o = corsair(args(&["explain", from_disk]), None).await;
+    let text = stdout(&o);
+    assert!(text.contains("real origin") && !text.contains("Allow-Origin: null"), "{text}");
+
+    let preflight = format!("Access to fetch at 'http://127.0.0.1:9/items' from origin '{PAGE}' has been blocked by CORS policy: Response to preflight request doesn't pass access control check: It does not have HTTP ok status.");
+    let o = corsair(args(&["explain", &preflight]), None).await;
+    let text = stdout(&o);
+    assert!(text.contains("Access-Control-Allow-Methods: <the page's method"), "{text}");
+    assert!(!text.contains("Allow-Methods: GET"), "GET never needs listing: {text}");
+    let o = corsair(args(&["explain", "-X", "DELETE", &preflight]), None).await;
+    assert!(stdout(&o).contains("Access-Control-Allow-Methods: DELETE"), "{}", stdout(&o));
+    // A live check of a simple GET would answer another question than the message asks.
+    let o = corsair(args(&["explain", "--live", &preflight]), None).await;
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("-X METHOD"), "{}", stderr(&o));
+
+    let firefox = "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at http://127.0.0.1:9/x. (Reason: CORS header ‘Access-Control-Allow-Origin’ missing). Status code: 401.";
+    let o = corsair(args(&["explain", firefox]), None).await;
+    let text = stdout(&o);
+    assert!(text.contains("Status:  401") && text.contains("A 401 without CORS headers"), "{text}");
+}

@@ -444,6 +444,7 @@ impl Blocked {
             method: &self.method,
             request_headers: &self.unsafe_headers,
             tainted_url: tainted.then_some(self.url.as_str()),
+            request_known: true,
         }))
     }
 }

@@ -742,7 +742,7 @@ mod fixes {
     use super::*;
 
     fn cx<'a>(origin: &'a str, credentials: bool, method: &'a str, request_headers: &'a [String]) -> FixContext<'a> {
-        FixContext { origin, credentials, method, request_headers, tainted_url: None }
+        FixContext { origin, credentials, method, request_headers, tainted_url: None, request_known: true }
     }
 
     fn headers(fix: &Fix) -> Vec<(&str, &str)> {
@@ -868,6 +868,18 @@ mod fixes {
     }
 
     #[test]
+    fn an_unknown_request_gets_placeholders_not_a_guess() {
+        let cx = FixContext { request_known: false, ..cx("https://app.example", false, "GET", &[]) };
+        let fix = CorsError::PreflightInvalidStatus { status: 401 }.fix(cx);
+        let methods = fix.headers.iter().find(|(n, _)| n == "Access-Control-Allow-Methods").map(|(_, v)| v.as_str());
+        assert_eq!(methods, Some("<the page's method, unless GET, HEAD or POST>"));
+        assert!(fix.headers.iter().any(|(n, v)| n == "Access-Control-Allow-Headers" && v.starts_with('<')));
+        // Errors of the response itself need no method or headers.
+        let fix = CorsError::MissingAllowOriginHeader.fix(cx);
+        assert!(fix.headers.iter().all(|(_, v)| !v.starts_with('<')), "{:?}", fix.headers);
+    }
+
+    #[test]
     fn every_variant_has_a_summary() {
         for e in every_variant() {
             assert!(!e.fix(cx("https://app.example", false, "GET", &[])).summary.is_empty(), "{e:?}");
@@ -884,6 +896,7 @@ fn a_tainted_request_is_never_told_to_allow_null() {
         method: "GET",
         request_headers: &headers,
         tainted_url: Some("https://other.example/next"),
+        request_known: true,
     };
     for e in
         [CorsError::MissingAllowOriginHeader, CorsError::AllowOriginMismatch { value: b"https://app.example".to_vec() }]

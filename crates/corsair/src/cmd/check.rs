@@ -294,6 +294,7 @@ fn error_json(b: &Blocked, stack: Option<Stack>) -> Value {
             "summary": fix.summary,
             "headers": header_pairs(fix.headers.iter().map(|(n, v)| (n.as_str(), v.clone()))),
             "remove": fix.remove,
+            "preflight_status": fix.preflight_status,
             "snippet": stack.map(|s| snippet::render(s, b)),
         },
     })

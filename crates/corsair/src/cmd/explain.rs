@@ -104,6 +104,16 @@ pub fn run(args: ExplainArgs, stdin: &mut dyn Read, prompt: bool, out: &mut dyn 
 fn explain_one(args: &ExplainArgs, message: &Message, out: &mut dyn Write, err: &mut dyn Write) -> Status {
     let check_args = live_args(args, message);
     let live = if args.live {
+        // A failed preflight means the page's request was not a simple GET: checking one would
+        // answer a different question.
+        let preflight = message.error.as_ref().is_some_and(CorsError::is_preflight);
+        if preflight && stated_method(message, args).is_none() && requested_headers(message, args).is_empty() {
+            let _ = writeln!(
+                err,
+                "corsair: --live: the message is about a preflight, so the page's request was not a simple GET; give its method and headers with -X METHOD and -H 'Name: value'"
+            );
+            return Status::Usage;
+        }
         let Some(check_args) = check_args.clone() else {
             let _ = writeln!(
                 err,
@@ -239,17 +249,36 @@ fn fix_context<'a>(m: &'a Message, args: &'a ExplainArgs, headers: &'a [String])
                 | CorsError::PreflightInvalidAllowCredentials { .. }
         )
     ) || args.credentials == Some(CredentialsArg::Include);
-    let method = match &m.error {
-        Some(CorsError::MethodDisallowedByPreflightResponse { method }) if !method.is_empty() => method.as_str(),
-        _ => args.method.as_deref().or(m.method.as_deref()).unwrap_or("GET"),
-    };
+    let method = stated_method(m, args);
+    let tainted = tainted_url(m, args);
+    let origin = args.origin.as_deref().or(m.page_origin.as_deref()).unwrap_or("<the page's origin>");
     FixContext {
-        origin: args.origin.as_deref().or(m.page_origin.as_deref()).unwrap_or("<the page's origin>"),
+        // After a cross-origin redirect the browser sent `Origin: null`, whatever the page's is.
+        origin: if tainted.is_some() { "null" } else { origin },
         credentials,
-        method,
+        method: method.unwrap_or("GET"),
         request_headers: headers,
-        tainted_url: None,
+        tainted_url: tainted,
+        request_known: method.is_some() || !headers.is_empty(),
     }
+}
+
+/// The method the message or the flags name, if any.
+fn stated_method<'a>(m: &'a Message, args: &'a ExplainArgs) -> Option<&'a str> {
+    match &m.error {
+        Some(CorsError::MethodDisallowedByPreflightResponse { method }) if !method.is_empty() => Some(method),
+        _ => args.method.as_deref().or(m.method.as_deref()),
+    }
+}
+
+/// The final URL, when the message says the request was redirected from another origin than
+/// both the final URL's and the page's: the redirect tainted it (Fetch's "tainted origin"), so
+/// the browser sent `Origin: null`.
+fn tainted_url<'a>(m: &'a Message, args: &'a ExplainArgs) -> Option<&'a str> {
+    let origin_of = |u: &str| url::Url::parse(u).ok().map(|u| u.origin().ascii_serialization());
+    let (from, to) = (origin_of(m.initial_url.as_deref()?)?, origin_of(m.url.as_deref()?)?);
+    let page = args.origin.as_deref().or(m.page_origin.as_deref())?;
+    (from != to && from != page).then_some(m.url.as_deref()?)
 }
 
 fn requested_headers(m: &Message, args: &ExplainArgs) -> Vec<String> {
@@ -299,6 +328,14 @@ fn write_text(out: &mut dyn Write, m: &Message, args: &ExplainArgs, s: Style) ->
     }
     if let Some(status) = m.status {
         writeln!(out, "  Status:  {status}")?;
+        let missing =
+            matches!(m.error, Some(CorsError::MissingAllowOriginHeader | CorsError::PreflightMissingAllowOriginHeader));
+        if missing && !(200..300).contains(&status) {
+            writeln!(
+                out,
+                "  A {status} without CORS headers: error answers need them too (nginx: `add_header ... always`), and a preflight must be answered before authentication or routing rejects it."
+            )?;
+        }
     }
     if let Some(e) = &m.error {
         if e.is_preflight() {
@@ -352,6 +389,7 @@ fn to_json(m: &Message, args: &ExplainArgs, live: Option<Value>, conclusion: Opt
                 "summary": fix.summary,
                 "headers": fix.headers.iter().map(|(n, v)| json!([n, v])).collect::<Vec<_>>(),
                 "remove": fix.remove,
+                "preflight_status": fix.preflight_status,
             },
         })
     });
