@@ -214,6 +214,30 @@ async fn bad_input_exits_2_with_one_line() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_origin_or_url_without_a_scheme_is_a_usage_error_that_names_the_fix() {
+    let s = TestServer::start(loopback(1), allowing("", "")).await;
+    let port = s.addr.port();
+    let url = format!("{}/items", s.origin("http"));
+    let bare_url = format!("127.0.0.1:{port}/x");
+    let cases = [
+        (args(&["check", &url, "--origin", "localhost:3000"]), "write http://localhost:3000".to_owned()),
+        (args(&["check", &bare_url, "--origin", PAGE]), format!("write http://{bare_url}")),
+        (args(&["check", &url, "--origin", "app.example.com"]), "write https://app.example.com".to_owned()),
+    ];
+    for (case, fix) in cases {
+        let o = corsair(case.clone(), None).await;
+        assert_eq!(o.status.code(), Some(2), "{case:?}: {}{}", stdout(&o), stderr(&o));
+        assert!(stderr(&o).contains("has no scheme") && stderr(&o).contains(&fix), "{case:?}: {}", stderr(&o));
+        assert!(!stdout(&o).contains("BLOCKED"), "{}", stdout(&o));
+    }
+    assert!(s.requests().is_empty(), "nothing is sent for a usage error");
+    // An opaque origin stays possible: a page opened from disk or a sandboxed iframe.
+    let o = corsair(args(&["check", &url, "--origin", "null", "--format", "json"]), None).await;
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_eq!(s.requests()[0].header("origin"), Some("null"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unreachable_and_slow_servers_exit_2() {
     let closed = {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -129,9 +129,15 @@ pub struct UsageError(pub String);
 impl CheckArgs {
     /// The page's intent and the probe's options, or what is wrong with the flags.
     pub fn intent(&self) -> Result<(Intent, ProbeOptions), UsageError> {
+        if let Some(fixed) = missing_scheme(&self.url) {
+            return Err(UsageError(format!("`{}` has no scheme; write {fixed}", self.url)));
+        }
         let url: url::Url = self.url.parse().map_err(|e| {
             UsageError(format!("`{}` is not a URL ({e}); write e.g. https://api.example.com/items", self.url))
         })?;
+        if let Some(fixed) = missing_scheme(&self.origin) {
+            return Err(UsageError(format!("--origin `{}` has no scheme; write {fixed}", self.origin)));
+        }
         let origin = Origin::parse(&self.origin).map_err(|e| UsageError(format!("--origin: {e}")))?;
         let mut intent = Intent::new(url, origin)
             .method(&self.method)
@@ -159,6 +165,31 @@ impl CheckArgs {
         let options = self.net.options()?;
         Ok((intent, options))
     }
+}
+
+/// Schemes whose URLs have no `//`: a page can really be on one (its origin is `null`).
+const SCHEMES_WITHOUT_AUTHORITY: [&str; 5] = ["data", "blob", "about", "javascript", "mailto"];
+
+/// The text with the scheme it most likely lacks, when it has none.
+///
+/// `localhost:3000` parses as a URL with the scheme `localhost`, whose origin is `null`; taken
+/// as is, check would send `Origin: null` and suggest allowing `null`.
+fn missing_scheme(text: &str) -> Option<String> {
+    let text = text.trim();
+    if text == "null" || text.contains("://") {
+        return None;
+    }
+    if let Some((scheme, _)) = text.split_once(':') {
+        if SCHEMES_WITHOUT_AUTHORITY.contains(&scheme.to_ascii_lowercase().as_str()) {
+            return None;
+        }
+    }
+    let guess = url::Url::parse(&format!("http://{text}")).ok()?;
+    let host = guess.host_str()?;
+    let local = host == "localhost"
+        || host.ends_with(".localhost")
+        || host.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>().is_ok();
+    Some(format!("{}://{text}", if local { "http" } else { "https" }))
 }
 
 /// Runs `corsair check`.
