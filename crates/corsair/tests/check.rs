@@ -210,6 +210,14 @@ async fn bad_input_exits_2_with_one_line() {
         let err = stderr(&o);
         assert_eq!(err.lines().count(), 1, "{case:?}: {err}");
         assert!(err.starts_with("corsair: "), "{err}");
+        assert!(o.stdout.is_empty(), "text output prints nothing: {}", stdout(&o));
+        // With --format json, stdout holds a document that says the check did not run.
+        let o = corsair(args(&[case, &["--format", "json"]].concat()), None).await;
+        assert_eq!(o.status.code(), Some(2), "{case:?}: {}", stderr(&o));
+        let j = json(&o);
+        assert_eq!(j["verdict"], "error", "{case:?}: {j}");
+        assert_eq!(j["error"]["kind"], "usage");
+        assert_eq!(format!("corsair: {}\n", j["error"]["explanation"].as_str().unwrap()), stderr(&o));
     }
 }
 
@@ -247,6 +255,16 @@ async fn unreachable_and_slow_servers_exit_2() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("could not check") && stderr(&o).contains("refused"), "{}", stderr(&o));
     assert!(stdout(&o).contains("COULD NOT CHECK"), "{}", stdout(&o));
+    let o =
+        corsair(args(&["check", &format!("http://127.0.0.1:{closed}/"), "--origin", PAGE, "--format", "json"]), None)
+            .await;
+    assert_eq!(o.status.code(), Some(2));
+    let j = json(&o);
+    assert_eq!(j["verdict"], "error", "a check that could not run is not \"blocked\": {j}");
+    assert_eq!(j["error"]["kind"], "could_not_check");
+    assert!(j["error"]["explanation"].as_str().unwrap().contains("refused"), "{j}");
+    assert_eq!(j["error"]["fix"], Value::Null);
+    assert_eq!(j["requests"][0]["error"].as_str().map(|e| e.contains("refused")), Some(true), "{j}");
 
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();

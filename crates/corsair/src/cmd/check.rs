@@ -196,19 +196,42 @@ fn missing_scheme(text: &str) -> Option<String> {
 pub fn run(args: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Status {
     let (intent, options) = match args.intent() {
         Ok(x) => x,
-        Err(UsageError(m)) => {
-            let _ = writeln!(err, "corsair: {m}");
-            return Status::Usage;
-        }
+        Err(UsageError(m)) => return could_not_run(&args, "usage", &m, out, err),
     };
     let transcript = match probe(intent.clone(), options) {
         Ok(t) => t,
-        Err(m) => {
-            let _ = writeln!(err, "corsair: {m}");
-            return Status::Usage;
-        }
+        Err(m) => return could_not_run(&args, "could_not_check", &m, out, err),
     };
     report(&args, &intent, &transcript, out, err)
+}
+
+/// Reports a check that sent nothing: one line on stderr and, for `--format json`, a document
+/// whose verdict says so, so that a tool reading stdout never takes it for "blocked".
+fn could_not_run(args: &CheckArgs, kind: &str, message: &str, out: &mut dyn Write, err: &mut dyn Write) -> Status {
+    let _ = writeln!(err, "corsair: {message}");
+    if args.format == Format::Json {
+        let _ = writeln!(
+            out,
+            "{}",
+            json!({
+                "verdict": "error",
+                "browser_message": null,
+                "error": not_checked_json(kind, message),
+                "preflight": null,
+                "requests": [],
+                "readable_headers": [],
+                "response_type": null,
+                "warnings": [],
+                "stack": null,
+            })
+        );
+    }
+    Status::Usage
+}
+
+/// The `error` object of a check that could not run or could not finish.
+fn not_checked_json(kind: &str, message: &str) -> Value {
+    json!({ "kind": kind, "firefox_code": null, "explanation": message, "fix": null })
 }
 
 /// Runs the probe on a small runtime of its own.
@@ -290,12 +313,17 @@ fn exchange_json(x: &Exchange) -> Value {
 /// The `--format json` document (see the README for the contract).
 pub fn to_json(t: &Transcript, stack: Option<Stack>, read: &[String]) -> Value {
     let preflight = t.exchanges.iter().find(|x| x.request.kind == SendKind::Preflight).map(exchange_json);
-    let (error, readable, response_type) = match &t.verdict {
-        Verdict::Allowed(a) => (Value::Null, json!(a.readable_headers), json!(a.response_type.as_str())),
-        Verdict::Blocked(b) => (error_json(b, stack), json!([]), Value::Null),
+    let (verdict, error, readable, response_type) = match (&t.verdict, t.transport_error()) {
+        (Verdict::Allowed(a), _) => {
+            ("allowed", Value::Null, json!(a.readable_headers), json!(a.response_type.as_str()))
+        }
+        (Verdict::Blocked(_), Some(e)) => {
+            ("error", not_checked_json("could_not_check", &e.to_string()), json!([]), Value::Null)
+        }
+        (Verdict::Blocked(b), None) => ("blocked", error_json(b, stack), json!([]), Value::Null),
     };
     json!({
-        "verdict": if t.verdict.is_allowed() { "allowed" } else { "blocked" },
+        "verdict": verdict,
         "browser_message": t.verdict.console_message(),
         "error": error,
         "preflight": preflight,
