@@ -71,7 +71,58 @@ async fn an_allowed_request_exits_0_and_says_what_script_can_read() {
     assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
     let text = stdout(&o);
     assert!(text.contains("ALLOWED"), "{text}");
-    assert!(text.contains("script cannot read `x-total`"), "{text}");
+    assert!(
+        text.contains(
+            "script cannot read `x-total`: the response carries it, but Access-Control-Expose-Headers does not list it"
+        ),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn read_tells_not_exposed_from_exposed_but_absent() {
+    let s = TestServer::start(
+        loopback(1),
+        Arc::new(|_: &Recorded| {
+            Reply::status(200)
+                .header("Access-Control-Allow-Origin", PAGE)
+                .header("Access-Control-Expose-Headers", "X-Next-Page")
+                .header("X-Total", "3")
+        }),
+    )
+    .await;
+    let url = format!("{}/items", s.origin("http"));
+    let o = corsair(
+        args(&[
+            "check",
+            &url,
+            "--origin",
+            PAGE,
+            "--read",
+            "X-Next-Page",
+            "--read",
+            "X-Total",
+            "--read",
+            "X-Missing",
+            "--format",
+            "json",
+        ]),
+        None,
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let j = json(&o);
+    let warnings: Vec<&str> = j["warnings"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+    let about = |name: &str| warnings.iter().find(|w| w.contains(&format!("`{name}`"))).copied().unwrap_or_default();
+    assert!(about("x-next-page").contains("is exposed, but this response does not carry it"), "{warnings:?}");
+    assert!(
+        about("x-total").contains("carries it, but Access-Control-Expose-Headers does not list it"),
+        "{warnings:?}"
+    );
+    assert!(
+        about("x-missing").contains("does not carry it, and Access-Control-Expose-Headers does not list it"),
+        "{warnings:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

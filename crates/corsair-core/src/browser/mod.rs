@@ -929,37 +929,62 @@ fn combine_headers(headers: Vec<(String, String)>, mode: Mode, warnings: &mut Ve
 
 /// The header names script can read, lower case and sorted.
 fn readable_headers(response: &Response, response_type: ResponseType, include: bool) -> Vec<String> {
-    let names = response.header_names();
-    let mut readable: Vec<String> = match response_type {
-        ResponseType::Opaque | ResponseType::OpaqueRedirect => Vec::new(),
-        ResponseType::Basic => {
-            names.into_iter().filter(|n| !crate::safelist::is_forbidden_response_header(n)).collect()
-        }
-        ResponseType::Cors => {
-            let exposed: Vec<String> = match response.normalized("access-control-expose-headers") {
-                None => Vec::new(),
-                Some(v) => {
-                    let text: String = v.iter().map(|&b| b as char).collect();
-                    // One bad byte empties the whole set (Blink's parser).
-                    crate::token::parse_list([text.as_str()])
-                        .map(|l| l.into_iter().map(|n| n.to_ascii_lowercase()).collect())
-                        .unwrap_or_default()
-                }
-            };
-            let star = !include && exposed.iter().any(|n| n == "*");
-            names
-                .into_iter()
-                .filter(|n| {
-                    !crate::safelist::is_forbidden_response_header(n)
-                        && (crate::safelist::SAFELISTED_RESPONSE_HEADERS.contains(&n.as_str())
-                            || star
-                            || exposed.contains(n))
-                })
-                .collect()
-        }
-    };
+    let exposure = Exposure::of(response, response_type, include);
+    let mut readable: Vec<String> = response.header_names().into_iter().filter(|n| exposure.lets_read(n)).collect();
     readable.sort();
     readable
+}
+
+/// Which header names a response lets script read, whether or not it carries them: it tells
+/// "not exposed" apart from "exposed, but absent from this response".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Exposure {
+    response_type: ResponseType,
+    /// `Access-Control-Expose-Headers`, lower case (empty when absent or malformed).
+    exposed: Vec<String>,
+    /// `*` in it counts (not with credentials, where it is a literal name).
+    star: bool,
+}
+
+impl Exposure {
+    /// The exposure of a response script gets as `response_type`; `include` is whether the
+    /// request was made with `credentials: 'include'`.
+    pub fn of(response: &Response, response_type: ResponseType, include: bool) -> Exposure {
+        let exposed: Vec<String> = match response.normalized("access-control-expose-headers") {
+            None => Vec::new(),
+            Some(v) => {
+                let text: String = v.iter().map(|&b| b as char).collect();
+                // One bad byte empties the whole set (Blink's parser).
+                crate::token::parse_list([text.as_str()])
+                    .map(|l| l.into_iter().map(|n| n.to_ascii_lowercase()).collect())
+                    .unwrap_or_default()
+            }
+        };
+        let star = !include && exposed.iter().any(|n| n == "*");
+        Exposure { response_type, exposed, star }
+    }
+
+    /// Whether script could read a header of this name if the response carried it.
+    pub fn lets_read(&self, name: &str) -> bool {
+        let n = name.to_ascii_lowercase();
+        if crate::safelist::is_forbidden_response_header(&n) {
+            return false;
+        }
+        match self.response_type {
+            ResponseType::Opaque | ResponseType::OpaqueRedirect => false,
+            ResponseType::Basic => true,
+            ResponseType::Cors => {
+                crate::safelist::SAFELISTED_RESPONSE_HEADERS.contains(&n.as_str())
+                    || self.star
+                    || self.exposed.contains(&n)
+            }
+        }
+    }
+
+    /// The response type this exposure is for.
+    pub fn response_type(&self) -> ResponseType {
+        self.response_type
+    }
 }
 
 #[cfg(test)]

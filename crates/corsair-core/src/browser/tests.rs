@@ -1039,6 +1039,25 @@ mod response_headers {
             assert!(!redirect(status, "/x").is_redirect(), "{status}");
         }
     }
+
+    #[test]
+    fn exposure_covers_names_the_response_does_not_carry() {
+        let r = bare(200).header("Access-Control-Expose-Headers", "X-Total, *");
+        let e = Exposure::of(&r, ResponseType::Cors, false);
+        assert!(e.lets_read("x-total") && e.lets_read("X-Other"), "listed, and `*` without credentials");
+        assert!(!e.lets_read("set-cookie"), "never readable");
+        let e = Exposure::of(&r, ResponseType::Cors, true);
+        assert!(e.lets_read("X-Total") && !e.lets_read("x-other"), "with credentials `*` is a literal name");
+        assert!(e.lets_read("content-type"), "safelisted");
+        let e = Exposure::of(
+            &bare(200).header("Access-Control-Expose-Headers", "x-total, bad header"),
+            ResponseType::Cors,
+            false,
+        );
+        assert!(!e.lets_read("x-total"), "a malformed list exposes nothing");
+        assert!(!Exposure::of(&r, ResponseType::OpaqueRedirect, false).lets_read("content-type"));
+        assert!(Exposure::of(&bare(200), ResponseType::Basic, false).lets_read("x-total"));
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,7 +9,9 @@ use std::io::Write;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
-use corsair_core::browser::{Blocked, Credentials, Intent, Mode, RedirectMode, SendKind, Verdict, Warning};
+use corsair_core::browser::{
+    Blocked, Credentials, Exposure, Intent, Mode, RedirectMode, ResponseType, SendKind, Verdict, Warning,
+};
 use corsair_core::Origin;
 use corsair_probe::{Exchange, Probe, ProbeOptions, Resolve, Transcript};
 use serde_json::{json, Value};
@@ -247,7 +249,7 @@ pub fn probe(intent: Intent, options: ProbeOptions) -> Result<Transcript, String
 /// Prints the transcript in the chosen format and picks the exit status.
 pub fn report(args: &CheckArgs, intent: &Intent, t: &Transcript, out: &mut dyn Write, err: &mut dyn Write) -> Status {
     let stack = args.stack.or_else(|| snippet::detect(t));
-    let read_warnings = unreadable(&args.read, &t.verdict);
+    let read_warnings = unreadable(&args.read, t, intent.credentials == Credentials::Include);
     let written = match args.format {
         Format::Json => writeln!(out, "{}", to_json(t, stack, &read_warnings)),
         Format::Text => write_text(out, intent, t, stack, &read_warnings, Style::for_stdout()),
@@ -265,17 +267,28 @@ pub fn report(args: &CheckArgs, intent: &Intent, t: &Transcript, out: &mut dyn W
     }
 }
 
-/// `--read NAME` headers the page could not read, as warnings.
-fn unreadable(wanted: &[String], verdict: &Verdict) -> Vec<String> {
-    let Verdict::Allowed(a) = verdict else { return Vec::new() };
+/// `--read NAME` headers the page could not read, as warnings that say why: not exposed, or
+/// exposed but absent from this response (another status or path may carry it).
+fn unreadable(wanted: &[String], t: &Transcript, include: bool) -> Vec<String> {
+    let Verdict::Allowed(a) = &t.verdict else { return Vec::new() };
+    let Some(Ok(last)) = t.exchanges.last().map(|x| &x.response) else { return Vec::new() };
+    let exposure = Exposure::of(&last.response, a.response_type, include);
+    let carried = last.response.header_names();
     wanted
         .iter()
-        .filter(|w| !a.readable_headers.iter().any(|r| r.eq_ignore_ascii_case(w)))
+        .map(|w| w.to_ascii_lowercase())
+        .filter(|w| !a.readable_headers.contains(w))
         .map(|w| {
-            format!(
-                "script cannot read `{}`: add it to Access-Control-Expose-Headers (only the seven safelisted headers are readable without it)",
-                w.to_ascii_lowercase()
-            )
+            let present = carried.contains(&w);
+            if matches!(a.response_type, ResponseType::Opaque | ResponseType::OpaqueRedirect) {
+                format!("script cannot read `{w}`: an `{}` response shows no headers", a.response_type.as_str())
+            } else if exposure.lets_read(&w) {
+                format!("`{w}` is exposed, but this response does not carry it: script reads null (the server sends it on other answers, or not at all)")
+            } else if present {
+                format!("script cannot read `{w}`: the response carries it, but Access-Control-Expose-Headers does not list it; add it there (only the seven safelisted headers are readable without it)")
+            } else {
+                format!("script cannot read `{w}`: this response does not carry it, and Access-Control-Expose-Headers does not list it either")
+            }
         })
         .collect()
 }
