@@ -93,8 +93,11 @@ pub struct Exchange {
 /// A response head as received.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Received {
-    /// The HTTP version, `HTTP/1.1` or `HTTP/2`.
+    /// The HTTP version of the status line: `HTTP/1.0`, `HTTP/1.1` or `HTTP/2`.
     pub version: &'static str,
+    /// The reason phrase as the server wrote it (`Okey-dokey`, or empty), not the canonical one;
+    /// `None` over HTTP/2, which has none.
+    pub reason: Option<String>,
     /// The response.
     pub response: Response,
 }

@@ -165,12 +165,28 @@ where
         });
         sender.send_request(req).await.map_err(http_err)?
     };
-    let version = if h2 { "HTTP/2" } else { "HTTP/1.1" };
+    let version = match response.version() {
+        http::Version::HTTP_09 => "HTTP/0.9",
+        http::Version::HTTP_10 => "HTTP/1.0",
+        http::Version::HTTP_2 => "HTTP/2",
+        http::Version::HTTP_3 => "HTTP/3",
+        _ => "HTTP/1.1",
+    };
+    let reason = if h2 {
+        None
+    } else {
+        // hyper keeps the phrase only when it is not the canonical one.
+        let custom = response.extensions().get::<hyper::ext::ReasonPhrase>();
+        Some(match custom {
+            Some(r) => String::from_utf8_lossy(r.as_bytes()).into_owned(),
+            None => response.status().canonical_reason().unwrap_or_default().to_owned(),
+        })
+    };
     let mut out = Response::new(response.status().as_u16());
     for (name, value) in response.headers() {
         out.headers.push((name.as_str().to_owned(), value.as_bytes().to_vec()));
     }
-    Ok(Received { version, response: out })
+    Ok(Received { version, reason, response: out })
 }
 
 fn build_request(

@@ -59,6 +59,31 @@ fn allowing(methods: &'static str, headers: &'static str) -> corsair_testkit::Sc
     })
 }
 
+/// A server on 127.0.0.1 that answers every request with bytes `answer` chooses from the request
+/// head, exactly as given (status line and all), then closes: for answers hyper would not write.
+async fn raw_server(answer: fn(&str) -> Vec<u8>) -> (u16, tokio::task::JoinHandle<()>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let task = tokio::spawn(async move {
+        while let Ok((mut tcp, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match tcp.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let _ = tcp.write_all(&answer(&String::from_utf8_lossy(&head))).await;
+                let _ = tcp.shutdown().await;
+            });
+        }
+    });
+    (port, task)
+}
+
 fn silent() -> corsair_testkit::Script {
     Arc::new(|_: &Recorded| Reply::status(200).header("Server", "nginx/1.25.3"))
 }
@@ -202,6 +227,28 @@ async fn text_output_shows_the_timeline_verdict_and_a_snippet_for_the_stack() {
         assert!(text.contains(needle), "missing {needle:?} in\n{text}");
     }
     assert!(!text.contains("\x1b["), "no colour when stdout is not a terminal");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_status_line_shows_the_version_and_reason_phrase_as_received() {
+    let (port, _server) = raw_server(|_| {
+        b"HTTP/1.0 200 Okey-dokey\r\nAccess-Control-Allow-Origin: *\r\nContent-Length: 0\r\n\r\n".to_vec()
+    })
+    .await;
+    let url = format!("http://127.0.0.1:{port}/");
+    let o = corsair(args(&["check", &url, "--origin", PAGE]), None).await;
+    assert_eq!(o.status.code(), Some(0), "{}{}", stdout(&o), stderr(&o));
+    assert!(stdout(&o).contains("< HTTP/1.0 200 Okey-dokey\n"), "{}", stdout(&o));
+    let o = corsair(args(&["check", &url, "--origin", PAGE, "--format", "json"]), None).await;
+    let response = &json(&o)["requests"][0]["response"];
+    assert_eq!(response["version"], "HTTP/1.0");
+    assert_eq!(response["reason"], "Okey-dokey");
+
+    // A canonical phrase is shown as sent, and HTTP/2 has none.
+    let s = TestServer::start_tls(loopback(1), allowing("", "")).await;
+    let url = format!("https://127.0.0.1:{}/", s.addr.port());
+    let o = corsair(args(&["check", &url, "--origin", PAGE, "--insecure"]), None).await;
+    assert!(stdout(&o).contains("< HTTP/2 200\n"), "{}", stdout(&o));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -314,6 +314,7 @@ fn exchange_json(x: &Exchange) -> Value {
             "request": request,
             "response": {
                 "status": r.response.status,
+                "reason": r.reason,
                 "version": r.version,
                 "headers": header_pairs(r.response.headers.iter().map(|(n, v)| (n.as_str(), String::from_utf8_lossy(v).into_owned()))),
             },
@@ -428,10 +429,9 @@ fn write_text(
         }
         match &x.response {
             Ok(r) => {
-                let reason =
-                    http::StatusCode::from_u16(r.response.status).ok().and_then(|c| c.canonical_reason()).unwrap_or("");
-                let status = format!("{} {reason}", r.response.status);
-                writeln!(out, "     {} {} {}", s.dim("<"), s.bold(status.trim_end()), s.dim(r.version))?;
+                // As received, like curl -i: the server's reason phrase says which software answered.
+                let status = format!("{} {} {}", r.version, r.response.status, r.reason.as_deref().unwrap_or(""));
+                writeln!(out, "     {} {}", s.dim("<"), s.bold(status.trim_end()))?;
                 for (n, v) in &r.response.headers {
                     if is_cors_response_header(n) {
                         writeln!(out, "     {} {n}: {}", s.dim("<"), String::from_utf8_lossy(v))?;
