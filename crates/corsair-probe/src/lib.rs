@@ -137,12 +137,19 @@ impl Probe {
 
     /// Runs one fetch to its verdict.
     pub async fn run(&self, intent: Intent) -> Transcript {
+        self.run_observed(intent, &mut |_| {}).await
+    }
+
+    /// Runs one fetch to its verdict, calling `on_send` as each request goes out (a CLI shows
+    /// what a slow exchange is waiting for).
+    pub async fn run_observed(&self, intent: Intent, on_send: &mut dyn FnMut(&Request)) -> Transcript {
         let mut fetch = Fetch::new(intent);
         let mut exchanges = Vec::new();
         loop {
             match fetch.next() {
                 Step::Done(verdict) => return Transcript { exchanges, verdict },
                 Step::Send(request) => {
+                    on_send(&request);
                     let result = if exchanges.len() >= MAX_EXCHANGES {
                         Err(TransportError::Http("too many requests for one check".to_owned()))
                     } else {

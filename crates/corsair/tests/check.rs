@@ -30,6 +30,23 @@ async fn corsair(args: Vec<String>, stdin: Option<String>) -> Output {
     .unwrap()
 }
 
+/// Runs corsair on a pseudo-terminal `columns` wide (util-linux `script`), as a user sees it;
+/// stdout and stderr arrive together, with `\r\n` line ends turned back into `\n`.
+async fn corsair_on_terminal(args: Vec<String>, columns: u16) -> String {
+    tokio::task::spawn_blocking(move || {
+        let command = format!("stty cols {columns} rows 50; exec {} {}", env!("CARGO_BIN_EXE_corsair"), args.join(" "));
+        let o = Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .env("NO_COLOR", "1")
+            .stdin(Stdio::null())
+            .output()
+            .expect("run script(1)");
+        String::from_utf8_lossy(&o.stdout).replace("\r\n", "\n")
+    })
+    .await
+    .unwrap()
+}
+
 fn args(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| (*s).to_owned()).collect()
 }
@@ -62,6 +79,14 @@ fn allowing(methods: &'static str, headers: &'static str) -> corsair_testkit::Sc
 /// A server on 127.0.0.1 that answers every request with bytes `answer` chooses from the request
 /// head, exactly as given (status line and all), then closes: for answers hyper would not write.
 async fn raw_server(answer: fn(&str) -> Vec<u8>) -> (u16, tokio::task::JoinHandle<()>) {
+    raw_server_after(std::time::Duration::ZERO, answer).await
+}
+
+/// [`raw_server`], answering each request only after `delay`.
+async fn raw_server_after(
+    delay: std::time::Duration,
+    answer: fn(&str) -> Vec<u8>,
+) -> (u16, tokio::task::JoinHandle<()>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -76,6 +101,7 @@ async fn raw_server(answer: fn(&str) -> Vec<u8>) -> (u16, tokio::task::JoinHandl
                         Ok(n) => head.extend_from_slice(&buf[..n]),
                     }
                 }
+                tokio::time::sleep(delay).await;
                 let _ = tcp.write_all(&answer(&String::from_utf8_lossy(&head))).await;
                 let _ = tcp.shutdown().await;
             });
@@ -249,6 +275,48 @@ async fn the_status_line_shows_the_version_and_reason_phrase_as_received() {
     let url = format!("https://127.0.0.1:{}/", s.addr.port());
     let o = corsair(args(&["check", &url, "--origin", PAGE, "--insecure"]), None).await;
     assert!(stdout(&o).contains("< HTTP/2 200\n"), "{}", stdout(&o));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_terminal_prose_wraps_to_its_width_and_nowhere_else() {
+    let s = TestServer::start(loopback(1), silent()).await;
+    let url = format!("{}/items", s.origin("http"));
+    let text = corsair_on_terminal(args(&["check", &url, "--origin", PAGE]), 60).await;
+    let why = text.split("\nWhy:\n").nth(1).and_then(|t| t.split("\n\n").next()).unwrap_or_default();
+    assert!(why.lines().count() > 1 && why.lines().all(|l| l.chars().count() <= 60), "{text}");
+    let console = text.lines().find(|l| l.contains("has been blocked by CORS policy")).unwrap_or_default();
+    assert!(console.chars().count() > 60, "the console message stays whole, to be copied: {text}");
+
+    // Piped, nothing wraps, whatever COLUMNS says.
+    let o = tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_corsair"))
+            .args(["check", &url, "--origin", PAGE])
+            .env("NO_COLOR", "1")
+            .env("COLUMNS", "60")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let piped = stdout(&o);
+    let why = piped.split("\nWhy:\n").nth(1).and_then(|t| t.split("\n\n").next()).unwrap_or_default();
+    assert_eq!(why.lines().count(), 1, "{piped}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_exchange_shows_what_it_waits_for_on_a_terminal_only() {
+    let (port, _server) = raw_server_after(std::time::Duration::from_millis(1600), |_| {
+        b"HTTP/1.1 200 OK\r\nAccess-Control-Allow-Origin: *\r\nContent-Length: 0\r\n\r\n".to_vec()
+    })
+    .await;
+    let url = format!("http://127.0.0.1:{port}/slow");
+    let text = corsair_on_terminal(args(&["check", &url, "--origin", PAGE]), 100).await;
+    assert!(text.contains(&format!("waiting for {url} (1 s)")), "{text:?}");
+    assert!(text.contains("\r\x1b[2K"), "the waiting line is erased: {text:?}");
+    assert!(text.contains("ALLOWED"), "{text}");
+    let o = corsair(args(&["check", &url, "--origin", PAGE]), None).await;
+    assert_eq!(o.status.code(), Some(0));
+    assert!(o.stderr.is_empty(), "not on a terminal: {}", stderr(&o));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,12 +5,13 @@
 //! moves the bytes; this module only turns flags into an [`Intent`] and the transcript into text
 //! or JSON.
 
-use std::io::Write;
+use std::cell::RefCell;
+use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use corsair_core::browser::{
-    Blocked, Credentials, Exposure, Intent, Mode, RedirectMode, ResponseType, SendKind, Verdict, Warning,
+    Blocked, Credentials, Exposure, Intent, Mode, RedirectMode, Request, ResponseType, SendKind, Verdict, Warning,
 };
 use corsair_core::Origin;
 use corsair_probe::{Exchange, Probe, ProbeOptions, Resolve, Transcript};
@@ -18,6 +19,7 @@ use serde_json::{json, Value};
 
 use crate::cli::Status;
 use crate::cmd::style::Style;
+use crate::cmd::term::{self, Waiting};
 use crate::snippet::{self, Stack};
 
 const CHECK_HELP: &str = "\
@@ -200,7 +202,7 @@ pub fn run(args: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Status 
         Ok(x) => x,
         Err(UsageError(m)) => return could_not_run(&args, "usage", &m, out, err),
     };
-    let transcript = match probe(intent.clone(), options) {
+    let transcript = match probe_on_terminal(intent.clone(), options, err) {
         Ok(t) => t,
         Err(m) => return could_not_run(&args, "could_not_check", &m, out, err),
     };
@@ -246,13 +248,37 @@ pub fn probe(intent: Intent, options: ProbeOptions) -> Result<Transcript, String
     Ok(runtime.block_on(probe.run(intent)))
 }
 
+/// Runs the probe like [`probe`]; when stderr is a terminal, a slow exchange shows what it is
+/// waiting for (a server that hangs looks the same as corsair hanging otherwise).
+fn probe_on_terminal(intent: Intent, options: ProbeOptions, err: &mut dyn Write) -> Result<Transcript, String> {
+    if !std::io::stderr().is_terminal() {
+        return probe(intent, options);
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the network runtime: {e}"))?;
+    let probe = Probe::new(options).map_err(|e| e.to_string())?;
+    let waiting = RefCell::new(Waiting::default());
+    let err = RefCell::new(err);
+    let transcript = runtime.block_on(async {
+        let mut on_send = |r: &Request| waiting.borrow_mut().sent(r.url.as_str());
+        tokio::select! {
+            t = probe.run_observed(intent, &mut on_send) => t,
+            never = term::show_waiting(&waiting, &err, term::WAIT_BEFORE_SHOWING) => match never {},
+        }
+    });
+    term::clear_waiting(&waiting, *err.borrow_mut());
+    Ok(transcript)
+}
+
 /// Prints the transcript in the chosen format and picks the exit status.
 pub fn report(args: &CheckArgs, intent: &Intent, t: &Transcript, out: &mut dyn Write, err: &mut dyn Write) -> Status {
     let stack = args.stack.or_else(|| snippet::detect(t));
     let read_warnings = unreadable(&args.read, t, intent.credentials == Credentials::Include);
     let written = match args.format {
         Format::Json => writeln!(out, "{}", to_json(t, stack, &read_warnings)),
-        Format::Text => write_text(out, intent, t, stack, &read_warnings, Style::for_stdout()),
+        Format::Text => write_text(out, intent, t, stack, &read_warnings, Style::for_stdout(), term::stdout_columns()),
     };
     let _ = written;
     if let Some(e) = t.transport_error() {
@@ -403,7 +429,11 @@ fn write_text(
     stack: Option<Stack>,
     read: &[String],
     s: Style,
+    columns: Option<usize>,
 ) -> std::io::Result<()> {
+    // Prose wraps to the terminal; the console message and header lines do not: they are meant
+    // to be copied and searched for whole.
+    let prose = |out: &mut dyn Write, text: &str| term::write_wrapped(out, text, columns, ("  ", "  ", 2));
     let creds = match intent.credentials {
         Credentials::Omit => "omit",
         Credentials::SameOrigin => "same-origin",
@@ -461,9 +491,11 @@ fn write_text(
                 if let Some(code) = e.firefox_code() {
                     writeln!(out, "Firefox reason: {code}")?;
                 }
-                writeln!(out, "\nWhy:\n  {}", e.explanation())?;
+                writeln!(out, "\nWhy:")?;
+                prose(out, e.explanation())?;
                 if let Some(fix) = b.fix() {
-                    writeln!(out, "\nFix:\n  {}", fix.summary)?;
+                    writeln!(out, "\nFix:")?;
+                    prose(out, &fix.summary)?;
                     for (n, v) in &fix.headers {
                         writeln!(out, "    {}", s.green(&format!("{n}: {v}")))?;
                     }
@@ -478,15 +510,17 @@ fn write_text(
                     }
                 }
             } else {
-                writeln!(out, "\nWhy:\n  {}", failure_explanation(b))?;
+                writeln!(out, "\nWhy:")?;
+                prose(out, failure_explanation(b))?;
             }
         }
     }
     let warnings = all_warnings(t, read);
     if !warnings.is_empty() {
         writeln!(out, "\nWarnings:")?;
+        let bullet = format!("  {} ", s.yellow("!"));
         for w in warnings {
-            writeln!(out, "  {} {w}", s.yellow("!"))?;
+            term::write_wrapped(out, &w, columns, (&bullet, "    ", 4))?;
         }
     }
     Ok(())
