@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use corsair_core::browser::{Request, Response};
-use http_body_util::Empty;
+use http_body_util::Full;
 use hyper_util::rt::TokioIo;
 use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
@@ -82,7 +82,8 @@ pub(crate) fn tls_config(insecure: bool) -> Result<Arc<rustls::ClientConfig>, Tr
     Ok(Arc::new(config))
 }
 
-/// Sends one request and reads the response head; the body is never read.
+/// Sends one request (with its body, if it has one) and reads the response head; the response
+/// body is never read.
 pub(crate) async fn send(
     request: &Request,
     options: &ProbeOptions,
@@ -193,7 +194,7 @@ fn build_request(
     request: &Request,
     options: &ProbeOptions,
     h2: bool,
-) -> Result<http::Request<Empty<Bytes>>, TransportError> {
+) -> Result<http::Request<Full<Bytes>>, TransportError> {
     let url = &request.url;
     let uri = if h2 {
         url.as_str().to_owned()
@@ -219,7 +220,9 @@ fn build_request(
     for (name, value) in &request.headers {
         builder = builder.header(name.as_str(), value.as_str());
     }
-    builder.body(Empty::new()).map_err(|e| TransportError::Http(format!("cannot send this request: {e}")))
+    // hyper adds `Content-Length` from the body's exact size.
+    let body = Bytes::from(request.body.clone().unwrap_or_default());
+    builder.body(Full::new(body)).map_err(|e| TransportError::Http(format!("cannot send this request: {e}")))
 }
 
 /// Accepts every certificate (`--insecure`), still checking handshake signatures.

@@ -319,6 +319,112 @@ async fn a_slow_exchange_shows_what_it_waits_for_on_a_terminal_only() {
     assert!(o.stderr.is_empty(), "not on a terminal: {}", stderr(&o));
 }
 
+/// An API whose JSON body parser runs before its CORS layer (Express with `express.json()`
+/// mounted before `cors()`, say): a body it cannot parse gets a 400 with no CORS headers.
+fn parser_before_cors() -> corsair_testkit::Script {
+    Arc::new(|r: &Recorded| {
+        if r.method == "OPTIONS" {
+            return Reply::status(204)
+                .header("Access-Control-Allow-Origin", PAGE)
+                .header("Access-Control-Allow-Methods", "GET, POST, PUT, DELETE")
+                .header("Access-Control-Allow-Headers", "content-type")
+                .header("Vary", "Origin");
+        }
+        if !r.body.is_empty() && serde_json::from_slice::<Value>(&r.body).is_err() {
+            return Reply::status(400).body("Bad Request");
+        }
+        Reply::status(200).header("Access-Control-Allow-Origin", PAGE).header("Vary", "Origin")
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_the_server_rejects_before_cors_blocks_what_passes_without_one() {
+    let s = TestServer::start(loopback(1), parser_before_cors()).await;
+    let url = format!("{}/items", s.origin("http"));
+    let json_put = ["check", &url, "--origin", PAGE, "-X", "PUT", "-H", "Content-Type: application/json"];
+    let o = corsair(args(&json_put), None).await;
+    assert_eq!(o.status.code(), Some(0), "without a body: {}", stdout(&o));
+
+    let o = corsair(args(&[&json_put[..], &["-d", "{\"name\": oops}"]].concat()), None).await;
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let text = stdout(&o);
+    assert!(
+        text.contains("< HTTP/1.1 400 Bad Request") && text.contains("No 'Access-Control-Allow-Origin' header"),
+        "{text}"
+    );
+    assert!(text.contains(&format!("sent for real: PUT {url}")), "{text}");
+    let put = s.requests().into_iter().rev().find(|r| r.method == "PUT").unwrap();
+    assert_eq!(put.body, b"{\"name\": oops}");
+    assert_eq!(put.header("content-length"), Some("14"));
+    assert_eq!(put.header("content-type"), Some("application/json"));
+
+    // Files, as curl reads them: -d drops line breaks, --data-binary keeps every byte.
+    let dir = std::env::temp_dir().join(format!("corsair-check-body-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("body.json");
+    std::fs::write(&file, "{\"a\":\n1}\n").unwrap();
+    let at = format!("@{}", file.display());
+    let o = corsair(args(&[&json_put[..], &["--data-binary", &at]].concat()), None).await;
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert_eq!(s.requests().last().unwrap().body, b"{\"a\":\n1}\n");
+    let o = corsair(args(&[&json_put[..], &["-d", &at, "--format", "json"]].concat()), None).await;
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert_eq!(s.requests().last().unwrap().body, b"{\"a\":1}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_text_body_is_posted_as_fetch_sends_a_string() {
+    let s = TestServer::start(loopback(1), parser_before_cors()).await;
+    let url = format!("{}/items", s.origin("http"));
+    let o = corsair(args(&["check", &url, "--origin", PAGE, "-d", "hello"]), None).await;
+    // `hello` is no JSON: the parser answers 400 without CORS headers here too.
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let sent = &s.requests()[0];
+    assert_eq!((sent.method.as_str(), sent.header("content-type")), ("POST", Some("text/plain;charset=UTF-8")));
+    assert!(stdout(&o).contains("sent for real: POST"), "{}", stdout(&o));
+    // fetch() refuses a body with HEAD before sending anything.
+    let o = corsair(args(&["check", &url, "--origin", PAGE, "-X", "HEAD", "-d", "x"]), None).await;
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("Request with GET/HEAD method cannot have body."), "{}", stdout(&o));
+    assert_eq!(s.requests().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn preflight_only_never_sends_the_request_itself() {
+    let s = TestServer::start(loopback(1), parser_before_cors()).await;
+    let url = format!("{}/items/7", s.origin("http"));
+    let o = corsair(args(&["check", &url, "--origin", PAGE, "-X", "DELETE", "--preflight-only"]), None).await;
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let text = stdout(&o);
+    assert!(text.contains(&format!("PREFLIGHT PASSED  not sent: DELETE {url}")), "{text}");
+    assert!(!text.contains("sent for real"), "{text}");
+    assert_eq!(s.requests().iter().map(|r| r.method.as_str()).collect::<Vec<_>>(), ["OPTIONS"]);
+
+    let o =
+        corsair(args(&["check", &url, "--origin", PAGE, "-X", "DELETE", "--preflight-only", "--format", "json"]), None)
+            .await;
+    let j = json(&o);
+    assert_eq!(j["verdict"], "preflight_passed");
+    assert_eq!(j["preflight"]["response"]["status"], 204);
+    assert_eq!(j["unsent"]["method"], "DELETE");
+
+    // A request without a preflight is sent as is by the browser: --preflight-only sends nothing.
+    let o =
+        corsair(args(&["check", &url, "--origin", PAGE, "-d", "a=1", "--preflight-only", "--format", "json"]), None)
+            .await;
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let j = json(&o);
+    assert_eq!(j["verdict"], "not_sent");
+    assert_eq!(j["unsent"]["method"], "POST");
+    assert_eq!(j["requests"], serde_json::json!([]));
+    assert_eq!(s.requests().len(), 2, "two preflights, nothing else");
+
+    // A preflight the server refuses ends the check as usual.
+    let o = corsair(args(&["check", &url, "--origin", PAGE, "-X", "PATCH", "--preflight-only"]), None).await;
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn warnings_name_echoes_without_vary_and_dropped_headers() {
     let s = TestServer::start(

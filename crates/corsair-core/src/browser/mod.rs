@@ -105,6 +105,9 @@ pub struct Intent {
     pub mode: Mode,
     /// `fetch()` or XHR (changes some message texts).
     pub initiator: Initiator,
+    /// The request body, if the page sends one. The model only carries it: CORS never reads it,
+    /// but a server's body parser may answer before its CORS layer runs.
+    pub body: Option<Vec<u8>>,
 }
 
 impl Intent {
@@ -120,7 +123,14 @@ impl Intent {
             redirect: RedirectMode::default(),
             mode: Mode::default(),
             initiator: Initiator::default(),
+            body: None,
         }
+    }
+
+    /// Sets the request body.
+    pub fn body(mut self, body: impl Into<Vec<u8>>) -> Intent {
+        self.body = Some(body.into());
+        self
     }
 
     /// Sets the method.
@@ -177,6 +187,9 @@ pub struct Request {
     pub headers: Vec<(String, String)>,
     /// True if the browser would attach cookies and HTTP auth.
     pub with_credentials: bool,
+    /// The body: the page's, on an actual request whose method may carry one (a redirect that
+    /// rewrites the method to `GET` drops it); never on a preflight.
+    pub body: Option<Vec<u8>>,
 }
 
 impl Request {
@@ -511,6 +524,7 @@ pub struct Fetch {
     redirects: u32,
     warnings: Vec<Warning>,
     grant: Option<PreflightGrant>,
+    body: Option<Vec<u8>>,
     state: State,
 }
 
@@ -538,6 +552,7 @@ impl Fetch {
             redirects: 0,
             warnings: Vec::new(),
             grant: None,
+            body: intent.body.clone(),
             state: State::Actual,
         };
         if let Err(failure) = fetch.prepare(&intent.method, intent.headers) {
@@ -607,6 +622,11 @@ impl Fetch {
             )));
         }
         self.method = crate::method::normalize(method).into_owned();
+        if self.body.is_some() && matches!(self.method.as_str(), "GET" | "HEAD") {
+            return Err(Failure::TypeError(
+                "Failed to execute 'fetch' on 'Window': Request with GET/HEAD method cannot have body.".to_owned(),
+            ));
+        }
         if !self.url.username().is_empty() || self.url.password().is_some() {
             return Err(Failure::TypeError(format!(
                 "Failed to execute 'fetch' on 'Window': Request cannot be constructed from a URL that includes credentials: {}",
@@ -708,6 +728,7 @@ impl Fetch {
             url: self.url.clone(),
             headers,
             with_credentials: false,
+            body: None,
         }
     }
 
@@ -739,6 +760,7 @@ impl Fetch {
             url: self.url.clone(),
             headers,
             with_credentials,
+            body: if matches!(self.method.as_str(), "GET" | "HEAD") { None } else { self.body.clone() },
         }
     }
 
@@ -842,6 +864,7 @@ impl Fetch {
             || (matches!(response.status, 301 | 302) && self.method == "POST");
         if rewrite && self.method != "GET" {
             "GET".clone_into(&mut self.method);
+            self.body = None;
             self.headers.retain(|(n, _)| {
                 !["content-type", "content-length", "content-encoding", "content-language", "content-location"]
                     .iter()

@@ -737,6 +737,33 @@ mod actual_request {
     }
 
     #[test]
+    fn the_body_goes_with_the_actual_request_only() {
+        let run = drive(cross().method("PUT").body("{}"), [grant("PUT", ""), acao(200)]);
+        assert_eq!(run.preflight().body, None);
+        assert_eq!(run.actual().body.as_deref(), Some(&b"{}"[..]));
+    }
+
+    #[test]
+    fn a_redirect_that_rewrites_the_method_to_get_drops_the_body() {
+        let run = drive(cross().method("POST").body("a=1"), [hop(303, "/next"), acao(200)]);
+        assert_eq!(run.requests[0].body.as_deref(), Some(&b"a=1"[..]));
+        assert_eq!((run.actual().method.as_str(), run.actual().body.as_deref()), ("GET", None));
+        let run = drive(cross().method("POST").body("a=1"), [hop(307, "/next"), acao(200)]);
+        assert_eq!(run.actual().body.as_deref(), Some(&b"a=1"[..]), "307 keeps method and body");
+    }
+
+    #[test]
+    fn fetch_refuses_a_body_with_get_or_head() {
+        for method in ["GET", "head"] {
+            let run = refused(cross().method(method).body("x"));
+            assert_eq!(
+                run.blocked().console_message(),
+                "Failed to execute 'fetch' on 'Window': Request with GET/HEAD method cannot have body."
+            );
+        }
+    }
+
+    #[test]
     fn gets_the_default_accept_unless_the_script_set_one() {
         let run = drive(cross(), [acao(200)]);
         assert_eq!(

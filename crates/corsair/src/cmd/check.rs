@@ -14,7 +14,7 @@ use corsair_core::browser::{
     Blocked, Credentials, Exposure, Intent, Mode, RedirectMode, Request, ResponseType, SendKind, Verdict, Warning,
 };
 use corsair_core::Origin;
-use corsair_probe::{Exchange, Probe, ProbeOptions, Resolve, Transcript};
+use corsair_probe::{Exchange, Probe, ProbeOptions, Resolve, Run, Stopped, Transcript, Until};
 use serde_json::{json, Value};
 
 use crate::cli::Status;
@@ -23,14 +23,75 @@ use crate::cmd::term::{self, Waiting};
 use crate::snippet::{self, Stack};
 
 const CHECK_HELP: &str = "\
+Without --preflight-only, check sends the real request after the preflight, as the browser
+would: a PUT or DELETE really changes data on the server.
+
 Exit status:
-  0  the browser would allow the request
+  0  the browser would allow the request (with --preflight-only: the preflight passed, or none
+     is needed and nothing was sent)
   1  the browser would block it (the console message and the fix are printed)
   2  could not check: bad flags, DNS, connection refused, TLS, timeout (one line on stderr)";
 
-/// Flags of `corsair check`.
+/// `corsair check`'s flags: those `explain --live` reproduces a message with, and what only
+/// check sends.
 #[derive(Debug, Clone, Args)]
 #[command(after_help = CHECK_HELP)]
+pub struct CheckCommand {
+    /// What the page fetches and how to reach the server.
+    #[command(flatten)]
+    pub check: CheckArgs,
+    /// The body, and how far to go.
+    #[command(flatten)]
+    pub send: SendArgs,
+}
+
+/// The request body and `--preflight-only`.
+#[derive(Debug, Clone, Args)]
+pub struct SendArgs {
+    /// A text body, as curl's -d (repeats joined with `&`; `@FILE` reads a file without its line
+    /// breaks). The page sends it as a string: `Content-Type: text/plain;charset=UTF-8` unless
+    /// -H sets one. Without -X the method is POST.
+    #[arg(long = "data", short = 'd', value_name = "TEXT")]
+    pub data: Vec<String>,
+    /// A body sent byte for byte, as curl's --data-binary (`@FILE` reads a file as is); no
+    /// Content-Type unless -H sets one. Without -X the method is POST.
+    #[arg(long = "data-binary", value_name = "DATA", conflicts_with = "data")]
+    pub data_binary: Option<String>,
+    /// Stop after the preflight: the request itself, which may change data, is not sent.
+    #[arg(long)]
+    pub preflight_only: bool,
+}
+
+impl SendArgs {
+    /// The body, and the `Content-Type` fetch() gives it when the script sets none.
+    fn body(&self) -> Result<Option<(Vec<u8>, Option<&'static str>)>, UsageError> {
+        let read = |flag: &str, path: &str| {
+            std::fs::read(path).map_err(|e| UsageError(format!("{flag} @{path}: cannot read the file: {e}")))
+        };
+        if let Some(data) = &self.data_binary {
+            let body = match data.strip_prefix('@') {
+                Some(path) => read("--data-binary", path)?,
+                None => data.clone().into_bytes(),
+            };
+            return Ok(Some((body, None)));
+        }
+        if self.data.is_empty() {
+            return Ok(None);
+        }
+        let mut parts = Vec::new();
+        for d in &self.data {
+            parts.push(match d.strip_prefix('@') {
+                // curl -d @FILE drops carriage returns and newlines.
+                Some(path) => read("-d", path)?.into_iter().filter(|b| !matches!(b, b'\r' | b'\n')).collect(),
+                None => d.clone().into_bytes(),
+            });
+        }
+        Ok(Some((parts.join(&b'&'), Some("text/plain;charset=UTF-8"))))
+    }
+}
+
+/// Flags of `corsair check` that `explain --live` shares.
+#[derive(Debug, Clone, Args)]
 pub struct CheckArgs {
     /// The URL the page fetches.
     pub url: String,
@@ -197,16 +258,33 @@ fn missing_scheme(text: &str) -> Option<String> {
 }
 
 /// Runs `corsair check`.
-pub fn run(args: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Status {
-    let (intent, options) = match args.intent() {
+pub fn run(command: CheckCommand, out: &mut dyn Write, err: &mut dyn Write) -> Status {
+    let args = &command.check;
+    let (intent, options) = match args.intent().and_then(|(i, o)| Ok((with_body(i, &command.send)?, o))) {
         Ok(x) => x,
-        Err(UsageError(m)) => return could_not_run(&args, "usage", &m, out, err),
+        Err(UsageError(m)) => return could_not_run(args, "usage", &m, out, err),
     };
-    let transcript = match probe_on_terminal(intent.clone(), options, err) {
-        Ok(t) => t,
-        Err(m) => return could_not_run(&args, "could_not_check", &m, out, err),
-    };
-    report(&args, &intent, &transcript, out, err)
+    let until = if command.send.preflight_only { Until::Preflight } else { Until::Verdict };
+    match probe_on_terminal(intent.clone(), options, until, err) {
+        Ok(Run::Done(t)) => report(args, &intent, &t, out, err),
+        Ok(Run::Stopped(stopped)) => report_stopped(args, &intent, &stopped, out),
+        Err(m) => could_not_run(args, "could_not_check", &m, out, err),
+    }
+}
+
+/// The intent with the page's body: like curl, a body makes the default method POST (fetch()
+/// itself refuses a body with GET or HEAD, which the model reports).
+fn with_body(mut intent: Intent, send: &SendArgs) -> Result<Intent, UsageError> {
+    let Some((body, content_type)) = send.body()? else { return Ok(intent) };
+    if intent.method == "GET" {
+        intent = intent.method("POST");
+    }
+    if let Some(ct) = content_type {
+        if !intent.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("content-type")) {
+            intent = intent.header("Content-Type", ct);
+        }
+    }
+    Ok(intent.body(body))
 }
 
 /// Reports a check that sent nothing: one line on stderr and, for `--format json`, a document
@@ -223,6 +301,7 @@ fn could_not_run(args: &CheckArgs, kind: &str, message: &str, out: &mut dyn Writ
                 "error": not_checked_json(kind, message),
                 "preflight": null,
                 "requests": [],
+                "unsent": null,
                 "readable_headers": [],
                 "response_type": null,
                 "warnings": [],
@@ -250,26 +329,26 @@ pub fn probe(intent: Intent, options: ProbeOptions) -> Result<Transcript, String
 
 /// Runs the probe like [`probe`]; when stderr is a terminal, a slow exchange shows what it is
 /// waiting for (a server that hangs looks the same as corsair hanging otherwise).
-fn probe_on_terminal(intent: Intent, options: ProbeOptions, err: &mut dyn Write) -> Result<Transcript, String> {
-    if !std::io::stderr().is_terminal() {
-        return probe(intent, options);
-    }
+fn probe_on_terminal(intent: Intent, options: ProbeOptions, until: Until, err: &mut dyn Write) -> Result<Run, String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the network runtime: {e}"))?;
     let probe = Probe::new(options).map_err(|e| e.to_string())?;
+    if !std::io::stderr().is_terminal() {
+        return Ok(runtime.block_on(probe.run_until(intent, until, &mut |_| {})));
+    }
     let waiting = RefCell::new(Waiting::default());
     let err = RefCell::new(err);
-    let transcript = runtime.block_on(async {
+    let run = runtime.block_on(async {
         let mut on_send = |r: &Request| waiting.borrow_mut().sent(r.url.as_str());
         tokio::select! {
-            t = probe.run_observed(intent, &mut on_send) => t,
+            run = probe.run_until(intent, until, &mut on_send) => run,
             never = term::show_waiting(&waiting, &err, term::WAIT_BEFORE_SHOWING) => match never {},
         }
     });
     term::clear_waiting(&waiting, *err.borrow_mut());
-    Ok(transcript)
+    Ok(run)
 }
 
 /// Prints the transcript in the chosen format and picks the exit status.
@@ -329,12 +408,16 @@ fn header_pairs<'a>(headers: impl IntoIterator<Item = (&'a str, String)>) -> Val
     Value::Array(headers.into_iter().map(|(n, v)| json!([n, v])).collect())
 }
 
+fn request_json(r: &Request) -> Value {
+    json!({
+        "method": r.method,
+        "url": r.url.as_str(),
+        "headers": header_pairs(r.headers.iter().map(|(n, v)| (n.as_str(), v.clone()))),
+    })
+}
+
 fn exchange_json(x: &Exchange) -> Value {
-    let request = json!({
-        "method": x.request.method,
-        "url": x.request.url.as_str(),
-        "headers": header_pairs(x.request.headers.iter().map(|(n, v)| (n.as_str(), v.clone()))),
-    });
+    let request = request_json(&x.request);
     match &x.response {
         Ok(r) => json!({
             "request": request,
@@ -368,6 +451,7 @@ pub fn to_json(t: &Transcript, stack: Option<Stack>, read: &[String]) -> Value {
         "error": error,
         "preflight": preflight,
         "requests": t.exchanges.iter().map(exchange_json).collect::<Vec<_>>(),
+        "unsent": null,
         "readable_headers": readable,
         "response_type": response_type,
         "warnings": all_warnings(t, read),
@@ -422,18 +506,8 @@ fn failure_explanation(b: &Blocked) -> &'static str {
     }
 }
 
-fn write_text(
-    out: &mut dyn Write,
-    intent: &Intent,
-    t: &Transcript,
-    stack: Option<Stack>,
-    read: &[String],
-    s: Style,
-    columns: Option<usize>,
-) -> std::io::Result<()> {
-    // Prose wraps to the terminal; the console message and header lines do not: they are meant
-    // to be copied and searched for whole.
-    let prose = |out: &mut dyn Write, text: &str| term::write_wrapped(out, text, columns, ("  ", "  ", 2));
+/// The page's request and every exchange, with the headers that matter.
+fn write_timeline(out: &mut dyn Write, intent: &Intent, exchanges: &[Exchange], s: Style) -> std::io::Result<()> {
     let creds = match intent.credentials {
         Credentials::Omit => "omit",
         Credentials::SameOrigin => "same-origin",
@@ -446,7 +520,7 @@ fn write_text(
         intent.url,
         intent.page_origin
     )?;
-    for (i, x) in t.exchanges.iter().enumerate() {
+    for (i, x) in exchanges.iter().enumerate() {
         let label = match x.request.kind {
             SendKind::Preflight => "preflight",
             SendKind::Actual => "request",
@@ -456,6 +530,9 @@ fn write_text(
             if is_cors_request_header(n) {
                 writeln!(out, "     {} {n}: {v}", s.dim(">"))?;
             }
+        }
+        if let Some(body) = &x.request.body {
+            writeln!(out, "     {} {}", s.dim(">"), s.dim(&format!("({} bytes of body)", body.len())))?;
         }
         match &x.response {
             Ok(r) => {
@@ -472,6 +549,83 @@ fn write_text(
         }
     }
     writeln!(out)?;
+    // A preflight is harmless; the request after it is the real one, and the server acts on it.
+    let mut real = exchanges.iter().filter(|x| x.request.kind == SendKind::Actual && !is_safe(&x.request.method));
+    if let Some(first) = real.next() {
+        for x in std::iter::once(first).chain(real) {
+            writeln!(
+                out,
+                "{} {} {} (the server acted on it as on any client's; --preflight-only stops before it)",
+                s.yellow("sent for real:"),
+                x.request.method,
+                x.request.url
+            )?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// RFC 9110's safe methods: sending them changes nothing on the server.
+fn is_safe(method: &str) -> bool {
+    matches!(method, "GET" | "HEAD" | "OPTIONS" | "TRACE")
+}
+
+/// Reports a `--preflight-only` check that stopped before the actual request.
+fn report_stopped(args: &CheckArgs, intent: &Intent, stopped: &Stopped, out: &mut dyn Write) -> Status {
+    let verdict = if stopped.exchanges.is_empty() { "not_sent" } else { "preflight_passed" };
+    let unsent = &stopped.unsent;
+    let _ = match args.format {
+        Format::Json => writeln!(
+            out,
+            "{}",
+            json!({
+                "verdict": verdict,
+                "browser_message": null,
+                "error": null,
+                "preflight": stopped.exchanges.iter().find(|x| x.request.kind == SendKind::Preflight).map(exchange_json),
+                "requests": stopped.exchanges.iter().map(exchange_json).collect::<Vec<_>>(),
+                "unsent": request_json(unsent),
+                "readable_headers": [],
+                "response_type": null,
+                "warnings": [],
+                "stack": null,
+            })
+        ),
+        Format::Text => {
+            let s = Style::for_stdout();
+            write_timeline(out, intent, &stopped.exchanges, s).and_then(|()| {
+                let what = format!("{} {}", unsent.method, unsent.url);
+                if stopped.exchanges.is_empty() {
+                    writeln!(out, "{}  {what}: the browser sends it without a preflight, so --preflight-only sent nothing", s.yellow("NOT SENT"))
+                } else {
+                    writeln!(out, "{}  not sent: {what} (--preflight-only)", s.green("PREFLIGHT PASSED"))?;
+                    term::write_wrapped(
+                        out,
+                        "Whether script may read the answer is decided on the answer to the request itself, which needs Access-Control-Allow-Origin too.",
+                        term::stdout_columns(),
+                        ("", "", 0),
+                    )
+                }
+            })
+        }
+    };
+    Status::Ok
+}
+
+fn write_text(
+    out: &mut dyn Write,
+    intent: &Intent,
+    t: &Transcript,
+    stack: Option<Stack>,
+    read: &[String],
+    s: Style,
+    columns: Option<usize>,
+) -> std::io::Result<()> {
+    // Prose wraps to the terminal; the console message and header lines do not: they are meant
+    // to be copied and searched for whole.
+    let prose = |out: &mut dyn Write, text: &str| term::write_wrapped(out, text, columns, ("  ", "  ", 2));
+    write_timeline(out, intent, &t.exchanges, s)?;
     if let Some(e) = t.transport_error() {
         return writeln!(out, "{}: {e}", s.red("COULD NOT CHECK"));
     }
