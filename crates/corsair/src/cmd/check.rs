@@ -62,9 +62,16 @@ pub struct SendArgs {
     pub preflight_only: bool,
 }
 
+/// The body the page sends.
+struct PageBody {
+    bytes: Vec<u8>,
+    /// The `Content-Type` fetch() gives it when the script sets none.
+    content_type: Option<&'static str>,
+}
+
 impl SendArgs {
-    /// The body, and the `Content-Type` fetch() gives it when the script sets none.
-    fn body(&self) -> Result<Option<(Vec<u8>, Option<&'static str>)>, UsageError> {
+    /// The body, if the flags give one.
+    fn body(&self) -> Result<Option<PageBody>, UsageError> {
         let read = |flag: &str, path: &str| {
             std::fs::read(path).map_err(|e| UsageError(format!("{flag} @{path}: cannot read the file: {e}")))
         };
@@ -73,7 +80,7 @@ impl SendArgs {
                 Some(path) => read("--data-binary", path)?,
                 None => data.clone().into_bytes(),
             };
-            return Ok(Some((body, None)));
+            return Ok(Some(PageBody { bytes: body, content_type: None }));
         }
         if self.data.is_empty() {
             return Ok(None);
@@ -86,7 +93,7 @@ impl SendArgs {
                 None => d.clone().into_bytes(),
             });
         }
-        Ok(Some((parts.join(&b'&'), Some("text/plain;charset=UTF-8"))))
+        Ok(Some(PageBody { bytes: parts.join(&b'&'), content_type: Some("text/plain;charset=UTF-8") }))
     }
 }
 
@@ -275,7 +282,7 @@ pub fn run(command: CheckCommand, out: &mut dyn Write, err: &mut dyn Write) -> S
 /// The intent with the page's body: like curl, a body makes the default method POST (fetch()
 /// itself refuses a body with GET or HEAD, which the model reports).
 fn with_body(mut intent: Intent, send: &SendArgs) -> Result<Intent, UsageError> {
-    let Some((body, content_type)) = send.body()? else { return Ok(intent) };
+    let Some(PageBody { bytes, content_type }) = send.body()? else { return Ok(intent) };
     if intent.method == "GET" {
         intent = intent.method("POST");
     }
@@ -284,7 +291,7 @@ fn with_body(mut intent: Intent, send: &SendArgs) -> Result<Intent, UsageError> 
             intent = intent.header("Content-Type", ct);
         }
     }
-    Ok(intent.body(body))
+    Ok(intent.body(bytes))
 }
 
 /// Reports a check that sent nothing: one line on stderr and, for `--format json`, a document
