@@ -78,20 +78,22 @@ fn allowing(methods: &'static str, headers: &'static str) -> corsair_testkit::Sc
 
 /// A server on 127.0.0.1 that answers every request with bytes `answer` chooses from the request
 /// head, exactly as given (status line and all), then closes: for answers hyper would not write.
-async fn raw_server(answer: fn(&str) -> Vec<u8>) -> (u16, tokio::task::JoinHandle<()>) {
+async fn raw_server(answer: impl Fn(&str) -> Vec<u8> + Send + Sync + 'static) -> (u16, tokio::task::JoinHandle<()>) {
     raw_server_after(std::time::Duration::ZERO, answer).await
 }
 
 /// [`raw_server`], answering each request only after `delay`.
 async fn raw_server_after(
     delay: std::time::Duration,
-    answer: fn(&str) -> Vec<u8>,
+    answer: impl Fn(&str) -> Vec<u8> + Send + Sync + 'static,
 ) -> (u16, tokio::task::JoinHandle<()>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let answer = Arc::new(answer);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let task = tokio::spawn(async move {
         while let Ok((mut tcp, _)) = listener.accept().await {
+            let answer = answer.clone();
             tokio::spawn(async move {
                 let mut head = Vec::new();
                 let mut buf = [0u8; 4096];
@@ -631,4 +633,227 @@ async fn explain_live_needs_an_origin_for_firefox_messages() {
     let o = corsair(args(&["explain", "--live", msg]), None).await;
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--origin"), "{}", stderr(&o));
+}
+
+// ---------------------------------------------------------------------------------------------
+// The real cause, from the live answers. The answers below are byte for byte what the real
+// servers sent to corsair's requests on this project's machine: Starlette 1.10.0 under uvicorn
+// 0.55.0 (PyPI), nginx 1.22.1 (Debian). `real_starlette_and_nginx` runs the real servers
+// themselves where they are installed.
+// ---------------------------------------------------------------------------------------------
+
+/// Starlette's `CORSMiddleware(allow_origins=[PAGE])` (methods default to GET) to a PUT preflight.
+const STARLETTE_DISALLOWED_METHOD: &[u8] = b"HTTP/1.1 400 Bad Request\r\ndate: Thu, 03 Dec 2026 10:13:48 GMT\r\nserver: uvicorn\r\nvary: Origin, Access-Control-Request-Method, Access-Control-Request-Headers, Access-Control-Request-Private-Network\r\naccess-control-allow-methods: GET\r\naccess-control-max-age: 600\r\naccess-control-allow-headers: Accept, Accept-Language, Content-Language, Content-Type\r\naccess-control-allow-origin: http://localhost:5173\r\ncontent-length: 22\r\ncontent-type: text/plain; charset=utf-8\r\nConnection: close\r\n\r\nDisallowed CORS method";
+
+/// nginx, `add_header Access-Control-Allow-Origin` in the server block and an
+/// `if ($request_method = OPTIONS)` with add_header lines of its own (no origin) in `location /`.
+const NGINX_IF_PREFLIGHT: &[u8] = b"HTTP/1.1 204 No Content\r\nServer: nginx/1.22.1\r\nDate: Thu, 03 Dec 2026 10:14:26 GMT\r\nConnection: close\r\nAccess-Control-Allow-Methods: GET, PUT, DELETE\r\nAccess-Control-Allow-Headers: content-type\r\n\r\n";
+
+/// nginx, an `if` block that repeats every CORS line (`location /api/` and `/v2/`).
+const NGINX_FULL_PREFLIGHT: &[u8] = b"HTTP/1.1 204 No Content\r\nServer: nginx/1.22.1\r\nDate: Thu, 03 Dec 2026 10:16:41 GMT\r\nConnection: close\r\nAccess-Control-Allow-Origin: http://localhost:5173\r\nVary: Origin\r\nAccess-Control-Allow-Methods: GET, PUT, DELETE\r\nAccess-Control-Allow-Headers: content-type, x-trace\r\n\r\n";
+
+/// nginx, `location /api/` with `add_header Cache-Control no-store` of its own.
+const NGINX_OWN_ADD_HEADER: &[u8] = b"HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: Thu, 03 Dec 2026 10:16:41 GMT\r\nContent-Type: text/plain\r\nContent-Length: 3\r\nLast-Modified: Thu, 03 Dec 2026 10:16:39 GMT\r\nConnection: close\r\nETag: \"6b114187-3\"\r\nCache-Control: no-store\r\nAccept-Ranges: bytes\r\n\r\n{}\n";
+
+/// nginx, a 404 in `location /v2/`: the server's add_header lines lack `always`.
+const NGINX_404: &[u8] = b"HTTP/1.1 404 Not Found\r\nServer: nginx/1.22.1\r\nDate: Thu, 03 Dec 2026 10:16:41 GMT\r\nContent-Type: text/html\r\nContent-Length: 153\r\nConnection: close\r\n\r\n<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n<center><h1>404 Not Found</h1></center>\r\n<hr><center>nginx/1.22.1</center>\r\n</body>\r\n</html>\r\n";
+
+/// nginx, a server block that only redirects (`return 301 http://127.0.0.1:8124$request_uri`).
+const NGINX_REDIRECT: &[u8] = b"HTTP/1.1 301 Moved Permanently\r\nServer: nginx/1.22.1\r\nDate: Thu, 03 Dec 2026 10:14:35 GMT\r\nContent-Type: text/html\r\nContent-Length: 169\r\nConnection: close\r\nLocation: http://127.0.0.1:8124/items\r\n\r\n<html>\r\n<head><title>301 Moved Permanently</title></head>\r\n<body>\r\n<center><h1>301 Moved Permanently</h1></center>\r\n<hr><center>nginx/1.22.1</center>\r\n</body>\r\n</html>\r\n";
+
+/// The kinds of `causes` in a JSON document.
+fn cause_kinds(j: &Value) -> Vec<String> {
+    j["causes"].as_array().unwrap().iter().map(|c| c["kind"].as_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_preflight_refused_by_starlettes_cors_layer_is_not_blamed_on_auth_or_routing() {
+    let (port, _server) = raw_server(|_| STARLETTE_DISALLOWED_METHOD.to_vec()).await;
+    let url = format!("http://127.0.0.1:{port}/items");
+    let o = corsair(args(&["check", &url, "--origin", PAGE, "-X", "PUT"]), None).await;
+    assert_eq!(o.status.code(), Some(1));
+    let text = stdout(&o);
+    assert!(text.contains("It does not have HTTP ok status."), "the browser's own words stay: {text}");
+    assert!(text.contains("refused by the CORS layer itself, not by authentication or routing"), "{text}");
+    assert!(text.contains("Add PUT to the CORS layer's allowed methods"), "{text}");
+    assert!(!text.contains("authentication middleware that runs before CORS"), "no generic guess: {text}");
+    let j = json(&corsair(args(&["check", &url, "--origin", PAGE, "-X", "PUT", "--format", "json"]), None).await);
+    assert_eq!(cause_kinds(&j), ["preflight_refused_by_cors_layer"]);
+    assert_eq!(j["error"]["kind"], "kPreflightInvalidStatus");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nginx_add_header_inheritance_always_and_bare_redirects_are_named() {
+    let (port, _server) = raw_server(|head| {
+        let line = head.lines().next().unwrap_or_default();
+        let answer = match line.split(' ').take(2).collect::<Vec<_>>()[..] {
+            ["OPTIONS", "/items"] => NGINX_IF_PREFLIGHT,
+            ["OPTIONS", _] => NGINX_FULL_PREFLIGHT,
+            ["GET", "/api/items"] => NGINX_OWN_ADD_HEADER,
+            ["GET", "/old"] => NGINX_REDIRECT,
+            _ => NGINX_404,
+        };
+        answer.to_vec()
+    })
+    .await;
+    let base = format!("http://127.0.0.1:{port}");
+    let cases: [(&str, &[&str], &str, &str); 4] = [
+        ("/items", &["-X", "PUT"], "nginx_add_header_not_inherited", "inherits none of the server's"),
+        ("/api/items", &["-H", "X-Trace: 1"], "nginx_add_header_not_inherited", "the location that served the request"),
+        ("/v2/missing", &["-H", "X-Trace: 1"], "nginx_add_header_without_always", "unless it ends in `always`"),
+        (
+            "/old",
+            &[],
+            "redirect_without_cors",
+            "answered the request with a 301 redirect to http://127.0.0.1:8124/items and no CORS headers",
+        ),
+    ];
+    for (path, extra, kind, words) in cases {
+        let url = format!("{base}{path}");
+        let o = corsair(args(&[&["check", &url, "--origin", PAGE][..], extra].concat()), None).await;
+        assert_eq!(o.status.code(), Some(1), "{path}: {}", stdout(&o));
+        assert!(stdout(&o).contains(words), "{path}: {}", stdout(&o));
+        let o =
+            corsair(args(&[&["check", &url, "--origin", PAGE, "--format", "json"][..], extra].concat()), None).await;
+        assert_eq!(cause_kinds(&json(&o)), [kind], "{path}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn corsairs_own_debug_header_names_the_refusal() {
+    let upstream = TestServer::start(loopback(1), allowing("", "")).await;
+    let mut proxy = Command::new(env!("CARGO_BIN_EXE_corsair"))
+        .args(["proxy", "--listen", "127.0.0.1:0", "--upstream", &upstream.origin("http")])
+        .args(["--allow-origin", PAGE, "--allow-methods", "GET,PUT", "--debug-header"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start corsair proxy");
+    let stderr_pipe = proxy.stderr.take().unwrap();
+    let listening = tokio::task::spawn_blocking(move || {
+        use std::io::BufRead;
+        std::io::BufReader::new(stderr_pipe)
+            .lines()
+            .map_while(Result::ok)
+            .find_map(|l| l.split("listening on ").nth(1).map(str::to_owned))
+    })
+    .await
+    .unwrap()
+    .expect("the proxy says where it listens");
+    let url = format!("{listening}/items");
+    let o = corsair(args(&["check", &url, "--origin", PAGE, "-X", "DELETE"]), None).await;
+    let _ = proxy.kill();
+    let _ = proxy.wait();
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let text = stdout(&o);
+    assert!(text.contains("< corsair-refusal: method"), "{text}");
+    assert!(text.contains("`corsair-refusal: method`: its CORS policy refused the method DELETE"), "{text}");
+    assert!(text.contains("Add DELETE to the server's allowed methods."), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lower_case_method_is_fixed_in_the_page_not_on_the_server() {
+    let s = TestServer::start(loopback(1), allowing("GET, PUT, PATCH, DELETE", "")).await;
+    let url = format!("{}/items", s.origin("http"));
+    let o = corsair(args(&["check", &url, "--origin", PAGE, "-X", "patch", "--stack", "express"]), None).await;
+    assert_eq!(o.status.code(), Some(1));
+    let text = stdout(&o);
+    assert!(text.contains("Fix (in the page, not on the server):"), "{text}");
+    assert!(text.contains("method: 'PATCH'"), "{text}");
+    assert!(!text.contains("Access-Control-Allow-Methods: patch") && !text.contains("For Express"), "{text}");
+    let j = json(&corsair(args(&["check", &url, "--origin", PAGE, "-X", "patch", "--format", "json"]), None).await);
+    assert_eq!(cause_kinds(&j), ["lower_case_method"]);
+    assert!(j["error"]["fix"]["summary"].as_str().unwrap().contains("'PATCH'"), "{j}");
+    assert_eq!(j["error"]["fix"]["headers"], serde_json::json!([]));
+}
+
+/// Starts `program` and waits until `port` on 127.0.0.1 accepts connections.
+fn start_and_wait(mut command: Command, port: u16) -> Option<std::process::Child> {
+    let mut child = command.stdout(Stdio::null()).stderr(Stdio::null()).spawn().ok()?;
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Some(child);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    None
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// The same causes from the real servers, where they are installed (`pip install starlette
+/// uvicorn`, `apt-get install nginx`); otherwise a SKIPPED line says which is missing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn real_starlette_and_nginx() {
+    let dir = std::env::temp_dir().join(format!("corsair-real-servers-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("html/api")).unwrap();
+    std::fs::write(dir.join("html/api/items"), "{}\n").unwrap();
+    std::fs::write(
+        dir.join("app.py"),
+        "from starlette.applications import Starlette\nfrom starlette.middleware import Middleware\nfrom starlette.middleware.cors import CORSMiddleware\nfrom starlette.responses import JSONResponse\nfrom starlette.routing import Route\n\nasync def items(request):\n    return JSONResponse([])\n\napp = Starlette(routes=[Route('/items', items, methods=['GET', 'PUT'])], middleware=[Middleware(CORSMiddleware, allow_origins=['http://localhost:5173'])])\n",
+    )
+    .unwrap();
+    let mut ran = Vec::new();
+
+    let port = free_port();
+    let mut uvicorn = Command::new("python3");
+    uvicorn.args(["-m", "uvicorn", "app:app", "--app-dir"]).arg(&dir).args([
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port.to_string(),
+    ]);
+    if let Some(mut server) = start_and_wait(uvicorn, port) {
+        let url = format!("http://127.0.0.1:{port}/items");
+        let o = corsair(args(&["check", &url, "--origin", PAGE, "-X", "PUT", "--format", "json"]), None).await;
+        let _ = server.kill();
+        let _ = server.wait();
+        assert_eq!(cause_kinds(&json(&o)), ["preflight_refused_by_cors_layer"], "{}", stdout(&o));
+        ran.push("starlette");
+    } else {
+        eprintln!("SKIPPED: Starlette (pip install starlette uvicorn)");
+    }
+
+    let (port, redirect_port) = (free_port(), free_port());
+    let root = dir.join("html");
+    let conf = format!(
+        "daemon off;\nworker_processes 1;\nerror_log {d}/error.log;\npid {d}/nginx.pid;\nevents {{ worker_connections 64; }}\nhttp {{\n  access_log off;\n  client_body_temp_path {d}/tmp; proxy_temp_path {d}/tmp; fastcgi_temp_path {d}/tmp; uwsgi_temp_path {d}/tmp; scgi_temp_path {d}/tmp;\n  server {{\n    listen 127.0.0.1:{port};\n    root {root};\n    add_header Access-Control-Allow-Origin http://localhost:5173;\n    add_header Vary Origin;\n    location / {{\n      if ($request_method = OPTIONS) {{ add_header Access-Control-Allow-Methods \"GET, PUT\"; return 204; }}\n    }}\n    location /api/ {{\n      if ($request_method = OPTIONS) {{ add_header Access-Control-Allow-Origin http://localhost:5173; add_header Access-Control-Allow-Headers x-trace; return 204; }}\n      add_header Cache-Control no-store;\n    }}\n  }}\n  server {{ listen 127.0.0.1:{redirect_port}; return 301 http://127.0.0.1:{port}$request_uri; }}\n}}\n",
+        d = dir.display(),
+        root = root.display(),
+    );
+    std::fs::write(dir.join("nginx.conf"), conf).unwrap();
+    std::fs::create_dir_all(dir.join("tmp")).unwrap();
+    let nginx_bin = ["/usr/sbin/nginx", "nginx"].into_iter().find(|b| Command::new(b).arg("-v").output().is_ok());
+    let nginx = nginx_bin.and_then(|bin| {
+        let mut c = Command::new(bin);
+        c.arg("-p").arg(&dir).arg("-c").arg(dir.join("nginx.conf"));
+        start_and_wait(c, port)
+    });
+    if let Some(mut server) = nginx {
+        let base = format!("http://127.0.0.1:{port}");
+        let cases: [(String, &[&str], &str); 3] = [
+            (format!("{base}/items"), &["-X", "PUT"], "nginx_add_header_not_inherited"),
+            (format!("{base}/api/items"), &["-H", "X-Trace: 1"], "nginx_add_header_not_inherited"),
+            (format!("http://127.0.0.1:{redirect_port}/api/items"), &[], "redirect_without_cors"),
+        ];
+        let mut seen = Vec::new();
+        for (url, extra, _) in &cases {
+            let o =
+                corsair(args(&[&["check", url, "--origin", PAGE, "--format", "json"][..], extra].concat()), None).await;
+            seen.push(cause_kinds(&json(&o)));
+        }
+        let _ = server.kill();
+        let _ = server.wait();
+        for ((url, _, kind), seen) in cases.iter().zip(seen) {
+            assert_eq!(seen, [*kind], "{url}");
+        }
+        ran.push("nginx");
+    } else {
+        eprintln!("SKIPPED: nginx (apt-get install nginx)");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    eprintln!("real servers checked: {ran:?}");
 }

@@ -32,6 +32,7 @@
 //! );
 //! ```
 
+pub mod cause;
 pub mod preflight;
 pub mod response;
 
@@ -42,6 +43,7 @@ use url::Url;
 pub use crate::cors_error::Initiator;
 use crate::cors_error::{CorsError, Fix, FixContext};
 use crate::origin::{HostKind, Origin};
+pub use cause::{causes, Cause};
 pub use preflight::PreflightGrant;
 pub use response::{check_access, Response};
 

@@ -11,7 +11,8 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use corsair_core::browser::{
-    Blocked, Credentials, Exposure, Intent, Mode, RedirectMode, Request, ResponseType, SendKind, Verdict, Warning,
+    Blocked, Cause, Credentials, Exposure, Intent, Mode, RedirectMode, Request, ResponseType, SendKind, Verdict,
+    Warning,
 };
 use corsair_core::Origin;
 use corsair_probe::{Exchange, Probe, ProbeOptions, Resolve, Run, Stopped, Transcript, Until};
@@ -440,8 +441,16 @@ fn exchange_json(x: &Exchange) -> Value {
     }
 }
 
+/// What the answers show about why the fetch was blocked.
+fn causes(t: &Transcript) -> Vec<Cause> {
+    let answered: Vec<_> =
+        t.exchanges.iter().filter_map(|x| x.response.as_ref().ok().map(|r| (&x.request, &r.response))).collect();
+    corsair_core::browser::causes(&answered, &t.verdict)
+}
+
 /// The `--format json` document (see the README for the contract).
 pub fn to_json(t: &Transcript, stack: Option<Stack>, read: &[String]) -> Value {
+    let causes = causes(t);
     let preflight = t.exchanges.iter().find(|x| x.request.kind == SendKind::Preflight).map(exchange_json);
     let (verdict, error, readable, response_type) = match (&t.verdict, t.transport_error()) {
         (Verdict::Allowed(a), _) => {
@@ -450,7 +459,7 @@ pub fn to_json(t: &Transcript, stack: Option<Stack>, read: &[String]) -> Value {
         (Verdict::Blocked(_), Some(e)) => {
             ("error", not_checked_json("could_not_check", &e.to_string()), json!([]), Value::Null)
         }
-        (Verdict::Blocked(b), None) => ("blocked", error_json(b, stack), json!([]), Value::Null),
+        (Verdict::Blocked(b), None) => ("blocked", error_json(b, stack, &causes), json!([]), Value::Null),
     };
     json!({
         "verdict": verdict,
@@ -463,10 +472,16 @@ pub fn to_json(t: &Transcript, stack: Option<Stack>, read: &[String]) -> Value {
         "response_type": response_type,
         "warnings": all_warnings(t, read),
         "stack": stack.map(|s| s.name()),
+        "causes": causes.iter().map(|c| json!({
+            "kind": c.kind(),
+            "explanation": c.explanation(),
+            "fix": c.fix(),
+            "fix_in_page": c.fix_is_in_the_page(),
+        })).collect::<Vec<_>>(),
     })
 }
 
-fn error_json(b: &Blocked, stack: Option<Stack>) -> Value {
+fn error_json(b: &Blocked, stack: Option<Stack>, causes: &[Cause]) -> Value {
     let Some(e) = b.cors_error() else {
         return json!({
             "kind": failure_kind(b),
@@ -476,6 +491,14 @@ fn error_json(b: &Blocked, stack: Option<Stack>) -> Value {
         });
     };
     let fix = b.fix().unwrap_or_default();
+    if let Some(page_fix) = causes.iter().find(|c| c.fix_is_in_the_page()).and_then(Cause::fix) {
+        return json!({
+            "kind": e.chromium_name(),
+            "firefox_code": e.firefox_code(),
+            "explanation": e.explanation(),
+            "fix": { "summary": page_fix, "headers": [], "remove": [], "snippet": null },
+        });
+    }
     json!({
         "kind": e.chromium_name(),
         "firefox_code": e.firefox_code(),
@@ -652,11 +675,24 @@ fn write_text(
                 if let Some(code) = e.firefox_code() {
                     writeln!(out, "Firefox reason: {code}")?;
                 }
-                writeln!(out, "\nWhy:")?;
-                prose(out, e.explanation())?;
-                if let Some(fix) = b.fix() {
+                let causes = causes(t);
+                if causes.is_empty() {
+                    writeln!(out, "\nWhy:")?;
+                    prose(out, e.explanation())?;
+                } else {
+                    writeln!(out, "\nWhy (from the answers):")?;
+                    for c in &causes {
+                        prose(out, &c.explanation())?;
+                    }
+                }
+                let page_fix = causes.iter().find(|c| c.fix_is_in_the_page()).and_then(Cause::fix);
+                if let Some(page_fix) = &page_fix {
+                    writeln!(out, "\nFix (in the page, not on the server):")?;
+                    prose(out, page_fix)?;
+                } else if let Some(fix) = b.fix() {
                     writeln!(out, "\nFix:")?;
-                    prose(out, &fix.summary)?;
+                    let summary = causes.iter().find_map(Cause::fix).unwrap_or(fix.summary);
+                    prose(out, &summary)?;
                     for (n, v) in &fix.headers {
                         writeln!(out, "    {}", s.green(&format!("{n}: {v}")))?;
                     }
@@ -664,7 +700,7 @@ fn write_text(
                         writeln!(out, "    {}", s.red(&format!("remove {r}")))?;
                     }
                 }
-                if let Some(stack) = stack {
+                if let Some(stack) = stack.filter(|_| page_fix.is_none()) {
                     writeln!(out, "\nFor {} ({}):", stack.title(), stack.reason(args_detected(t, stack)))?;
                     for line in snippet::render(stack, b).lines() {
                         writeln!(out, "    {line}")?;
@@ -698,5 +734,6 @@ fn is_cors_request_header(name: &str) -> bool {
 
 fn is_cors_response_header(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
-    n.starts_with("access-control-") || matches!(n.as_str(), "vary" | "location" | "server" | "x-powered-by")
+    n.starts_with("access-control-")
+        || matches!(n.as_str(), "vary" | "location" | "server" | "x-powered-by" | "corsair-refusal")
 }
