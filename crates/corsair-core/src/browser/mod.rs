@@ -242,7 +242,8 @@ pub enum Warning {
     /// `Access-Control-Allow-Headers: *` covered `Authorization`; the standard says it must not,
     /// and Chromium prints a deprecation issue. List `authorization` explicitly.
     AuthorizationCoveredByWildcard,
-    /// `Access-Control-Max-Age` above Chromium's cap.
+    /// `Access-Control-Max-Age` above Chromium's cap: a note, not a problem (Chromium uses its
+    /// cap; django-cors-headers sends 86400 by default).
     MaxAgeCapped {
         /// The value sent.
         sent: i64,
@@ -258,10 +259,18 @@ pub enum Warning {
     /// and a Local Network Access permission prompt.
     MixedContentLocalNetwork,
     /// `Access-Control-Allow-Origin` names the request's origin but the response does not say
-    /// `Vary: Origin`, so a shared cache can hand one origin's answer to another.
+    /// `Vary: Origin`. One exchange cannot tell a fixed value from an echo: only if the value
+    /// depends on the `Origin` can a shared cache hand one origin's answer to another.
     AllowOriginWithoutVary,
     /// `Access-Control-Allow-Origin: *` passed only because the page sends no credentials.
     WildcardOrigin,
+}
+
+impl Warning {
+    /// Whether this is worth knowing but needs no change (Chromium's max-age cap).
+    pub fn is_note(&self) -> bool {
+        matches!(self, Warning::MaxAgeCapped { .. })
+    }
 }
 
 impl fmt::Display for Warning {
@@ -271,7 +280,7 @@ impl fmt::Display for Warning {
                 "Authorization is covered by `Access-Control-Allow-Headers: *` only because Chromium has not enforced the standard yet; list `authorization` explicitly",
             ),
             Warning::MaxAgeCapped { sent, used } => {
-                write!(f, "Access-Control-Max-Age: {sent} is above Chromium's cap; it caches the preflight for {used} seconds")
+                write!(f, "Access-Control-Max-Age: {sent} is above Chromium's cap, so Chromium caches the preflight for {used} seconds (harmless: django-cors-headers sends 86400 by default)")
             }
             Warning::DroppedForbiddenHeader(name) => {
                 write!(f, "the browser drops the header `{name}`: scripts may not set it")
@@ -281,7 +290,7 @@ impl fmt::Display for Warning {
                 "an https page requests a private-network address over http: Chromium allows it with a mixed-content warning and asks the user for local network access",
             ),
             Warning::AllowOriginWithoutVary => f.write_str(
-                "Access-Control-Allow-Origin echoes the request's origin without `Vary: Origin`: a shared cache can serve one origin's answer to another",
+                "Access-Control-Allow-Origin is the request's origin, without `Vary: Origin`: if it depends on the Origin (echoed, or picked from a list), add `Vary: Origin`, or a shared cache can serve one origin's answer to another; a fixed value needs nothing",
             ),
             Warning::WildcardOrigin => f.write_str(
                 "`Access-Control-Allow-Origin: *` works only while the page sends no credentials; with `credentials: 'include'` the browser will block it",

@@ -1405,6 +1405,7 @@ mod preflight_answer {
     #[test]
     fn max_age_above_7200_is_capped_with_a_warning() {
         assert_eq!(max_age(Some("10000")), (7200, vec![Warning::MaxAgeCapped { sent: 10000, used: 7200 }]));
+        assert!(Warning::MaxAgeCapped { sent: 86400, used: 7200 }.is_note(), "nothing to change");
         assert_eq!(max_age(Some("7200")), (7200, vec![]));
     }
 
@@ -2526,6 +2527,9 @@ mod allow_origin_remarks {
         let run = drive(cross(), [bare(200).header(ACAO, PAGE)]);
         assert!(run.verdict.is_allowed());
         assert_eq!(run.warnings(), [Warning::AllowOriginWithoutVary]);
+        // One exchange cannot tell a fixed value from an echo: the text says "if".
+        assert!(Warning::AllowOriginWithoutVary.to_string().contains("if it depends on the Origin"));
+        assert!(!Warning::AllowOriginWithoutVary.is_note());
     }
 
     #[test]

@@ -313,6 +313,7 @@ fn could_not_run(args: &CheckArgs, kind: &str, message: &str, out: &mut dyn Writ
                 "readable_headers": [],
                 "response_type": null,
                 "warnings": [],
+                "notes": [],
                 "stack": null,
             })
         );
@@ -407,9 +408,14 @@ fn unreadable(wanted: &[String], t: &Transcript, include: bool) -> Vec<String> {
 }
 
 fn all_warnings(t: &Transcript, read: &[String]) -> Vec<String> {
-    let mut w: Vec<String> = t.verdict.warnings().iter().map(Warning::to_string).collect();
+    let mut w: Vec<String> = t.verdict.warnings().iter().filter(|w| !w.is_note()).map(Warning::to_string).collect();
     w.extend(read.iter().cloned());
     w
+}
+
+/// What is worth knowing but needs no change.
+fn notes(t: &Transcript) -> Vec<String> {
+    t.verdict.warnings().iter().filter(|w| w.is_note()).map(Warning::to_string).collect()
 }
 
 fn header_pairs<'a>(headers: impl IntoIterator<Item = (&'a str, String)>) -> Value {
@@ -471,6 +477,7 @@ pub fn to_json(t: &Transcript, stack: Option<Stack>, read: &[String]) -> Value {
         "readable_headers": readable,
         "response_type": response_type,
         "warnings": all_warnings(t, read),
+        "notes": notes(t),
         "stack": stack.map(|s| s.name()),
         "causes": causes.iter().map(|c| json!({
             "kind": c.kind(),
@@ -619,6 +626,7 @@ fn report_stopped(args: &CheckArgs, intent: &Intent, stopped: &Stopped, out: &mu
                 "readable_headers": [],
                 "response_type": null,
                 "warnings": [],
+                "notes": [],
                 "stack": null,
             })
         ),
@@ -718,6 +726,13 @@ fn write_text(
         let bullet = format!("  {} ", s.yellow("!"));
         for w in warnings {
             term::write_wrapped(out, &w, columns, (&bullet, "    ", 4))?;
+        }
+    }
+    let notes = notes(t);
+    if !notes.is_empty() {
+        writeln!(out, "\nNotes:")?;
+        for n in notes {
+            term::write_wrapped(out, &n, columns, ("  - ", "    ", 4))?;
         }
     }
     Ok(())
