@@ -385,10 +385,13 @@ async fn a_text_body_is_posted_as_fetch_sends_a_string() {
     let sent = &s.requests()[0];
     assert_eq!((sent.method.as_str(), sent.header("content-type")), ("POST", Some("text/plain;charset=UTF-8")));
     assert!(stdout(&o).contains("sent for real: POST"), "{}", stdout(&o));
-    // fetch() refuses a body with HEAD before sending anything.
-    let o = corsair(args(&["check", &url, "--origin", PAGE, "-X", "HEAD", "-d", "x"]), None).await;
-    assert_eq!(o.status.code(), Some(1));
-    assert!(stdout(&o).contains("Request with GET/HEAD method cannot have body."), "{}", stdout(&o));
+    // fetch() refuses a body with GET or HEAD before sending anything; only the default GET
+    // becomes POST.
+    for method in ["GET", "HEAD"] {
+        let o = corsair(args(&["check", &url, "--origin", PAGE, "-X", method, "-d", "x"]), None).await;
+        assert_eq!(o.status.code(), Some(1), "{method}");
+        assert!(stdout(&o).contains("Request with GET/HEAD method cannot have body."), "{}", stdout(&o));
+    }
     assert_eq!(s.requests().len(), 1);
 }
 

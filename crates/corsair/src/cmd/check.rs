@@ -44,6 +44,9 @@ pub struct CheckCommand {
     /// The body, and how far to go.
     #[command(flatten)]
     pub send: SendArgs,
+    /// Whether -X was given: a body turns only the default GET into POST, as in curl.
+    #[arg(skip)]
+    pub method_given: bool,
 }
 
 /// The request body and `--preflight-only`.
@@ -268,7 +271,8 @@ fn missing_scheme(text: &str) -> Option<String> {
 /// Runs `corsair check`.
 pub fn run(command: CheckCommand, out: &mut dyn Write, err: &mut dyn Write) -> Status {
     let args = &command.check;
-    let (intent, options) = match args.intent().and_then(|(i, o)| Ok((with_body(i, &command.send)?, o))) {
+    let with_body = |(i, o)| Ok((with_body(i, &command.send, command.method_given)?, o));
+    let (intent, options) = match args.intent().and_then(with_body) {
         Ok(x) => x,
         Err(UsageError(m)) => return could_not_run(args, "usage", &m, out, err),
     };
@@ -282,9 +286,9 @@ pub fn run(command: CheckCommand, out: &mut dyn Write, err: &mut dyn Write) -> S
 
 /// The intent with the page's body: like curl, a body makes the default method POST (fetch()
 /// itself refuses a body with GET or HEAD, which the model reports).
-fn with_body(mut intent: Intent, send: &SendArgs) -> Result<Intent, UsageError> {
+fn with_body(mut intent: Intent, send: &SendArgs, method_given: bool) -> Result<Intent, UsageError> {
     let Some(PageBody { bytes, content_type }) = send.body()? else { return Ok(intent) };
-    if intent.method == "GET" {
+    if !method_given {
         intent = intent.method("POST");
     }
     if let Some(ct) = content_type {
@@ -315,6 +319,7 @@ fn could_not_run(args: &CheckArgs, kind: &str, message: &str, out: &mut dyn Writ
                 "warnings": [],
                 "notes": [],
                 "stack": null,
+                "causes": [],
             })
         );
     }
@@ -628,6 +633,7 @@ fn report_stopped(args: &CheckArgs, intent: &Intent, stopped: &Stopped, out: &mu
                 "warnings": [],
                 "notes": [],
                 "stack": null,
+                "causes": [],
             })
         ),
         Format::Text => {
