@@ -130,7 +130,8 @@ pub struct CheckArgs {
     /// The server software to write the fix for (default: detected from Server / X-Powered-By).
     #[arg(long, value_enum)]
     pub stack: Option<Stack>,
-    /// A response header the page wants to read (repeatable): warns when it is not exposed.
+    /// A response header the page wants to read (repeatable): warns when script cannot read it,
+    /// saying whether it is not exposed or not in this response.
     #[arg(long = "read", value_name = "NAME")]
     pub read: Vec<String>,
 }
