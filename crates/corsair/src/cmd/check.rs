@@ -253,11 +253,11 @@ const SCHEMES_WITHOUT_AUTHORITY: [&str; 5] = ["data", "blob", "about", "javascri
 /// as is, check would send `Origin: null` and suggest allowing `null`.
 fn missing_scheme(text: &str) -> Option<String> {
     let text = text.trim();
-    if text == "null" || text.contains("://") {
+    if text == "null" {
         return None;
     }
-    if let Some((scheme, _)) = text.split_once(':') {
-        if SCHEMES_WITHOUT_AUTHORITY.contains(&scheme.to_ascii_lowercase().as_str()) {
+    if let Ok(url) = url::Url::parse(text) {
+        if url.has_host() || SCHEMES_WITHOUT_AUTHORITY.contains(&url.scheme()) {
             return None;
         }
     }
@@ -758,4 +758,22 @@ fn is_cors_response_header(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
     n.starts_with("access-control-")
         || matches!(n.as_str(), "vary" | "location" | "server" | "x-powered-by" | "corsair-refusal")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_scheme_is_named_and_real_urls_pass() {
+        assert_eq!(missing_scheme("localhost:3000").as_deref(), Some("http://localhost:3000"));
+        assert_eq!(missing_scheme("127.0.0.1:8080/x").as_deref(), Some("http://127.0.0.1:8080/x"));
+        assert_eq!(missing_scheme("app.example.com").as_deref(), Some("https://app.example.com"));
+        for fine in
+            ["null", "http://localhost:3000", "http:/localhost:3000", "chrome-extension://abc", "data:text/html,x"]
+        {
+            assert_eq!(missing_scheme(fine), None, "{fine}");
+        }
+        assert_eq!(missing_scheme("not a url"), None, "left to the URL parser's own error");
+    }
 }
