@@ -798,6 +798,18 @@ async fn a_lower_case_method_is_fixed_in_the_page_not_on_the_server() {
     assert_eq!(cause_kinds(&j), ["lower_case_method"]);
     assert!(j["error"]["fix"]["summary"].as_str().unwrap().contains("'PATCH'"), "{j}");
     assert_eq!(j["error"]["fix"]["headers"], serde_json::json!([]));
+
+    // Against a server without CORS, the method is not why it fails first: the server fix stays,
+    // and the method comes after it.
+    let bare = TestServer::start(loopback(1), silent()).await;
+    let url = format!("{}/items", bare.origin("http"));
+    let text = stdout(&corsair(args(&["check", &url, "--origin", PAGE, "-X", "patch"]), None).await);
+    let (before, after) = text.split_once("Also (from the answers").unwrap_or_else(|| panic!("{text}"));
+    assert!(
+        before.contains("Access-Control-Allow-Origin: http://localhost:5173") && !before.contains("'PATCH'"),
+        "{text}"
+    );
+    assert!(after.contains("method: 'PATCH'"), "{text}");
 }
 
 /// Starts `program` and waits until `port` on 127.0.0.1 accepts connections.

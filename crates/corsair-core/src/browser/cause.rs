@@ -55,6 +55,9 @@ pub enum Cause {
     LowerCaseMethod {
         /// The method as sent.
         sent: String,
+        /// Whether it is why this fetch was blocked (the method refused, by the preflight or by
+        /// the server); otherwise the request fails for another reason first.
+        explains: bool,
     },
     /// A redirect without CORS headers stopped the request.
     RedirectWithoutCors {
@@ -114,7 +117,7 @@ impl Cause {
                 "The preflight was refused by the CORS layer itself, not by authentication or routing: its {status} answer carries CORS headers, and they do not allow this request ({}) Starlette and FastAPI answer a refused preflight this way: 400, \"Disallowed CORS method\" (or origin, or headers).",
                 refused.detail(Initiator::Fetch)
             ),
-            Cause::LowerCaseMethod { sent } => format!(
+            Cause::LowerCaseMethod { sent, .. } => format!(
                 "The page wrote the method as `{sent}`, and fetch() sends it as written: only DELETE, GET, HEAD, OPTIONS, POST and PUT are upper-cased. Methods are case-sensitive, so `{}` in Access-Control-Allow-Methods does not cover it, and many servers (Node's HTTP parser among them) reject a lower-case method outright.",
                 sent.to_ascii_uppercase()
             ),
@@ -153,7 +156,7 @@ impl Cause {
                 }
                 _ => "Allow this origin in the CORS layer's configuration (no OPTIONS route or status change is needed).".to_owned(),
             }),
-            Cause::LowerCaseMethod { sent } => Some(format!(
+            Cause::LowerCaseMethod { sent, .. } => Some(format!(
                 "In the page, write the method in upper case: fetch(url, {{ method: '{}' }}). Nothing changes on the server.",
                 sent.to_ascii_uppercase()
             )),
@@ -171,7 +174,13 @@ impl Cause {
 
     /// Whether the fix is in the page, so no server-side fix applies.
     pub fn fix_is_in_the_page(&self) -> bool {
-        matches!(self, Cause::LowerCaseMethod { .. })
+        matches!(self, Cause::LowerCaseMethod { explains: true, .. })
+    }
+
+    /// Whether this is why the fetch was blocked; if not, it is worth fixing too, but the block
+    /// has another cause first.
+    pub fn explains_block(&self) -> bool {
+        !matches!(self, Cause::LowerCaseMethod { explains: false, .. })
     }
 }
 
@@ -187,22 +196,35 @@ pub fn causes(exchanges: &[(&Request, &Response)], verdict: &Verdict) -> Vec<Cau
         .iter()
         .find_map(|(r, _)| r.header("access-control-request-method").map(str::to_owned))
         .unwrap_or_else(|| blocked.method.clone());
-    if sent != sent.to_ascii_uppercase() {
-        found.push(Cause::LowerCaseMethod { sent });
-    }
-    let Some(&(request, response)) = exchanges.last() else { return found };
+    let lower_case = sent != sent.to_ascii_uppercase();
+    let Some(&(request, response)) = exchanges.last() else {
+        if lower_case {
+            found.push(Cause::LowerCaseMethod { sent, explains: false });
+        }
+        return found;
+    };
     let cors_headers = cors_header_names(response);
     let has_acao = response.normalized("access-control-allow-origin").is_some();
-    if request.kind == SendKind::Preflight && !(200..=299).contains(&response.status) && !response.is_redirect() {
-        // A lower-case method already explains a refused method.
-        let lower_case = found.iter().any(|c| matches!(c, Cause::LowerCaseMethod { .. }));
-        match refused_even_if_ok(request, response, blocked.include_credentials) {
-            Some(CorsError::MethodDisallowedByPreflightResponse { .. }) if lower_case => {}
-            Some(refused) if !cors_headers.is_empty() => {
-                found.push(Cause::PreflightRefusedByCorsLayer { status: response.status, refused });
-            }
-            _ => {}
+    let refused_preflight =
+        if request.kind == SendKind::Preflight && !(200..=299).contains(&response.status) && !response.is_redirect() {
+            refused_even_if_ok(request, response, blocked.include_credentials)
+        } else {
+            None
+        };
+    let method_refused = matches!(blocked.cors_error(), Some(CorsError::MethodDisallowedByPreflightResponse { .. }))
+        || matches!(refused_preflight, Some(CorsError::MethodDisallowedByPreflightResponse { .. }))
+        // The preflight passed (a `*`, say) and the server refused the method itself.
+        || (request.kind == SendKind::Actual && matches!(response.status, 400 | 405 | 501));
+    if lower_case {
+        found.push(Cause::LowerCaseMethod { sent, explains: method_refused });
+    }
+    match refused_preflight {
+        // The lower-case method already explains it.
+        Some(CorsError::MethodDisallowedByPreflightResponse { .. }) if lower_case => {}
+        Some(refused) if !cors_headers.is_empty() => {
+            found.push(Cause::PreflightRefusedByCorsLayer { status: response.status, refused });
         }
+        _ => {}
     }
     if response.is_redirect() && !has_acao {
         found.push(Cause::RedirectWithoutCors {
@@ -341,8 +363,21 @@ mod tests {
             .header("access-control-allow-origin", PAGE)
             .header("access-control-allow-methods", "PATCH");
         let found = run(intent("patch"), vec![grant]);
-        assert_eq!(found, [Cause::LowerCaseMethod { sent: "patch".to_owned() }]);
+        assert_eq!(found, [Cause::LowerCaseMethod { sent: "patch".to_owned(), explains: true }]);
         assert!(found[0].fix_is_in_the_page() && found[0].fix().unwrap().contains("method: 'PATCH'"));
+    }
+
+    #[test]
+    fn a_lower_case_method_behind_another_failure_is_only_mentioned() {
+        // No CORS at all: fixing the method alone would not help.
+        let found = run(intent("patch"), vec![Response::new(204)]);
+        assert_eq!(found, [Cause::LowerCaseMethod { sent: "patch".to_owned(), explains: false }]);
+        assert!(!found[0].fix_is_in_the_page() && !found[0].explains_block());
+        // A `*` preflight passes, and the server refuses `patch` itself (Node's parser: 400).
+        let star =
+            Response::new(204).header("access-control-allow-origin", "*").header("access-control-allow-methods", "*");
+        let found = run(intent("patch"), vec![star, Response::new(400)]);
+        assert_eq!(found, [Cause::LowerCaseMethod { sent: "patch".to_owned(), explains: true }]);
     }
 
     #[test]

@@ -487,6 +487,7 @@ pub fn to_json(t: &Transcript, stack: Option<Stack>, read: &[String]) -> Value {
         "stack": stack.map(|s| s.name()),
         "causes": causes.iter().map(|c| json!({
             "kind": c.kind(),
+            "explains_block": c.explains_block(),
             "explanation": c.explanation(),
             "fix": c.fix(),
             "fix_in_page": c.fix_is_in_the_page(),
@@ -690,7 +691,7 @@ fn write_text(
                 if let Some(code) = e.firefox_code() {
                     writeln!(out, "Firefox reason: {code}")?;
                 }
-                let causes = causes(t);
+                let (causes, also): (Vec<Cause>, Vec<Cause>) = causes(t).into_iter().partition(Cause::explains_block);
                 if causes.is_empty() {
                     writeln!(out, "\nWhy:")?;
                     prose(out, e.explanation())?;
@@ -719,6 +720,15 @@ fn write_text(
                     writeln!(out, "\nFor {} ({}):", stack.title(), stack.reason(args_detected(t, stack)))?;
                     for line in snippet::render(stack, b).lines() {
                         writeln!(out, "    {line}")?;
+                    }
+                }
+                if !also.is_empty() {
+                    writeln!(out, "\nAlso (from the answers; fix it too, or the next error will be this):")?;
+                    for c in &also {
+                        prose(out, &c.explanation())?;
+                        if let Some(fix) = c.fix() {
+                            prose(out, &fix)?;
+                        }
                     }
                 }
             } else {
