@@ -355,6 +355,7 @@ async fn a_body_the_server_rejects_before_cors_blocks_what_passes_without_one() 
         "{text}"
     );
     assert!(text.contains(&format!("sent for real: PUT {url}")), "{text}");
+    assert!(text.contains("typically a body parser that rejected it"), "{text}");
     let put = s.requests().into_iter().rev().find(|r| r.method == "PUT").unwrap();
     assert_eq!(put.body, b"{\"name\": oops}");
     assert_eq!(put.header("content-length"), Some("14"));

@@ -70,6 +70,15 @@ pub enum Cause {
         /// Where to.
         location: String,
     },
+    /// The preflight passed, so a CORS layer runs, but the request itself got an error status
+    /// without CORS headers: something before the CORS layer answered it (a body parser that
+    /// rejected the body, authentication, an error handler).
+    AnsweredBeforeCors {
+        /// The status.
+        status: u16,
+        /// Whether the request carried a body.
+        with_body: bool,
+    },
     /// nginx answered with some CORS headers but not `Access-Control-Allow-Origin`, or answered
     /// the preflight with it and the request without it: a block with `add_header` lines of its
     /// own inherits none of the outer block's.
@@ -95,6 +104,7 @@ impl Cause {
             Cause::PreflightRefusedByCorsLayer { .. } => "preflight_refused_by_cors_layer",
             Cause::LowerCaseMethod { .. } => "lower_case_method",
             Cause::RedirectWithoutCors { .. } => "redirect_without_cors",
+            Cause::AnsweredBeforeCors { .. } => "answered_before_cors",
             Cause::NginxAddHeaderNotInherited { .. } => "nginx_add_header_not_inherited",
             Cause::NginxAddHeaderWithoutAlways { .. } => "nginx_add_header_without_always",
         }
@@ -125,6 +135,16 @@ impl Cause {
                 let which = if *kind == SendKind::Preflight { "the preflight" } else { "the request" };
                 format!(
                     "{from} answered {which} with a {status} redirect to {location} and no CORS headers; the browser checks CORS on the redirect itself, so it stops there (a trailing-slash or http-to-https redirect, typically)."
+                )
+            }
+            Cause::AnsweredBeforeCors { status, with_body } => {
+                let who = if *with_body {
+                    "something before the CORS layer answered it: with a body, typically a body parser that rejected it"
+                } else {
+                    "something before the CORS layer answered it (authentication, an error handler)"
+                };
+                format!(
+                    "The preflight passed, so the CORS layer works, but the request itself got a {status} without CORS headers: {who}. The page cannot even read that status."
                 )
             }
             Cause::NginxAddHeaderNotInherited { kind: SendKind::Preflight, present } => format!(
@@ -163,6 +183,9 @@ impl Cause {
             Cause::RedirectWithoutCors { location, .. } => {
                 Some(format!("Call {location} from the page directly, or have the redirect carry the CORS headers too."))
             }
+            Cause::AnsweredBeforeCors { status, .. } => Some(format!(
+                "Run the CORS layer first, so that its headers are on every answer, errors included (Express: `app.use(cors())` before `express.json()`); then the page can read the {status} and its reason."
+            )),
             Cause::NginxAddHeaderNotInherited { .. } => Some(
                 "Repeat the CORS add_header lines inside that block (an include file keeps them in one place).".to_owned(),
             ),
@@ -234,10 +257,19 @@ pub fn causes(exchanges: &[(&Request, &Response)], verdict: &Verdict) -> Vec<Cau
             location: String::from_utf8_lossy(&response.normalized("location").unwrap_or_default()).into_owned(),
         });
     }
+    let preflight_had_acao = exchanges
+        .iter()
+        .any(|(r, a)| r.kind == SendKind::Preflight && a.normalized("access-control-allow-origin").is_some());
+    if !is_nginx(exchanges)
+        && request.kind == SendKind::Actual
+        && response.status >= 400
+        && !has_acao
+        && preflight_had_acao
+        && !found.iter().any(|c| matches!(c, Cause::LowerCaseMethod { explains: true, .. }))
+    {
+        found.push(Cause::AnsweredBeforeCors { status: response.status, with_body: request.body.is_some() });
+    }
     if is_nginx(exchanges) && !has_acao && !response.is_redirect() {
-        let preflight_had_acao = exchanges
-            .iter()
-            .any(|(r, a)| r.kind == SendKind::Preflight && a.normalized("access-control-allow-origin").is_some());
         if request.kind == SendKind::Preflight && !cors_headers.is_empty() {
             found.push(Cause::NginxAddHeaderNotInherited { kind: SendKind::Preflight, present: cors_headers });
         } else if request.kind == SendKind::Actual && preflight_had_acao {
@@ -415,6 +447,20 @@ mod tests {
         assert_eq!(run(intent("PUT"), vec![good, nginx(404)]), [Cause::NginxAddHeaderWithoutAlways { status: 404 }]);
         // One GET without CORS headers shows nothing about why.
         assert_eq!(run(intent("GET"), vec![nginx(200)]), []);
+    }
+
+    #[test]
+    fn an_error_without_cors_headers_after_a_good_preflight_came_from_before_the_cors_layer() {
+        let grant = Response::new(204)
+            .header("access-control-allow-origin", PAGE)
+            .header("access-control-allow-methods", "PUT");
+        let found = run(intent("PUT").body("{oops"), vec![grant.clone(), Response::new(400)]);
+        assert_eq!(found, [Cause::AnsweredBeforeCors { status: 400, with_body: true }]);
+        assert!(found[0].explanation().contains("body parser"));
+        let found = run(intent("PUT"), vec![grant, Response::new(401)]);
+        assert_eq!(found, [Cause::AnsweredBeforeCors { status: 401, with_body: false }]);
+        // Without a preflight nothing shows that a CORS layer runs at all.
+        assert_eq!(run(intent("POST").body("x"), vec![Response::new(400)]), []);
     }
 
     #[test]
