@@ -599,7 +599,7 @@ fn write_timeline(out: &mut dyn Write, intent: &Intent, exchanges: &[Exchange], 
         for x in std::iter::once(first).chain(real) {
             writeln!(
                 out,
-                "{} {} {} (the server acted on it as on any client's; --preflight-only stops before it)",
+                "{} {} {} (the server received it as from any client; --preflight-only stops before it)",
                 s.yellow("sent for real:"),
                 x.request.method,
                 x.request.url
