@@ -778,6 +778,7 @@ mod tests {
     fn a_missing_scheme_is_named_and_real_urls_pass() {
         assert_eq!(missing_scheme("localhost:3000").as_deref(), Some("http://localhost:3000"));
         assert_eq!(missing_scheme("127.0.0.1:8080/x").as_deref(), Some("http://127.0.0.1:8080/x"));
+        assert_eq!(missing_scheme("localhost:8080/x").as_deref(), Some("http://localhost:8080/x"));
         assert_eq!(missing_scheme("app.example.com").as_deref(), Some("https://app.example.com"));
         for fine in
             ["null", "http://localhost:3000", "http:/localhost:3000", "chrome-extension://abc", "data:text/html,x"]
