@@ -25,7 +25,7 @@ mod transport;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use corsair_core::browser::{Fetch, Intent, Request, Response, Step, Verdict};
+use corsair_core::browser::{Fetch, Intent, Request, Response, SendKind, Step, Verdict};
 
 pub use transport::TransportError;
 
@@ -93,8 +93,11 @@ pub struct Exchange {
 /// A response head as received.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Received {
-    /// The HTTP version, `HTTP/1.1` or `HTTP/2`.
+    /// The HTTP version of the status line: `HTTP/1.0`, `HTTP/1.1` or `HTTP/2`.
     pub version: &'static str,
+    /// The reason phrase as the server wrote it (`Okey-dokey`, or empty), not the canonical one;
+    /// `None` over HTTP/2, which has none.
+    pub reason: Option<String>,
     /// The response.
     pub response: Response,
 }
@@ -114,6 +117,37 @@ impl Transcript {
     pub fn transport_error(&self) -> Option<&TransportError> {
         self.exchanges.last().and_then(|e| e.response.as_ref().err())
     }
+}
+
+/// How far [`Probe::run_until`] goes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Until {
+    /// To the verdict: every request the browser would send is sent, the actual one included.
+    #[default]
+    Verdict,
+    /// Up to the actual request, which is not sent: a preflight has no side effects, the
+    /// request itself (a `PUT`, a `DELETE`) may have.
+    Preflight,
+}
+
+/// How a [`Probe::run_until`] ended.
+#[allow(clippy::large_enum_variant)] // One per check: boxing would buy nothing.
+#[derive(Clone, Debug)]
+pub enum Run {
+    /// The fetch reached its verdict.
+    Done(Transcript),
+    /// It stopped before the actual request.
+    Stopped(Stopped),
+}
+
+/// A fetch stopped before its actual request ([`Until::Preflight`]).
+#[derive(Clone, Debug)]
+pub struct Stopped {
+    /// The exchanges made: the preflight (and any redirect hops before it), or none when the
+    /// browser sends the request without one.
+    pub exchanges: Vec<Exchange>,
+    /// The request the browser would send next, not sent.
+    pub unsent: Request,
 }
 
 /// A configured prober.
@@ -139,23 +173,45 @@ impl Probe {
         loop {
             match fetch.next() {
                 Step::Done(verdict) => return Transcript { exchanges, verdict },
+                Step::Send(request) => self.exchange(&mut fetch, request, &mut exchanges).await,
+            }
+        }
+    }
+
+    /// Runs one fetch until `until` says to stop, calling `on_send` as each request goes out
+    /// (a CLI shows what a slow exchange waits for).
+    pub async fn run_until(&self, intent: Intent, until: Until, on_send: &mut dyn FnMut(&Request)) -> Run {
+        let mut fetch = Fetch::new(intent);
+        let mut exchanges = Vec::new();
+        loop {
+            match fetch.next() {
+                Step::Done(verdict) => return Run::Done(Transcript { exchanges, verdict }),
                 Step::Send(request) => {
-                    let result = if exchanges.len() >= MAX_EXCHANGES {
-                        Err(TransportError::Http("too many requests for one check".to_owned()))
-                    } else {
-                        let sent = transport::send(&request, &self.options, &self.tls);
-                        match tokio::time::timeout(self.options.timeout, sent).await {
-                            Ok(r) => r,
-                            Err(_) => Err(TransportError::Timeout(self.options.timeout)),
-                        }
-                    };
-                    match &result {
-                        Ok(received) => fetch.receive(received.response.clone()),
-                        Err(e) => fetch.fail(e.net_error()),
+                    if until == Until::Preflight && request.kind == SendKind::Actual {
+                        return Run::Stopped(Stopped { exchanges, unsent: request });
                     }
-                    exchanges.push(Exchange { request, response: result });
+                    on_send(&request);
+                    self.exchange(&mut fetch, request, &mut exchanges).await;
                 }
             }
         }
+    }
+
+    /// Sends one request the model asked for and feeds the outcome back.
+    async fn exchange(&self, fetch: &mut Fetch, request: Request, exchanges: &mut Vec<Exchange>) {
+        let result = if exchanges.len() >= MAX_EXCHANGES {
+            Err(TransportError::Http("too many requests for one check".to_owned()))
+        } else {
+            let sent = transport::send(&request, &self.options, &self.tls);
+            match tokio::time::timeout(self.options.timeout, sent).await {
+                Ok(r) => r,
+                Err(_) => Err(TransportError::Timeout(self.options.timeout)),
+            }
+        };
+        match &result {
+            Ok(received) => fetch.receive(received.response.clone()),
+            Err(e) => fetch.fail(e.net_error()),
+        }
+        exchanges.push(Exchange { request, response: result });
     }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use corsair_core::browser::{Request, Response};
-use http_body_util::Empty;
+use http_body_util::Full;
 use hyper_util::rt::TokioIo;
 use rustls::pki_types::ServerName;
 use tokio::net::TcpStream;
@@ -82,7 +82,8 @@ pub(crate) fn tls_config(insecure: bool) -> Result<Arc<rustls::ClientConfig>, Tr
     Ok(Arc::new(config))
 }
 
-/// Sends one request and reads the response head; the body is never read.
+/// Sends one request (with its body, if it has one) and reads the response head; the response
+/// body is never read.
 pub(crate) async fn send(
     request: &Request,
     options: &ProbeOptions,
@@ -165,19 +166,35 @@ where
         });
         sender.send_request(req).await.map_err(http_err)?
     };
-    let version = if h2 { "HTTP/2" } else { "HTTP/1.1" };
+    let version = match response.version() {
+        http::Version::HTTP_09 => "HTTP/0.9",
+        http::Version::HTTP_10 => "HTTP/1.0",
+        http::Version::HTTP_2 => "HTTP/2",
+        http::Version::HTTP_3 => "HTTP/3",
+        _ => "HTTP/1.1",
+    };
+    let reason = if h2 {
+        None
+    } else {
+        // hyper keeps the phrase only when it is not the canonical one.
+        let custom = response.extensions().get::<hyper::ext::ReasonPhrase>();
+        Some(match custom {
+            Some(r) => String::from_utf8_lossy(r.as_bytes()).into_owned(),
+            None => response.status().canonical_reason().unwrap_or_default().to_owned(),
+        })
+    };
     let mut out = Response::new(response.status().as_u16());
     for (name, value) in response.headers() {
         out.headers.push((name.as_str().to_owned(), value.as_bytes().to_vec()));
     }
-    Ok(Received { version, response: out })
+    Ok(Received { version, reason, response: out })
 }
 
 fn build_request(
     request: &Request,
     options: &ProbeOptions,
     h2: bool,
-) -> Result<http::Request<Empty<Bytes>>, TransportError> {
+) -> Result<http::Request<Full<Bytes>>, TransportError> {
     let url = &request.url;
     let uri = if h2 {
         url.as_str().to_owned()
@@ -203,7 +220,9 @@ fn build_request(
     for (name, value) in &request.headers {
         builder = builder.header(name.as_str(), value.as_str());
     }
-    builder.body(Empty::new()).map_err(|e| TransportError::Http(format!("cannot send this request: {e}")))
+    // hyper adds `Content-Length` from the body's exact size.
+    let body = Bytes::from(request.body.clone().unwrap_or_default());
+    builder.body(Full::new(body)).map_err(|e| TransportError::Http(format!("cannot send this request: {e}")))
 }
 
 /// Accepts every certificate (`--insecure`), still checking handshake signatures.

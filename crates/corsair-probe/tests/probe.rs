@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use corsair_core::browser::{Credentials, Intent, SendKind, Verdict};
 use corsair_core::Origin;
-use corsair_probe::{Probe, ProbeOptions, Resolve, TransportError};
+use corsair_probe::{Probe, ProbeOptions, Resolve, Run, TransportError, Until};
 use corsair_testkit::{loopback, Recorded, Reply, TestServer};
 
 const PAGE: &str = "http://localhost:5173";
@@ -40,6 +40,39 @@ async fn a_simple_get_is_one_exchange_and_allowed() {
     assert_eq!(seen.len(), 1);
     assert_eq!(seen[0].header("origin"), Some(PAGE));
     assert_eq!(seen[0].path, "/items");
+}
+
+#[tokio::test]
+async fn the_body_goes_with_the_request_over_h1_and_h2_never_with_the_preflight() {
+    for tls in [false, true] {
+        let server = if tls {
+            TestServer::start_tls(loopback(1), cors_server("PUT", "")).await
+        } else {
+            TestServer::start(loopback(1), cors_server("PUT", "")).await
+        };
+        let url = format!("{}/items", server.origin(if tls { "https" } else { "http" }));
+        let options = ProbeOptions { insecure: true, timeout: Duration::from_secs(3), ..ProbeOptions::default() };
+        let t = Probe::new(options).unwrap().run(intent(&url).method("PUT").body("{\"a\":1}")).await;
+        assert!(t.verdict.is_allowed(), "{:?}", t.verdict);
+        let seen = server.requests();
+        assert_eq!((seen[0].method.as_str(), seen[0].body.as_slice()), ("OPTIONS", &b""[..]));
+        assert_eq!((seen[1].method.as_str(), seen[1].body.as_slice()), ("PUT", &b"{\"a\":1}"[..]), "tls: {tls}");
+    }
+}
+
+#[tokio::test]
+async fn run_until_the_preflight_never_sends_the_request_and_reports_each_send() {
+    let server = TestServer::start(loopback(1), cors_server("DELETE", "")).await;
+    let url = format!("{}/items/1", server.origin("http"));
+    let mut sent = Vec::new();
+    let run = probe().run_until(intent(&url).method("DELETE"), Until::Preflight, &mut |r| sent.push(r.kind)).await;
+    let Run::Stopped(stopped) = run else { panic!("expected a stop before the request: {run:?}") };
+    assert_eq!(stopped.unsent.method, "DELETE");
+    assert_eq!(stopped.exchanges.len(), 1);
+    assert_eq!(sent, [SendKind::Preflight]);
+    assert_eq!(server.requests().len(), 1, "only the preflight reached the server");
+    let run = probe().run_until(intent(&url).method("DELETE"), Until::Verdict, &mut |_| {}).await;
+    assert!(matches!(run, Run::Done(t) if t.verdict.is_allowed()));
 }
 
 #[tokio::test]

@@ -30,6 +30,8 @@ pub struct Recorded {
     pub headers: Vec<(String, String)>,
     /// `HTTP/1.1` or `HTTP/2`.
     pub version: String,
+    /// The request body, read whole before the script answers.
+    pub body: Vec<u8>,
 }
 
 impl Recorded {
@@ -132,9 +134,12 @@ impl TestServer {
                             // Read the whole request first, as most servers do: an answer sent
                             // while the client still writes its body races the connection's reset.
                             let (parts, body) = req.into_parts();
-                            let _ = http_body_util::BodyExt::collect(body).await;
+                            let body = match http_body_util::BodyExt::collect(body).await {
+                                Ok(b) => b.to_bytes().to_vec(),
+                                Err(_) => Vec::new(),
+                            };
                             let req = hyper::Request::from_parts(parts, ());
-                            Ok::<_, Infallible>(answer(&req, &script, &log))
+                            Ok::<_, Infallible>(answer(&req, body, &script, &log))
                         }
                     });
                     let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
@@ -165,7 +170,12 @@ impl TestServer {
     }
 }
 
-fn answer(req: &hyper::Request<()>, script: &Script, log: &Mutex<Vec<Recorded>>) -> hyper::Response<Full<Bytes>> {
+fn answer(
+    req: &hyper::Request<()>,
+    body: Vec<u8>,
+    script: &Script,
+    log: &Mutex<Vec<Recorded>>,
+) -> hyper::Response<Full<Bytes>> {
     let recorded = Recorded {
         method: req.method().to_string(),
         path: req.uri().path_and_query().map(|p| p.to_string()).unwrap_or_else(|| "/".to_owned()),
@@ -178,6 +188,7 @@ fn answer(req: &hyper::Request<()>, script: &Script, log: &Mutex<Vec<Recorded>>)
             http::Version::HTTP_2 => "HTTP/2".to_owned(),
             _ => "HTTP/1.1".to_owned(),
         },
+        body,
     };
     let reply = script(&recorded);
     if let Ok(mut l) = log.lock() {

@@ -48,7 +48,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Ask a live URL what a browser would ask; print what the browser would say and the fix.
-    Check(cmd::check::CheckArgs),
+    Check(cmd::check::CheckCommand),
     /// Explain a pasted "blocked by CORS policy" console message (and re-check it with --live).
     Explain(cmd::explain::ExplainArgs),
     /// Work with policy files.

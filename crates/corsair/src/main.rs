@@ -12,12 +12,20 @@ mod snippet;
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches};
 
 use crate::cli::{Cli, Command};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if let Command::Check(args) = &mut cli.command {
+        // clap's derive cannot say whether a defaulted flag was given; the matches can.
+        args.method_given = matches
+            .subcommand_matches("check")
+            .is_some_and(|m| m.value_source("method") == Some(ValueSource::CommandLine));
+    }
     let env = |name: &str| std::env::var(name).ok();
     if let Command::Proxy(args) = cli.command {
         // The proxy logs from many threads: holding the stderr lock here would block them all.

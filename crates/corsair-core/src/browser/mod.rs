@@ -32,6 +32,7 @@
 //! );
 //! ```
 
+pub mod cause;
 pub mod preflight;
 pub mod response;
 
@@ -42,6 +43,7 @@ use url::Url;
 pub use crate::cors_error::Initiator;
 use crate::cors_error::{CorsError, Fix, FixContext};
 use crate::origin::{HostKind, Origin};
+pub use cause::{causes, Cause};
 pub use preflight::PreflightGrant;
 pub use response::{check_access, Response};
 
@@ -105,6 +107,9 @@ pub struct Intent {
     pub mode: Mode,
     /// `fetch()` or XHR (changes some message texts).
     pub initiator: Initiator,
+    /// The request body, if the page sends one. The model only carries it: CORS never reads it,
+    /// but a server's body parser may answer before its CORS layer runs.
+    pub body: Option<Vec<u8>>,
 }
 
 impl Intent {
@@ -120,7 +125,14 @@ impl Intent {
             redirect: RedirectMode::default(),
             mode: Mode::default(),
             initiator: Initiator::default(),
+            body: None,
         }
+    }
+
+    /// Sets the request body.
+    pub fn body(mut self, body: impl Into<Vec<u8>>) -> Intent {
+        self.body = Some(body.into());
+        self
     }
 
     /// Sets the method.
@@ -177,6 +189,9 @@ pub struct Request {
     pub headers: Vec<(String, String)>,
     /// True if the browser would attach cookies and HTTP auth.
     pub with_credentials: bool,
+    /// The body: the page's, on an actual request whose method may carry one (a redirect that
+    /// rewrites the method to `GET` drops it); never on a preflight.
+    pub body: Option<Vec<u8>>,
 }
 
 impl Request {
@@ -227,7 +242,8 @@ pub enum Warning {
     /// `Access-Control-Allow-Headers: *` covered `Authorization`; the standard says it must not,
     /// and Chromium prints a deprecation issue. List `authorization` explicitly.
     AuthorizationCoveredByWildcard,
-    /// `Access-Control-Max-Age` above Chromium's cap.
+    /// `Access-Control-Max-Age` above Chromium's cap: a note, not a problem (Chromium uses its
+    /// cap; django-cors-headers sends 86400 by default).
     MaxAgeCapped {
         /// The value sent.
         sent: i64,
@@ -243,10 +259,18 @@ pub enum Warning {
     /// and a Local Network Access permission prompt.
     MixedContentLocalNetwork,
     /// `Access-Control-Allow-Origin` names the request's origin but the response does not say
-    /// `Vary: Origin`, so a shared cache can hand one origin's answer to another.
+    /// `Vary: Origin`. One exchange cannot tell a fixed value from an echo: only if the value
+    /// depends on the `Origin` can a shared cache hand one origin's answer to another.
     AllowOriginWithoutVary,
     /// `Access-Control-Allow-Origin: *` passed only because the page sends no credentials.
     WildcardOrigin,
+}
+
+impl Warning {
+    /// Whether this is worth knowing but needs no change (Chromium's max-age cap).
+    pub fn is_note(&self) -> bool {
+        matches!(self, Warning::MaxAgeCapped { .. })
+    }
 }
 
 impl fmt::Display for Warning {
@@ -256,7 +280,7 @@ impl fmt::Display for Warning {
                 "Authorization is covered by `Access-Control-Allow-Headers: *` only because Chromium has not enforced the standard yet; list `authorization` explicitly",
             ),
             Warning::MaxAgeCapped { sent, used } => {
-                write!(f, "Access-Control-Max-Age: {sent} is above Chromium's cap; it caches the preflight for {used} seconds")
+                write!(f, "Access-Control-Max-Age: {sent} is above Chromium's cap, so Chromium caches the preflight for {used} seconds (harmless: django-cors-headers sends 86400 by default)")
             }
             Warning::DroppedForbiddenHeader(name) => {
                 write!(f, "the browser drops the header `{name}`: scripts may not set it")
@@ -266,7 +290,7 @@ impl fmt::Display for Warning {
                 "an https page requests a private-network address over http: Chromium allows it with a mixed-content warning and asks the user for local network access",
             ),
             Warning::AllowOriginWithoutVary => f.write_str(
-                "Access-Control-Allow-Origin echoes the request's origin without `Vary: Origin`: a shared cache can serve one origin's answer to another",
+                "Access-Control-Allow-Origin is the request's origin, without `Vary: Origin`: if it depends on the Origin (echoed, or picked from a list), add `Vary: Origin`, or a shared cache can serve one origin's answer to another; a fixed value needs nothing",
             ),
             Warning::WildcardOrigin => f.write_str(
                 "`Access-Control-Allow-Origin: *` works only while the page sends no credentials; with `credentials: 'include'` the browser will block it",
@@ -512,6 +536,7 @@ pub struct Fetch {
     redirects: u32,
     warnings: Vec<Warning>,
     grant: Option<PreflightGrant>,
+    body: Option<Vec<u8>>,
     state: State,
 }
 
@@ -539,6 +564,7 @@ impl Fetch {
             redirects: 0,
             warnings: Vec::new(),
             grant: None,
+            body: intent.body.clone(),
             state: State::Actual,
         };
         if let Err(failure) = fetch.prepare(&intent.method, intent.headers) {
@@ -608,6 +634,11 @@ impl Fetch {
             )));
         }
         self.method = crate::method::normalize(method).into_owned();
+        if self.body.is_some() && matches!(self.method.as_str(), "GET" | "HEAD") {
+            return Err(Failure::TypeError(
+                "Failed to execute 'fetch' on 'Window': Request with GET/HEAD method cannot have body.".to_owned(),
+            ));
+        }
         if !self.url.username().is_empty() || self.url.password().is_some() {
             return Err(Failure::TypeError(format!(
                 "Failed to execute 'fetch' on 'Window': Request cannot be constructed from a URL that includes credentials: {}",
@@ -709,6 +740,7 @@ impl Fetch {
             url: self.url.clone(),
             headers,
             with_credentials: false,
+            body: None,
         }
     }
 
@@ -740,6 +772,7 @@ impl Fetch {
             url: self.url.clone(),
             headers,
             with_credentials,
+            body: if matches!(self.method.as_str(), "GET" | "HEAD") { None } else { self.body.clone() },
         }
     }
 
@@ -843,6 +876,7 @@ impl Fetch {
             || (matches!(response.status, 301 | 302) && self.method == "POST");
         if rewrite && self.method != "GET" {
             "GET".clone_into(&mut self.method);
+            self.body = None;
             self.headers.retain(|(n, _)| {
                 !["content-type", "content-length", "content-encoding", "content-language", "content-location"]
                     .iter()
@@ -930,37 +964,62 @@ fn combine_headers(headers: Vec<(String, String)>, mode: Mode, warnings: &mut Ve
 
 /// The header names script can read, lower case and sorted.
 fn readable_headers(response: &Response, response_type: ResponseType, include: bool) -> Vec<String> {
-    let names = response.header_names();
-    let mut readable: Vec<String> = match response_type {
-        ResponseType::Opaque | ResponseType::OpaqueRedirect => Vec::new(),
-        ResponseType::Basic => {
-            names.into_iter().filter(|n| !crate::safelist::is_forbidden_response_header(n)).collect()
-        }
-        ResponseType::Cors => {
-            let exposed: Vec<String> = match response.normalized("access-control-expose-headers") {
-                None => Vec::new(),
-                Some(v) => {
-                    let text: String = v.iter().map(|&b| b as char).collect();
-                    // One bad byte empties the whole set (Blink's parser).
-                    crate::token::parse_list([text.as_str()])
-                        .map(|l| l.into_iter().map(|n| n.to_ascii_lowercase()).collect())
-                        .unwrap_or_default()
-                }
-            };
-            let star = !include && exposed.iter().any(|n| n == "*");
-            names
-                .into_iter()
-                .filter(|n| {
-                    !crate::safelist::is_forbidden_response_header(n)
-                        && (crate::safelist::SAFELISTED_RESPONSE_HEADERS.contains(&n.as_str())
-                            || star
-                            || exposed.contains(n))
-                })
-                .collect()
-        }
-    };
+    let exposure = Exposure::of(response, response_type, include);
+    let mut readable: Vec<String> = response.header_names().into_iter().filter(|n| exposure.lets_read(n)).collect();
     readable.sort();
     readable
+}
+
+/// Which header names a response lets script read, whether or not it carries them: it tells
+/// "not exposed" apart from "exposed, but absent from this response".
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Exposure {
+    response_type: ResponseType,
+    /// `Access-Control-Expose-Headers`, lower case (empty when absent or malformed).
+    exposed: Vec<String>,
+    /// `*` in it counts (not with credentials, where it is a literal name).
+    star: bool,
+}
+
+impl Exposure {
+    /// The exposure of a response script gets as `response_type`; `include` is whether the
+    /// request was made with `credentials: 'include'`.
+    pub fn of(response: &Response, response_type: ResponseType, include: bool) -> Exposure {
+        let exposed: Vec<String> = match response.normalized("access-control-expose-headers") {
+            None => Vec::new(),
+            Some(v) => {
+                let text: String = v.iter().map(|&b| b as char).collect();
+                // One bad byte empties the whole set (Blink's parser).
+                crate::token::parse_list([text.as_str()])
+                    .map(|l| l.into_iter().map(|n| n.to_ascii_lowercase()).collect())
+                    .unwrap_or_default()
+            }
+        };
+        let star = !include && exposed.iter().any(|n| n == "*");
+        Exposure { response_type, exposed, star }
+    }
+
+    /// Whether script could read a header of this name if the response carried it.
+    pub fn lets_read(&self, name: &str) -> bool {
+        let n = name.to_ascii_lowercase();
+        if crate::safelist::is_forbidden_response_header(&n) {
+            return false;
+        }
+        match self.response_type {
+            ResponseType::Opaque | ResponseType::OpaqueRedirect => false,
+            ResponseType::Basic => true,
+            ResponseType::Cors => {
+                crate::safelist::SAFELISTED_RESPONSE_HEADERS.contains(&n.as_str())
+                    || self.star
+                    || self.exposed.contains(&n)
+            }
+        }
+    }
+
+    /// The response type this exposure is for.
+    pub fn response_type(&self) -> ResponseType {
+        self.response_type
+    }
 }
 
 #[cfg(test)]

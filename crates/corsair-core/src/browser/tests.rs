@@ -737,6 +737,33 @@ mod actual_request {
     }
 
     #[test]
+    fn the_body_goes_with_the_actual_request_only() {
+        let run = drive(cross().method("PUT").body("{}"), [grant("PUT", ""), acao(200)]);
+        assert_eq!(run.preflight().body, None);
+        assert_eq!(run.actual().body.as_deref(), Some(&b"{}"[..]));
+    }
+
+    #[test]
+    fn a_redirect_that_rewrites_the_method_to_get_drops_the_body() {
+        let run = drive(cross().method("POST").body("a=1"), [hop(303, "/next"), acao(200)]);
+        assert_eq!(run.requests[0].body.as_deref(), Some(&b"a=1"[..]));
+        assert_eq!((run.actual().method.as_str(), run.actual().body.as_deref()), ("GET", None));
+        let run = drive(cross().method("POST").body("a=1"), [hop(307, "/next"), acao(200)]);
+        assert_eq!(run.actual().body.as_deref(), Some(&b"a=1"[..]), "307 keeps method and body");
+    }
+
+    #[test]
+    fn fetch_refuses_a_body_with_get_or_head() {
+        for method in ["GET", "head"] {
+            let run = refused(cross().method(method).body("x"));
+            assert_eq!(
+                run.blocked().console_message(),
+                "Failed to execute 'fetch' on 'Window': Request with GET/HEAD method cannot have body."
+            );
+        }
+    }
+
+    #[test]
     fn gets_the_default_accept_unless_the_script_set_one() {
         let run = drive(cross(), [acao(200)]);
         assert_eq!(
@@ -1038,6 +1065,25 @@ mod response_headers {
         for status in [300, 304, 305, 306, 200] {
             assert!(!redirect(status, "/x").is_redirect(), "{status}");
         }
+    }
+
+    #[test]
+    fn exposure_covers_names_the_response_does_not_carry() {
+        let r = bare(200).header("Access-Control-Expose-Headers", "X-Total, *");
+        let e = Exposure::of(&r, ResponseType::Cors, false);
+        assert!(e.lets_read("x-total") && e.lets_read("X-Other"), "listed, and `*` without credentials");
+        assert!(!e.lets_read("set-cookie"), "never readable");
+        let e = Exposure::of(&r, ResponseType::Cors, true);
+        assert!(e.lets_read("X-Total") && !e.lets_read("x-other"), "with credentials `*` is a literal name");
+        assert!(e.lets_read("content-type"), "safelisted");
+        let e = Exposure::of(
+            &bare(200).header("Access-Control-Expose-Headers", "x-total, bad header"),
+            ResponseType::Cors,
+            false,
+        );
+        assert!(!e.lets_read("x-total"), "a malformed list exposes nothing");
+        assert!(!Exposure::of(&r, ResponseType::OpaqueRedirect, false).lets_read("content-type"));
+        assert!(Exposure::of(&bare(200), ResponseType::Basic, false).lets_read("x-total"));
     }
 }
 
@@ -1359,6 +1405,7 @@ mod preflight_answer {
     #[test]
     fn max_age_above_7200_is_capped_with_a_warning() {
         assert_eq!(max_age(Some("10000")), (7200, vec![Warning::MaxAgeCapped { sent: 10000, used: 7200 }]));
+        assert!(Warning::MaxAgeCapped { sent: 86400, used: 7200 }.is_note(), "nothing to change");
         assert_eq!(max_age(Some("7200")), (7200, vec![]));
     }
 
@@ -2480,6 +2527,9 @@ mod allow_origin_remarks {
         let run = drive(cross(), [bare(200).header(ACAO, PAGE)]);
         assert!(run.verdict.is_allowed());
         assert_eq!(run.warnings(), [Warning::AllowOriginWithoutVary]);
+        // One exchange cannot tell a fixed value from an echo: the text says "if".
+        assert!(Warning::AllowOriginWithoutVary.to_string().contains("if it depends on the Origin"));
+        assert!(!Warning::AllowOriginWithoutVary.is_note());
     }
 
     #[test]

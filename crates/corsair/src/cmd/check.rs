@@ -5,28 +5,104 @@
 //! moves the bytes; this module only turns flags into an [`Intent`] and the transcript into text
 //! or JSON.
 
-use std::io::Write;
+use std::cell::RefCell;
+use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
-use corsair_core::browser::{Blocked, Credentials, Intent, Mode, RedirectMode, SendKind, Verdict, Warning};
+use corsair_core::browser::{
+    Blocked, Cause, Credentials, Exposure, Intent, Mode, RedirectMode, Request, ResponseType, SendKind, Verdict,
+    Warning,
+};
 use corsair_core::Origin;
-use corsair_probe::{Exchange, Probe, ProbeOptions, Resolve, Transcript};
+use corsair_probe::{Exchange, Probe, ProbeOptions, Resolve, Run, Stopped, Transcript, Until};
 use serde_json::{json, Value};
 
 use crate::cli::Status;
 use crate::cmd::style::Style;
+use crate::cmd::term::{self, Waiting};
 use crate::snippet::{self, Stack};
 
 const CHECK_HELP: &str = "\
+Without --preflight-only, check sends the real request after the preflight, as the browser
+would: a PUT or DELETE really changes data on the server.
+
 Exit status:
-  0  the browser would allow the request
+  0  the browser would allow the request (with --preflight-only: the preflight passed, or none
+     is needed and nothing was sent)
   1  the browser would block it (the console message and the fix are printed)
   2  could not check: bad flags, DNS, connection refused, TLS, timeout (one line on stderr)";
 
-/// Flags of `corsair check`.
+/// `corsair check`'s flags: those `explain --live` reproduces a message with, and what only
+/// check sends.
 #[derive(Debug, Clone, Args)]
 #[command(after_help = CHECK_HELP)]
+pub struct CheckCommand {
+    /// What the page fetches and how to reach the server.
+    #[command(flatten)]
+    pub check: CheckArgs,
+    /// The body, and how far to go.
+    #[command(flatten)]
+    pub send: SendArgs,
+    /// Whether -X was given: a body turns only the default GET into POST, as in curl.
+    #[arg(skip)]
+    pub method_given: bool,
+}
+
+/// The request body and `--preflight-only`.
+#[derive(Debug, Clone, Args)]
+pub struct SendArgs {
+    /// A text body, as curl's -d (repeats joined with `&`; `@FILE` reads a file without its line
+    /// breaks). The page sends it as a string: `Content-Type: text/plain;charset=UTF-8` unless
+    /// -H sets one. Without -X the method is POST.
+    #[arg(long = "data", short = 'd', value_name = "TEXT")]
+    pub data: Vec<String>,
+    /// A body sent byte for byte, as curl's --data-binary (`@FILE` reads a file as is); no
+    /// Content-Type unless -H sets one. Without -X the method is POST.
+    #[arg(long = "data-binary", value_name = "DATA", conflicts_with = "data")]
+    pub data_binary: Option<String>,
+    /// Stop after the preflight: the request itself, which may change data, is not sent.
+    #[arg(long)]
+    pub preflight_only: bool,
+}
+
+/// The body the page sends.
+struct PageBody {
+    bytes: Vec<u8>,
+    /// The `Content-Type` fetch() gives it when the script sets none.
+    content_type: Option<&'static str>,
+}
+
+impl SendArgs {
+    /// The body, if the flags give one.
+    fn body(&self) -> Result<Option<PageBody>, UsageError> {
+        let read = |flag: &str, path: &str| {
+            std::fs::read(path).map_err(|e| UsageError(format!("{flag} @{path}: cannot read the file: {e}")))
+        };
+        if let Some(data) = &self.data_binary {
+            let body = match data.strip_prefix('@') {
+                Some(path) => read("--data-binary", path)?,
+                None => data.clone().into_bytes(),
+            };
+            return Ok(Some(PageBody { bytes: body, content_type: None }));
+        }
+        if self.data.is_empty() {
+            return Ok(None);
+        }
+        let mut parts = Vec::new();
+        for d in &self.data {
+            parts.push(match d.strip_prefix('@') {
+                // curl -d @FILE drops carriage returns and newlines.
+                Some(path) => read("-d", path)?.into_iter().filter(|b| !matches!(b, b'\r' | b'\n')).collect(),
+                None => d.clone().into_bytes(),
+            });
+        }
+        Ok(Some(PageBody { bytes: parts.join(&b'&'), content_type: Some("text/plain;charset=UTF-8") }))
+    }
+}
+
+/// Flags of `corsair check` that `explain --live` shares.
+#[derive(Debug, Clone, Args)]
 pub struct CheckArgs {
     /// The URL the page fetches.
     pub url: String,
@@ -54,7 +130,8 @@ pub struct CheckArgs {
     /// The server software to write the fix for (default: detected from Server / X-Powered-By).
     #[arg(long, value_enum)]
     pub stack: Option<Stack>,
-    /// A response header the page wants to read (repeatable): warns when it is not exposed.
+    /// A response header the page wants to read (repeatable): warns when script cannot read it,
+    /// saying whether it is not exposed or not in this response.
     #[arg(long = "read", value_name = "NAME")]
     pub read: Vec<String>,
 }
@@ -129,9 +206,15 @@ pub struct UsageError(pub String);
 impl CheckArgs {
     /// The page's intent and the probe's options, or what is wrong with the flags.
     pub fn intent(&self) -> Result<(Intent, ProbeOptions), UsageError> {
+        if let Some(fixed) = missing_scheme(&self.url) {
+            return Err(UsageError(format!("`{}` has no scheme; write {fixed}", self.url)));
+        }
         let url: url::Url = self.url.parse().map_err(|e| {
             UsageError(format!("`{}` is not a URL ({e}); write e.g. https://api.example.com/items", self.url))
         })?;
+        if let Some(fixed) = missing_scheme(&self.origin) {
+            return Err(UsageError(format!("--origin `{}` has no scheme; write {fixed}", self.origin)));
+        }
         let origin = Origin::parse(&self.origin).map_err(|e| UsageError(format!("--origin: {e}")))?;
         let mut intent = Intent::new(url, origin)
             .method(&self.method)
@@ -161,23 +244,92 @@ impl CheckArgs {
     }
 }
 
+/// Schemes whose URLs have no `//`: a page can really be on one (its origin is `null`).
+const SCHEMES_WITHOUT_AUTHORITY: [&str; 5] = ["data", "blob", "about", "javascript", "mailto"];
+
+/// The text with the scheme it most likely lacks, when it has none.
+///
+/// `localhost:3000` parses as a URL with the scheme `localhost`, whose origin is `null`; taken
+/// as is, check would send `Origin: null` and suggest allowing `null`.
+fn missing_scheme(text: &str) -> Option<String> {
+    let text = text.trim();
+    if text == "null" {
+        return None;
+    }
+    if let Ok(url) = url::Url::parse(text) {
+        if url.has_host() || SCHEMES_WITHOUT_AUTHORITY.contains(&url.scheme()) {
+            return None;
+        }
+    }
+    let guess = url::Url::parse(&format!("http://{text}")).ok()?;
+    let host = guess.host_str()?;
+    let local = host == "localhost"
+        || host.ends_with(".localhost")
+        || host.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>().is_ok();
+    Some(format!("{}://{text}", if local { "http" } else { "https" }))
+}
+
 /// Runs `corsair check`.
-pub fn run(args: CheckArgs, out: &mut dyn Write, err: &mut dyn Write) -> Status {
-    let (intent, options) = match args.intent() {
+pub fn run(command: CheckCommand, out: &mut dyn Write, err: &mut dyn Write) -> Status {
+    let args = &command.check;
+    let with_body = |(i, o)| Ok((with_body(i, &command.send, command.method_given)?, o));
+    let (intent, options) = match args.intent().and_then(with_body) {
         Ok(x) => x,
-        Err(UsageError(m)) => {
-            let _ = writeln!(err, "corsair: {m}");
-            return Status::Usage;
-        }
+        Err(UsageError(m)) => return could_not_run(args, "usage", &m, out, err),
     };
-    let transcript = match probe(intent.clone(), options) {
-        Ok(t) => t,
-        Err(m) => {
-            let _ = writeln!(err, "corsair: {m}");
-            return Status::Usage;
+    let until = if command.send.preflight_only { Until::Preflight } else { Until::Verdict };
+    match probe_on_terminal(intent.clone(), options, until, err) {
+        Ok(Run::Done(t)) => report(args, &intent, &t, out, err),
+        Ok(Run::Stopped(stopped)) => report_stopped(args, &intent, &stopped, out),
+        Err(m) => could_not_run(args, "could_not_check", &m, out, err),
+    }
+}
+
+/// The intent with the page's body: like curl, a body makes the default method POST (fetch()
+/// itself refuses a body with GET or HEAD, which the model reports).
+fn with_body(mut intent: Intent, send: &SendArgs, method_given: bool) -> Result<Intent, UsageError> {
+    let Some(PageBody { bytes, content_type }) = send.body()? else { return Ok(intent) };
+    if !method_given {
+        intent = intent.method("POST");
+    }
+    if let Some(ct) = content_type {
+        if !intent.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("content-type")) {
+            intent = intent.header("Content-Type", ct);
         }
-    };
-    report(&args, &intent, &transcript, out, err)
+    }
+    Ok(intent.body(bytes))
+}
+
+/// Reports a check that sent nothing: one line on stderr and, for `--format json`, a document
+/// whose verdict says so, so that a tool reading stdout never takes it for "blocked".
+fn could_not_run(args: &CheckArgs, kind: &str, message: &str, out: &mut dyn Write, err: &mut dyn Write) -> Status {
+    let _ = writeln!(err, "corsair: {message}");
+    if args.format == Format::Json {
+        let _ = writeln!(
+            out,
+            "{}",
+            json!({
+                "verdict": "error",
+                "browser_message": null,
+                "error": not_checked_json(kind, message),
+                "preflight": null,
+                "requests": [],
+                "unsent": null,
+                "readable_headers": [],
+                "response_type": null,
+                "warnings": [],
+                "notes": [],
+                "stack": null,
+                "causes": [],
+            })
+        );
+    }
+    Status::Usage
+}
+
+/// The `error` object of a check that could not run or could not finish.
+fn not_checked_json(kind: &str, message: &str) -> Value {
+    json!({ "kind": kind, "firefox_code": null, "explanation": message, "fix": null })
 }
 
 /// Runs the probe on a small runtime of its own.
@@ -190,13 +342,37 @@ pub fn probe(intent: Intent, options: ProbeOptions) -> Result<Transcript, String
     Ok(runtime.block_on(probe.run(intent)))
 }
 
+/// Runs the probe like [`probe`]; when stderr is a terminal, a slow exchange shows what it is
+/// waiting for (a server that hangs looks the same as corsair hanging otherwise).
+fn probe_on_terminal(intent: Intent, options: ProbeOptions, until: Until, err: &mut dyn Write) -> Result<Run, String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the network runtime: {e}"))?;
+    let probe = Probe::new(options).map_err(|e| e.to_string())?;
+    if !std::io::stderr().is_terminal() {
+        return Ok(runtime.block_on(probe.run_until(intent, until, &mut |_| {})));
+    }
+    let waiting = RefCell::new(Waiting::default());
+    let err = RefCell::new(err);
+    let run = runtime.block_on(async {
+        let mut on_send = |r: &Request| waiting.borrow_mut().sent(r.url.as_str());
+        tokio::select! {
+            run = probe.run_until(intent, until, &mut on_send) => run,
+            never = term::show_waiting(&waiting, &err, term::WAIT_BEFORE_SHOWING) => match never {},
+        }
+    });
+    term::clear_waiting(&waiting, *err.borrow_mut());
+    Ok(run)
+}
+
 /// Prints the transcript in the chosen format and picks the exit status.
 pub fn report(args: &CheckArgs, intent: &Intent, t: &Transcript, out: &mut dyn Write, err: &mut dyn Write) -> Status {
     let stack = args.stack.or_else(|| snippet::detect(t));
-    let read_warnings = unreadable(&args.read, &t.verdict);
+    let read_warnings = unreadable(&args.read, t, intent.credentials == Credentials::Include);
     let written = match args.format {
         Format::Json => writeln!(out, "{}", to_json(t, stack, &read_warnings)),
-        Format::Text => write_text(out, intent, t, stack, &read_warnings, Style::for_stdout()),
+        Format::Text => write_text(out, intent, t, stack, &read_warnings, Style::for_stdout(), term::stdout_columns()),
     };
     let _ = written;
     if let Some(e) = t.transport_error() {
@@ -211,42 +387,63 @@ pub fn report(args: &CheckArgs, intent: &Intent, t: &Transcript, out: &mut dyn W
     }
 }
 
-/// `--read NAME` headers the page could not read, as warnings.
-fn unreadable(wanted: &[String], verdict: &Verdict) -> Vec<String> {
-    let Verdict::Allowed(a) = verdict else { return Vec::new() };
+/// `--read NAME` headers the page could not read, as warnings that say why: not exposed, or
+/// exposed but absent from this response (another status or path may carry it).
+fn unreadable(wanted: &[String], t: &Transcript, include: bool) -> Vec<String> {
+    let Verdict::Allowed(a) = &t.verdict else { return Vec::new() };
+    let Some(Ok(last)) = t.exchanges.last().map(|x| &x.response) else { return Vec::new() };
+    let exposure = Exposure::of(&last.response, a.response_type, include);
+    let carried = last.response.header_names();
     wanted
         .iter()
-        .filter(|w| !a.readable_headers.iter().any(|r| r.eq_ignore_ascii_case(w)))
+        .map(|w| w.to_ascii_lowercase())
+        .filter(|w| !a.readable_headers.contains(w))
         .map(|w| {
-            format!(
-                "script cannot read `{}`: add it to Access-Control-Expose-Headers (only the seven safelisted headers are readable without it)",
-                w.to_ascii_lowercase()
-            )
+            let present = carried.contains(&w);
+            if matches!(a.response_type, ResponseType::Opaque | ResponseType::OpaqueRedirect) {
+                format!("script cannot read `{w}`: an `{}` response shows no headers", a.response_type.as_str())
+            } else if exposure.lets_read(&w) {
+                format!("`{w}` is exposed, but this response does not carry it: script reads null (the server sends it on other answers, or not at all)")
+            } else if present {
+                format!("script cannot read `{w}`: the response carries it, but Access-Control-Expose-Headers does not list it; add it there (only the seven safelisted headers are readable without it)")
+            } else {
+                format!("script cannot read `{w}`: this response does not carry it, and Access-Control-Expose-Headers does not list it either")
+            }
         })
         .collect()
 }
 
 fn all_warnings(t: &Transcript, read: &[String]) -> Vec<String> {
-    let mut w: Vec<String> = t.verdict.warnings().iter().map(Warning::to_string).collect();
+    let mut w: Vec<String> = t.verdict.warnings().iter().filter(|w| !w.is_note()).map(Warning::to_string).collect();
     w.extend(read.iter().cloned());
     w
+}
+
+/// What is worth knowing but needs no change.
+fn notes(t: &Transcript) -> Vec<String> {
+    t.verdict.warnings().iter().filter(|w| w.is_note()).map(Warning::to_string).collect()
 }
 
 fn header_pairs<'a>(headers: impl IntoIterator<Item = (&'a str, String)>) -> Value {
     Value::Array(headers.into_iter().map(|(n, v)| json!([n, v])).collect())
 }
 
+fn request_json(r: &Request) -> Value {
+    json!({
+        "method": r.method,
+        "url": r.url.as_str(),
+        "headers": header_pairs(r.headers.iter().map(|(n, v)| (n.as_str(), v.clone()))),
+    })
+}
+
 fn exchange_json(x: &Exchange) -> Value {
-    let request = json!({
-        "method": x.request.method,
-        "url": x.request.url.as_str(),
-        "headers": header_pairs(x.request.headers.iter().map(|(n, v)| (n.as_str(), v.clone()))),
-    });
+    let request = request_json(&x.request);
     match &x.response {
         Ok(r) => json!({
             "request": request,
             "response": {
                 "status": r.response.status,
+                "reason": r.reason,
                 "version": r.version,
                 "headers": header_pairs(r.response.headers.iter().map(|(n, v)| (n.as_str(), String::from_utf8_lossy(v).into_owned()))),
             },
@@ -256,27 +453,49 @@ fn exchange_json(x: &Exchange) -> Value {
     }
 }
 
+/// What the answers show about why the fetch was blocked.
+fn causes(t: &Transcript) -> Vec<Cause> {
+    let answered: Vec<_> =
+        t.exchanges.iter().filter_map(|x| x.response.as_ref().ok().map(|r| (&x.request, &r.response))).collect();
+    corsair_core::browser::causes(&answered, &t.verdict)
+}
+
 /// The `--format json` document (see the README for the contract).
 pub fn to_json(t: &Transcript, stack: Option<Stack>, read: &[String]) -> Value {
+    let causes = causes(t);
     let preflight = t.exchanges.iter().find(|x| x.request.kind == SendKind::Preflight).map(exchange_json);
-    let (error, readable, response_type) = match &t.verdict {
-        Verdict::Allowed(a) => (Value::Null, json!(a.readable_headers), json!(a.response_type.as_str())),
-        Verdict::Blocked(b) => (error_json(b, stack), json!([]), Value::Null),
+    let (verdict, error, readable, response_type) = match (&t.verdict, t.transport_error()) {
+        (Verdict::Allowed(a), _) => {
+            ("allowed", Value::Null, json!(a.readable_headers), json!(a.response_type.as_str()))
+        }
+        (Verdict::Blocked(_), Some(e)) => {
+            ("error", not_checked_json("could_not_check", &e.to_string()), json!([]), Value::Null)
+        }
+        (Verdict::Blocked(b), None) => ("blocked", error_json(b, stack, &causes), json!([]), Value::Null),
     };
     json!({
-        "verdict": if t.verdict.is_allowed() { "allowed" } else { "blocked" },
+        "verdict": verdict,
         "browser_message": t.verdict.console_message(),
         "error": error,
         "preflight": preflight,
         "requests": t.exchanges.iter().map(exchange_json).collect::<Vec<_>>(),
+        "unsent": null,
         "readable_headers": readable,
         "response_type": response_type,
         "warnings": all_warnings(t, read),
+        "notes": notes(t),
         "stack": stack.map(|s| s.name()),
+        "causes": causes.iter().map(|c| json!({
+            "kind": c.kind(),
+            "explains_block": c.explains_block(),
+            "explanation": c.explanation(),
+            "fix": c.fix(),
+            "fix_in_page": c.fix_is_in_the_page(),
+        })).collect::<Vec<_>>(),
     })
 }
 
-fn error_json(b: &Blocked, stack: Option<Stack>) -> Value {
+fn error_json(b: &Blocked, stack: Option<Stack>, causes: &[Cause]) -> Value {
     let Some(e) = b.cors_error() else {
         return json!({
             "kind": failure_kind(b),
@@ -286,6 +505,14 @@ fn error_json(b: &Blocked, stack: Option<Stack>) -> Value {
         });
     };
     let fix = b.fix().unwrap_or_default();
+    if let Some(page_fix) = causes.iter().find(|c| c.fix_is_in_the_page()).and_then(Cause::fix) {
+        return json!({
+            "kind": e.chromium_name(),
+            "firefox_code": e.firefox_code(),
+            "explanation": e.explanation(),
+            "fix": { "summary": page_fix, "headers": [], "remove": [], "snippet": null },
+        });
+    }
     json!({
         "kind": e.chromium_name(),
         "firefox_code": e.firefox_code(),
@@ -324,14 +551,8 @@ fn failure_explanation(b: &Blocked) -> &'static str {
     }
 }
 
-fn write_text(
-    out: &mut dyn Write,
-    intent: &Intent,
-    t: &Transcript,
-    stack: Option<Stack>,
-    read: &[String],
-    s: Style,
-) -> std::io::Result<()> {
+/// The page's request and every exchange, with the headers that matter.
+fn write_timeline(out: &mut dyn Write, intent: &Intent, exchanges: &[Exchange], s: Style) -> std::io::Result<()> {
     let creds = match intent.credentials {
         Credentials::Omit => "omit",
         Credentials::SameOrigin => "same-origin",
@@ -344,7 +565,7 @@ fn write_text(
         intent.url,
         intent.page_origin
     )?;
-    for (i, x) in t.exchanges.iter().enumerate() {
+    for (i, x) in exchanges.iter().enumerate() {
         let label = match x.request.kind {
             SendKind::Preflight => "preflight",
             SendKind::Actual => "request",
@@ -355,12 +576,14 @@ fn write_text(
                 writeln!(out, "     {} {n}: {v}", s.dim(">"))?;
             }
         }
+        if let Some(body) = &x.request.body {
+            writeln!(out, "     {} {}", s.dim(">"), s.dim(&format!("({} bytes of body)", body.len())))?;
+        }
         match &x.response {
             Ok(r) => {
-                let reason =
-                    http::StatusCode::from_u16(r.response.status).ok().and_then(|c| c.canonical_reason()).unwrap_or("");
-                let status = format!("{} {reason}", r.response.status);
-                writeln!(out, "     {} {} {}", s.dim("<"), s.bold(status.trim_end()), s.dim(r.version))?;
+                // As received, like curl -i: the server's reason phrase says which software answered.
+                let status = format!("{} {} {}", r.version, r.response.status, r.reason.as_deref().unwrap_or(""));
+                writeln!(out, "     {} {}", s.dim("<"), s.bold(status.trim_end()))?;
                 for (n, v) in &r.response.headers {
                     if is_cors_response_header(n) {
                         writeln!(out, "     {} {n}: {}", s.dim("<"), String::from_utf8_lossy(v))?;
@@ -371,6 +594,85 @@ fn write_text(
         }
     }
     writeln!(out)?;
+    // A preflight is harmless; the request after it is the real one, and the server acts on it.
+    let mut real = exchanges.iter().filter(|x| x.request.kind == SendKind::Actual && !is_safe(&x.request.method));
+    if let Some(first) = real.next() {
+        for x in std::iter::once(first).chain(real) {
+            writeln!(
+                out,
+                "{} {} {} (the server received it as from any client; --preflight-only stops before it)",
+                s.yellow("sent for real:"),
+                x.request.method,
+                x.request.url
+            )?;
+        }
+        writeln!(out)?;
+    }
+    Ok(())
+}
+
+/// RFC 9110's safe methods: sending them changes nothing on the server.
+fn is_safe(method: &str) -> bool {
+    matches!(method, "GET" | "HEAD" | "OPTIONS" | "TRACE")
+}
+
+/// Reports a `--preflight-only` check that stopped before the actual request.
+fn report_stopped(args: &CheckArgs, intent: &Intent, stopped: &Stopped, out: &mut dyn Write) -> Status {
+    let verdict = if stopped.exchanges.is_empty() { "not_sent" } else { "preflight_passed" };
+    let unsent = &stopped.unsent;
+    let _ = match args.format {
+        Format::Json => writeln!(
+            out,
+            "{}",
+            json!({
+                "verdict": verdict,
+                "browser_message": null,
+                "error": null,
+                "preflight": stopped.exchanges.iter().find(|x| x.request.kind == SendKind::Preflight).map(exchange_json),
+                "requests": stopped.exchanges.iter().map(exchange_json).collect::<Vec<_>>(),
+                "unsent": request_json(unsent),
+                "readable_headers": [],
+                "response_type": null,
+                "warnings": [],
+                "notes": [],
+                "stack": null,
+                "causes": [],
+            })
+        ),
+        Format::Text => {
+            let s = Style::for_stdout();
+            write_timeline(out, intent, &stopped.exchanges, s).and_then(|()| {
+                let what = format!("{} {}", unsent.method, unsent.url);
+                if stopped.exchanges.is_empty() {
+                    writeln!(out, "{}  {what}: the browser sends it without a preflight, so --preflight-only sent nothing", s.yellow("NOT SENT"))
+                } else {
+                    writeln!(out, "{}  not sent: {what} (--preflight-only)", s.green("PREFLIGHT PASSED"))?;
+                    term::write_wrapped(
+                        out,
+                        "Whether script may read the answer is decided on the answer to the request itself, which needs Access-Control-Allow-Origin too.",
+                        term::stdout_columns(),
+                        ("", "", 0),
+                    )
+                }
+            })
+        }
+    };
+    Status::Ok
+}
+
+fn write_text(
+    out: &mut dyn Write,
+    intent: &Intent,
+    t: &Transcript,
+    stack: Option<Stack>,
+    read: &[String],
+    s: Style,
+    columns: Option<usize>,
+) -> std::io::Result<()> {
+    // Prose wraps to the terminal; the console message and header lines do not: they are meant
+    // to be copied and searched for whole.
+    let prose = |out: &mut dyn Write, text: &str| term::write_wrapped(out, text, columns, ("  ", "  ", 2));
+    write_timeline(out, intent, &t.exchanges, s)?;
     if let Some(e) = t.transport_error() {
         return writeln!(out, "{}: {e}", s.red("COULD NOT CHECK"));
     }
@@ -390,9 +692,24 @@ fn write_text(
                 if let Some(code) = e.firefox_code() {
                     writeln!(out, "Firefox reason: {code}")?;
                 }
-                writeln!(out, "\nWhy:\n  {}", e.explanation())?;
-                if let Some(fix) = b.fix() {
-                    writeln!(out, "\nFix:\n  {}", fix.summary)?;
+                let (causes, also): (Vec<Cause>, Vec<Cause>) = causes(t).into_iter().partition(Cause::explains_block);
+                if causes.is_empty() {
+                    writeln!(out, "\nWhy:")?;
+                    prose(out, e.explanation())?;
+                } else {
+                    writeln!(out, "\nWhy (from the answers):")?;
+                    for c in &causes {
+                        prose(out, &c.explanation())?;
+                    }
+                }
+                let page_fix = causes.iter().find(|c| c.fix_is_in_the_page()).and_then(Cause::fix);
+                if let Some(page_fix) = &page_fix {
+                    writeln!(out, "\nFix (in the page, not on the server):")?;
+                    prose(out, page_fix)?;
+                } else if let Some(fix) = b.fix() {
+                    writeln!(out, "\nFix:")?;
+                    let summary = causes.iter().find_map(Cause::fix).unwrap_or(fix.summary);
+                    prose(out, &summary)?;
                     for (n, v) in &fix.headers {
                         writeln!(out, "    {}", s.green(&format!("{n}: {v}")))?;
                     }
@@ -400,22 +717,40 @@ fn write_text(
                         writeln!(out, "    {}", s.red(&format!("remove {r}")))?;
                     }
                 }
-                if let Some(stack) = stack {
+                if let Some(stack) = stack.filter(|_| page_fix.is_none()) {
                     writeln!(out, "\nFor {} ({}):", stack.title(), stack.reason(args_detected(t, stack)))?;
                     for line in snippet::render(stack, b).lines() {
                         writeln!(out, "    {line}")?;
                     }
                 }
+                if !also.is_empty() {
+                    writeln!(out, "\nAlso (from the answers; fix it too, or the next error will be this):")?;
+                    for c in &also {
+                        prose(out, &c.explanation())?;
+                        if let Some(fix) = c.fix() {
+                            prose(out, &fix)?;
+                        }
+                    }
+                }
             } else {
-                writeln!(out, "\nWhy:\n  {}", failure_explanation(b))?;
+                writeln!(out, "\nWhy:")?;
+                prose(out, failure_explanation(b))?;
             }
         }
     }
     let warnings = all_warnings(t, read);
     if !warnings.is_empty() {
         writeln!(out, "\nWarnings:")?;
+        let bullet = format!("  {} ", s.yellow("!"));
         for w in warnings {
-            writeln!(out, "  {} {w}", s.yellow("!"))?;
+            term::write_wrapped(out, &w, columns, (&bullet, "    ", 4))?;
+        }
+    }
+    let notes = notes(t);
+    if !notes.is_empty() {
+        writeln!(out, "\nNotes:")?;
+        for n in notes {
+            term::write_wrapped(out, &n, columns, ("  - ", "    ", 4))?;
         }
     }
     Ok(())
@@ -432,5 +767,25 @@ fn is_cors_request_header(name: &str) -> bool {
 
 fn is_cors_response_header(name: &str) -> bool {
     let n = name.to_ascii_lowercase();
-    n.starts_with("access-control-") || matches!(n.as_str(), "vary" | "location" | "server" | "x-powered-by")
+    n.starts_with("access-control-")
+        || matches!(n.as_str(), "vary" | "location" | "server" | "x-powered-by" | "corsair-refusal")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_scheme_is_named_and_real_urls_pass() {
+        assert_eq!(missing_scheme("localhost:3000").as_deref(), Some("http://localhost:3000"));
+        assert_eq!(missing_scheme("127.0.0.1:8080/x").as_deref(), Some("http://127.0.0.1:8080/x"));
+        assert_eq!(missing_scheme("localhost:8080/x").as_deref(), Some("http://localhost:8080/x"));
+        assert_eq!(missing_scheme("app.example.com").as_deref(), Some("https://app.example.com"));
+        for fine in
+            ["null", "http://localhost:3000", "http:/localhost:3000", "chrome-extension://abc", "data:text/html,x"]
+        {
+            assert_eq!(missing_scheme(fine), None, "{fine}");
+        }
+        assert_eq!(missing_scheme("not a url"), None, "left to the URL parser's own error");
+    }
 }

@@ -6,3 +6,4 @@ pub mod explain;
 pub mod policy;
 pub mod proxy;
 pub mod style;
+pub mod term;
