@@ -10,13 +10,43 @@
 //! the policy it last used alive until its next request or until it is dropped.)
 
 use std::fmt;
+use std::ops::Deref;
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 use corsair_core::Policy;
 
-/// The shared slot.
-pub(crate) type Shared = Arc<ArcSwap<Policy>>;
+use crate::refusal::EventBudget;
+
+/// What every service of a layer shares: the policy slot and the budget of refusal events.
+/// One `Arc` for both, so a service clone (axum makes one per request) costs what it did.
+#[derive(Clone)]
+pub(crate) struct Shared(Arc<State>);
+
+pub(crate) struct State {
+    policy: ArcSwap<Policy>,
+    events: EventBudget,
+}
+
+impl Shared {
+    pub(crate) fn new(policy: Arc<Policy>) -> Shared {
+        Shared(Arc::new(State { policy: ArcSwap::new(policy), events: EventBudget::default() }))
+    }
+
+    /// The refusal events this layer may still emit this second.
+    pub(crate) fn events(&self) -> &EventBudget {
+        &self.0.events
+    }
+}
+
+/// The slot, for `arc_swap::Cache` and the handle.
+impl Deref for Shared {
+    type Target = ArcSwap<Policy>;
+
+    fn deref(&self) -> &ArcSwap<Policy> {
+        &self.0.policy
+    }
+}
 
 /// A cheap, cloneable handle to the policy of a [`CorsLayer`](crate::CorsLayer) and every
 /// service made from it.

@@ -3,7 +3,6 @@
 use std::fmt;
 use std::sync::Arc;
 
-use arc_swap::ArcSwap;
 use corsair_core::Policy;
 use tower_layer::Layer;
 
@@ -26,7 +25,7 @@ pub struct CorsLayer {
 impl CorsLayer {
     /// A layer deciding with `policy` (a [`Policy`] or an `Arc<Policy>`).
     pub fn new(policy: impl Into<Arc<Policy>>) -> CorsLayer {
-        CorsLayer { shared: Arc::new(ArcSwap::new(policy.into())), marks: Marks::default() }
+        CorsLayer { shared: Shared::new(policy.into()), marks: Marks::default() }
     }
 
     /// Debug mode (off by default): the response to a refused request carries

@@ -130,5 +130,5 @@ pub use corsair_core::{ConfigErrors, Policy, PolicyBuilder, Refusal, RefusalStyl
 pub use future::ResponseFuture;
 pub use handle::PolicyHandle;
 pub use layer::{CorsLayer, PolicyExt};
-pub use refusal::{Refused, REFUSAL_HEADER, TARGET};
+pub use refusal::{Refused, MAX_REFUSAL_EVENTS_PER_SECOND, REFUSAL_HEADER, TARGET};
 pub use service::Cors;

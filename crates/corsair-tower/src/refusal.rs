@@ -7,6 +7,10 @@
 //! [`Refused`] extension lets a service wrapped around the layer (a gateway's metrics and
 //! decision log) count refusals without parsing anything.
 
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::OnceLock;
+use std::time::Instant;
+
 use corsair_core::Refusal;
 use http::{HeaderName, HeaderValue, Method, Response};
 
@@ -80,15 +84,55 @@ impl Marks {
     }
 }
 
+/// Most refusal events one layer emits per second. A flood of forged origins must not become a
+/// log flood (each event carries a client-chosen origin, and costs several times an allowed
+/// request with a subscriber on); the next event after a full second says how many were
+/// suppressed, and counting every refusal is the job of metrics ([`Refused`]).
+pub const MAX_REFUSAL_EVENTS_PER_SECOND: u32 = 100;
+
+/// The refusal events a layer may still emit in the current second, and how many it did not.
+#[derive(Debug, Default)]
+pub(crate) struct EventBudget {
+    /// The second (since the process's first refusal) the count is for.
+    second: AtomicU64,
+    used: AtomicU32,
+    suppressed: AtomicU64,
+}
+
+impl EventBudget {
+    /// `Some(suppressed)` if an event may be emitted now (with how many were suppressed since
+    /// the last one), `None` if this one is suppressed.
+    fn take(&self) -> Option<u64> {
+        static START: OnceLock<Instant> = OnceLock::new();
+        let now = START.get_or_init(Instant::now).elapsed().as_secs();
+        let second = self.second.load(Ordering::Relaxed);
+        if second != now && self.second.compare_exchange(second, now, Ordering::Relaxed, Ordering::Relaxed).is_ok() {
+            self.used.store(0, Ordering::Relaxed);
+        }
+        if self.used.fetch_add(1, Ordering::Relaxed) < MAX_REFUSAL_EVENTS_PER_SECOND {
+            Some(self.suppressed.swap(0, Ordering::Relaxed))
+        } else {
+            self.suppressed.fetch_add(1, Ordering::Relaxed);
+            None
+        }
+    }
+}
+
 /// Emits the refusal event: level INFO, target [`TARGET`], fields `kind` ([`Refusal::kind`]),
-/// `reason` (its `Display`, escaped and cut to a bounded length) and `method`. The reason is
-/// only formatted when a subscriber records the event.
-pub(crate) fn report(refusal: &Refusal<'_>, method: &Method) {
+/// `reason` (its `Display`, escaped and cut to a bounded length), `method`, and `suppressed`
+/// (events left out since the last one, at most [`MAX_REFUSAL_EVENTS_PER_SECOND`] a second).
+/// Nothing is counted or formatted when no subscriber records the event.
+pub(crate) fn report(budget: &EventBudget, refusal: &Refusal<'_>, method: &Method) {
+    if !tracing::enabled!(target: "corsair_tower", tracing::Level::INFO) {
+        return;
+    }
+    let Some(suppressed) = budget.take() else { return };
     tracing::info!(
         target: "corsair_tower",
         kind = refusal.kind(),
         reason = %refusal,
         method = %method,
+        suppressed,
         "CORS request refused"
     );
 }

@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use arc_swap::{ArcSwap, Cache};
+use arc_swap::Cache;
 use corsair_core::{Action, Policy};
 use http::{Request, Response};
 use tower_service::Service;
@@ -36,7 +36,7 @@ impl<S> Cors<S> {
     ///
     /// [`Refused`]: crate::Refused
     pub fn new(inner: S, policy: impl Into<Arc<Policy>>) -> Cors<S> {
-        Cors::from_parts(inner, Arc::new(ArcSwap::new(policy.into())), Marks::default())
+        Cors::from_parts(inner, Shared::new(policy.into()), Marks::default())
     }
 
     pub(crate) fn from_parts(inner: S, shared: Shared, marks: Marks) -> Cors<S> {
@@ -84,7 +84,7 @@ where
         let policy = self.policy.load();
         let decision = policy.decide(&request);
         if let Some(refusal) = decision.refusal() {
-            refusal::report(refusal, request.method());
+            refusal::report(self.shared.events(), refusal, request.method());
         }
         // The kind of a refusal, kept only when refusals are marked (off by default).
         let refused = if self.marks.any() { decision.refusal().map(|r| r.kind()) } else { None };

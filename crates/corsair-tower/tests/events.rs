@@ -1,11 +1,12 @@
 //! Every refusal emits one `tracing` event (target `corsair_tower`, level INFO, fields `kind`,
-//! `reason`, `method`); allowed and non-CORS requests emit none.
+//! `reason`, `method`, `suppressed`), at most `MAX_REFUSAL_EVENTS_PER_SECOND` a second per
+//! layer; allowed and non-CORS requests emit none.
 
 use std::convert::Infallible;
 use std::future::{ready, Ready};
 use std::sync::{Arc, Mutex};
 
-use corsair_tower::{CorsLayer, Policy, TARGET};
+use corsair_tower::{CorsLayer, Policy, MAX_REFUSAL_EVENTS_PER_SECOND, TARGET};
 use http::{Request, Response};
 use tower::{Layer, Service};
 use tracing::field::{Field, Visit};
@@ -162,4 +163,31 @@ fn allowed_and_non_cors_requests_emit_nothing() {
         ],
     );
     assert!(events.is_empty(), "{events:?}");
+}
+
+/// A flood of forged origins is not a log flood: one layer emits at most
+/// `MAX_REFUSAL_EVENTS_PER_SECOND` events a second, and the first event of a later second says
+/// how many were left out.
+#[test]
+fn a_flood_of_refusals_is_bounded_and_the_suppressed_are_counted() {
+    let capture = Capture::default();
+    let subscriber = tracing_subscriber::registry().with(capture.clone());
+    let forged = |i: usize| request("GET", &[("origin", &format!("https://evil{i}.example"))]);
+    tracing::subscriber::with_default(subscriber, || {
+        let mut service = CorsLayer::new(policy()).layer(tower::service_fn(inner));
+        let flood = 2_000;
+        for i in 0..flood {
+            drop(service.call(forged(i)));
+        }
+        let emitted = capture.0.lock().unwrap().len();
+        // A second may turn over during the flood: two seconds' worth at most.
+        assert!(emitted >= MAX_REFUSAL_EVENTS_PER_SECOND as usize, "{emitted}");
+        assert!(emitted <= 2 * MAX_REFUSAL_EVENTS_PER_SECOND as usize, "{emitted} events for {flood} refusals");
+        std::thread::sleep(std::time::Duration::from_millis(1100));
+        drop(service.call(forged(flood)));
+        let events = capture.0.lock().unwrap();
+        let last = events.last().unwrap();
+        let suppressed: usize = last.field("suppressed").unwrap().parse().unwrap();
+        assert_eq!(emitted + suppressed, flood, "every refusal is emitted or counted as suppressed");
+    });
 }

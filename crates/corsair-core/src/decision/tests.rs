@@ -1143,3 +1143,66 @@ fn long_and_short_header_lists_find_the_same_names_in_any_case() {
         assert_eq!(contains_ignore_case(&short, probe.as_bytes()), expected, "{probe}");
     }
 }
+
+// The browser-form fast path for request headers ------------------------------------------------
+
+/// What the general loop decides for one request-headers value against `sorted`: the first
+/// name refused, or `Malformed` for a value the token reader rejects.
+#[derive(Debug, PartialEq)]
+enum General<'v> {
+    Allowed,
+    Refused(&'v [u8]),
+    Malformed,
+}
+
+fn general<'v>(sorted: &[Box<str>], value: &'v [u8]) -> General<'v> {
+    let limit = sorted.len() + crate::token::MAX_EMPTY_ITEMS;
+    for (count, item) in TokenList::new(value).enumerate() {
+        let Ok(name) = item else { return General::Malformed };
+        if count + 1 > limit {
+            return General::Malformed;
+        }
+        if !contains_ignore_case(sorted, name) {
+            return General::Refused(name);
+        }
+    }
+    General::Allowed
+}
+
+proptest::proptest! {
+    /// A fast path is a second implementation: wherever it answers, it answers as the general
+    /// loop does, on arbitrary lists and values (browser form or not).
+    #[test]
+    fn the_merge_agrees_with_the_general_loop(
+        listed in proptest::collection::vec("[a-c][a-c-]{0,3}", 0..8),
+        requested in proptest::collection::vec("[a-cA-C][a-c-]{0,3}", 1..10),
+        sort in proptest::bool::ANY,
+        separator in proptest::sample::select(vec![",", ", ", ",,", " ,"]),
+    ) {
+        let mut sorted: Vec<Box<str>> = listed.into_iter().map(Into::into).collect();
+        sorted.sort_unstable();
+        sorted.dedup();
+        let mut names = requested;
+        if sort {
+            names.sort_unstable();
+            names.dedup();
+        }
+        let value = names.join(separator);
+        if all_listed_in_browser_form(&sorted, value.as_bytes()) {
+            proptest::prop_assert_eq!(general(&sorted, value.as_bytes()), General::Allowed, "{:?} against {:?}", value, sorted);
+        }
+    }
+}
+
+#[test]
+fn the_merge_takes_browser_form_only() {
+    let sorted: Vec<Box<str>> = ["content-type", "x-a", "x-c"].into_iter().map(Into::into).collect();
+    assert!(all_listed_in_browser_form(&sorted, b"content-type,x-a"));
+    assert!(all_listed_in_browser_form(&sorted, b"x-c"));
+    // Everything else is the general loop's: a name not listed, or another form.
+    for other in
+        [&b"content-type,x-b,x-c"[..], b"x-a,content-type", b"x-a, x-c", b"X-A", b"x-a,x-a", b"", b"x-a,", b"x-d"]
+    {
+        assert!(!all_listed_in_browser_form(&sorted, other), "{:?}", String::from_utf8_lossy(other));
+    }
+}

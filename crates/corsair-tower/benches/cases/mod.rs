@@ -139,6 +139,41 @@ pub fn cases() -> Vec<Case> {
             tower_http,
         });
     }
+    // Preflights with many requested headers, as browsers send them (lower case, sorted, `,`),
+    // against allowed lists of several lengths; `-spaced` sends the same names with `, ` (not
+    // browser form), which corsair reads with its general loop. tower-http checks no requested
+    // header: it answers with its list whatever is asked.
+    for (requested, listed) in [(5, 20), (20, 20), (20, 100), (50, 100)] {
+        let names: Vec<String> = (0..listed).map(|i| format!("x-h{i:03}")).collect();
+        let corsair = Policy::builder()
+            .allow_origin(APP)
+            .allow_methods(["PUT"])
+            .allow_headers(names.iter().cloned())
+            .build()
+            .unwrap();
+        let tower_http = TowerCorsLayer::new()
+            .allow_origin(AllowOrigin::list([HeaderValue::from_static(APP)]))
+            .allow_methods([Method::PUT])
+            .allow_headers(names.iter().map(|n| HeaderName::from_bytes(n.as_bytes()).unwrap()).collect::<Vec<_>>());
+        for separator in [",", ", "] {
+            let value = names[..requested].join(separator);
+            let spaced = if separator == "," { "" } else { "-spaced" };
+            let name: &'static str = Box::leak(format!("preflight-{requested}-of-{listed}{spaced}").into_boxed_str());
+            cases.push(Case {
+                name,
+                request: request(
+                    "OPTIONS",
+                    &[
+                        ("origin", APP),
+                        ("access-control-request-method", "PUT"),
+                        ("access-control-request-headers", &value),
+                    ],
+                ),
+                corsair: corsair.clone(),
+                tower_http: tower_http.clone(),
+            });
+        }
+    }
     // `https://*.example.com`: one or more labels before example.com, https, default port.
     // tower-http has no patterns; the usual predicate does the same suffix check.
     let corsair = Policy::builder().allow_origin("https://*.example.com").build().unwrap();
