@@ -231,13 +231,24 @@ impl Run<'_> {
             return Ok(());
         }
 
-        self.prove(Kind::SuffixMatchBypass, probes::suffix(&scheme, site).into_iter().collect()).await?;
+        // `wwwx<site>` ends with the site and `<host>_.evil.example` starts with the host: once
+        // the broader match is proven, the narrower probe proves nothing new.
+        let suffix = self.prove(Kind::SuffixMatchBypass, probes::suffix(&scheme, site).into_iter().collect()).await?;
         let prefixed = trusted.iter().filter_map(|h| probes::prefix(&scheme, h)).collect();
-        self.prove(Kind::PrefixMatchBypass, prefixed).await?;
-        let dotted = trusted.iter().filter_map(|h| probes::unescaped_dot(&scheme, h, site)).collect();
-        self.prove(Kind::UnescapedDotBypass, dotted).await?;
-        let special = trusted.iter().flat_map(|h| probes::special(&scheme, h)).collect();
-        self.prove(Kind::SpecialCharacterBypass, special).await?;
+        let prefix = self.prove(Kind::PrefixMatchBypass, prefixed).await?;
+        if suffix {
+            self.notes.push("unescaped-dot probe not sent: suffix-match-bypass already allows such names".to_owned());
+        } else {
+            let dotted = trusted.iter().filter_map(|h| probes::unescaped_dot(&scheme, h, site)).collect();
+            self.prove(Kind::UnescapedDotBypass, dotted).await?;
+        }
+        if prefix {
+            self.notes
+                .push("special-character probe not sent: prefix-match-bypass already allows such names".to_owned());
+        } else {
+            let special = trusted.iter().flat_map(|h| probes::special(&scheme, h)).collect();
+            self.prove(Kind::SpecialCharacterBypass, special).await?;
+        }
         if scheme == "https" {
             let insecure = trusted.iter().filter_map(|h| probes::origin("http", h)).collect();
             self.prove(Kind::InsecureSchemeTrusted, insecure).await?;
