@@ -55,12 +55,12 @@ pub fn text(reports: &[TargetReport]) -> String {
         }
         for f in &r.findings {
             let creds = if f.credentials { ", with credentials" } else { ", without credentials" };
-            out.push_str(&format!(
-                "  {:<6} {}: {} is allowed{creds}\n",
-                f.severity.as_str().to_ascii_uppercase(),
-                f.kind,
-                f.origin
-            ));
+            let what = match f.kind {
+                Kind::MissingVaryOrigin => format!("the answer to {} has no `Vary: Origin`", f.origin),
+                Kind::WildcardWithCredentials => format!("`*` and credentials answer {}", f.origin),
+                _ => format!("{} is allowed{creds}", f.origin),
+            };
+            out.push_str(&format!("  {:<6} {}: {what}\n", f.severity.as_str().to_ascii_uppercase(), f.kind));
             out.push_str(&format!("         {}\n", f.kind.summary()));
             out.push_str(&format!("         fix: {}\n", f.fix));
             out.push_str(&format!("         replay: {}\n", f.replay));
