@@ -297,3 +297,25 @@ async fn site_override_changes_the_lookalikes() {
     assert_eq!(overridden.site.as_deref(), Some("api.corp.test"));
     assert_eq!(overridden.findings[0].origin, "http://evilapi.corp.test");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_spaces_the_requests() {
+    let server = TestServer::start(loopback(7), echo(|o| o == "http://www.example.test", true, true)).await;
+    let port = server.addr.port();
+    let options = AuditOptions {
+        probe: ProbeOptions {
+            resolve: vec![format!("api.example.test:{port}:127.0.0.7").parse().unwrap()],
+            ..ProbeOptions::default()
+        },
+        rate: Some(20.0),
+        ..AuditOptions::default()
+    };
+    let started = Instant::now();
+    let report = Auditor::new(options).unwrap().audit(&format!("http://api.example.test:{port}/")).await;
+    let elapsed = started.elapsed();
+    assert_eq!(report.error, None);
+    let sent = server.requests().len();
+    assert!(sent >= 10, "{sent}");
+    // n requests at 20/s take at least (n - 1) / 20 s.
+    assert!(elapsed >= Duration::from_millis(50 * (sent as u64 - 1)), "{sent} requests in {elapsed:?}");
+}
