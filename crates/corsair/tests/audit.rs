@@ -199,3 +199,37 @@ async fn every_replay_command_reproduces_its_evidence() {
         assert_eq!(last.header("origin"), f["origin"].as_str(), "{replay}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_names_audit_when_its_origin_is_echoed_with_credentials() {
+    let s = server(28, reflect, true).await;
+    let (url, r) = target("api", &s);
+    let check = |credentials: &'static str| {
+        let (url, r) = (url.clone(), r.clone());
+        async move {
+            let o = corsair(
+                args(&[
+                    "check",
+                    &url,
+                    "--origin",
+                    "http://www.example.test",
+                    "--credentials",
+                    credentials,
+                    "--resolve",
+                    &r,
+                    "--format",
+                    "json",
+                ]),
+                None,
+            )
+            .await;
+            assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stdout));
+            json(&o)["notes"].as_array().unwrap().iter().map(|n| n.as_str().unwrap().to_owned()).collect::<Vec<_>>()
+        }
+    };
+    let notes = check("include").await;
+    assert!(notes.iter().any(|n| n.contains(&format!("`corsair audit {url}` finds out"))), "{notes:?}");
+    // Without credentials the same echo is what `*` allows anyway: no hint.
+    let notes = check("omit").await;
+    assert!(!notes.iter().any(|n| n.contains("corsair audit")), "{notes:?}");
+}
