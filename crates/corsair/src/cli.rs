@@ -44,11 +44,13 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// The subcommands. `audit` and `snippet` will join them.
+/// The subcommands. `snippet` will join them.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Ask a live URL what a browser would ask; print what the browser would say and the fix.
     Check(cmd::check::CheckCommand),
+    /// Find insecure CORS on live URLs: reflected origins, bypassable allow-lists, null, no Vary.
+    Audit(cmd::audit::AuditArgs),
     /// Explain a pasted "blocked by CORS policy" console message (and re-check it with --live).
     Explain(cmd::explain::ExplainArgs),
     /// Work with policy files.

@@ -36,6 +36,7 @@ fn main() -> ExitCode {
     let status = match cli.command {
         Command::Policy(args) => cmd::policy::run(args, &env, &mut out, &mut err),
         Command::Check(args) => cmd::check::run(args, &mut out, &mut err),
+        Command::Audit(args) => cmd::audit::run(args, &mut io::stdin().lock(), &mut out, &mut err),
         Command::Explain(args) => {
             let prompt = io::stdin().is_terminal();
             cmd::explain::run(args, &mut io::stdin().lock(), prompt, &mut out, &mut err)

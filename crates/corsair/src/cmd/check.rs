@@ -421,7 +421,30 @@ fn all_warnings(t: &Transcript, read: &[String]) -> Vec<String> {
 
 /// What is worth knowing but needs no change.
 fn notes(t: &Transcript) -> Vec<String> {
-    t.verdict.warnings().iter().filter(|w| w.is_note()).map(Warning::to_string).collect()
+    let mut notes: Vec<String> = t.verdict.warnings().iter().filter(|w| w.is_note()).map(Warning::to_string).collect();
+    notes.extend(echoed_with_credentials(t));
+    notes
+}
+
+/// A credentialed answer that names the page's origin is what an exact allow-list sends, and
+/// also what a server that echoes every origin sends (Express `origin: true`): one request
+/// cannot tell them apart, `corsair audit` can.
+fn echoed_with_credentials(t: &Transcript) -> Option<String> {
+    if !t.verdict.is_allowed() {
+        return None;
+    }
+    let last = t.exchanges.last()?;
+    let origin = last.request.header("origin")?;
+    let response = &last.response.as_ref().ok()?.response;
+    let echoed = last.request.with_credentials
+        && response.normalized("access-control-allow-origin").as_deref() == Some(origin.as_bytes())
+        && response.normalized("access-control-allow-credentials").as_deref() == Some(b"true");
+    echoed.then(|| {
+        format!(
+            "the server named {origin} with credentials allowed; if it echoes any origin, every site can read this user's data: `corsair audit {}` finds out",
+            last.request.url
+        )
+    })
 }
 
 fn header_pairs<'a>(headers: impl IntoIterator<Item = (&'a str, String)>) -> Value {

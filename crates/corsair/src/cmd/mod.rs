@@ -1,6 +1,7 @@
 //! One module per subcommand: its flags, and a `run` that takes the streams and the
 //! environment it may use and returns an exit [`Status`](crate::cli::Status).
 
+pub mod audit;
 pub mod check;
 pub mod explain;
 pub mod policy;

@@ -1,0 +1,159 @@
+//! `corsair audit` against real software configured the way recipes (and their common mistakes)
+//! configure it: Express with the `cors` package from npm, and nginx (Debian) echoing
+//! `$http_origin`, with an unanchored regex, or with an exact `map`. Each server listens on a
+//! 127.0.0.x address that `--resolve` maps `api.example.test` to. A server that is not
+//! installed is a loud SKIPPED line, or a failure with `CI=true`.
+
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+/// A port that was free on `ip` a moment ago.
+fn free_port(ip: &str) -> u16 {
+    std::net::TcpListener::bind((ip, 0)).unwrap().local_addr().unwrap().port()
+}
+
+/// Starts `command` and waits until `ip:port` accepts connections (at most 10 s).
+fn start_and_wait(mut command: Command, ip: &str, port: u16) -> Option<Child> {
+    let mut child = command.stdout(Stdio::null()).stderr(Stdio::piped()).spawn().ok()?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if TcpStream::connect((ip, port)).is_ok() {
+            return Some(child);
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            eprintln!("server exited: {status}");
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    None
+}
+
+fn missing(what: &str) {
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{what} is not installed, and CI=true: .ci/run installs it");
+    }
+    eprintln!("SKIPPED: {what}");
+}
+
+/// Runs `corsair audit http://api.example.test:PORT/me --format json` with `api.example.test`
+/// at `ip`, and returns the kinds found and the exit status.
+fn audit(ip: &str, port: u16) -> (Vec<String>, Option<i32>, Value) {
+    let o = Command::new(env!("CARGO_BIN_EXE_corsair"))
+        .args(["audit", &format!("http://api.example.test:{port}/me"), "--format", "json", "--timeout", "5"])
+        .args(["--resolve", &format!("api.example.test:{port}:{ip}")])
+        .output()
+        .unwrap();
+    let v: Value =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&o.stdout)));
+    let target = v["targets"][0].clone();
+    assert_eq!(target["error"], Value::Null, "{target}");
+    let kinds = target["findings"].as_array().unwrap().iter().map(|f| f["kind"].as_str().unwrap().to_owned()).collect();
+    (kinds, o.status.code(), target)
+}
+
+/// Express and `cors` installed once per target directory with npm.
+fn express_dir() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("audit-express");
+    if dir.join("node_modules/cors").is_dir() && dir.join("node_modules/express").is_dir() {
+        return Some(dir);
+    }
+    std::fs::create_dir_all(&dir).ok()?;
+    let ok = Command::new("npm")
+        .args(["install", "--no-audit", "--no-fund", "--silent", "express@4", "cors@2"])
+        .current_dir(&dir)
+        .status()
+        .is_ok_and(|s| s.success());
+    ok.then_some(dir)
+}
+
+#[test]
+fn express_cors_origin_true_is_reflection_and_an_origin_list_is_quiet() {
+    let Some(dir) = express_dir().filter(|_| Command::new("node").arg("-v").output().is_ok()) else {
+        return missing("Express (node and npm: apt-get install nodejs npm)");
+    };
+    let cases: [(&str, &[&str]); 2] = [
+        // The recipe's mistake: reflect whatever comes, with cookies.
+        ("{origin: true, credentials: true}", &["origin-reflection", "null-origin-trusted"]),
+        // The recipe: an exact list.
+        ("{origin: ['http://www.example.test', 'https://app.example.test'], credentials: true}", &[]),
+    ];
+    for (options, expected) in cases {
+        let ip = "127.0.0.41";
+        let port = free_port(ip);
+        let app = format!(
+            "const express = require('express'); const cors = require('cors');\n\
+             const app = express(); app.use(cors({options}));\n\
+             app.get('/me', (req, res) => res.json({{user: 'alice'}}));\n\
+             app.listen({port}, '{ip}');\n"
+        );
+        std::fs::write(dir.join("app.js"), app).unwrap();
+        let mut node = Command::new("node");
+        node.arg(dir.join("app.js")).current_dir(&dir);
+        let Some(mut server) = start_and_wait(node, ip, port) else { panic!("express did not start") };
+        let (kinds, code, target) = audit(ip, port);
+        let _ = server.kill();
+        let _ = server.wait();
+        assert_eq!(kinds, expected, "cors({options}): {target}");
+        assert_eq!(code, Some(if expected.is_empty() { 0 } else { 1 }), "cors({options})");
+        if let Some(f) = target["findings"].as_array().and_then(|f| f.first()) {
+            assert_eq!((f["severity"].as_str(), f["credentials"].as_bool()), (Some("high"), Some(true)), "{f}");
+        }
+    }
+}
+
+#[test]
+fn nginx_echo_unanchored_regex_and_exact_map() {
+    let Some(bin) = ["/usr/sbin/nginx", "nginx"].into_iter().find(|b| Command::new(b).arg("-v").output().is_ok())
+    else {
+        return missing("nginx (apt-get install nginx)");
+    };
+    let cases: [(&str, &str, &[&str]); 3] = [
+        // The copied snippet: echo the Origin, no Vary.
+        ("echo", "default $http_origin;", &["origin-reflection", "null-origin-trusted", "missing-vary-origin"]),
+        // A regex without anchors or escaped dots.
+        ("regex", "~example.test $http_origin; default \"\";", &["prefix-match-bypass", "suffix-match-bypass"]),
+        // An exact map: sound.
+        ("exact", "\"http://www.example.test\" $http_origin; default \"\";", &[]),
+    ];
+    let dir = std::env::temp_dir().join(format!("corsair-audit-nginx-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("tmp")).unwrap();
+    for (name, map, expected) in cases {
+        let ip = "127.0.0.42";
+        let port = free_port(ip);
+        // `Vary` only when the map is not the plain echo, as the copied snippet forgets it.
+        let vary = if name == "echo" { "" } else { "add_header Vary Origin always;" };
+        let conf = format!(
+            "daemon off;\nworker_processes 1;\nerror_log {d}/error.log;\npid {d}/nginx.pid;\n\
+             events {{ worker_connections 64; }}\nhttp {{\n  access_log off;\n  \
+             client_body_temp_path {d}/tmp; proxy_temp_path {d}/tmp; fastcgi_temp_path {d}/tmp; uwsgi_temp_path {d}/tmp; scgi_temp_path {d}/tmp;\n  \
+             map $http_origin $cors_origin {{ {map} }}\n  \
+             server {{\n    listen {ip}:{port};\n    location / {{\n      \
+             add_header Access-Control-Allow-Origin $cors_origin always;\n      \
+             add_header Access-Control-Allow-Credentials true always;\n      {vary}\n      \
+             return 200 '{{\"user\":\"alice\"}}';\n    }}\n  }}\n}}\n",
+            d = dir.display(),
+        );
+        std::fs::write(dir.join("nginx.conf"), conf).unwrap();
+        let mut nginx = Command::new(bin);
+        nginx.arg("-p").arg(&dir).arg("-c").arg(dir.join("nginx.conf"));
+        let Some(mut server) = start_and_wait(nginx, ip, port) else {
+            panic!("nginx did not start: {}", std::fs::read_to_string(dir.join("error.log")).unwrap_or_default())
+        };
+        let (mut kinds, code, target) = audit(ip, port);
+        let _ = server.kill();
+        let _ = server.wait();
+        kinds.sort();
+        let mut expected = expected.to_vec();
+        expected.sort();
+        assert_eq!(kinds, expected, "nginx {name}: {target}");
+        assert_eq!(code, Some(if expected.is_empty() { 0 } else { 1 }), "nginx {name}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
