@@ -82,7 +82,8 @@ pub(crate) fn render(plan: &Plan) -> (Vec<Part>, Vec<String>) {
         None => s.push_str("    allowedHeaders: req.get('Access-Control-Request-Headers') || '',\n"),
     }
     if let Some(e) = &plan.expose_value {
-        s.push_str(&format!("    exposedHeaders: {},\n", js(e)));
+        // Only on actual requests: `cors` would also send it on preflights, where it means nothing.
+        s.push_str(&format!("    exposedHeaders: preflight ? undefined : {},\n", js(e)));
     }
     if let Some(age) = plan.max_age {
         s.push_str(&format!("    maxAge: {age},\n"));

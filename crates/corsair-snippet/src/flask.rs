@@ -34,7 +34,8 @@ pub(crate) fn render(plan: &Plan) -> (Vec<Part>, Vec<String>) {
         .iter()
         .map(|(src, re)| {
             let body = re.trim_start_matches('^').trim_end_matches('$');
-            format!("\n    re.compile(r{}),  # {src}", py(body))
+            // A raw string: backslashes stay single; patterns hold no quote.
+            format!("\n    re.compile(r'{body}'),  # {src}")
         })
         .collect();
     s.push_str(&format!("ALLOWED_ORIGIN_PATTERNS = [{}{}]\n", regexes.concat(), if regexes.is_empty() { "" } else { "\n" }));
