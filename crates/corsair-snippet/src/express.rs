@@ -27,7 +27,11 @@ pub(crate) fn render(plan: &Plan) -> (Vec<Part>, Vec<String>) {
     s.push_str("// Patterns, anchored, dots escaped.\n");
     let regexes: Vec<String> =
         plan.regexes.iter().map(|(src, re)| format!("\n  new RegExp({}), // {src}", js(re))).collect();
-    s.push_str(&format!("const ALLOWED_ORIGIN_PATTERNS = [{}{}];\n", regexes.concat(), if regexes.is_empty() { "" } else { "\n" }));
+    s.push_str(&format!(
+        "const ALLOWED_ORIGIN_PATTERNS = [{}{}];\n",
+        regexes.concat(),
+        if regexes.is_empty() { "" } else { "\n" }
+    ));
     s.push_str(&format!("const ANY_ORIGIN = {};\n", plan.star || plan.any_echoed));
     match plan.preflight_methods() {
         Some(m) => s.push_str(&format!("const PREFLIGHT_METHODS = new Set([{}]);\n", js_list(&m))),
@@ -58,7 +62,9 @@ pub(crate) fn render(plan: &Plan) -> (Vec<Part>, Vec<String>) {
     s.push_str(vary);
     s.push_str("  const origin = req.get('Origin');\n");
     s.push_str("  if (origin === undefined) return next();\n");
-    s.push_str("  const preflight = req.method === 'OPTIONS' && req.get('Access-Control-Request-Method') !== undefined;\n");
+    s.push_str(
+        "  const preflight = req.method === 'OPTIONS' && req.get('Access-Control-Request-Method') !== undefined;\n",
+    );
     s.push_str("  if (preflight) res.vary('Access-Control-Request-Method').vary('Access-Control-Request-Headers');\n");
     s.push_str("  const allowed = originAllowed(origin) && (!preflight || preflightAllowed(req));\n");
     s.push_str(&format!("  if (!allowed && preflight) return res.status({}).end();\n", plan.refused_preflight_status));

@@ -38,7 +38,11 @@ pub(crate) fn render(plan: &Plan) -> (Vec<Part>, Vec<String>) {
             format!("\n    re.compile(r'{body}'),  # {src}")
         })
         .collect();
-    s.push_str(&format!("ALLOWED_ORIGIN_PATTERNS = [{}{}]\n", regexes.concat(), if regexes.is_empty() { "" } else { "\n" }));
+    s.push_str(&format!(
+        "ALLOWED_ORIGIN_PATTERNS = [{}{}]\n",
+        regexes.concat(),
+        if regexes.is_empty() { "" } else { "\n" }
+    ));
     s.push_str(&format!("ANY_ORIGIN = {}\n", py_bool(plan.star || plan.any_echoed)));
     s.push_str(&format!("STAR = {}  # answer `*`: any origin, no credentials\n", py_bool(plan.star)));
     match plan.preflight_methods() {
@@ -54,8 +58,14 @@ pub(crate) fn render(plan: &Plan) -> (Vec<Part>, Vec<String>) {
         py_bool(plan.headers.is_none() && plan.any_header_authorization)
     ));
     s.push_str(&format!("CREDENTIALS = {}\n", py_bool(plan.credentials)));
-    s.push_str(&format!("ALLOW_METHODS = {}  # None: name the requested method back\n", py_opt(plan.allow_methods_value.as_deref())));
-    s.push_str(&format!("ALLOW_HEADERS = {}  # None: name the requested headers back\n", py_opt(plan.allow_headers_value.as_deref())));
+    s.push_str(&format!(
+        "ALLOW_METHODS = {}  # None: name the requested method back\n",
+        py_opt(plan.allow_methods_value.as_deref())
+    ));
+    s.push_str(&format!(
+        "ALLOW_HEADERS = {}  # None: name the requested headers back\n",
+        py_opt(plan.allow_headers_value.as_deref())
+    ));
     s.push_str(&format!("EXPOSE_HEADERS = {}\n", py_opt(plan.expose_value.as_deref())));
     s.push_str(&format!("MAX_AGE = {}\n", py_opt(plan.max_age.map(|a| a.to_string()).as_deref())));
     s.push_str(&format!("PREFLIGHT_STATUS = {}\n", plan.preflight_status));

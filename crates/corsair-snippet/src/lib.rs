@@ -65,10 +65,16 @@ impl Stack {
     /// One line about what the snippet is and how it is verified.
     pub fn description(self) -> &'static str {
         match self {
-            Stack::Nginx => "nginx: map blocks (http) and add_header ... always (server); run-verified with Debian's nginx",
-            Stack::Express => "Express + cors (npm): a middleware to mount before routes; run-verified with express 4 and cors 2.8",
+            Stack::Nginx => {
+                "nginx: map blocks (http) and add_header ... always (server); run-verified with Debian's nginx"
+            }
+            Stack::Express => {
+                "Express + cors (npm): a middleware to mount before routes; run-verified with express 4 and cors 2.8"
+            }
             Stack::Flask => "Flask: before_request/after_request hooks; run-verified with Flask 3",
-            Stack::Axum => "axum + corsair-tower: a policy file and the layer that loads it; run-verified with axum 0.8",
+            Stack::Axum => {
+                "axum + corsair-tower: a policy file and the layer that loads it; run-verified with axum 0.8"
+            }
         }
     }
 

@@ -77,7 +77,9 @@ pub(crate) fn render(plan: &Plan) -> (Vec<Part>, Vec<String>) {
 
     h.push_str("map $cors_origin $cors_origin_ok {\n    default 1;\n    \"\" 0;\n}\n\n");
     h.push_str("# What to answer: an allowed preflight, a refused one, an allowed actual request, a refused one.\n");
-    h.push_str("map \"$cors_has_origin$cors_is_preflight$cors_origin_ok$cors_method_ok$cors_headers_ok\" $cors_answer {\n");
+    h.push_str(
+        "map \"$cors_has_origin$cors_is_preflight$cors_origin_ok$cors_method_ok$cors_headers_ok\" $cors_answer {\n",
+    );
     h.push_str("    default \"\";\n    \"~^11111\" preflight;\n    \"~^11\" refused-preflight;\n    \"~^101\" actual;\n    \"~^100\" refused-actual;\n}\n\n");
 
     let granted = |name: &str, preflight: Option<String>, actual: Option<String>| {
@@ -134,7 +136,10 @@ pub(crate) fn render(plan: &Plan) -> (Vec<Part>, Vec<String>) {
     s.push_str("add_header Vary $cors_vary always;\n");
     s.push_str("# Preflights are answered here; the application never sees them.\n");
     s.push_str(&format!("if ($cors_answer = preflight) {{\n    return {};\n}}\n", plan.preflight_status));
-    s.push_str(&format!("if ($cors_answer = refused-preflight) {{\n    return {};\n}}\n", plan.refused_preflight_status));
+    s.push_str(&format!(
+        "if ($cors_answer = refused-preflight) {{\n    return {};\n}}\n",
+        plan.refused_preflight_status
+    ));
     if let Some(status) = plan.refused_actual_status {
         s.push_str(&format!("if ($cors_answer = refused-actual) {{\n    return {status};\n}}\n"));
     }

@@ -31,7 +31,12 @@ fn axum_snippet_is_the_compiled_one() {
             std::fs::write(&path, &part.text).expect("bless");
         }
         let golden = std::fs::read_to_string(&path).expect("golden file");
-        assert_eq!(golden, part.text, "{} differs from the rendered snippet; SNIPPET_BLESS=1 rewrites it", path.display());
+        assert_eq!(
+            golden,
+            part.text,
+            "{} differs from the rendered snippet; SNIPPET_BLESS=1 rewrites it",
+            path.display()
+        );
     }
 }
 

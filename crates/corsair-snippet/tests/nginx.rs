@@ -29,7 +29,14 @@ fn serve(policy: &Policy) -> Option<(Server, u16)> {
         snippet.parts[0].text, snippet.parts[1].text
     );
     std::fs::write(dir.join("nginx.conf"), &conf).expect("write nginx.conf");
-    let test = Command::new(bin).arg("-t").arg("-p").arg(&dir).arg("-c").arg(dir.join("nginx.conf")).output().expect("nginx -t");
+    let test = Command::new(bin)
+        .arg("-t")
+        .arg("-p")
+        .arg(&dir)
+        .arg("-c")
+        .arg(dir.join("nginx.conf"))
+        .output()
+        .expect("nginx -t");
     assert!(test.status.success(), "nginx -t refuses the snippet: {}\n{conf}", String::from_utf8_lossy(&test.stderr));
     let mut cmd = Command::new(bin);
     cmd.arg("-p").arg(&dir).arg("-c").arg(dir.join("nginx.conf"));

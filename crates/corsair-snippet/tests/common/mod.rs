@@ -50,7 +50,13 @@ pub struct Cell {
     pub app_status: u16,
 }
 
-const ALLOWED: &[&str] = &["https://example.com", "https://api.example.com", "https://a.b.example.com", "http://localhost:5173", "http://localhost"];
+const ALLOWED: &[&str] = &[
+    "https://example.com",
+    "https://api.example.com",
+    "https://a.b.example.com",
+    "http://localhost:5173",
+    "http://localhost",
+];
 const REFUSED: &[&str] = &[
     "https://evil-example.com",
     "https://example.com.evil.test",
@@ -147,10 +153,8 @@ pub fn send(port: u16, cell: &Cell) -> Answer {
         .and_then(|l| l.split(' ').nth(1))
         .and_then(|s| s.parse().ok())
         .unwrap_or_else(|| panic!("no status line in {text:?}"));
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned()))
-        .collect();
+    let headers =
+        lines.filter_map(|l| l.split_once(':')).map(|(n, v)| (n.trim().to_owned(), v.trim().to_owned())).collect();
     Answer { status, headers }
 }
 
@@ -214,7 +218,10 @@ pub fn agrees(policy: &Policy, cell: &Cell, answer: &Answer, leeway: Leeway) -> 
             items(&got.iter().map(String::as_str).collect::<Vec<_>>(), fold),
             items(&want.iter().map(String::as_str).collect::<Vec<_>>(), fold),
         );
-        let excused = name == "access-control-allow-headers" && w.is_empty() && leeway.allow_headers_unasked && decision.is_allowed();
+        let excused = name == "access-control-allow-headers"
+            && w.is_empty()
+            && leeway.allow_headers_unasked
+            && decision.is_allowed();
         if g != w && !excused {
             problems.push(format!("{name}: {got:?} (decide: {want:?})"));
         }
