@@ -171,6 +171,44 @@ impl Policy {
         self.forward_preflights
     }
 
+    /// The methods a preflight may ask for, as configured; `None` for `*` (any method). Read by
+    /// renderers (`corsair-snippet`) that write the policy in another server's terms.
+    pub fn allowed_methods(&self) -> Option<Vec<&str>> {
+        match &self.methods {
+            MethodRule::Any => None,
+            MethodRule::List(l) => Some(l.iter().map(|m| &**m).collect()),
+        }
+    }
+
+    /// The request headers a preflight may ask for, lower-case and sorted; `None` for `*` (any
+    /// name, `authorization` only if [`Policy::star_headers_cover_authorization`]).
+    pub fn allowed_headers(&self) -> Option<Vec<&str>> {
+        match &self.headers {
+            HeaderRule::Any { .. } => None,
+            HeaderRule::List(l) => Some(l.iter().map(|h| &**h).collect()),
+        }
+    }
+
+    /// True if `allow_headers` is `*` and also lists `authorization`.
+    pub fn star_headers_cover_authorization(&self) -> bool {
+        matches!(self.headers, HeaderRule::Any { authorization: true })
+    }
+
+    /// The response headers exposed to pages, lower-case.
+    pub fn exposed_headers(&self) -> Vec<&str> {
+        self.expose.iter().map(|h| &**h).collect()
+    }
+
+    /// How long browsers may cache an allowed preflight, if said.
+    pub fn max_age(&self) -> Option<u32> {
+        self.max_age
+    }
+
+    /// True if Private Network Access preflights are allowed.
+    pub fn allows_private_network(&self) -> bool {
+        self.allow_private_network
+    }
+
     /// Non-fatal remarks about the policy, for `corsair policy check` and logs.
     pub fn warnings(&self) -> Vec<String> {
         let mut out = self.notes.clone();

@@ -44,7 +44,7 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// The subcommands. `snippet` will join them.
+/// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Ask a live URL what a browser would ask; print what the browser would say and the fix.
@@ -57,6 +57,8 @@ pub enum Command {
     Policy(cmd::policy::PolicyArgs),
     /// Run a CORS gateway in front of an API (or a safe open proxy).
     Proxy(Box<cmd::proxy::ProxyArgs>),
+    /// Write a policy as config or code for a server stack (nginx, Express, Flask, axum).
+    Snippet(cmd::snippet::SnippetArgs),
 }
 
 #[cfg(test)]

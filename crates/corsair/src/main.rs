@@ -41,6 +41,7 @@ fn main() -> ExitCode {
             let prompt = io::stdin().is_terminal();
             cmd::explain::run(args, &mut io::stdin().lock(), prompt, &mut out, &mut err)
         }
+        Command::Snippet(args) => cmd::snippet::run(args, &env, &mut out, &mut err),
         Command::Proxy(_) => unreachable!("handled above"),
     };
     // A closed stdout (`corsair ... | head`) is not worth a panic; the status stands.

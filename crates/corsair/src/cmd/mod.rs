@@ -6,5 +6,6 @@ pub mod check;
 pub mod explain;
 pub mod policy;
 pub mod proxy;
+pub mod snippet;
 pub mod style;
 pub mod term;

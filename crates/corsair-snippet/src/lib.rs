@@ -1,0 +1,155 @@
+//! A validated [`Policy`] written as config or code for the server a user already runs.
+//!
+//! Every stack module implements the whole policy: the exact allow-list is checked before the
+//! request's origin is echoed (never a blind reflection), patterns become anchored regexes with
+//! escaped dots, `Vary: Origin` is always sent, preflights are checked against the allowed
+//! methods and headers, and CORS headers reach error responses too. What a stack cannot say
+//! becomes a comment in the snippet and a [`Snippet::warnings`] entry.
+//!
+//! ```
+//! use corsair_core::Policy;
+//! use corsair_snippet::{render, Stack};
+//!
+//! let policy = Policy::builder()
+//!     .allow_origins(["https://app.example.com", "https://*.example.com"])
+//!     .allow_methods(["GET", "PUT"])
+//!     .build()
+//!     .unwrap();
+//! let snippet = render(&policy, Stack::Nginx);
+//! let text = snippet.to_string();
+//! assert!(text.contains(r#""~^https://(?:[a-z0-9-]+\.)+example\.com$""#));
+//! assert!(text.contains("always"));
+//! assert!(snippet.warnings.is_empty());
+//! ```
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+use std::fmt;
+
+use corsair_core::Policy;
+
+mod axum;
+mod express;
+mod flask;
+mod nginx;
+mod plan;
+
+/// A server stack a policy can be written for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Stack {
+    /// nginx, `map` blocks plus `add_header ... always` in the `server` block.
+    Nginx,
+    /// Express with the `cors` package, behind a check that refuses before `cors` echoes.
+    Express,
+    /// Flask with `before_request`/`after_request` hooks.
+    Flask,
+    /// axum with `corsair-tower`, the policy as a `corsair` policy file.
+    Axum,
+}
+
+impl Stack {
+    /// Every stack, in `--list` order.
+    pub const ALL: [Stack; 4] = [Stack::Nginx, Stack::Express, Stack::Flask, Stack::Axum];
+
+    /// The name `--for` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stack::Nginx => "nginx",
+            Stack::Express => "express",
+            Stack::Flask => "flask",
+            Stack::Axum => "axum",
+        }
+    }
+
+    /// One line about what the snippet is and how it is verified.
+    pub fn description(self) -> &'static str {
+        match self {
+            Stack::Nginx => {
+                "nginx: map blocks (http) and add_header ... always (server); run-verified with Debian's nginx"
+            }
+            Stack::Express => {
+                "Express + cors (npm): a middleware to mount before routes; run-verified with express 4 and cors 2.8"
+            }
+            Stack::Flask => "Flask: before_request/after_request hooks; run-verified with Flask 3",
+            Stack::Axum => {
+                "axum + corsair-tower: a policy file and the layer that loads it; run-verified with axum 0.8"
+            }
+        }
+    }
+
+    /// The stack named `name` (case-insensitive), if there is one.
+    pub fn from_name(name: &str) -> Option<Stack> {
+        Stack::ALL.into_iter().find(|s| s.name().eq_ignore_ascii_case(name))
+    }
+}
+
+impl fmt::Display for Stack {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One piece of a snippet and where it goes (a file, or a block of an existing file).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Part {
+    /// Where this text goes, in the stack's own words.
+    pub place: String,
+    /// The text to paste.
+    pub text: String,
+}
+
+/// A rendered snippet: its parts, and what the stack could not express.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Snippet {
+    /// The stack it was written for.
+    pub stack: Stack,
+    /// The pieces, in the order to read them.
+    pub parts: Vec<Part>,
+    /// Parts of the policy the snippet does not implement; each is also a comment in the text.
+    pub warnings: Vec<String>,
+}
+
+impl fmt::Display for Snippet {
+    /// All parts, each under a comment saying where it goes.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let comment = match self.stack {
+            Stack::Nginx | Stack::Flask => "#",
+            Stack::Express | Stack::Axum => "//",
+        };
+        for (i, part) in self.parts.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            // A TOML part takes `#` whatever the stack's own comment is.
+            let c = if part.place.ends_with(".toml") { "#" } else { comment };
+            writeln!(f, "{c} ---- {} ----", part.place)?;
+            f.write_str(&part.text)?;
+        }
+        Ok(())
+    }
+}
+
+/// Writes `policy` for `stack`.
+pub fn render(policy: &Policy, stack: Stack) -> Snippet {
+    let plan = plan::Plan::of(policy);
+    let (parts, mut warnings) = match stack {
+        Stack::Nginx => nginx::render(&plan),
+        Stack::Express => express::render(&plan),
+        Stack::Flask => flask::render(&plan),
+        Stack::Axum => axum::render(policy),
+    };
+    if stack != Stack::Axum {
+        warnings.extend(plan.unsupported.iter().cloned());
+    }
+    Snippet { stack, parts, warnings }
+}
+
+/// Comment lines for the warnings, each prefixed with `prefix`.
+fn warning_comments(prefix: &str, plan: &plan::Plan, extra: &[String]) -> String {
+    let mut s = String::new();
+    for w in plan.unsupported.iter().chain(extra) {
+        s.push_str(&format!("{prefix} NOT EXPRESSED: {w}\n"));
+    }
+    s
+}
