@@ -12,7 +12,7 @@ pub(crate) fn render(plan: &Plan) -> (Vec<Part>, Vec<String>) {
     let header = "# corsair snippet for Starlette / FastAPI: save as cors_policy.py, then wrap the app\n\
                   # where the server gets it (outside every middleware, so error answers get headers too):\n\
                   #     from cors_policy import CorsPolicy\n\
-                  #     app = CorsPolicy(app)        # and serve this app, e.g. uvicorn main:app\n\
+                  #     app = CorsPolicy(app)   # after every route is declared; serve this app (uvicorn main:app)\n\
                   # Remove CORSMiddleware from the app if it is there (two CORS layers double the headers).\n";
     let mut s = crate::python::policy_module(plan, header);
     s.push_str(ADAPTER);
