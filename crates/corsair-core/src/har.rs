@@ -36,7 +36,7 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer};
 
-pub use replay::{replay, CredentialsFrom, Judged, Missing, OriginFrom, Outcome, Replay};
+pub use replay::{may_be_cors_block, replay, CredentialsFrom, Judged, Missing, OriginFrom, Outcome, Replay};
 
 /// The largest HAR read: far above a long DevTools session, small enough to hold in memory.
 pub const MAX_BYTES: usize = 512 << 20;

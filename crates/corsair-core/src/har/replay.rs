@@ -141,7 +141,8 @@ impl Judged {
     /// The browser recorded a failure, but the recorded answers pass: something the file does
     /// not show blocked the request (a cached preflight, private network access, an extension).
     pub fn unexplained_failure(&self) -> bool {
-        self.recorded_failure.is_some() && matches!(&self.outcome, Outcome::Judged(v) if v.is_allowed())
+        self.recorded_failure.as_deref().is_some_and(may_be_cors_block)
+            && matches!(&self.outcome, Outcome::Judged(v) if v.is_allowed())
     }
 }
 
@@ -371,6 +372,17 @@ fn run(har: &Har, start: usize, intent: Intent, used: &[bool]) -> Judged {
         outcome,
         recorded_failure,
         sanitised: Vec::new(),
+    }
+}
+
+/// Whether a recorded failure can be a CORS block: Chromium blocks with `net::ERR_FAILED`; its
+/// other net errors (`ERR_ABORTED` for a cancelled or dropped load, `ERR_CONNECTION_REFUSED`, ...)
+/// are something else. Other browsers write prose (Safari: "Origin ... is not allowed by
+/// Access-Control-Allow-Origin."): anything but a cancellation counts.
+pub fn may_be_cors_block(failure: &str) -> bool {
+    match failure.strip_prefix("net::") {
+        Some(code) => code == "ERR_FAILED",
+        None => !failure.to_ascii_lowercase().contains("cancel"),
     }
 }
 
