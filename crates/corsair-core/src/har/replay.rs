@@ -31,9 +31,9 @@ impl OriginFrom {
     pub fn describe(&self) -> &'static str {
         match self {
             OriginFrom::OriginHeader => "the request's Origin header",
-            OriginFrom::PageTitle => "the page the HAR lists the request under (no Origin header recorded)",
-            OriginFrom::Initiator => "the script that started the request (no Origin header recorded)",
-            OriginFrom::Referer => "the Referer header (no Origin header recorded)",
+            OriginFrom::PageTitle => "the page the HAR lists the request under; no Origin header was recorded",
+            OriginFrom::Initiator => "the script that started the request; no Origin header was recorded",
+            OriginFrom::Referer => "the Referer header; no Origin header was recorded",
         }
     }
 
