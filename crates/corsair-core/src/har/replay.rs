@@ -7,6 +7,8 @@
 //! before), each redirect hop from the next entry for the URL the model follows. When the file
 //! lacks an answer the model needs, the result says which ([`Missing`]) instead of guessing.
 
+use std::collections::{HashMap, HashSet};
+
 use url::Url;
 
 use super::{Entry, Har};
@@ -177,8 +179,54 @@ const BROWSER_ADDED: [&str; 14] = [
     "dnt",
 ];
 
+/// How far from the anchor, in entries for the same URL, a preflight or redirect hop is looked
+/// for: the browser writes them next to each other, and a hostile file of thousands of entries
+/// for one URL must not make the replay quadratic.
+const SEARCH_WINDOW: usize = 256;
+
+/// The file's entries by URL (parsed, then percent-decoded: Firefox writes query strings
+/// decoded), so that finding a preflight or a hop costs what the entries for that URL cost.
+struct Index<'a> {
+    har: &'a Har,
+    by_url: HashMap<Vec<u8>, Vec<usize>>,
+    with_preflight: HashSet<Vec<u8>>,
+}
+
+impl<'a> Index<'a> {
+    fn new(har: &'a Har) -> Index<'a> {
+        let mut by_url: HashMap<Vec<u8>, Vec<usize>> = HashMap::new();
+        let mut with_preflight = HashSet::new();
+        for (i, e) in har.entries.iter().enumerate() {
+            let key = url_key(&e.url);
+            if e.is_preflight() {
+                with_preflight.insert(key.clone());
+            }
+            by_url.entry(key).or_default().push(i);
+        }
+        Index { har, by_url, with_preflight }
+    }
+
+    /// The entries for `url`, in file order.
+    fn for_url(&self, url: &str) -> &[usize] {
+        self.by_url.get(&url_key(url)).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// Entries a replay has taken: those of earlier requests, and its own so far.
+struct Taken<'u> {
+    used: &'u [bool],
+    mine: Vec<usize>,
+}
+
+impl Taken<'_> {
+    fn contains(&self, j: usize) -> bool {
+        self.used[j] || self.mine.contains(&j)
+    }
+}
+
 /// Replays every cross-origin request of the file. See the [module documentation](self).
 pub fn replay(har: &Har) -> Replay {
+    let index = Index::new(har);
     let mut used = vec![false; har.entries.len()];
     let mut out = Replay::default();
     for (i, entry) in har.entries.iter().enumerate() {
@@ -189,7 +237,7 @@ pub fn replay(har: &Har) -> Replay {
             out.not_cors += 1;
             continue;
         };
-        if !matches!(url.scheme(), "http" | "https") || !is_cors_request(har, entry, &url) {
+        if !matches!(url.scheme(), "http" | "https") || !is_cors_request(&index, entry, &url) {
             out.not_cors += 1;
             continue;
         }
@@ -202,7 +250,7 @@ pub fn replay(har: &Har) -> Replay {
             continue;
         }
         used[i] = true;
-        out.requests.push(replay_one(har, i, url, page_origin, origin_from, &mut used));
+        out.requests.push(replay_one(&index, i, url, page_origin, origin_from, &mut used));
     }
     out
 }
@@ -210,17 +258,14 @@ pub fn replay(har: &Har) -> Replay {
 /// Whether the entry is a request in CORS mode: `Sec-Fetch-Mode: cors`, Chromium's `fetch` and
 /// `xhr` resource types (a request whose preflight failed keeps no other sign), or, in exports
 /// without either, an `Origin` header or a preflight for its URL.
-fn is_cors_request(har: &Har, entry: &Entry, url: &Url) -> bool {
+fn is_cors_request(index: &Index<'_>, entry: &Entry, url: &Url) -> bool {
     if let Some(mode) = entry.request_header("sec-fetch-mode") {
         return mode.eq_ignore_ascii_case("cors");
     }
     match entry.resource_type.as_deref() {
         Some("fetch" | "xhr" | "eventsource") => true,
         Some(_) => false,
-        None => {
-            entry.request_header("origin").is_some()
-                || har.entries.iter().any(|e| e.is_preflight() && same_url(&e.url, url.as_str()))
-        }
+        None => entry.request_header("origin").is_some() || index.with_preflight.contains(&url_key(url.as_str())),
     }
 }
 
@@ -272,15 +317,17 @@ fn page_headers(entry: &Entry, preflight: Option<&Entry>) -> (Vec<(String, Strin
 }
 
 fn replay_one(
-    har: &Har,
+    index: &Index<'_>,
     start: usize,
     url: Url,
     page_origin: Origin,
     origin_from: OriginFrom,
     used: &mut [bool],
 ) -> Judged {
+    let har = index.har;
     let entry = &har.entries[start];
-    let first_preflight = find_preflight(har, used, start, entry.url.as_str(), &entry.method).map(|j| &har.entries[j]);
+    let taken = Taken { used, mine: Vec::new() };
+    let first_preflight = find_preflight(index, &taken, start, &entry.url, &entry.method).map(|j| &har.entries[j]);
     let (headers, sanitised) = page_headers(entry, first_preflight);
     let mut intent = Intent::new(url, page_origin).method(&entry.method);
     intent.headers = headers;
@@ -290,14 +337,14 @@ fn replay_one(
     let credentials_from = if cookie { CredentialsFrom::CookieHeader } else { CredentialsFrom::Default };
     intent.credentials = if cookie { Credentials::Include } else { Credentials::SameOrigin };
 
-    let mut judged = run(har, start, intent.clone(), used);
+    let mut judged = run(index, start, intent.clone(), used);
     judged.origin_from = origin_from.clone();
     judged.credentials_from = credentials_from;
     judged.sanitised = sanitised.clone();
     // No HAR records the credentials mode: when the browser failed a request that passes with
     // the default, and `include` explains the failure, that is what the page used.
     if judged.unexplained_failure() && !cookie {
-        let mut retry = run(har, start, intent.credentials(Credentials::Include), used);
+        let mut retry = run(index, start, intent.credentials(Credentials::Include), used);
         if matches!(&retry.outcome, Outcome::Judged(Verdict::Blocked(_))) {
             retry.origin_from = origin_from;
             retry.credentials_from = CredentialsFrom::BrowserFailure;
@@ -313,9 +360,9 @@ fn replay_one(
 
 /// Runs the model on the file's answers; marks nothing used (the caller does, for the run it
 /// keeps).
-fn run(har: &Har, start: usize, intent: Intent, used: &[bool]) -> Judged {
-    let mut taken = used.to_vec();
-    taken[start] = true;
+fn run(index: &Index<'_>, start: usize, intent: Intent, used: &[bool]) -> Judged {
+    let har = index.har;
+    let mut taken = Taken { used, mine: vec![start] };
     let mut fetch = Fetch::new(intent.clone());
     let mut exchanges = Vec::new();
     let mut anchor = start;
@@ -328,13 +375,13 @@ fn run(har: &Har, start: usize, intent: Intent, used: &[bool]) -> Judged {
         let found = match request.kind {
             SendKind::Preflight => {
                 let method = request.header("access-control-request-method").unwrap_or(&request.method).to_owned();
-                match find_preflight(har, &taken, anchor, request.url.as_str(), &method) {
+                match find_preflight(index, &taken, anchor, request.url.as_str(), &method) {
                     Some(j) => j,
                     None => break Outcome::Incomplete { missing: Missing::Preflight, wanted: request },
                 }
             }
             SendKind::Actual if hops == 0 => start,
-            SendKind::Actual => match find_hop(har, &taken, anchor, &request) {
+            SendKind::Actual => match find_hop(index, &taken, anchor, &request) {
                 Some(j) => j,
                 None => {
                     let url = request.url.to_string();
@@ -343,7 +390,7 @@ fn run(har: &Har, start: usize, intent: Intent, used: &[bool]) -> Judged {
             },
         };
         let answer = &har.entries[found];
-        taken[found] = true;
+        taken.mine.push(found);
         if answer.status == 0 {
             break Outcome::Incomplete { missing: Missing::NoResponse { entry: found }, wanted: request };
         }
@@ -389,30 +436,36 @@ pub fn may_be_cors_block(failure: &str) -> bool {
 /// The recorded preflight for a request to `url` with `method`: an unused preflight entry for
 /// the same URL whose `Access-Control-Request-Method` is the method (when recorded), nearest to
 /// `anchor` in file order.
-fn find_preflight(har: &Har, used: &[bool], anchor: usize, url: &str, method: &str) -> Option<usize> {
-    har.entries
-        .iter()
-        .enumerate()
-        .filter(|(j, e)| !used[*j] && e.is_preflight() && same_url(&e.url, url))
-        .filter(|(_, e)| e.request_header("access-control-request-method").is_none_or(|m| m.trim() == method))
-        .min_by_key(|(j, _)| j.abs_diff(anchor))
-        .map(|(j, _)| j)
+fn find_preflight(index: &Index<'_>, taken: &Taken<'_>, anchor: usize, url: &str, method: &str) -> Option<usize> {
+    let candidates = index.for_url(url);
+    let fits = |j: &&usize| {
+        let e = &index.har.entries[**j];
+        !taken.contains(**j)
+            && e.is_preflight()
+            && e.request_header("access-control-request-method").is_none_or(|m| m.trim() == method)
+    };
+    let pos = candidates.partition_point(|&j| j < anchor);
+    let before = candidates[..pos].iter().rev().take(SEARCH_WINDOW).find(fits);
+    let after = candidates[pos..].iter().take(SEARCH_WINDOW).find(fits);
+    match (before, after) {
+        (Some(&b), Some(&a)) => Some(if anchor - b <= a - anchor { b } else { a }),
+        (b, a) => b.or(a).copied(),
+    }
 }
 
 /// The next hop of a redirected request: the first unused entry after `anchor` for the URL the
 /// model follows, with the method it sends.
-fn find_hop(har: &Har, used: &[bool], anchor: usize, request: &Request) -> Option<usize> {
-    har.entries
+fn find_hop(index: &Index<'_>, taken: &Taken<'_>, anchor: usize, request: &Request) -> Option<usize> {
+    let candidates = index.for_url(request.url.as_str());
+    let pos = candidates.partition_point(|&j| j <= anchor);
+    candidates[pos..]
         .iter()
-        .enumerate()
-        .skip(anchor + 1)
-        .find(|(j, e)| {
-            !used[*j]
-                && !e.is_preflight()
-                && e.method.eq_ignore_ascii_case(&request.method)
-                && same_url(&e.url, request.url.as_str())
+        .take(SEARCH_WINDOW)
+        .find(|&&j| {
+            let e = &index.har.entries[j];
+            !taken.contains(j) && !e.is_preflight() && e.method.eq_ignore_ascii_case(&request.method)
         })
-        .map(|(j, _)| j)
+        .copied()
 }
 
 /// The entry's response as the model reads it: header values back to bytes (a HAR holds text;
@@ -432,11 +485,11 @@ fn response_of(entry: &Entry) -> Response {
     response
 }
 
-/// URLs compared as parsed, and again percent-decoded: Firefox writes query strings decoded.
-fn same_url(a: &str, b: &str) -> bool {
-    let parse = |s: &str| Url::parse(s).map(|u| u.to_string()).unwrap_or_else(|_| s.to_owned());
-    let (a, b) = (parse(a), parse(b));
-    a == b || percent_decode(&a) == percent_decode(&b)
+/// A URL as the index compares it: parsed and serialised, then percent-decoded (Firefox writes
+/// query strings decoded, the others encoded).
+fn url_key(url: &str) -> Vec<u8> {
+    let parsed = Url::parse(url).map(|u| u.to_string()).unwrap_or_else(|_| url.to_owned());
+    percent_decode(&parsed)
 }
 
 fn percent_decode(s: &str) -> Vec<u8> {

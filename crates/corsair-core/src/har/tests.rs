@@ -226,3 +226,27 @@ fn hostile_files_are_errors_not_panics() {
     let nulls = r#"{"log": {"creator": null, "pages": null, "entries": [{"request": {"method": "GET", "url": "http://a.test/", "headers": null}, "response": null}]}}"#;
     assert_eq!(Har::parse(nulls).unwrap().entries.len(), 1);
 }
+
+#[test]
+fn many_entries_for_one_url_replay_in_bounded_time() {
+    // 20,000 PUTs and their preflights, all for one URL, with no Origin on the requests: each
+    // lookup is bounded by the index and its window, not by the file.
+    let put = entry("PUT", API, &[("Sec-Fetch-Mode", "cors")], 0, &[], "");
+    let options = entry(
+        "OPTIONS",
+        API,
+        &[("Origin", PAGE), ("Access-Control-Request-Method", "PUT")],
+        204,
+        &[("Access-Control-Allow-Origin", PAGE), ("Access-Control-Allow-Methods", "PUT")],
+        "",
+    );
+    let entries: Vec<String> = (0..20_000).map(|i| if i % 2 == 0 { put.clone() } else { options.clone() }).collect();
+    let har = Har::parse(&firefox(&entries)).unwrap();
+    let started = std::time::Instant::now();
+    let r = replay(&har);
+    assert_eq!(r.requests.len(), 10_000);
+    // Every preflight answered exactly one request; each request then lacks its own response.
+    assert!(r.requests.iter().all(|j| j.exchanges.len() == 1
+        && matches!(j.outcome, Outcome::Incomplete { missing: Missing::NoResponse { .. }, .. })));
+    assert!(started.elapsed() < std::time::Duration::from_secs(60), "{:?}", started.elapsed());
+}
