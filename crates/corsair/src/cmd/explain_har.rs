@@ -172,6 +172,7 @@ impl<'a> Report<'a> {
                 Kind::Blocked | Kind::Allowed => {
                     let t = transcript(self.har, j);
                     let stack = self.args.stack.or_else(|| snippet::detect(&t));
+                    writeln!(out)?;
                     check::write_verdict(out, &t, stack, &[], s, columns)?;
                 }
                 Kind::Incomplete => {
