@@ -46,7 +46,7 @@ pub struct ExplainArgs {
     pub message: Option<String>,
     /// Read a HAR file the browser exported instead, and explain every cross-origin request
     /// that failed in it.
-    #[arg(long, value_name = "FILE", conflicts_with = "live")]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["live", "origin", "method", "headers", "credentials"])]
     pub har: Option<std::path::PathBuf>,
     /// With --har: list the requests that passed too (otherwise counted only).
     #[arg(long, requires = "har")]
