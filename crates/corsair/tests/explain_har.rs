@@ -422,6 +422,42 @@ fn a_firefox_har_gets_chromiums_words_and_firefoxs_reason_code() {
 }
 
 #[test]
+fn a_safari_har_with_its_own_error_text_is_judged_and_its_credentials_inferred() {
+    // Hand-written in Safari's shape (WebKit's HARBuilder.js): one page `page_0` titled with the
+    // main frame's URL, `_fetchType`, and Safari's failure text as `response._error`.
+    let page = "http://127.0.0.1:8080";
+    let entry = |url: &str, acao: &str, error: Option<&str>| {
+        json!({"pageref": "page_0", "startedDateTime": "2026-12-03T11:00:00.000Z", "time": 1,
+            "_fetchType": "Network Load", "_priority": "medium",
+            "request": {"method": "GET", "url": url, "httpVersion": "HTTP/1.1", "cookies": [],
+                        "headers": [{"name": "Origin", "value": page}, {"name": "Accept", "value": "*/*"}],
+                        "queryString": [], "headersSize": -1, "bodySize": -1},
+            "response": {"status": 200, "statusText": "OK", "httpVersion": "HTTP/1.1", "cookies": [],
+                         "headers": [{"name": "Access-Control-Allow-Origin", "value": acao}],
+                         "content": {"size": 0, "compression": 0, "mimeType": "text/plain"}, "redirectURL": "",
+                         "headersSize": -1, "bodySize": -1, "_error": error},
+            "cache": {}, "timings": {"blocked": -1, "dns": -1, "connect": -1, "ssl": -1, "send": 0, "wait": 1, "receive": 0}})
+    };
+    let har = json!({"log": {"version": "1.2", "creator": {"name": "WebKit Web Inspector", "version": "1.0"},
+    "pages": [{"startedDateTime": "2026-12-03T11:00:00.000Z", "id": "page_0", "title": format!("{page}/"), "pageTimings": {}}],
+    "entries": [
+        entry("http://127.0.0.2:9/star", "*", Some("Cannot use wildcard in Access-Control-Allow-Origin when credentials flag is true.")),
+        entry("http://127.0.0.2:9/other", "http://127.0.0.3", Some("Origin http://127.0.0.1:8080 is not allowed by Access-Control-Allow-Origin. Status code: 200")),
+        entry("http://127.0.0.2:9/fine", "*", None),
+    ]}});
+    let (code, doc) = explain_json(&har, "safari.har", &[]);
+    assert_eq!(code, 1);
+    assert_eq!(doc["har"]["engine"], "webkit");
+    assert_eq!(doc["summary"]["allowed"], 1, "{doc:#}");
+    let star = request_for(&doc, "http://127.0.0.2:9/star");
+    assert_eq!(star["check"]["error"]["kind"], "kWildcardOriginNotAllowed", "{star:#}");
+    assert_eq!(star["credentials_from"], "browser_failure");
+    let other = request_for(&doc, "http://127.0.0.2:9/other");
+    assert_eq!(other["check"]["error"]["kind"], "kAllowOriginMismatch", "{other:#}");
+    assert!(other["recorded_failure"].as_str().unwrap().starts_with("Origin http://127.0.0.1:8080 is not allowed"));
+}
+
+#[test]
 fn unreadable_hars_exit_2_with_one_line() {
     let cases: HashMap<&str, Vec<u8>> = HashMap::from([
         ("not-json.har", b"<html>".to_vec()),
