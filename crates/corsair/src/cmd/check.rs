@@ -546,6 +546,7 @@ fn error_json(b: &Blocked, stack: Option<Stack>, causes: &[Cause]) -> Value {
             "remove": fix.remove,
             "preflight_status": fix.preflight_status,
             "snippet": stack.map(|s| snippet::render(s, b)),
+            "verified_snippet_command": stack.and_then(|s| snippet::verified_command(s, b)),
         },
     })
 }
@@ -757,6 +758,14 @@ pub(crate) fn write_verdict(
                     writeln!(out, "\nFor {} ({}):", stack.title(), stack.reason(args_detected(t, stack)))?;
                     for line in snippet::render(stack, b).lines() {
                         writeln!(out, "    {line}")?;
+                    }
+                    if let Some(command) = snippet::verified_command(stack, b) {
+                        writeln!(
+                            out,
+                            "\nThe whole CORS layer for {}, run-verified in the real server:",
+                            stack.title()
+                        )?;
+                        writeln!(out, "    {}", s.green(&command))?;
                     }
                 }
                 if !also.is_empty() {
