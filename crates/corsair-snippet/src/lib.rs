@@ -29,10 +29,12 @@ use std::fmt;
 
 use corsair_core::Policy;
 
+mod appwrite;
 mod axum;
 mod django;
 mod express;
 mod flask;
+mod javascript;
 mod nginx;
 mod plan;
 mod python;
@@ -51,14 +53,16 @@ pub enum Stack {
     Django,
     /// Starlette or FastAPI, the app wrapped in a plain ASGI middleware.
     Starlette,
+    /// An Appwrite Function (Node.js runtime), its default export wrapped.
+    Appwrite,
     /// axum with `corsair-tower`, the policy as a `corsair` policy file.
     Axum,
 }
 
 impl Stack {
     /// Every stack, in `--list` order.
-    pub const ALL: [Stack; 6] =
-        [Stack::Nginx, Stack::Express, Stack::Flask, Stack::Django, Stack::Starlette, Stack::Axum];
+    pub const ALL: [Stack; 7] =
+        [Stack::Nginx, Stack::Express, Stack::Flask, Stack::Django, Stack::Starlette, Stack::Appwrite, Stack::Axum];
 
     /// The name `--for` takes.
     pub fn name(self) -> &'static str {
@@ -68,6 +72,7 @@ impl Stack {
             Stack::Flask => "flask",
             Stack::Django => "django",
             Stack::Starlette => "starlette",
+            Stack::Appwrite => "appwrite",
             Stack::Axum => "axum",
         }
     }
@@ -85,6 +90,9 @@ impl Stack {
             Stack::Django => "Django: a middleware first in MIDDLEWARE; run-verified with Django 5.2",
             Stack::Starlette => {
                 "Starlette / FastAPI: an ASGI wrapper around the app; run-verified with Starlette 1.10 under uvicorn"
+            }
+            Stack::Appwrite => {
+                "Appwrite Function (Node.js): a wrapper around the default export; run-verified in Node 20 under a harness with Appwrite's req/res"
             }
             Stack::Axum => {
                 "axum + corsair-tower: a policy file and the layer that loads it; run-verified with axum 0.8"
@@ -133,7 +141,7 @@ impl fmt::Display for Snippet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let comment = match self.stack {
             Stack::Nginx | Stack::Flask | Stack::Django | Stack::Starlette => "#",
-            Stack::Express | Stack::Axum => "//",
+            Stack::Express | Stack::Appwrite | Stack::Axum => "//",
         };
         for (i, part) in self.parts.iter().enumerate() {
             if i > 0 {
@@ -157,6 +165,7 @@ pub fn render(policy: &Policy, stack: Stack) -> Snippet {
         Stack::Flask => flask::render(&plan),
         Stack::Django => django::render(&plan),
         Stack::Starlette => starlette::render(&plan),
+        Stack::Appwrite => appwrite::render(&plan),
         Stack::Axum => axum::render(policy),
     };
     if stack != Stack::Axum {
