@@ -39,6 +39,9 @@ async fn predicted(url: &str, page: &str, method: &str, headers: &[(&str, &str)]
     Probe::new(ProbeOptions::default()).unwrap().run(intent).await.verdict.console_message()
 }
 
+/// A call: path, method, request headers, and whether it passes from the allowed page.
+type Call<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)], bool);
+
 /// Runs the calls in Chromium from both pages against `http://127.0.0.1:port` and panics on
 /// any disagreement with the model; returns how many calls agreed.
 pub async fn judge(stack: &str, chromium: &Chromium, allowed: &TestServer, refused: &TestServer, port: u16) -> usize {
@@ -46,7 +49,7 @@ pub async fn judge(stack: &str, chromium: &Chromium, allowed: &TestServer, refus
     let json = [("Content-Type", "application/json")];
     let key = [("X-Api-Key", "k")];
     let evil = [("X-Evil", "1")];
-    let calls: [(&str, &str, &[(&str, &str)], bool); 6] = [
+    let calls: [Call; 6] = [
         ("/", "GET", &[], true),
         ("/", "PUT", &json, true),
         ("/", "DELETE", &key, true),
