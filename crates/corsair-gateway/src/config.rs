@@ -691,7 +691,9 @@ fn load_inner(
         let per_client = table.rate_per_client.as_ref().and_then(|q| r.quota("proxy.rate_per_client", q));
         let per_origin = table.rate_per_origin.as_ref().and_then(|q| r.quota("proxy.rate_per_origin", q));
         let store = table.rate_limit_store.as_ref().map(|t| r.store(t.get_ref())).unwrap_or_default();
-        if matches!(store, StoreSettings::Redis(_)) {
+        // Checked whenever Redis is asked for, so this error comes with the table's own.
+        let redis_asked = table.rate_limit_store.as_ref().and_then(|t| t.get_ref().kind.as_ref());
+        if redis_asked.is_some_and(|k| k.get_ref() == "redis") {
             for (key, quota, written) in [
                 ("proxy.rate_per_client", per_client, &table.rate_per_client),
                 ("proxy.rate_per_origin", per_origin, &table.rate_per_origin),
@@ -1319,6 +1321,84 @@ max_body_bytes = -1
                 .unwrap_err()
                 .to_string();
         assert!(s.contains("flag --allow-target: --allow-target: applies to the open proxy only"), "{s}");
+    }
+
+    const OPEN: &str = "allow_origins = [\"https://a.example\"]\n[proxy]\nmode = \"open\"\nallow_targets = [\"api.example.com\"]\nrate_per_client = \"60/minute\"\n";
+
+    fn open_store(c: &Config) -> &StoreSettings {
+        match &c.mode {
+            Mode::Open(open) => &open.store,
+            Mode::Gateway(_) => panic!("gateway mode"),
+        }
+    }
+
+    #[test]
+    fn the_rate_limit_store_is_memory_unless_redis_is_configured() {
+        let c = load_text(OPEN, &Flags::default()).unwrap();
+        assert_eq!(open_store(&c), &StoreSettings::Memory);
+        let text = format!("{OPEN}[proxy.rate_limit_store]\nkind = \"redis\"\nurl = \"redis://10.0.0.5:6380/3\"\n");
+        let c = load_text(&text, &Flags::default()).unwrap();
+        let StoreSettings::Redis(r) = open_store(&c) else { panic!("{:?}", open_store(&c)) };
+        assert_eq!(r.url.to_string(), "redis://10.0.0.5:6380/3");
+        assert_eq!(
+            (r.key_prefix.as_str(), r.timeout, r.on_failure),
+            ("corsair:rl:", DEFAULT_TIMEOUT, WhenStoreFails::Admit)
+        );
+        let text = format!("{text}key_prefix = \"api:\"\ntimeout_ms = 20\non_failure = \"refuse\"\n");
+        let StoreSettings::Redis(r) = open_store(&load_text(&text, &Flags::default()).unwrap()).clone() else {
+            panic!()
+        };
+        assert_eq!(
+            (r.key_prefix.as_str(), r.timeout, r.on_failure),
+            ("api:", Duration::from_millis(20), WhenStoreFails::Refuse)
+        );
+        // A profile replaces the table whole.
+        let text = format!("{text}[profiles.solo.proxy.rate_limit_store]\nkind = \"memory\"\n");
+        let flags = Flags { profile: Some("solo".into()), ..Flags::default() };
+        assert_eq!(open_store(&load_text(&text, &flags).unwrap()), &StoreSettings::Memory);
+    }
+
+    #[test]
+    fn rate_limit_store_mistakes_are_located_and_say_what_to_write() {
+        let text = format!(
+            "{OPEN}rate_per_origin = \"2000000/second\"\n[proxy.rate_limit_store]\nkind = \"redis\"\nurl = \"rediss://cache:6380\"\nkey_prefix = \"a b\"\ntimeout_ms = 0\non_failure = \"deny\"\n"
+        );
+        let err = load_text(&text, &Flags::default()).unwrap_err();
+        let s = err.to_string();
+        assert_eq!(err.len(), 5, "{s}");
+        assert!(s.contains("corsair.toml:6:19: proxy.rate_per_origin: is more than the Redis store counts"), "{s}");
+        assert!(
+            s.contains(
+                "corsair.toml:9:7: proxy.rate_limit_store.url: `rediss://cache:6380`: TLS to Redis is not supported"
+            ),
+            "{s}"
+        );
+        assert!(s.contains("corsair.toml:10:14: proxy.rate_limit_store.key_prefix: write 1 to 100 printable"), "{s}");
+        assert!(s.contains("corsair.toml:11:14: proxy.rate_limit_store.timeout_ms: 0 is out of range; write a number from 1 to 10000"), "{s}");
+        assert!(
+            s.contains("corsair.toml:12:14: proxy.rate_limit_store.on_failure: `deny` is unknown; write \"admit\""),
+            "{s}"
+        );
+
+        let text = format!("{OPEN}[proxy.rate_limit_store]\nkind = \"redis\"\n");
+        let s = load_text(&text, &Flags::default()).unwrap_err().to_string();
+        assert!(s.contains("corsair.toml:7:8: proxy.rate_limit_store.url: the Redis store needs an address: write url = \"redis://127.0.0.1:6379/0\""), "{s}");
+        let text = format!("{OPEN}[proxy.rate_limit_store]\nkind = \"memcached\"\n");
+        let s = load_text(&text, &Flags::default()).unwrap_err().to_string();
+        assert!(
+            s.contains("corsair.toml:7:8: proxy.rate_limit_store.kind: `memcached` is not a store; write \"memory\""),
+            "{s}"
+        );
+        let text = format!("{OPEN}[proxy.rate_limit_store]\nurl = \"redis://127.0.0.1\"\n");
+        let s = load_text(&text, &Flags::default()).unwrap_err().to_string();
+        assert!(s.contains("corsair.toml:7:7: proxy.rate_limit_store.url: applies to the Redis store only; remove it, or set kind = \"redis\""), "{s}");
+        let text = format!("{OPEN}[proxy.rate_limit_store]\nkind = \"redis\"\ntimeout = 50\n");
+        let s = load_text(&text, &Flags::default()).unwrap_err().to_string();
+        assert!(s.contains("corsair.toml:8:1: unknown key `proxy.rate_limit_store.timeout`"), "{s}");
+        // Gateway mode has no rate limits to store.
+        let text = "allow_origins = [\"https://a.example\"]\n[proxy]\nupstream = \"http://localhost:1\"\n[proxy.rate_limit_store]\nkind = \"redis\"\n";
+        let s = load_text(text, &Flags::default()).unwrap_err().to_string();
+        assert!(s.contains("proxy.rate_limit_store: applies to the open proxy only"), "{s}");
     }
 
     #[test]

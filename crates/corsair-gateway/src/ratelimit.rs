@@ -95,12 +95,10 @@ pub enum ConfiguredStore {
 }
 
 impl RateStore for ConfiguredStore {
-    fn acquire(&self, key: &RateKey<'_>, quota: &Quota) -> impl Future<Output = Result<Admission, StoreError>> + Send {
-        async move {
-            match self {
-                ConfiguredStore::Memory(m) => Ok(m.admit(key, quota)),
-                ConfiguredStore::Redis(r) => r.acquire(key, quota).await,
-            }
+    async fn acquire(&self, key: &RateKey<'_>, quota: &Quota) -> Result<Admission, StoreError> {
+        match self {
+            ConfiguredStore::Memory(m) => Ok(m.admit(key, quota)),
+            ConfiguredStore::Redis(r) => r.acquire(key, quota).await,
         }
     }
 }

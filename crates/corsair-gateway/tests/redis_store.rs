@@ -74,7 +74,7 @@ async fn compare(store: &RedisStore, client: &str, quota: &str, offsets_ms: &[u6
         match (redis, local) {
             (Admission::Allowed, Admission::Allowed) => {}
             (Admission::Limited { retry_after: r }, Admission::Limited { retry_after: m }) => {
-                let diff = if r > m { r - m } else { m - r };
+                let diff = r.abs_diff(m);
                 assert!(
                     diff <= uncertainty,
                     "{quota}, request {i} at {sent:?}: retry after {r:?} (Redis) vs {m:?} (memory)"
