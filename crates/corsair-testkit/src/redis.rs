@@ -20,10 +20,11 @@ pub struct RedisServer {
 }
 
 impl RedisServer {
-    /// Finds `redis-server` (`REDIS_SERVER`, then `PATH`, then `/usr/bin`).
+    /// Finds `redis-server`: `REDIS_SERVER` if set (only there), else `PATH`, then `/usr/bin`.
     pub fn find() -> Result<PathBuf, String> {
         if let Ok(p) = std::env::var("REDIS_SERVER") {
-            return Ok(PathBuf::from(p));
+            let path = PathBuf::from(&p);
+            return if path.is_file() { Ok(path) } else { Err(format!("REDIS_SERVER={p} is not a file")) };
         }
         let path = std::env::var_os("PATH").unwrap_or_default();
         std::env::split_paths(&path)
