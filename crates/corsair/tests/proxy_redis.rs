@@ -40,6 +40,19 @@ impl Proxy {
             }
         });
         let banner = lines.recv_timeout(Duration::from_secs(20)).expect("a banner line");
+        let mut block = vec![];
+        while let Ok(line) = lines.recv_timeout(Duration::from_millis(300)) {
+            block.push(line);
+            if block.last().is_some_and(|l| l.contains("metrics:")) {
+                break;
+            }
+        }
+        assert!(
+            block
+                .iter()
+                .any(|l| l.starts_with("  rate limits: ") && l.contains(" per client, shared in redis://127.0.0.1:")),
+            "{block:#?}"
+        );
         let addr = banner
             .strip_prefix("corsair proxy listening on http://")
             .unwrap_or_else(|| panic!("unexpected first line: {banner}"))
