@@ -16,9 +16,9 @@
 //!
 //! **Failures.** A timeout, a refused connection, a closed connection or an error reply is a
 //! [`StoreError`]: the connection is dropped (with every idle one, since a restarted Redis has
-//! closed them all) and the next check connects anew. After a failed connect, checks fail at
-//! once for [`RECONNECT_PAUSE`] instead of each waiting out its deadline against a Redis that
-//! is down. Nothing panics; replies are read with fixed size limits.
+//! closed them all) and the next check connects anew. After a failed connect or a timeout,
+//! checks fail at once for [`RECONNECT_PAUSE`] instead of each waiting out its deadline against
+//! a Redis that is down or unreachable. Nothing panics; replies are read with fixed size limits.
 
 use std::fmt;
 use std::future::Future;
@@ -58,7 +58,8 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_millis(50);
 /// deadline) for a turn.
 pub const MAX_CONNECTIONS: usize = 64;
 
-/// After a failed connect, checks fail at once for this long before the next attempt.
+/// After a failed connect or a check that timed out, checks fail at once for this long before
+/// the next connect.
 pub const RECONNECT_PAUSE: Duration = Duration::from_millis(200);
 
 /// The most bytes of one reply line or bulk string the client reads.
@@ -240,11 +241,16 @@ impl RedisStore {
         match Connection::open(&self.url).await {
             Ok(c) => Ok(c),
             Err(e) => {
-                let pause = u64::try_from(RECONNECT_PAUSE.as_millis()).unwrap_or(u64::MAX);
-                self.paused_until.store(self.elapsed_ms().saturating_add(pause), Ordering::Relaxed);
+                self.pause();
                 Err(format!("cannot connect to {}: {e}", self.url))
             }
         }
+    }
+
+    /// No connect is tried for [`RECONNECT_PAUSE`].
+    fn pause(&self) {
+        let pause = u64::try_from(RECONNECT_PAUSE.as_millis()).unwrap_or(u64::MAX);
+        self.paused_until.store(self.elapsed_ms().saturating_add(pause), Ordering::Relaxed);
     }
 }
 
@@ -264,8 +270,12 @@ impl RateStore for RedisStore {
             match tokio::time::timeout(self.timeout, self.check(name, t, tau)).await {
                 Ok(answer) => answer.map_err(StoreError::new),
                 Err(_) => {
-                    // The connection in use was dropped with the future; idle ones may be stale too.
+                    // The connection in use was dropped with the future; idle ones may be stale
+                    // too. A Redis that does not answer in time (a host gone, a network
+                    // partition) is treated like one that refuses connections: later checks fail
+                    // at once for a while instead of each waiting out its deadline.
                     self.idle.lock().unwrap_or_else(PoisonError::into_inner).clear();
+                    self.pause();
                     Err(StoreError::new(format!("no answer from {} within {} ms", self.url, self.timeout.as_millis())))
                 }
             }
@@ -474,5 +484,32 @@ mod tests {
         assert!(first.contains("cannot connect to redis://127.0.0.1"), "{first}");
         let second = store.acquire(&key, &quota).await.unwrap_err().to_string();
         assert!(second.contains("reconnecting shortly"), "{second}");
+    }
+
+    #[tokio::test]
+    async fn a_redis_that_never_answers_is_a_timeout_then_fails_fast_then_is_tried_again() {
+        // Accepts connections and reads nothing: a hung server.
+        let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url: RedisUrl = format!("redis://{}", silent.local_addr().unwrap()).parse().unwrap();
+        let held = tokio::spawn(async move {
+            let mut conns = Vec::new();
+            while let Ok((c, _)) = silent.accept().await {
+                conns.push(c);
+            }
+        });
+        let store = RedisStore::new(url, DEFAULT_KEY_PREFIX, Duration::from_millis(100));
+        let (key, quota) = (RateKey::client("192.0.2.1".parse().unwrap()), "1/second".parse().unwrap());
+        let began = Instant::now();
+        let first = store.acquire(&key, &quota).await.unwrap_err().to_string();
+        let took = began.elapsed();
+        assert!(first.contains("within 100 ms") && took >= Duration::from_millis(100), "{first} after {took:?}");
+        assert!(took < Duration::from_millis(1000), "{took:?}");
+        let began = Instant::now();
+        let second = store.acquire(&key, &quota).await.unwrap_err().to_string();
+        assert!(second.contains("reconnecting shortly") && began.elapsed() < Duration::from_millis(50), "{second}");
+        tokio::time::sleep(RECONNECT_PAUSE).await;
+        let third = store.acquire(&key, &quota).await.unwrap_err().to_string();
+        assert!(third.contains("within 100 ms"), "tried again after the pause: {third}");
+        held.abort();
     }
 }
