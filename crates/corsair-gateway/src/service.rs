@@ -31,7 +31,8 @@ use crate::upstream::UpstreamClient;
 pub struct Services {
     /// The process's metrics.
     pub metrics: Arc<Metrics>,
-    /// The open proxy's rate-limit store.
+    /// The open proxy's memory store, kept across reloads (a Redis store is built with each
+    /// configuration: its counts live in Redis).
     pub limits: Arc<MemoryStore>,
     /// The `Via` mark on forwarded requests, by which a request that comes back is known.
     pub loop_mark: LoopMark,
