@@ -32,6 +32,7 @@ pub mod config_error;
 pub mod console;
 pub mod cors_error;
 pub mod decision;
+pub mod har;
 pub mod method;
 pub mod origin;
 pub mod pattern;

@@ -18,6 +18,9 @@ mod policy_file {
 mod console {
     include!("../fuzz/bodies/console.rs");
 }
+mod har {
+    include!("../fuzz/bodies/har.rs");
+}
 
 use std::path::Path;
 
@@ -109,6 +112,17 @@ fn extra(target: &str) -> Vec<Vec<u8>> {
             out.push(format!("\x10\x02\x05{}", flood.repeat(500)).into_bytes());
         }
     }
+    if target == "har" {
+        // Deep nesting, a flood of entries, and wrong types where strings and lists belong.
+        out.push(format!("{}{}", "{\"log\":".repeat(5000), "}".repeat(5000)).into_bytes());
+        let entry = r#"{"request":{"method":"GET","url":"http://a.test/","headers":[{"name":"Origin","value":"http://b.test"}]},"response":{"status":200,"headers":[]}}"#;
+        out.push(format!(r#"{{"log":{{"entries":[{}]}}}}"#, vec![entry; 3000].join(",")).into_bytes());
+        out.push(br#"{"log":{"entries":[{"request":{"method":[],"url":{}},"response":{"status":"200"}}]}}"#.to_vec());
+        out.push(
+            br#"{"log":{"entries":[{"request":{"method":"GET","url":"http://a.test/"},"response":{"status":70000}}]}}"#
+                .to_vec(),
+        );
+    }
     if target == "decide" {
         for control in [0u8, 4, 5, 6, 7, 12, 20, 31] {
             out.push([&[control][..], b"https://app.example.com\nPUT\n", &vec![b','; 1 << 16]].concat());
@@ -142,6 +156,11 @@ fn decide_body() {
 #[test]
 fn console_body() {
     exercise("console", 0xc0de_c0de_0000_0012, console::run);
+}
+
+#[test]
+fn har_body() {
+    exercise("har", 0x4a5_0000_0000_0019, har::run);
 }
 
 #[test]

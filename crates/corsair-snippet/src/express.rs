@@ -3,17 +3,9 @@
 //! the checked origin as a fixed value. `cors` alone treats every OPTIONS as an allowed
 //! preflight and echoes whatever its origin option lets through.
 
+use crate::javascript::js;
 use crate::plan::Plan;
 use crate::Part;
-
-/// A JavaScript string literal.
-fn js(text: &str) -> String {
-    format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"))
-}
-
-fn js_list(items: &[String]) -> String {
-    items.iter().map(|s| js(s)).collect::<Vec<_>>().join(", ")
-}
 
 pub(crate) fn render(plan: &Plan) -> (Vec<Part>, Vec<String>) {
     let mut s = String::new();
@@ -22,41 +14,8 @@ pub(crate) fn render(plan: &Plan) -> (Vec<Part>, Vec<String>) {
     s.push_str("// and remove any other CORS middleware (a second one doubles the headers).\n");
     s.push_str(&crate::warning_comments("//", plan, &[]));
     s.push_str("'use strict';\nconst cors = require('cors');\n\n");
-    s.push_str("// Exact origins, compared byte for byte before any pattern.\n");
-    s.push_str(&format!("const ALLOWED_ORIGINS = new Set([{}]);\n", js_list(&plan.exact)));
-    s.push_str("// Patterns, anchored, dots escaped.\n");
-    let regexes: Vec<String> =
-        plan.regexes.iter().map(|(src, re)| format!("\n  new RegExp({}), // {src}", js(re))).collect();
-    s.push_str(&format!(
-        "const ALLOWED_ORIGIN_PATTERNS = [{}{}];\n",
-        regexes.concat(),
-        if regexes.is_empty() { "" } else { "\n" }
-    ));
-    s.push_str(&format!("const ANY_ORIGIN = {};\n", plan.star || plan.any_echoed));
-    match plan.preflight_methods() {
-        Some(m) => s.push_str(&format!("const PREFLIGHT_METHODS = new Set([{}]);\n", js_list(&m))),
-        None => s.push_str("const PREFLIGHT_METHODS = null; // any method\n"),
-    }
-    match &plan.headers {
-        Some(h) => s.push_str(&format!("const PREFLIGHT_HEADERS = new Set([{}]);\n", js_list(h))),
-        None => s.push_str("const PREFLIGHT_HEADERS = null; // any header\n"),
-    }
-    s.push_str(&format!(
-        "const ANY_HEADER_COVERS_AUTHORIZATION = {};\n\n",
-        plan.headers.is_none() && plan.any_header_authorization
-    ));
-    s.push_str(
-        "function originAllowed(origin) {\n  return ALLOWED_ORIGINS.has(origin) || ANY_ORIGIN || ALLOWED_ORIGIN_PATTERNS.some((re) => re.test(origin));\n}\n\n",
-    );
-    s.push_str("function preflightAllowed(req) {\n");
-    s.push_str("  const method = req.get('Access-Control-Request-Method');\n");
-    s.push_str("  if (PREFLIGHT_METHODS && !PREFLIGHT_METHODS.has(method)) return false;\n");
-    s.push_str("  const names = (req.get('Access-Control-Request-Headers') || '')\n");
-    s.push_str("    .split(',').map((n) => n.trim().toLowerCase()).filter((n) => n !== '');\n");
-    s.push_str("  return names.every((n) => PREFLIGHT_HEADERS\n");
-    s.push_str("    ? PREFLIGHT_HEADERS.has(n)\n");
-    s.push_str("    : n !== 'authorization' || ANY_HEADER_COVERS_AUTHORIZATION);\n}\n\n");
-
+    s.push_str(&crate::javascript::checks(plan));
+    s.push('\n');
     s.push_str("module.exports = function corsPolicy(req, res, next) {\n");
     let vary = if plan.star { "" } else { "  res.vary('Origin');\n" };
     s.push_str(vary);
@@ -66,7 +25,8 @@ pub(crate) fn render(plan: &Plan) -> (Vec<Part>, Vec<String>) {
         "  const preflight = req.method === 'OPTIONS' && req.get('Access-Control-Request-Method') !== undefined;\n",
     );
     s.push_str("  if (preflight) res.vary('Access-Control-Request-Method').vary('Access-Control-Request-Headers');\n");
-    s.push_str("  const allowed = originAllowed(origin) && (!preflight || preflightAllowed(req));\n");
+    s.push_str("  const allowed = originAllowed(origin)\n");
+    s.push_str("    && (!preflight || preflightAllowed(req.get('Access-Control-Request-Method'), req.get('Access-Control-Request-Headers')));\n");
     s.push_str(&format!("  if (!allowed && preflight) return res.status({}).end();\n", plan.refused_preflight_status));
     match plan.refused_actual_status {
         Some(status) => s.push_str(&format!("  if (!allowed) return res.status({status}).end();\n")),

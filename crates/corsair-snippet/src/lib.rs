@@ -29,11 +29,16 @@ use std::fmt;
 
 use corsair_core::Policy;
 
+mod appwrite;
 mod axum;
+mod django;
 mod express;
 mod flask;
+mod javascript;
 mod nginx;
 mod plan;
+mod python;
+mod starlette;
 
 /// A server stack a policy can be written for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -44,13 +49,20 @@ pub enum Stack {
     Express,
     /// Flask with `before_request`/`after_request` hooks.
     Flask,
+    /// Django with one middleware first in `MIDDLEWARE`.
+    Django,
+    /// Starlette or FastAPI, the app wrapped in a plain ASGI middleware.
+    Starlette,
+    /// An Appwrite Function (Node.js runtime), its default export wrapped.
+    Appwrite,
     /// axum with `corsair-tower`, the policy as a `corsair` policy file.
     Axum,
 }
 
 impl Stack {
     /// Every stack, in `--list` order.
-    pub const ALL: [Stack; 4] = [Stack::Nginx, Stack::Express, Stack::Flask, Stack::Axum];
+    pub const ALL: [Stack; 7] =
+        [Stack::Nginx, Stack::Express, Stack::Flask, Stack::Django, Stack::Starlette, Stack::Appwrite, Stack::Axum];
 
     /// The name `--for` takes.
     pub fn name(self) -> &'static str {
@@ -58,6 +70,9 @@ impl Stack {
             Stack::Nginx => "nginx",
             Stack::Express => "express",
             Stack::Flask => "flask",
+            Stack::Django => "django",
+            Stack::Starlette => "starlette",
+            Stack::Appwrite => "appwrite",
             Stack::Axum => "axum",
         }
     }
@@ -72,14 +87,25 @@ impl Stack {
                 "Express + cors (npm): a middleware to mount before routes; run-verified with express 4 and cors 2.8"
             }
             Stack::Flask => "Flask: before_request/after_request hooks; run-verified with Flask 3",
+            Stack::Django => "Django: a middleware first in MIDDLEWARE; run-verified with Django 5.2",
+            Stack::Starlette => {
+                "Starlette / FastAPI: an ASGI wrapper around the app; run-verified with Starlette 1.10 under uvicorn"
+            }
+            Stack::Appwrite => {
+                "Appwrite Function (Node.js): a wrapper around the default export; run-verified in Node 20 under a harness with Appwrite's req/res"
+            }
             Stack::Axum => {
                 "axum + corsair-tower: a policy file and the layer that loads it; run-verified with axum 0.8"
             }
         }
     }
 
-    /// The stack named `name` (case-insensitive), if there is one.
+    /// The stack named `name` (case-insensitive), if there is one. `fastapi` is Starlette: a
+    /// FastAPI app is a Starlette app, and the same wrapper serves both.
     pub fn from_name(name: &str) -> Option<Stack> {
+        if name.eq_ignore_ascii_case("fastapi") {
+            return Some(Stack::Starlette);
+        }
         Stack::ALL.into_iter().find(|s| s.name().eq_ignore_ascii_case(name))
     }
 }
@@ -114,8 +140,8 @@ impl fmt::Display for Snippet {
     /// All parts, each under a comment saying where it goes.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let comment = match self.stack {
-            Stack::Nginx | Stack::Flask => "#",
-            Stack::Express | Stack::Axum => "//",
+            Stack::Nginx | Stack::Flask | Stack::Django | Stack::Starlette => "#",
+            Stack::Express | Stack::Appwrite | Stack::Axum => "//",
         };
         for (i, part) in self.parts.iter().enumerate() {
             if i > 0 {
@@ -137,6 +163,9 @@ pub fn render(policy: &Policy, stack: Stack) -> Snippet {
         Stack::Nginx => nginx::render(&plan),
         Stack::Express => express::render(&plan),
         Stack::Flask => flask::render(&plan),
+        Stack::Django => django::render(&plan),
+        Stack::Starlette => starlette::render(&plan),
+        Stack::Appwrite => appwrite::render(&plan),
         Stack::Axum => axum::render(policy),
     };
     if stack != Stack::Axum {

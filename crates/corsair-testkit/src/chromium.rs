@@ -285,6 +285,8 @@ struct Connection {
     pending: Mutex<Pending>,
     console: Mutex<HashMap<String, Vec<ConsoleEntry>>>,
     console_arrived: Notify,
+    /// `Network.*` events by session, in arrival order (only once a page enables the domain).
+    network: Mutex<HashMap<String, Vec<NetworkEvent>>>,
 }
 
 impl Connection {
@@ -304,6 +306,7 @@ impl Connection {
             pending: Mutex::new(HashMap::new()),
             console: Mutex::new(HashMap::new()),
             console_arrived: Notify::new(),
+            network: Mutex::new(HashMap::new()),
         });
         tokio::spawn(async move {
             while let Some(message) = outgoing.recv().await {
@@ -344,6 +347,13 @@ impl Connection {
             return;
         }
         let (Some(method), Some(session)) = (value["method"].as_str(), value["sessionId"].as_str()) else { return };
+        if method.starts_with("Network.") {
+            if let Ok(mut network) = self.network.lock() {
+                let event = NetworkEvent { method: method.to_owned(), params: value["params"].clone() };
+                network.entry(session.to_owned()).or_default().push(event);
+            }
+            return;
+        }
         if let Some(entry) = ConsoleEntry::from_event(method, &value["params"]) {
             if let Ok(mut console) = self.console.lock() {
                 console.entry(session.to_owned()).or_default().push(entry);
@@ -483,6 +493,17 @@ impl Page {
         Ok(result["result"]["value"].clone())
     }
 
+    /// Starts recording the tab's `Network.*` events (what DevTools' network panel, and its HAR
+    /// export, are built from); read them with [`Page::network_events`].
+    pub async fn enable_network(&self) -> Result<(), String> {
+        self.call("Network.enable", json!({})).await.map(|_| ())
+    }
+
+    /// The `Network.*` events recorded so far for this tab, in arrival order.
+    pub fn network_events(&self) -> Vec<NetworkEvent> {
+        self.connection.network.lock().ok().and_then(|n| n.get(&self.session).cloned()).unwrap_or_default()
+    }
+
     /// Every console entry received for this tab since the last call, in order.
     pub fn take_console(&self) -> Vec<ConsoleEntry> {
         self.connection.console.lock().ok().and_then(|mut c| c.remove(&self.session)).unwrap_or_default()
@@ -549,6 +570,15 @@ impl Page {
             console,
         }
     }
+}
+
+/// One CDP `Network.*` event, as Chromium sent it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NetworkEvent {
+    /// The event name, e.g. `Network.responseReceived`.
+    pub method: String,
+    /// Its parameters.
+    pub params: Value,
 }
 
 /// What a `fetch()` from a page came to ([`Page::fetch`]).

@@ -195,6 +195,10 @@ async fn a_blocked_request_exits_1_with_chromiums_message_and_the_fix() {
     assert_eq!(j["error"]["fix"]["headers"][0], serde_json::json!(["Access-Control-Allow-Origin", PAGE]));
     assert_eq!(j["stack"], "nginx", "detected from Server: nginx");
     assert!(j["error"]["fix"]["snippet"].as_str().unwrap().contains("add_header Access-Control-Allow-Origin"));
+    assert_eq!(
+        j["error"]["fix"]["verified_snippet_command"],
+        format!("corsair snippet --for nginx --allow-origin {PAGE}")
+    );
     assert_eq!(j["preflight"], Value::Null);
     assert_eq!(j["requests"].as_array().unwrap().len(), 1);
     assert_eq!(j["readable_headers"], serde_json::json!([]));
@@ -251,10 +255,18 @@ async fn text_output_shows_the_timeline_verdict_and_a_snippet_for_the_stack() {
         "Response to preflight request doesn't pass access control check",
         "CORS_ALLOWED_ORIGINS = [\"http://localhost:5173\"]",
         "For Django (--stack)",
+        "The whole CORS layer for Django, run-verified in the real server:",
     ] {
         assert!(text.contains(needle), "missing {needle:?} in\n{text}");
     }
     assert!(!text.contains("\x1b["), "no colour when stdout is not a terminal");
+    // The printed command runs as printed and writes the Django middleware.
+    let command = format!("corsair snippet --for django --allow-origin {PAGE} --allow-methods DELETE");
+    assert!(text.contains(&command), "missing {command:?} in\n{text}");
+    let words: Vec<&str> = command.split(' ').skip(1).collect();
+    let o = corsair(args(&words), None).await;
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stdout(&o).contains("class CorsPolicyMiddleware"), "{}", stdout(&o));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

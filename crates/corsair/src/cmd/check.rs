@@ -546,6 +546,7 @@ fn error_json(b: &Blocked, stack: Option<Stack>, causes: &[Cause]) -> Value {
             "remove": fix.remove,
             "preflight_status": fix.preflight_status,
             "snippet": stack.map(|s| snippet::render(s, b)),
+            "verified_snippet_command": stack.and_then(|s| snippet::verified_command(s, b)),
         },
     })
 }
@@ -692,13 +693,26 @@ fn write_text(
     s: Style,
     columns: Option<usize>,
 ) -> std::io::Result<()> {
-    // Prose wraps to the terminal; the console message and header lines do not: they are meant
-    // to be copied and searched for whole.
-    let prose = |out: &mut dyn Write, text: &str| term::write_wrapped(out, text, columns, ("  ", "  ", 2));
     write_timeline(out, intent, &t.exchanges, s)?;
     if let Some(e) = t.transport_error() {
         return writeln!(out, "{}: {e}", s.red("COULD NOT CHECK"));
     }
+    write_verdict(out, t, stack, read, s, columns)
+}
+
+/// The verdict, the console message, why, the fix, warnings and notes: what `check` prints after
+/// the exchanges, and `explain --har` for each recorded request.
+pub(crate) fn write_verdict(
+    out: &mut dyn Write,
+    t: &Transcript,
+    stack: Option<Stack>,
+    read: &[String],
+    s: Style,
+    columns: Option<usize>,
+) -> std::io::Result<()> {
+    // Prose wraps to the terminal; the console message and header lines do not: they are meant
+    // to be copied and searched for whole.
+    let prose = |out: &mut dyn Write, text: &str| term::write_wrapped(out, text, columns, ("  ", "  ", 2));
     match &t.verdict {
         Verdict::Allowed(a) => {
             writeln!(out, "{}  response type `{}`, status {}", s.green("ALLOWED"), a.response_type.as_str(), a.status)?;
@@ -744,6 +758,14 @@ fn write_text(
                     writeln!(out, "\nFor {} ({}):", stack.title(), stack.reason(args_detected(t, stack)))?;
                     for line in snippet::render(stack, b).lines() {
                         writeln!(out, "    {line}")?;
+                    }
+                    if let Some(command) = snippet::verified_command(stack, b) {
+                        writeln!(
+                            out,
+                            "\nThe whole CORS layer for {}, run-verified in the real server:",
+                            stack.title()
+                        )?;
+                        writeln!(out, "    {}", s.green(&command))?;
                     }
                 }
                 if !also.is_empty() {

@@ -23,11 +23,18 @@ order (with --format json: one JSON object per line, per message).
 Example:
   corsair explain \"Access to fetch at 'https://api.example.com/x' from origin 'http://localhost:5173' has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested resource.\"
 
+With --har FILE, the input is a HAR the browser exported (Chromium, Firefox, Safari): every
+cross-origin request in it is judged on its recorded answers; failures are listed, passes
+counted (--all lists them too). What the file lacks is said, with the `corsair check` command
+that asks the server for it.
+
 Exit status:
-  0  every message explained (with --live: the server now allows every request)
-  1  with --live: the server still blocks a request
-  2  no input, not a CORS message, a message corsair does not recognise, bad flags, or (with
-     --live) could not check";
+  0  every message explained (with --live: the server now allows every request; with --har:
+     every cross-origin request in the file passed)
+  1  with --live: the server still blocks a request; with --har: a request was blocked, or the
+     file lacks what judging it needs
+  2  no input, not a CORS message, a message corsair does not recognise, bad flags, (with
+     --live) could not check, or (with --har) the file is unreadable, not a HAR, or too large";
 
 /// Flags of `corsair explain`.
 #[derive(Debug, Clone, Args)]
@@ -35,7 +42,15 @@ Exit status:
 pub struct ExplainArgs {
     /// The console message (Chromium's "Access to fetch at ..." or Firefox's "Cross-Origin
     /// Request Blocked ..."); `-` or nothing reads standard input.
+    #[arg(conflicts_with = "har")]
     pub message: Option<String>,
+    /// Read a HAR file the browser exported instead, and explain every cross-origin request
+    /// that failed in it.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["live", "origin", "method", "headers", "credentials"])]
+    pub har: Option<std::path::PathBuf>,
+    /// With --har: list the requests that passed too (otherwise counted only).
+    #[arg(long, requires = "har")]
+    pub all: bool,
     /// Also run `corsair check` on the message's URL and origin.
     #[arg(long)]
     pub live: bool,
@@ -64,6 +79,9 @@ pub struct ExplainArgs {
 
 /// Runs `corsair explain`: every message in the input, in order; the worst status wins.
 pub fn run(args: ExplainArgs, stdin: &mut dyn Read, prompt: bool, out: &mut dyn Write, err: &mut dyn Write) -> Status {
+    if let Some(path) = &args.har {
+        return crate::cmd::explain_har::run(&args, path, out, err);
+    }
     let text = match args.message.as_deref() {
         Some(m) if m != "-" => m.to_owned(),
         _ => {

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod check;
 pub mod explain;
+pub mod explain_har;
 pub mod policy;
 pub mod proxy;
 pub mod snippet;

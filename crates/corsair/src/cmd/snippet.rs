@@ -57,7 +57,11 @@ fn list(text: &Option<String>) -> Vec<String> {
 }
 
 /// The policy from the file's profile, or from the flags.
-fn policy(args: &SnippetArgs, env: &dyn Fn(&str) -> Option<String>, err: &mut dyn Write) -> Result<Policy, Status> {
+pub(crate) fn policy(
+    args: &SnippetArgs,
+    env: &dyn Fn(&str) -> Option<String>,
+    err: &mut dyn Write,
+) -> Result<Policy, Status> {
     if let Some(path) = &args.config {
         let name = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|e| {

@@ -1,0 +1,61 @@
+//! Starlette and FastAPI: a plain ASGI wrapper around the whole app (`app = CorsPolicy(app)`),
+//! not `add_middleware`: middleware added that way sits inside Starlette's
+//! `ServerErrorMiddleware`, so the 500 it makes from an unhandled exception would lack the
+//! headers and the browser would report a CORS error instead of the 500. Not Starlette's
+//! `CORSMiddleware`: it refuses a preflight with 400 and a text body whatever the policy's refusal
+//! status, and a policy with `*` and credentials there echoes every origin.
+
+use crate::plan::Plan;
+use crate::Part;
+
+pub(crate) fn render(plan: &Plan) -> (Vec<Part>, Vec<String>) {
+    let header = "# corsair snippet for Starlette / FastAPI: save as cors_policy.py, then wrap the app\n\
+                  # where the server gets it (outside every middleware, so error answers get headers too):\n\
+                  #     from cors_policy import CorsPolicy\n\
+                  #     app = CorsPolicy(app)   # after every route is declared; serve this app (uvicorn main:app)\n\
+                  # Remove CORSMiddleware from the app if it is there (two CORS layers double the headers).\n";
+    let mut s = crate::python::policy_module(plan, header);
+    s.push_str(ADAPTER);
+    (vec![Part { place: "cors_policy.py".to_owned(), text: s }], Vec::new())
+}
+
+const ADAPTER: &str = r#"
+
+
+class CorsPolicy:
+    """Wraps an ASGI app; HTTP requests get the policy, other scopes (websocket, lifespan) pass."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope['type'] != 'http':
+            return await self.app(scope, receive, send)
+        seen = {}
+        for name, value in scope['headers']:
+            seen.setdefault(name.decode('latin-1').lower(), value.decode('latin-1'))
+        decision = CorsDecision(
+            scope['method'],
+            seen.get('origin'),
+            seen.get('access-control-request-method'),
+            seen.get('access-control-request-headers'),
+        )
+        ours = [(n.lower().encode('latin-1'), v.encode('latin-1')) for n, v in decision.headers()]
+        vary = decision.vary()
+        if vary:
+            ours.append((b'vary', ', '.join(vary).encode('latin-1')))
+        status = decision.early_status()
+        if status is not None:
+            await send({'type': 'http.response.start', 'status': status, 'headers': ours + [(b'content-length', b'0')]})
+            await send({'type': 'http.response.body', 'body': b''})
+            return
+        replaced = {n for n, _ in ours if n != b'vary'}
+
+        async def send_with_cors(message):
+            if message['type'] == 'http.response.start':
+                kept = [(n, v) for n, v in message.get('headers', []) if n.lower() not in replaced]
+                message = dict(message, headers=kept + ours)
+            await send(message)
+
+        await self.app(scope, receive, send_with_cors)
+"#;
