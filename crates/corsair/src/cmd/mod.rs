@@ -3,7 +3,9 @@
 
 pub mod audit;
 pub mod check;
+pub mod completions;
 pub mod explain;
+pub mod man;
 pub mod policy;
 pub mod proxy;
 pub mod snippet;

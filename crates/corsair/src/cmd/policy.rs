@@ -38,7 +38,7 @@ Policy keys (top level; a [profiles.NAME] table overrides them key by key):
   dangerously_allow_null, dangerously_allow_insecure_origins   [default: false]
 
 Environment overrides: CORSAIR_PROFILE, and CORSAIR_<KEY> for each key above, e.g.
-  CORSAIR_ALLOW_ORIGINS=\"https://a.example.com,https://b.example.com\" (lists comma-separated).
+  CORSAIR_ALLOW_ORIGINS=\"https://a.example,https://b.example\" (lists comma-separated).
 A CORSAIR_ variable spelt like one of these (CORSAIR_ALLOW_ORIGIN) is an error; any other
 CORSAIR_ name a warning.
 
