@@ -43,23 +43,21 @@ fn temp_dir(name: &str) -> std::path::PathBuf {
 /// What bash's programmable completion offers for the words of `line` (the cursor at its end),
 /// with corsair's script loaded from a file in a bash without rc files.
 fn bash_complete(script: &Path, line: &str) -> Vec<String> {
-    let program = format!(
-        r#"set -u
+    let program = r#"set -u
 source "$1"
-complete -p corsair >/dev/null || {{ echo "no completion registered for corsair" >&2; exit 3; }}
+complete -p corsair >/dev/null || { echo "no completion registered for corsair" >&2; exit 3; }
 COMP_LINE=$2
-COMP_POINT=${{#COMP_LINE}}
+COMP_POINT=${#COMP_LINE}
 read -r -a COMP_WORDS <<< "$COMP_LINE"
 [[ "$COMP_LINE" == *" " ]] && COMP_WORDS+=("")
-COMP_CWORD=$(( ${{#COMP_WORDS[@]}} - 1 ))
+COMP_CWORD=$(( ${#COMP_WORDS[@]} - 1 ))
 prev=""
-(( COMP_CWORD > 0 )) && prev=${{COMP_WORDS[COMP_CWORD-1]}}
-_corsair corsair "${{COMP_WORDS[COMP_CWORD]}}" "$prev"
-printf '%s\n' "${{COMPREPLY[@]}}"
-"#
-    );
+(( COMP_CWORD > 0 )) && prev=${COMP_WORDS[COMP_CWORD-1]}
+_corsair corsair "${COMP_WORDS[COMP_CWORD]}" "$prev"
+printf '%s\n' "${COMPREPLY[@]}"
+"#;
     let out = Command::new("bash")
-        .args(["--norc", "--noprofile", "-c", &program, "bash"])
+        .args(["--norc", "--noprofile", "-c", program, "bash"])
         .arg(script)
         .arg(line)
         .output()
