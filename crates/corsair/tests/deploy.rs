@@ -32,10 +32,11 @@ fn temp_dir(name: &str) -> PathBuf {
 fn have(program: &str, probe: &[&str], install: &str) -> bool {
     let found = Command::new(program).args(probe).output().is_ok_and(|o| o.status.success());
     if !found {
+        let what = format!("`{program} {}` does not run: not installed ({install})", probe.join(" "));
         if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("{program} is not installed, and CI=true: .ci/run installs it ({install})");
+            panic!("{what}, and CI=true: .ci/run installs it");
         }
-        eprintln!("SKIPPED: {program} is not installed ({install})");
+        eprintln!("SKIPPED: {what}");
     }
     found
 }
@@ -189,13 +190,23 @@ fn manifests(path: &Path) -> Vec<serde_json::Value> {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// kubernetes-validate through the same python3 as the other Python-driven tests (its script
+/// may not be on PATH where pip put it).
 fn kubernetes_validate(file: &Path, version: &str) -> Output {
-    Command::new("kubernetes-validate").args(["--strict", "--no-warn", "-k", version]).arg(file).output().unwrap()
+    Command::new("python3")
+        .args(["-m", "kubernetes_validate", "--strict", "--no-warn", "-k", version])
+        .arg(file)
+        .output()
+        .unwrap()
 }
 
 #[test]
 fn the_kubernetes_manifests_validate_and_run_the_shipped_configuration() {
-    if !have("kubernetes-validate", &["--version"], "python3 -m pip install kubernetes-validate==1.37.0") {
+    if !have(
+        "python3",
+        &["-m", "kubernetes_validate", "--version"],
+        "python3 -m pip install kubernetes-validate==1.37.0",
+    ) {
         return;
     }
     let file = repo().join("deploy/kubernetes/corsair.yaml");
