@@ -30,6 +30,9 @@ use toml::Spanned;
 use crate::egress::{Cidr, Egress};
 use crate::ratelimit::{Quota, RedisStore, RedisUrl, WhenStoreFails, DEFAULT_KEY_PREFIX, DEFAULT_TIMEOUT};
 
+mod schema;
+pub use schema::json_schema;
+
 /// The policy and proxy settings used when there is no config file: what a front end on
 /// `http://localhost:5173` needs to call an API through the proxy in development. Credentials
 /// are off (turn them on with `--allow-credentials`); scripts read the safelisted response
@@ -1470,7 +1473,7 @@ profile = "bad"
     }
 
     /// The keys serde reads, from its own error for a key it does not know.
-    fn serde_keys<T: serde::de::DeserializeOwned + std::fmt::Debug>() -> Vec<String> {
+    pub(super) fn serde_keys<T: serde::de::DeserializeOwned + std::fmt::Debug>() -> Vec<String> {
         let message = toml::from_str::<T>("zzz = 1").unwrap_err().message().to_owned();
         let (_, expected) = message.split_once("expected one of").expect(&message);
         let mut keys: Vec<String> = expected.split(',').map(|k| k.trim().trim_matches('`').to_owned()).collect();
