@@ -51,6 +51,12 @@ const DESCRIPTIONS: &[(&str, &str)] = &[
     ("proxy.allow_targets", "Open mode only: hosts the proxy may reach, api.example.com or *.example.com, optional :port."),
     ("proxy.rate_per_client", "Open mode only: requests per client address, e.g. \"60/minute\", \"10/s\". Default: none."),
     ("proxy.rate_per_origin", "Open mode only: requests per Origin, e.g. \"60/minute\". Default: none."),
+    ("proxy.rate_limit_store", "Open mode only: where the rate-limit counts live ([proxy.rate_limit_store]). Default: in this process's memory."),
+    ("proxy.rate_limit_store.kind", "\"memory\" (this process) or \"redis\" (shared by every proxy on the same Redis). Default: \"memory\"."),
+    ("proxy.rate_limit_store.url", "With kind = \"redis\": redis://[[user]:password@]host[:port][/db] (no TLS: use a private network)."),
+    ("proxy.rate_limit_store.key_prefix", "With kind = \"redis\": prefix of the keys, 1 to 100 printable characters without spaces or braces. Default: \"corsair:rl:\"."),
+    ("proxy.rate_limit_store.timeout_ms", "With kind = \"redis\": milliseconds a check may take, 1 to 10000. Default: 50."),
+    ("proxy.rate_limit_store.on_failure", "With kind = \"redis\": what a request gets when Redis fails, \"admit\" or \"refuse\" (429). Default: \"admit\"."),
     ("proxy.tls_cert", "PEM certificate chain for HTTPS on the listener (with tls_key)."),
     ("proxy.tls_key", "PEM private key for HTTPS on the listener (with tls_cert)."),
     ("proxy.upstream_ca", "Extra PEM trust anchor for upstreams. Default: the system roots."),
@@ -73,6 +79,8 @@ const VALUES: &[(&str, &[&str])] = &[
     ("refusal", &["omit-headers", "reject-preflight", "reject-all"]),
     ("proxy.mode", &["gateway", "open"]),
     ("proxy.forwarded", &["set", "append", "off"]),
+    ("proxy.rate_limit_store.kind", &["memory", "redis"]),
+    ("proxy.rate_limit_store.on_failure", &["admit", "refuse"]),
 ];
 
 /// The bounds (inclusive) of whole-number keys the loader checks.
@@ -84,6 +92,7 @@ const RANGES: &[(&str, i64, i64)] = &[
     ("proxy.request_timeout_secs", 1, 86_400),
     ("proxy.connect_timeout_secs", 1, 600),
     ("proxy.max_connections", 1, 1_000_000),
+    ("proxy.rate_limit_store.timeout_ms", 1, 10_000),
 ];
 
 /// The JSON Schema (draft 07, which Taplo reads) of a corsair config file, pretty-printed.
@@ -213,9 +222,22 @@ mod tests {
     /// A file with `key = value` in its table (top level or `[proxy]`), as `corsair policy check` reads it.
     fn check(path: &str, value: &str) -> Result<(), String> {
         let line = |k: &str| format!("{k} = {value}\n");
-        let text = match path.strip_prefix("proxy.") {
-            Some(key) => format!("allow_origins = [\"https://a.example\"]\n[proxy]\n{}", line(key)),
-            None => format!("allow_origins = [\"https://a.example\"]\n{}", line(path)),
+        let text = match (path.strip_prefix("proxy.rate_limit_store."), path.strip_prefix("proxy.")) {
+            // The store is open mode's; keys other than `kind` are Redis's.
+            (Some("kind"), _) => {
+                // `redis` needs its url; the other kinds take none.
+                let url = if value == "\"redis\"" { "url = \"redis://127.0.0.1:6379\"\n" } else { "" };
+                format!(
+                    "allow_origins = [\"https://a.example\"]\n[proxy]\nmode = \"open\"\n[proxy.rate_limit_store]\n{url}{}",
+                    line("kind")
+                )
+            }
+            (Some(key), _) => format!(
+                "allow_origins = [\"https://a.example\"]\n[proxy]\nmode = \"open\"\n[proxy.rate_limit_store]\nkind = \"redis\"\nurl = \"redis://127.0.0.1:6379\"\n{}",
+                line(key)
+            ),
+            (None, Some(key)) => format!("allow_origins = [\"https://a.example\"]\n[proxy]\n{}", line(key)),
+            (None, None) => format!("allow_origins = [\"https://a.example\"]\n{}", line(path)),
         };
         let source = Source { name: "c.toml".into(), text, dir: Default::default() };
         check_file(&source, None, |_| None).map_err(|e| e.to_string())
