@@ -58,10 +58,17 @@ pub fn text(reports: &[TargetReport]) -> String {
             let what = match f.kind {
                 Kind::MissingVaryOrigin => format!("the answer to {} has no `Vary: Origin`", f.origin),
                 Kind::WildcardWithCredentials => format!("`*` and credentials answer {}", f.origin),
+                Kind::MultipleAllowOriginValues => format!("the answer to {} allows several origins", f.origin),
+                Kind::PermissivePreflightWithCredentials => {
+                    format!("{} passes a preflight for any method and header{creds}", f.origin)
+                }
                 _ => format!("{} is allowed{creds}", f.origin),
             };
             out.push_str(&format!("  {:<6} {}: {what}\n", f.severity.as_str().to_ascii_uppercase(), f.kind));
             out.push_str(&format!("         {}\n", f.kind.summary()));
+            if let Some(detail) = &f.detail {
+                out.push_str(&format!("         observed: {detail}\n"));
+            }
             out.push_str(&format!("         fix: {}\n", f.fix));
             out.push_str(&format!("         replay: {}\n", f.replay));
         }
@@ -106,6 +113,7 @@ fn finding_json(f: &Finding) -> Value {
         "summary": f.kind.summary(),
         "fix": f.fix,
         "replay": f.replay,
+        "detail": f.detail,
         "evidence": {
             "request": { "method": f.evidence.method, "headers": pairs(&f.evidence.request_headers) },
             "response": { "status": f.evidence.status, "headers": pairs(&f.evidence.response_headers) },
@@ -156,11 +164,12 @@ pub fn sarif(reports: &[TargetReport]) -> Value {
     for r in reports {
         for f in &r.findings {
             let creds = if f.credentials { " with credentials" } else { "" };
+            let detail = f.detail.as_ref().map(|d| format!(" Observed: {d}.")).unwrap_or_default();
             results.push(json!({
                 "ruleId": f.kind.as_str(),
                 "ruleIndex": Kind::ALL.iter().position(|k| *k == f.kind),
                 "level": f.severity.sarif_level(),
-                "message": { "text": format!("{}: Origin {} is allowed{creds}. {} Replay: {}", f.kind, f.origin, f.kind.summary(), f.replay) },
+                "message": { "text": format!("{}: Origin {} is allowed{creds}. {}{detail} Replay: {}", f.kind, f.origin, f.kind.summary(), f.replay) },
                 "locations": [{ "physicalLocation": { "artifactLocation": { "uri": r.url } } }],
                 "properties": { "severity": f.severity.as_str(), "origin": f.origin, "credentials": f.credentials },
             }));
@@ -215,6 +224,7 @@ mod tests {
                     },
                     fix: kind.fix(),
                     replay: "corsair check ...".to_owned(),
+                    detail: None,
                 })
                 .collect(),
             notes: vec![],
