@@ -1,5 +1,6 @@
 //! `corsair audit` against real software configured the way recipes (and their common mistakes)
-//! configure it: Express with the `cors` package from npm, and nginx (Debian) echoing
+//! configure it: Express with the `cors` package from npm, django-cors-headers and Starlette from
+//! PyPI (under uvicorn), and nginx (Debian) echoing
 //! `$http_origin`, with an unanchored regex, or with an exact `map`. Each server listens on a
 //! 127.0.0.x address that `--resolve` maps `api.example.test` to. A server that is not
 //! installed is a loud SKIPPED line, or a failure with `CI=true`.
@@ -156,4 +157,121 @@ fn nginx_echo_unanchored_regex_and_exact_map() {
         assert_eq!(code, Some(if expected.is_empty() { 0 } else { 1 }), "nginx {name}");
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Runs `script` (Python, reads `IP PORT JSON` from argv) for each `(config, expected kinds)`,
+/// audits it, and asserts exactly those kinds (sorted).
+fn python_cases(name: &str, import: &str, script: &str, ip: &str, cases: &[(&str, &[&str])]) {
+    let probe = Command::new("python3").args(["-c", import]).output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        return missing(name);
+    }
+    let dir = std::env::temp_dir().join(format!("corsair-audit-py-{}-{}", name.len(), std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("app.py");
+    std::fs::write(&file, script).unwrap();
+    for (config, expected) in cases {
+        let port = free_port(ip);
+        let mut python = Command::new("python3");
+        python.arg(&file).args([ip, &port.to_string(), config]);
+        let Some(mut server) = start_and_wait(python, ip, port) else { panic!("{name} did not start with {config}") };
+        let (mut kinds, code, target) = audit(ip, port);
+        let _ = server.kill();
+        let _ = server.wait();
+        kinds.sort();
+        let mut expected = expected.to_vec();
+        expected.sort();
+        assert_eq!(kinds, expected, "{name} {config}: {target}");
+        assert_eq!(code, Some(if expected.is_empty() { 0 } else { 1 }), "{name} {config}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// django-cors-headers 4.9 under uvicorn, settings from argv.
+const DJANGO_APP: &str = r#"
+import json, sys
+from django.conf import settings
+settings.configure(DEBUG=False, ALLOWED_HOSTS=["*"], ROOT_URLCONF=__name__, SECRET_KEY="corsair-test",
+                   INSTALLED_APPS=["corsheaders"], MIDDLEWARE=["corsheaders.middleware.CorsMiddleware"],
+                   **json.loads(sys.argv[3]))
+from django.core.asgi import get_asgi_application
+from django.http import JsonResponse
+from django.urls import path
+urlpatterns = [path("me", lambda request: JsonResponse({"user": "alice"}))]
+import uvicorn
+uvicorn.run(get_asgi_application(), host=sys.argv[1], port=int(sys.argv[2]), log_level="warning", lifespan="off")
+"#;
+
+#[test]
+fn django_cors_headers_allow_all_start_anchored_regex_and_list() {
+    python_cases(
+        "django-cors-headers (python3 -m pip install django==5.2.19 django-cors-headers==4.9.0)",
+        "import django, corsheaders, uvicorn",
+        DJANGO_APP,
+        "127.0.0.43",
+        &[
+            // The recipe's shortcut: every origin, with cookies. It echoes (never `*`) once
+            // credentials are on.
+            (
+                r#"{"CORS_ALLOW_ALL_ORIGINS": true, "CORS_ALLOW_CREDENTIALS": true}"#,
+                &["origin-reflection", "null-origin-trusted"],
+            ),
+            // Dots escaped, but no `$`: `re.match` anchors only the start, so
+            // `http://www.example.test.evil.example` matches.
+            (
+                r#"{"CORS_ALLOWED_ORIGIN_REGEXES": ["^http://\\w+\\.example\\.test"], "CORS_ALLOW_CREDENTIALS": true}"#,
+                &["prefix-match-bypass"],
+            ),
+            // The same regex anchored: every http subdomain, a note, not a finding.
+            (
+                r#"{"CORS_ALLOWED_ORIGIN_REGEXES": ["^http://\\w+\\.example\\.test$"], "CORS_ALLOW_CREDENTIALS": true}"#,
+                &[],
+            ),
+            // The recipe: an exact list.
+            (
+                r#"{"CORS_ALLOWED_ORIGINS": ["http://www.example.test", "https://app.example.test"], "CORS_ALLOW_CREDENTIALS": true}"#,
+                &[],
+            ),
+        ],
+    );
+}
+
+/// Starlette's CORSMiddleware under uvicorn, keyword arguments from argv.
+const STARLETTE_APP: &str = r#"
+import json, sys
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+def me(request):
+    return JSONResponse({"user": "alice"})
+app = Starlette(routes=[Route("/me", me)], middleware=[Middleware(CORSMiddleware, **json.loads(sys.argv[3]))])
+import uvicorn
+uvicorn.run(app, host=sys.argv[1], port=int(sys.argv[2]), log_level="warning", lifespan="off")
+"#;
+
+#[test]
+fn starlette_wildcard_with_credentials_echoes_and_its_regex_is_fully_matched() {
+    python_cases(
+        "Starlette and uvicorn (python3 -m pip install starlette==1.10.0 uvicorn==0.55.0)",
+        "import starlette, uvicorn",
+        STARLETTE_APP,
+        "127.0.0.44",
+        &[
+            // `["*"]` with credentials: Starlette echoes the request's Origin instead of `*`.
+            (r#"{"allow_origins": ["*"], "allow_credentials": true}"#, &["origin-reflection", "null-origin-trusted"]),
+            // Without anchors, but Starlette uses `fullmatch`: sound (every http subdomain: a note).
+            (r#"{"allow_origin_regex": "http://\\w+\\.example\\.test", "allow_credentials": true}"#, &[]),
+            // Anchored, dots unescaped: `.` matches any character.
+            (
+                r#"{"allow_origin_regex": "^http://www.example.test$", "allow_credentials": true}"#,
+                &["unescaped-dot-bypass"],
+            ),
+            // `*` without credentials: public data, not a finding.
+            (r#"{"allow_origins": ["*"]}"#, &[]),
+            // An exact list.
+            (r#"{"allow_origins": ["http://www.example.test"], "allow_credentials": true}"#, &[]),
+        ],
+    );
 }
