@@ -2,7 +2,9 @@
 //! configure it: Express with the `cors` package from npm, django-cors-headers and Starlette from
 //! PyPI (under uvicorn), and nginx (Debian) echoing
 //! `$http_origin`, with an unanchored regex, or with an exact `map`. Each server listens on a
-//! 127.0.0.x address that `--resolve` maps `api.example.test` to. A server that is not
+//! 127.0.0.x address that `--resolve` maps `api.example.test` to. Varnish (Debian) shows why
+//! `missing-vary-origin` matters: in front of an echo without `Vary`, it hands one origin another's
+//! answer, and the audit proves it from its own probes. A server that is not
 //! installed is a loud SKIPPED line, or a failure with `CI=true`.
 
 use std::net::TcpStream;
@@ -274,4 +276,121 @@ fn starlette_wildcard_with_credentials_echoes_and_its_regex_is_fully_matched() {
             (r#"{"allow_origins": ["http://www.example.test"], "allow_credentials": true}"#, &[]),
         ],
     );
+}
+
+/// An origin server that echoes `Origin` with credentials and never sends `Vary`.
+const ECHO_BACKEND: &str = r#"
+import http.server, sys
+class Echo(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(200)
+        origin = self.headers.get("Origin")
+        if origin:
+            self.send_header("Access-Control-Allow-Origin", origin)
+            self.send_header("Access-Control-Allow-Credentials", "true")
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", "17")
+        self.end_headers()
+        self.wfile.write(b'{"user": "alice"}')
+    def log_message(self, *args):
+        pass
+http.server.ThreadingHTTPServer((sys.argv[1], int(sys.argv[2])), Echo).serve_forever()
+"#;
+
+/// `GET path` with `Origin: origin` over HTTP/1.1; the response's
+/// `Access-Control-Allow-Origin`.
+fn allow_origin(ip: &str, port: u16, path: &str, origin: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut s = TcpStream::connect((ip, port)).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: api.example.test\r\nOrigin: {origin}\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut text = String::new();
+    let _ = s.read_to_string(&mut text);
+    text.lines()
+        .take_while(|l| !l.is_empty())
+        .find_map(|l| {
+            l.strip_prefix("access-control-allow-origin: ").or(l.strip_prefix("Access-Control-Allow-Origin: "))
+        })
+        .map(str::to_owned)
+}
+
+/// Stops a process with SIGTERM (varnishd's manager then stops its child) and reaps it.
+fn terminate(mut child: Child) {
+    let _ = Command::new("kill").arg(child.id().to_string()).status();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
+fn varnish_serves_one_origins_allow_origin_to_another_and_audit_sees_it() {
+    let Some(varnishd) =
+        ["/usr/sbin/varnishd", "varnishd"].into_iter().find(|b| Command::new(b).arg("-V").output().is_ok())
+    else {
+        return missing("Varnish (apt-get install varnish)");
+    };
+    let (backend_ip, cache_ip) = ("127.0.0.47", "127.0.0.48");
+    let dir = std::env::temp_dir().join(format!("corsair-audit-varnish-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("echo.py"), ECHO_BACKEND).unwrap();
+    let backend_port = free_port(backend_ip);
+    let mut python = Command::new("python3");
+    python.arg(dir.join("echo.py")).args([backend_ip, &backend_port.to_string()]);
+    let Some(backend) = start_and_wait(python, backend_ip, backend_port) else {
+        panic!("the echo backend did not start")
+    };
+    let cache_port = free_port(cache_ip);
+    // Foreground, its own working directory, memory storage: no root service involved.
+    let mut cache = Command::new(varnishd);
+    cache
+        .args(["-F", "-a", &format!("{cache_ip}:{cache_port}"), "-b", &format!("{backend_ip}:{backend_port}")])
+        .arg("-n")
+        .arg(dir.join("varnish"))
+        .args(["-s", "malloc,16m"]);
+    let Some(varnish) = start_and_wait(cache, cache_ip, cache_port) else { panic!("varnishd did not start") };
+
+    // The backend answers each origin with its own name...
+    assert_eq!(
+        allow_origin(backend_ip, backend_port, "/demo", "https://b.example").as_deref(),
+        Some("https://b.example")
+    );
+    // ...but through Varnish the second origin gets the first one's answer from the cache.
+    let first = allow_origin(cache_ip, cache_port, "/demo", "https://a.example");
+    let second = allow_origin(cache_ip, cache_port, "/demo", "https://b.example");
+
+    let (mut kinds, code, target) = audit(cache_ip, cache_port);
+    let (direct, _, _) = audit(backend_ip, backend_port);
+    terminate(varnish);
+    terminate(backend);
+    let _ = std::fs::remove_dir_all(&dir);
+
+    assert_eq!(first.as_deref(), Some("https://a.example"));
+    assert_eq!(second.as_deref(), Some("https://a.example"), "Varnish served b.example the answer for a.example");
+    kinds.sort();
+    assert_eq!(kinds, ["missing-vary-origin", "origin-reflection"], "{target}");
+    assert_eq!(code, Some(1));
+    let findings = target["findings"].as_array().unwrap();
+    let reflected = findings.iter().find(|f| f["kind"] == "origin-reflection").unwrap()["origin"].clone();
+    let vary = findings.iter().find(|f| f["kind"] == "missing-vary-origin").unwrap();
+    let detail = vary["detail"].as_str().unwrap_or_default();
+    assert!(detail.starts_with("served from a cache") && detail.contains(reflected.as_str().unwrap()), "{detail}");
+    assert_ne!(vary["origin"], reflected);
+    let served = vary["evidence"]["response"]["headers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|h| h[0].as_str().is_some_and(|n| n.eq_ignore_ascii_case("access-control-allow-origin")))
+        .map(|h| h[1].clone());
+    assert_eq!(served, Some(reflected), "the evidence shows the first origin's answer");
+    // The same backend without the cache: the echo itself (the origin of the problem).
+    let mut direct = direct;
+    direct.sort();
+    assert_eq!(direct, ["missing-vary-origin", "null-origin-trusted", "origin-reflection"]);
 }
