@@ -360,3 +360,48 @@ async fn check_names_audit_when_its_origin_is_echoed_with_credentials() {
     let notes = check("omit").await;
     assert!(!notes.iter().any(|n| n.contains("corsair audit")), "{notes:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn html_report_escapes_hostile_header_values() {
+    let s = TestServer::start(
+        loopback(33),
+        Arc::new(|r: &Recorded| {
+            Reply::status(200)
+                .body("{}")
+                .header("Vary", "Origin")
+                .header("Access-Control-Allow-Origin", r.header("origin").unwrap_or("").to_owned())
+                .header("Access-Control-Allow-Credentials", "true")
+                .header("X-Note", "<img src=x onerror=alert(1)></pre><script>alert(2)</script>")
+        }),
+    )
+    .await;
+    let (url, r) = target("api", &s);
+    let o = corsair(args(&["audit", &url, "--resolve", &r, "--format", "html"]), None).await;
+    assert_eq!(o.status.code(), Some(1));
+    let page = String::from_utf8_lossy(&o.stdout);
+    assert!(page.starts_with("<!DOCTYPE html>") && page.trim_end().ends_with("</html>"), "{page}");
+    assert!(page.contains("HIGH origin-reflection"), "{page}");
+    assert!(!page.contains("<img") && !page.contains("<script"), "{page}");
+    assert!(page.contains("&lt;img src=x onerror=alert(1)&gt;&lt;/pre&gt;&lt;script&gt;"), "{page}");
+    // Self-contained: nothing to fetch.
+    assert!(!page.contains("src=\"") && !page.contains("href="), "{page}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn progress_is_one_rewritten_line_on_a_terminal_and_a_line_per_target_otherwise() {
+    let (a, b) = (server(34, reflect, true).await, server(35, www_only, true).await);
+    let ((a_url, a_r), (b_url, b_r)) = (target("a", &a), target("b", &b));
+    let flags = ["audit", &a_url, &b_url, "--resolve", &a_r, "--resolve", &b_r, "--format", "json"];
+    let piped = corsair(args(&flags), None).await;
+    let stderr = String::from_utf8_lossy(&piped.stderr);
+    assert_eq!(stderr.lines().filter(|l| l.starts_with('[')).count(), 2, "{stderr}");
+    assert!(!stderr.contains('\r'), "{stderr}");
+    // util-linux `script` gives corsair a pseudo-terminal.
+    let line = format!("{} {}", env!("CARGO_BIN_EXE_corsair"), flags.join(" "));
+    let o = tokio::task::spawn_blocking(move || Command::new("script").args(["-qec", &line, "/dev/null"]).output())
+        .await
+        .unwrap();
+    let Ok(o) = o else { return eprintln!("SKIPPED: no `script` (util-linux) to make a terminal") };
+    let tty = String::from_utf8_lossy(&o.stdout);
+    assert!(tty.contains("\r\x1b[2K[1/2] ") && tty.contains("\r\x1b[2K[2/2] 2 findings so far"), "{tty:?}");
+}
