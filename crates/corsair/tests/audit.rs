@@ -175,8 +175,8 @@ async fn permissive(n: u8) -> TestServer {
                 .header("Access-Control-Allow-Credentials", "true");
             match (r.header("access-control-request-method"), r.header("access-control-request-headers")) {
                 (Some(m), h) if r.method == "OPTIONS" => reply
-                    .header("Access-Control-Allow-Methods", m.to_owned())
-                    .header("Access-Control-Allow-Headers", h.unwrap_or("").to_owned()),
+                    .header("Access-Control-Allow-Methods", m)
+                    .header("Access-Control-Allow-Headers", h.unwrap_or("")),
                 _ => reply,
             }
         }),
@@ -369,7 +369,7 @@ async fn html_report_escapes_hostile_header_values() {
             Reply::status(200)
                 .body("{}")
                 .header("Vary", "Origin")
-                .header("Access-Control-Allow-Origin", r.header("origin").unwrap_or("").to_owned())
+                .header("Access-Control-Allow-Origin", r.header("origin").unwrap_or(""))
                 .header("Access-Control-Allow-Credentials", "true")
                 .header("X-Note", "<img src=x onerror=alert(1)></pre><script>alert(2)</script>")
         }),
