@@ -25,11 +25,17 @@ pub enum Kind {
     WildcardWithCredentials,
     /// The allowed origin depends on `Origin`, but the response lacks `Vary: Origin`.
     MissingVaryOrigin,
+    /// An origin that is itself a finding passes a preflight for any method and any header
+    /// with credentials: the attacker's page can send `PUT`/`DELETE` and custom headers with the
+    /// user's cookies, not only read.
+    PermissivePreflightWithCredentials,
+    /// `Access-Control-Allow-Origin` holds more than one value (two header lines or a list).
+    MultipleAllowOriginValues,
 }
 
 impl Kind {
     /// Every kind, in report order.
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 12] = [
         Kind::OriginReflection,
         Kind::NullOriginTrusted,
         Kind::SuffixMatchBypass,
@@ -40,6 +46,8 @@ impl Kind {
         Kind::SpecialCharacterBypass,
         Kind::WildcardWithCredentials,
         Kind::MissingVaryOrigin,
+        Kind::PermissivePreflightWithCredentials,
+        Kind::MultipleAllowOriginValues,
     ];
 
     /// The `kind` value of the JSON report and the SARIF rule id.
@@ -55,6 +63,8 @@ impl Kind {
             Kind::SpecialCharacterBypass => "special-character-bypass",
             Kind::WildcardWithCredentials => "wildcard-with-credentials",
             Kind::MissingVaryOrigin => "missing-vary-origin",
+            Kind::PermissivePreflightWithCredentials => "permissive-preflight-with-credentials",
+            Kind::MultipleAllowOriginValues => "multiple-allow-origin-values",
         }
     }
 
@@ -74,6 +84,12 @@ impl Kind {
             }
             Kind::MissingVaryOrigin => {
                 "Access-Control-Allow-Origin depends on Origin but the response lacks `Vary: Origin`: caches can serve one origin's answer to another."
+            }
+            Kind::PermissivePreflightWithCredentials => {
+                "An untrusted origin passes a preflight for an arbitrary method and header with credentials: it can send state-changing requests with the user's cookies."
+            }
+            Kind::MultipleAllowOriginValues => {
+                "Access-Control-Allow-Origin holds several values; browsers refuse such a response, and one of the layers adding it often echoes Origin."
             }
         }
     }
@@ -97,6 +113,12 @@ impl Kind {
                 "Send either `*` without credentials (public data) or an exact trusted origin with `Access-Control-Allow-Credentials: true`."
             }
             Kind::MissingVaryOrigin => "Add `Vary: Origin` to every response whose Access-Control-Allow-Origin depends on Origin.",
+            Kind::PermissivePreflightWithCredentials => {
+                "List the methods and request headers the API uses in Access-Control-Allow-Methods/-Headers instead of echoing Access-Control-Request-Method/-Headers, and fix the origin check."
+            }
+            Kind::MultipleAllowOriginValues => {
+                "Set Access-Control-Allow-Origin in exactly one layer (application or proxy), to exactly one origin or `*`."
+            }
         }
     }
 
@@ -113,8 +135,12 @@ impl Kind {
             | Kind::SpecialCharacterBypass => (Medium, High),
             // Exploiting these needs a network position or code on the victim's machine.
             Kind::InsecureSchemeTrusted | Kind::LocalhostTrusted | Kind::MissingVaryOrigin => (Low, Medium),
-            // Browsers refuse the combination; it tells of a policy that would echo if it could.
-            Kind::WildcardWithCredentials => (Low, Low),
+            // Widens an untrusted origin's reach from reading to writing; the origin's own finding
+            // already carries the read risk.
+            Kind::PermissivePreflightWithCredentials => (Low, Medium),
+            // Browsers refuse these responses: no exposure, but broken CORS that tells of
+            // two layers, or of a policy that would echo if it could.
+            Kind::WildcardWithCredentials | Kind::MultipleAllowOriginValues => (Low, Low),
         }
     }
 
@@ -216,6 +242,9 @@ pub struct Finding {
     pub fix: &'static str,
     /// The `corsair check` command that replays the evidence.
     pub replay: String,
+    /// What the probes observed beyond the one exchange, when it strengthens the proof (a cache
+    /// serving one origin's answer to another, the preflight that passed).
+    pub detail: Option<String>,
 }
 
 /// The audit of one URL.

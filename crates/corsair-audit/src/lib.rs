@@ -157,17 +157,48 @@ impl Auditor {
         let response = received.response;
         let echoed = response.normalized("access-control-allow-origin").as_deref() == Some(origin.as_str().as_bytes());
         let credentials = echoed && check_access(&response, origin, true).is_ok();
-        let evidence = Evidence {
-            method: exchange.request.method.clone(),
-            request_headers: exchange.request.headers.clone(),
-            status: response.status,
-            response_headers: response
-                .headers
-                .iter()
-                .map(|(n, v)| (n.clone(), String::from_utf8_lossy(v).into_owned()))
-                .collect(),
-        };
+        let evidence = evidence(&exchange.request, &response);
         Ok(Answer { origin: origin.clone(), response, evidence, echoed, credentials })
+    }
+
+    /// Sends only the preflight of a credentialed request from `origin` with a method and a
+    /// header no API lists (the request itself, which might change state, is never sent).
+    /// Returns the preflight's evidence when the browser model accepts it.
+    async fn ask_preflight(&self, url: &Url, origin: &Origin) -> Result<Option<(Evidence, String)>, AskError> {
+        if let Some(pacer) = &self.pacer {
+            pacer.wait().await;
+        }
+        let header = format!("x-{}", probes::random_label());
+        let intent = Intent::new(url.clone(), origin.clone())
+            .method(probes::PREFLIGHT_METHOD)
+            .header(&header, "1")
+            .credentials(Credentials::Include)
+            .redirect(RedirectMode::Manual);
+        match self.probe.preflight_only(intent).await {
+            // Stopped before the actual request: the preflight passed.
+            corsair_probe::Run::Stopped(stopped) => {
+                let Some(exchange) = stopped.exchanges.into_iter().last() else { return Ok(None) };
+                let response = exchange.response.map_err(AskError::Transport)?.response;
+                Ok(Some((evidence(&exchange.request, &response), header)))
+            }
+            corsair_probe::Run::Done(transcript) => match transcript.transport_error() {
+                Some(e) => Err(AskError::Transport(e.clone())),
+                None => Ok(None),
+            },
+        }
+    }
+}
+
+fn evidence(request: &corsair_core::browser::Request, response: &Response) -> Evidence {
+    Evidence {
+        method: request.method.clone(),
+        request_headers: request.headers.clone(),
+        status: response.status,
+        response_headers: response
+            .headers
+            .iter()
+            .map(|(n, v)| (n.clone(), String::from_utf8_lossy(v).into_owned()))
+            .collect(),
     }
 }
 
@@ -209,6 +240,43 @@ impl Run<'_> {
     }
 
     async fn probe_all(&mut self, host: &str, site: &str) -> Result<(), AskError> {
+        self.probe_origins(host, site).await?;
+        self.probe_preflight().await
+    }
+
+    /// Sends the permissive preflight from an origin the server allows with credentials,
+    /// preferring one that is a finding. Passing it from an untrusted origin is a finding; from
+    /// a trusted one, a note (the page that could abuse it could already read).
+    async fn probe_preflight(&mut self) -> Result<(), AskError> {
+        let untrusted = self.findings.iter().find(|f| f.credentials).and_then(|f| Origin::parse(&f.origin).ok());
+        let trusted = self.answers.iter().find(|a| a.credentials).map(|a| a.origin.clone());
+        let Some(origin) = untrusted.clone().or(trusted) else { return Ok(()) };
+        let Some((evidence, header)) = self.auditor.ask_preflight(self.url, &origin).await? else { return Ok(()) };
+        let what = format!(
+            "a preflight from {origin} for method {} with a made-up header passed with credentials",
+            probes::PREFLIGHT_METHOD
+        );
+        if untrusted.is_some() {
+            let kind = Kind::PermissivePreflightWithCredentials;
+            self.findings.push(Finding {
+                kind,
+                severity: kind.severity(true),
+                origin: origin.to_string(),
+                credentials: true,
+                evidence,
+                fix: kind.fix(),
+                replay: replay_preflight(self.url, &origin, &header, &self.auditor.options.probe),
+                detail: Some(what),
+            });
+        } else {
+            self.notes.push(format!(
+                "{what}: the server allows any method and header; list the ones the API uses (not a finding: {origin} is trusted)"
+            ));
+        }
+        Ok(())
+    }
+
+    async fn probe_origins(&mut self, host: &str, site: &str) -> Result<(), AskError> {
         let scheme = self.url.scheme().to_owned();
         let unrelated = probes::origin(&scheme, &format!("{}.example", probes::random_label()));
         let reflects = self.prove(Kind::OriginReflection, unrelated.into_iter().collect()).await?;
@@ -268,8 +336,9 @@ impl Run<'_> {
     }
 }
 
-/// The kinds that show in a response whatever the origin: `*` with credentials, and an
-/// `Access-Control-Allow-Origin` that changes with `Origin` without `Vary: Origin`.
+/// The kinds that show in a response whatever the origin: `*` with credentials, several
+/// `Access-Control-Allow-Origin` values, and one that changes with `Origin` without
+/// `Vary: Origin` (proven outright when a cache hands one probe another probe's origin).
 fn whole_response_findings(
     answers: &[Answer],
     notes: &mut Vec<String>,
@@ -287,6 +356,28 @@ fn whole_response_findings(
     } else if !answers.is_empty() && answers.iter().all(|a| acao(a).as_deref() == Some(b"*")) {
         notes.push("public: `Access-Control-Allow-Origin: *` without credentials (not a finding)".to_owned());
     }
+    // `normalized` joins repeated lines with `, `; no origin holds a comma or a space.
+    if let Some(a) = answers.iter().find(|a| acao(a).is_some_and(|v| v.iter().any(|b| matches!(b, b',' | b' ')))) {
+        let mut f = finding(Kind::MultipleAllowOriginValues, a, url, options);
+        let lines = a.response.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case("access-control-allow-origin"));
+        f.detail = Some(format!(
+            "{} Access-Control-Allow-Origin line(s), together `{}`: browsers refuse the response",
+            lines.count(),
+            String::from_utf8_lossy(&acao(a).unwrap_or_default())
+        ));
+        out.push(f);
+    }
+    if let Some((served, first)) = served_from_cache(answers) {
+        if !answers[served].response.varies_on("origin") {
+            let mut f = finding(Kind::MissingVaryOrigin, &answers[served], url, options);
+            f.detail = Some(format!(
+                "served from a cache: the request from {} got `Access-Control-Allow-Origin: {}`, the answer to an earlier request from that origin",
+                answers[served].origin, answers[first].origin
+            ));
+            out.push(f);
+            return out;
+        }
+    }
     let mut values: Vec<Option<Vec<u8>>> = answers.iter().map(acao).collect();
     values.sort();
     values.dedup();
@@ -299,6 +390,27 @@ fn whole_response_findings(
     out
 }
 
+/// `(later, earlier)`: a later answer allows exactly the origin of an earlier request, which it
+/// did not send, and no answer before that earlier request named it. The server could not know
+/// that origin (the first probe's is random), so a cache keyed without `Origin` replayed it.
+fn served_from_cache(answers: &[Answer]) -> Option<(usize, usize)> {
+    let acao = |a: &Answer| a.response.normalized("access-control-allow-origin");
+    for (first, earlier) in answers.iter().enumerate() {
+        let name = earlier.origin.as_str().as_bytes();
+        if !earlier.echoed || answers[..first].iter().any(|a| acao(a).as_deref() == Some(name)) {
+            continue;
+        }
+        let served = answers[first + 1..]
+            .iter()
+            .position(|a| a.origin != earlier.origin && acao(a).as_deref() == Some(name))
+            .map(|i| first + 1 + i);
+        if let Some(served) = served {
+            return Some((served, first));
+        }
+    }
+    None
+}
+
 fn finding(kind: Kind, answer: &Answer, url: &Url, options: &ProbeOptions) -> Finding {
     Finding {
         kind,
@@ -308,6 +420,18 @@ fn finding(kind: Kind, answer: &Answer, url: &Url, options: &ProbeOptions) -> Fi
         evidence: answer.evidence.clone(),
         fix: kind.fix(),
         replay: replay(url, &answer.origin, options),
+        detail: None,
+    }
+}
+
+/// The `corsair check --preflight-only` command that sends the same preflight.
+pub fn replay_preflight(url: &Url, origin: &Origin, header: &str, options: &ProbeOptions) -> String {
+    let base = replay(url, origin, options);
+    let extra =
+        format!(" -X {} -H {} --preflight-only", probes::PREFLIGHT_METHOD, shell_quote(&format!("{header}: 1")));
+    match base.find(" --credentials") {
+        Some(at) => format!("{}{extra}{}", &base[..at], &base[at..]),
+        None => base + &extra,
     }
 }
 

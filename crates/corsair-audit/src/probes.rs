@@ -12,6 +12,10 @@ pub const EVIL: &str = "evil.example";
 /// the WHATWG URL parser that Chromium and Firefox follow, so no origin a page can have holds them.
 pub const SPECIAL: [char; 1] = ['_'];
 
+/// The method of the permissive-preflight probe: one caches and CDNs know, no API lists for
+/// browsers, and not forbidden by Fetch (as `CONNECT`, `TRACE` are).
+pub const PREFLIGHT_METHOD: &str = "PURGE";
+
 /// The site of a host: its registrable domain by the Public Suffix List, or the host itself for
 /// IP addresses and names the list cannot split.
 pub fn site_of(host: &str) -> String {

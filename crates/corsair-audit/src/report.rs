@@ -1,4 +1,5 @@
-//! Rendering reports: text for people, JSON for scripts, SARIF 2.1.0 for code scanning.
+//! Rendering reports: text for people, JSON for scripts, SARIF 2.1.0 for code scanning, and a
+//! self-contained HTML page a security team can attach to a ticket.
 //! Deciding happens elsewhere; these only lay out [`TargetReport`]s.
 
 use serde_json::{json, Value};
@@ -58,10 +59,17 @@ pub fn text(reports: &[TargetReport]) -> String {
             let what = match f.kind {
                 Kind::MissingVaryOrigin => format!("the answer to {} has no `Vary: Origin`", f.origin),
                 Kind::WildcardWithCredentials => format!("`*` and credentials answer {}", f.origin),
+                Kind::MultipleAllowOriginValues => format!("the answer to {} allows several origins", f.origin),
+                Kind::PermissivePreflightWithCredentials => {
+                    format!("{} passes a preflight for any method and header{creds}", f.origin)
+                }
                 _ => format!("{} is allowed{creds}", f.origin),
             };
             out.push_str(&format!("  {:<6} {}: {what}\n", f.severity.as_str().to_ascii_uppercase(), f.kind));
             out.push_str(&format!("         {}\n", f.kind.summary()));
+            if let Some(detail) = &f.detail {
+                out.push_str(&format!("         observed: {detail}\n"));
+            }
             out.push_str(&format!("         fix: {}\n", f.fix));
             out.push_str(&format!("         replay: {}\n", f.replay));
         }
@@ -106,6 +114,7 @@ fn finding_json(f: &Finding) -> Value {
         "summary": f.kind.summary(),
         "fix": f.fix,
         "replay": f.replay,
+        "detail": f.detail,
         "evidence": {
             "request": { "method": f.evidence.method, "headers": pairs(&f.evidence.request_headers) },
             "response": { "status": f.evidence.status, "headers": pairs(&f.evidence.response_headers) },
@@ -156,11 +165,12 @@ pub fn sarif(reports: &[TargetReport]) -> Value {
     for r in reports {
         for f in &r.findings {
             let creds = if f.credentials { " with credentials" } else { "" };
+            let detail = f.detail.as_ref().map(|d| format!(" Observed: {d}.")).unwrap_or_default();
             results.push(json!({
                 "ruleId": f.kind.as_str(),
                 "ruleIndex": Kind::ALL.iter().position(|k| *k == f.kind),
                 "level": f.severity.sarif_level(),
-                "message": { "text": format!("{}: Origin {} is allowed{creds}. {} Replay: {}", f.kind, f.origin, f.kind.summary(), f.replay) },
+                "message": { "text": format!("{}: Origin {} is allowed{creds}. {}{detail} Replay: {}", f.kind, f.origin, f.kind.summary(), f.replay) },
                 "locations": [{ "physicalLocation": { "artifactLocation": { "uri": r.url } } }],
                 "properties": { "severity": f.severity.as_str(), "origin": f.origin, "credentials": f.credentials },
             }));
@@ -191,6 +201,97 @@ pub fn sarif(reports: &[TargetReport]) -> Value {
     })
 }
 
+/// Text as HTML character data or a double-quoted attribute value: every byte a server or a
+/// target list controls passes through here, so a hostile header cannot add markup.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn html_headers(headers: &[(String, String)]) -> String {
+    headers.iter().map(|(n, v)| format!("{}: {}\n", escape(n), escape(v))).collect()
+}
+
+/// One HTML page, no scripts and no external resources (inline CSS only): the summary, then each
+/// target with its findings most severe first (evidence, fix, replay) and notes.
+pub fn html(reports: &[TargetReport]) -> String {
+    let s = Summary::of(reports);
+    let [low, medium, high] = s.by_severity;
+    let mut out = String::from(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n\
+         <title>corsair audit</title>\n<style>\n\
+         body{font:14px/1.4 system-ui,sans-serif;margin:2em;max-width:70em}\n\
+         pre{background:#f4f4f4;padding:.5em;white-space:pre-wrap;word-break:break-all}\n\
+         .high{color:#b00020}.medium{color:#b36b00}.low{color:#555}\n\
+         section{border-top:1px solid #ccc;margin-top:1.5em}\n</style></head><body>\n",
+    );
+    out.push_str(&format!(
+        "<h1>corsair audit</h1>\n<p>{} target{}, {} finding{} ({high} high, {medium} medium, {low} low), {} could not be audited. corsair {}.</p>\n",
+        s.targets,
+        plural(s.targets),
+        s.findings(),
+        plural(s.findings()),
+        s.errors,
+        env!("CARGO_PKG_VERSION")
+    ));
+    for r in reports {
+        out.push_str(&format!("<section>\n<h2>{}</h2>\n", escape(&r.url)));
+        if let Some(site) = &r.site {
+            out.push_str(&format!("<p>site {}</p>\n", escape(site)));
+        }
+        if let Some(e) = &r.error {
+            out.push_str(&format!("<p><strong>could not be audited:</strong> {}</p>\n", escape(e)));
+        } else if r.findings.is_empty() {
+            out.push_str("<p>no findings</p>\n");
+        }
+        for f in &r.findings {
+            let sev = f.severity.as_str();
+            let creds = if f.credentials { "with credentials" } else { "without credentials" };
+            out.push_str(&format!(
+                "<h3 class=\"{sev}\">{} {}</h3>\n<p>origin <code>{}</code>, {creds}. {}</p>\n",
+                sev.to_ascii_uppercase(),
+                f.kind,
+                escape(&f.origin),
+                escape(f.kind.summary())
+            ));
+            if let Some(detail) = &f.detail {
+                out.push_str(&format!("<p>observed: {}</p>\n", escape(detail)));
+            }
+            out.push_str(&format!(
+                "<p>fix: {}</p>\n<pre>{} {}\n{}</pre>\n<pre>{} {}</pre>\n<p>replay:</p><pre>{}</pre>\n",
+                escape(f.fix),
+                escape(&f.evidence.method),
+                escape(&r.url),
+                html_headers(&f.evidence.request_headers),
+                f.evidence.status,
+                html_headers(&f.evidence.response_headers),
+                escape(&f.replay)
+            ));
+        }
+        if !r.notes.is_empty() {
+            out.push_str("<ul>\n");
+            for n in &r.notes {
+                out.push_str(&format!("<li>note: {}</li>\n", escape(n)));
+            }
+            out.push_str("</ul>\n");
+        }
+        out.push_str("</section>\n");
+    }
+    out.push_str("</body></html>\n");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -215,6 +316,7 @@ mod tests {
                     },
                     fix: kind.fix(),
                     replay: "corsair check ...".to_owned(),
+                    detail: None,
                 })
                 .collect(),
             notes: vec![],
@@ -230,6 +332,21 @@ mod tests {
         let low = Summary::of(&[report(&[(Kind::MissingVaryOrigin, false)])]);
         assert!(!low.any_at_least(Severity::Medium));
         assert!(low.any_at_least(Severity::Low));
+    }
+
+    #[test]
+    fn html_escapes_everything_a_server_controls() {
+        let mut r = report(&[(Kind::OriginReflection, true)]);
+        let hostile = "<script>alert(1)</script>\"'&";
+        r.url = format!("https://api.example.test/{hostile}");
+        r.notes.push(hostile.to_owned());
+        r.findings[0].evidence.response_headers.push(("x-evil".to_owned(), hostile.to_owned()));
+        r.findings[0].detail = Some(hostile.to_owned());
+        let page = html(&[r]);
+        assert!(!page.contains("<script"), "{page}");
+        assert!(!page.contains("\"'&"), "{page}");
+        assert_eq!(page.matches("&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;&amp;").count(), 5, "{page}");
+        assert!(page.contains("<h3 class=\"high\">HIGH origin-reflection</h3>"));
     }
 
     #[test]

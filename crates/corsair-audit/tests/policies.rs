@@ -33,6 +33,37 @@ fn echo(
     })
 }
 
+/// `script`, with preflights answered by echoing the requested method and headers (as
+/// `cors` and many frameworks do when no list is configured), or by a fixed short list.
+fn with_preflight(script: corsair_testkit::Script, echo_request: bool) -> corsair_testkit::Script {
+    Arc::new(move |r: &Recorded| {
+        let reply = script(r);
+        if r.method != "OPTIONS" {
+            return reply;
+        }
+        let reply = Reply { status: 204, ..reply };
+        if echo_request {
+            let method = r.header("access-control-request-method").unwrap_or("GET").to_owned();
+            let headers = r.header("access-control-request-headers").unwrap_or("").to_owned();
+            reply.header("Access-Control-Allow-Methods", method).header("Access-Control-Allow-Headers", headers)
+        } else {
+            reply
+                .header("Access-Control-Allow-Methods", "GET, POST")
+                .header("Access-Control-Allow-Headers", "content-type")
+        }
+    })
+}
+
+/// A shared cache keyed without `Origin` in front of `script`: the first answer is replayed.
+fn cached(script: corsair_testkit::Script) -> corsair_testkit::Script {
+    let stored = Arc::new(std::sync::Mutex::new(None::<Vec<(String, Vec<u8>)>>));
+    Arc::new(move |r: &Recorded| {
+        let mut stored = stored.lock().unwrap();
+        let headers = stored.get_or_insert_with(|| script(r).headers);
+        headers.iter().fold(Reply::status(200).body("{}"), |reply, (n, v)| reply.header(n, v))
+    })
+}
+
 /// Fixed headers whatever the request.
 fn fixed(headers: &'static [(&'static str, &'static str)]) -> corsair_testkit::Script {
     Arc::new(move |_: &Recorded| headers.iter().fold(Reply::status(200).body("{}"), |r, (n, v)| r.header(n, v)))
@@ -181,7 +212,90 @@ async fn exact_list_without_vary() {
     assert_eq!((f.origin.as_str(), f.severity), ("http://www.example.test", Severity::Medium));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reflection_with_an_echoing_preflight_can_write() {
+    let a = audit(with_preflight(echo(|_| true, true, true), true), false).await;
+    assert_eq!(
+        kinds(&a.report),
+        [Kind::OriginReflection, Kind::NullOriginTrusted, Kind::PermissivePreflightWithCredentials]
+    );
+    let f = &a.report.findings[2];
+    assert_eq!((f.severity, f.credentials), (Severity::Medium, true));
+    assert_eq!(f.origin, a.report.findings[0].origin, "sent from the untrusted origin found");
+    assert_eq!(f.evidence.method, "OPTIONS");
+    assert!(f.evidence.request_headers.iter().any(|(n, v)| n == "Access-Control-Request-Method" && v == "PURGE"));
+    assert!(f.replay.contains(" -X PURGE -H 'x-corsair-") && f.replay.contains("--preflight-only"), "{}", f.replay);
+    // Only the preflight went out: the PURGE itself, which could change state, did not.
+    assert!(a.server.requests().iter().all(|r| r.method != "PURGE"));
+    assert!(a.server.requests().iter().any(|r| r.method == "OPTIONS"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reflection_with_a_listed_preflight_is_only_reflection() {
+    let a = audit(with_preflight(echo(|_| true, true, true), false), false).await;
+    assert_eq!(kinds(&a.report), [Kind::OriginReflection, Kind::NullOriginTrusted]);
+    assert!(a.server.requests().iter().any(|r| r.method == "OPTIONS"), "the preflight was probed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_allow_origin_lines_from_proxy_and_app() {
+    // The app echoes its list; a proxy in front adds its own fixed value.
+    let app = echo(|o| o == "http://www.example.test", true, true);
+    let script: corsair_testkit::Script =
+        Arc::new(move |r: &Recorded| app(r).header("Access-Control-Allow-Origin", "https://app.example.test"));
+    let a = audit(script, false).await;
+    assert_eq!(kinds(&a.report), [Kind::MultipleAllowOriginValues]);
+    let f = &a.report.findings[0];
+    assert_eq!(f.severity, Severity::Low);
+    assert!(f.detail.as_deref().is_some_and(|d| d.starts_with("2 Access-Control-Allow-Origin line(s)")), "{f:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_comma_list_in_one_line() {
+    let a =
+        audit(fixed(&[("Access-Control-Allow-Origin", "https://a.example.test, https://b.example.test")]), false).await;
+    assert_eq!(kinds(&a.report), [Kind::MultipleAllowOriginValues]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cache_replaying_the_first_origin_is_seen() {
+    // Every answer is the first one: the unrelated probe's own origin comes back to all others.
+    let a = audit(cached(echo(|_| true, true, false)), false).await;
+    assert_eq!(kinds(&a.report), [Kind::OriginReflection, Kind::MissingVaryOrigin]);
+    let first = a.report.findings[0].origin.clone();
+    let f = &a.report.findings[1];
+    assert_ne!(f.origin, first);
+    assert!(f.evidence.response_headers.iter().any(|(n, v)| n == "access-control-allow-origin" && *v == first));
+    let detail = f.detail.as_deref().unwrap_or_default();
+    assert!(detail.starts_with("served from a cache") && detail.contains(&first), "{detail}");
+}
+
 // ---- sound policies: zero findings ----
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sound_list_with_an_echoing_preflight_is_a_note() {
+    let a = audit(with_preflight(echo(|o| o == "http://www.example.test", true, true), true), false).await;
+    assert_eq!(kinds(&a.report), []);
+    assert!(
+        a.report.notes.iter().any(|n| n.starts_with("a preflight from http://www.example.test for method PURGE")),
+        "{:?}",
+        a.report.notes
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sound_list_with_a_listed_preflight_is_quiet() {
+    let a = audit(with_preflight(echo(|o| o == "http://www.example.test", true, true), false), false).await;
+    assert_eq!(kinds(&a.report), []);
+    assert_eq!(a.report.notes, Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fixed_origin_behind_a_cache_is_quiet() {
+    // The server names one origin whatever comes: not a cache replaying a probe's origin.
+    let a = audit(cached(fixed(&[("Access-Control-Allow-Origin", "http://www.example.test")])), false).await;
+    assert_eq!(kinds(&a.report), []);
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sound_exact_allow_list_is_quiet() {

