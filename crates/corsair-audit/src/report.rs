@@ -44,6 +44,11 @@ impl Summary {
 /// The report for people: each target, its findings most severe first, each with its fix and
 /// the `corsair check` command that replays it.
 pub fn text(reports: &[TargetReport]) -> String {
+    text_with(reports, &|_, word| word.to_owned())
+}
+
+/// [`text`], with each severity word passed through `paint` (a terminal colours it).
+pub fn text_with(reports: &[TargetReport], paint: &dyn Fn(Severity, &str) -> String) -> String {
     let mut out = String::new();
     for r in reports {
         out.push_str(&r.url);
@@ -65,7 +70,8 @@ pub fn text(reports: &[TargetReport]) -> String {
                 }
                 _ => format!("{} is allowed{creds}", f.origin),
             };
-            out.push_str(&format!("  {:<6} {}: {what}\n", f.severity.as_str().to_ascii_uppercase(), f.kind));
+            let word = format!("{:<6}", f.severity.as_str().to_ascii_uppercase());
+            out.push_str(&format!("  {} {}: {what}\n", paint(f.severity, &word), f.kind));
             out.push_str(&format!("         {}\n", f.kind.summary()));
             if let Some(detail) = &f.detail {
                 out.push_str(&format!("         observed: {detail}\n"));
@@ -125,24 +131,34 @@ fn finding_json(f: &Finding) -> Value {
 /// The JSON contract: `{"targets": [{"url", "site", "findings": [...], "notes", "error"}],
 /// "summary": {...}}`.
 pub fn json(reports: &[TargetReport]) -> Value {
+    json!({
+        "targets": reports.iter().map(target_json).collect::<Vec<_>>(),
+        "summary": summary_json(reports),
+    })
+}
+
+/// One target of [`json`]'s `targets`: also the line `--format jsonl` streams per target.
+pub fn target_json(r: &TargetReport) -> Value {
+    json!({
+        "url": r.url,
+        "site": r.site,
+        "findings": r.findings.iter().map(finding_json).collect::<Vec<_>>(),
+        "notes": r.notes,
+        "error": r.error,
+    })
+}
+
+/// [`json`]'s `summary`.
+pub fn summary_json(reports: &[TargetReport]) -> Value {
     let s = Summary::of(reports);
     let [low, medium, high] = s.by_severity;
     json!({
-        "targets": reports.iter().map(|r| json!({
-            "url": r.url,
-            "site": r.site,
-            "findings": r.findings.iter().map(finding_json).collect::<Vec<_>>(),
-            "notes": r.notes,
-            "error": r.error,
-        })).collect::<Vec<_>>(),
-        "summary": {
-            "targets": s.targets,
-            "errors": s.errors,
-            "findings": s.findings(),
-            "high": high,
-            "medium": medium,
-            "low": low,
-        },
+        "targets": s.targets,
+        "errors": s.errors,
+        "findings": s.findings(),
+        "high": high,
+        "medium": medium,
+        "low": low,
     })
 }
 

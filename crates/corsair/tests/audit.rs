@@ -101,6 +101,37 @@ async fn json_report_and_exit_one_on_findings() {
     assert_eq!(v["summary"]["findings"], 2, "reflection and null on the first target");
 }
 
+/// `--format jsonl` streams each target's object as it finishes, the same objects `json` puts in
+/// `targets` (in finishing order), then the summary.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn jsonl_streams_one_line_per_target_then_the_summary() {
+    let (bad, good) = (server(40, reflect, true).await, server(41, www_only, true).await);
+    let ((bad_url, bad_r), (good_url, good_r)) = (target("bad", &bad), target("good", &good));
+    let run = |format: &'static str| {
+        let list = ["audit", &bad_url, &good_url, "--resolve", &bad_r, "--resolve", &good_r, "--format", format]
+            .map(str::to_owned);
+        corsair(list.to_vec(), None)
+    };
+    let o = run("jsonl").await;
+    assert_eq!(o.status.code(), Some(1), "{}", String::from_utf8_lossy(&o.stderr));
+    let lines: Vec<Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
+        .collect();
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert_eq!(lines[2]["summary"]["targets"], 2);
+    assert_eq!(lines[2]["summary"]["findings"], 2);
+    let whole = json(&run("json").await);
+    let kinds = |v: &Value| {
+        v["findings"].as_array().unwrap().iter().map(|f| f["kind"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+    };
+    for target in whole["targets"].as_array().unwrap() {
+        let streamed = lines[..2].iter().find(|l| l["url"] == target["url"]).expect("every target streamed");
+        assert_eq!(kinds(streamed), kinds(target), "{}", target["url"]);
+        assert_eq!(streamed["site"], target["site"]);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fail_on_sets_the_threshold() {
     // An exact list without `Vary: Origin`: one medium finding.

@@ -10,6 +10,7 @@ use corsair_audit::{AuditOptions, Auditor, Severity};
 
 use crate::cli::Status;
 use crate::cmd::check::{NetArgs, UsageError};
+use crate::cmd::style::Style;
 
 /// Exit statuses of `corsair audit`.
 const AUDIT_EXIT_HELP: &str = "\
@@ -59,6 +60,9 @@ pub enum Format {
     Sarif,
     /// One self-contained HTML page (no scripts, no external resources), to attach to a ticket.
     Html,
+    /// JSON Lines, streamed: one `targets[]` object per target as it finishes (in finishing
+    /// order), then `{"summary": ...}`; for tools that read while a long scan runs.
+    Jsonl,
 }
 
 /// `--fail-on`.
@@ -154,7 +158,12 @@ fn audit(
     let mut found = 0usize;
     // On a terminal one line is rewritten in place; logs and pipes get a line per target.
     let tty = many && std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let stream = args.format == Format::Jsonl;
     let reports = runtime.block_on(auditor.audit_all(urls, args.concurrency, &mut |r| {
+        if stream {
+            let _ = writeln!(out, "{}", report::target_json(r));
+            let _ = out.flush();
+        }
         finished += 1;
         found += r.findings.len();
         if tty {
@@ -171,8 +180,15 @@ fn audit(
     if tty {
         let _ = writeln!(err);
     }
+    let style = Style::for_stdout();
+    let paint = |severity: Severity, word: &str| match severity {
+        Severity::High => style.red(word),
+        Severity::Medium => style.yellow(word),
+        Severity::Low => style.bold(word),
+    };
     let rendered = match args.format {
-        Format::Text => report::text(&reports),
+        Format::Text => report::text_with(&reports, &paint),
+        Format::Jsonl => format!("{}\n", serde_json::json!({ "summary": report::summary_json(&reports) })),
         Format::Json => format!("{}\n", report::json(&reports)),
         Format::Sarif => format!("{:#}\n", report::sarif(&reports)),
         Format::Html => report::html(&reports),
