@@ -538,7 +538,9 @@ pub const MAX_REQUESTED_HEADERS: usize = 256;
 const SCANNED_NAMES: usize = 16;
 
 /// The fast path for a request-headers value in the form browsers send it (names in lower
-/// case, sorted, distinct, separated by `,` alone): true if every name is in `sorted`, found by
+/// case, sorted, distinct, separated by `,`; optional white space around a name, as HTTP
+/// clients other than browsers often write `a, b`, is trimmed as the general loop trims it):
+/// true if every name is in `sorted`, found by
 /// one forward walk with exact compares instead of a case-folding search per name. False sends
 /// the value to the general loop, which then decides alone: a value in another form, or with a
 /// name not listed. True is always the general loop's answer: each name is byte-equal to a
@@ -550,6 +552,7 @@ fn all_listed_in_browser_form(sorted: &[Box<str>], value: &[u8]) -> bool {
     }
     let mut listed = sorted.iter();
     'names: for name in value.split(|&b| b == b',') {
+        let name = crate::token::trim_ows(name);
         for candidate in listed.by_ref() {
             match compare(candidate.as_bytes(), name) {
                 std::cmp::Ordering::Less => {}
