@@ -29,6 +29,7 @@ use std::fmt;
 
 use corsair_core::Policy;
 
+mod apache;
 mod appwrite;
 mod axum;
 mod django;
@@ -57,12 +58,22 @@ pub enum Stack {
     Appwrite,
     /// axum with `corsair-tower`, the policy as a `corsair` policy file.
     Axum,
+    /// Apache httpd 2.4: `SetEnvIf`, `Header always` and `RewriteRule` in the virtual host.
+    Apache,
 }
 
 impl Stack {
     /// Every stack, in `--list` order.
-    pub const ALL: [Stack; 7] =
-        [Stack::Nginx, Stack::Express, Stack::Flask, Stack::Django, Stack::Starlette, Stack::Appwrite, Stack::Axum];
+    pub const ALL: [Stack; 8] = [
+        Stack::Nginx,
+        Stack::Express,
+        Stack::Flask,
+        Stack::Django,
+        Stack::Starlette,
+        Stack::Appwrite,
+        Stack::Axum,
+        Stack::Apache,
+    ];
 
     /// The name `--for` takes.
     pub fn name(self) -> &'static str {
@@ -74,6 +85,7 @@ impl Stack {
             Stack::Starlette => "starlette",
             Stack::Appwrite => "appwrite",
             Stack::Axum => "axum",
+            Stack::Apache => "apache",
         }
     }
 
@@ -96,6 +108,9 @@ impl Stack {
             }
             Stack::Axum => {
                 "axum + corsair-tower: a policy file and the layer that loads it; run-verified with axum 0.8"
+            }
+            Stack::Apache => {
+                "Apache httpd: SetEnvIf, Header always and RewriteRule for the virtual host; run-verified with Debian's apache2 2.4"
             }
         }
     }
@@ -140,7 +155,7 @@ impl fmt::Display for Snippet {
     /// All parts, each under a comment saying where it goes.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let comment = match self.stack {
-            Stack::Nginx | Stack::Flask | Stack::Django | Stack::Starlette => "#",
+            Stack::Nginx | Stack::Flask | Stack::Django | Stack::Starlette | Stack::Apache => "#",
             Stack::Express | Stack::Appwrite | Stack::Axum => "//",
         };
         for (i, part) in self.parts.iter().enumerate() {
@@ -167,6 +182,7 @@ pub fn render(policy: &Policy, stack: Stack) -> Snippet {
         Stack::Starlette => starlette::render(&plan),
         Stack::Appwrite => appwrite::render(&plan),
         Stack::Axum => axum::render(policy),
+        Stack::Apache => apache::render(&plan),
     };
     if stack != Stack::Axum {
         warnings.extend(plan.unsupported.iter().cloned());
