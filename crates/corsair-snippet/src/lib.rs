@@ -32,6 +32,7 @@ use corsair_core::Policy;
 mod apache;
 mod appwrite;
 mod axum;
+mod caddy;
 mod django;
 mod express;
 mod flask;
@@ -60,11 +61,13 @@ pub enum Stack {
     Axum,
     /// Apache httpd 2.4: `SetEnvIf`, `Header always` and `RewriteRule` in the virtual host.
     Apache,
+    /// Caddy 2: `map` directives, `vars` matchers and a `route` the site's handlers move into.
+    Caddy,
 }
 
 impl Stack {
     /// Every stack, in `--list` order.
-    pub const ALL: [Stack; 8] = [
+    pub const ALL: [Stack; 9] = [
         Stack::Nginx,
         Stack::Express,
         Stack::Flask,
@@ -73,6 +76,7 @@ impl Stack {
         Stack::Appwrite,
         Stack::Axum,
         Stack::Apache,
+        Stack::Caddy,
     ];
 
     /// The name `--for` takes.
@@ -86,6 +90,7 @@ impl Stack {
             Stack::Appwrite => "appwrite",
             Stack::Axum => "axum",
             Stack::Apache => "apache",
+            Stack::Caddy => "caddy",
         }
     }
 
@@ -111,6 +116,9 @@ impl Stack {
             }
             Stack::Apache => {
                 "Apache httpd: SetEnvIf, Header always and RewriteRule for the virtual host; run-verified with Debian's apache2 2.4"
+            }
+            Stack::Caddy => {
+                "Caddy: map directives and a route for the site block; run-verified with Debian's caddy 2.6"
             }
         }
     }
@@ -155,7 +163,7 @@ impl fmt::Display for Snippet {
     /// All parts, each under a comment saying where it goes.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let comment = match self.stack {
-            Stack::Nginx | Stack::Flask | Stack::Django | Stack::Starlette | Stack::Apache => "#",
+            Stack::Nginx | Stack::Flask | Stack::Django | Stack::Starlette | Stack::Apache | Stack::Caddy => "#",
             Stack::Express | Stack::Appwrite | Stack::Axum => "//",
         };
         for (i, part) in self.parts.iter().enumerate() {
@@ -183,6 +191,7 @@ pub fn render(policy: &Policy, stack: Stack) -> Snippet {
         Stack::Appwrite => appwrite::render(&plan),
         Stack::Axum => axum::render(policy),
         Stack::Apache => apache::render(&plan),
+        Stack::Caddy => caddy::render(&plan),
     };
     if stack != Stack::Axum {
         warnings.extend(plan.unsupported.iter().cloned());
