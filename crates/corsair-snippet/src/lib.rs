@@ -36,6 +36,7 @@ mod caddy;
 mod django;
 mod express;
 mod flask;
+mod go;
 mod javascript;
 mod nginx;
 mod plan;
@@ -63,11 +64,13 @@ pub enum Stack {
     Apache,
     /// Caddy 2: `map` directives, `vars` matchers and a `route` the site's handlers move into.
     Caddy,
+    /// Go `net/http`, standard library only: a `WithCORS(next http.Handler)` wrapper.
+    Go,
 }
 
 impl Stack {
     /// Every stack, in `--list` order.
-    pub const ALL: [Stack; 9] = [
+    pub const ALL: [Stack; 10] = [
         Stack::Nginx,
         Stack::Express,
         Stack::Flask,
@@ -77,6 +80,7 @@ impl Stack {
         Stack::Axum,
         Stack::Apache,
         Stack::Caddy,
+        Stack::Go,
     ];
 
     /// The name `--for` takes.
@@ -91,6 +95,7 @@ impl Stack {
             Stack::Axum => "axum",
             Stack::Apache => "apache",
             Stack::Caddy => "caddy",
+            Stack::Go => "go",
         }
     }
 
@@ -120,6 +125,7 @@ impl Stack {
             Stack::Caddy => {
                 "Caddy: map directives and a route for the site block; run-verified with Debian's caddy 2.6"
             }
+            Stack::Go => "Go net/http: a WithCORS(next) wrapper, standard library only; run-verified with Go 1.19",
         }
     }
 
@@ -164,7 +170,7 @@ impl fmt::Display for Snippet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let comment = match self.stack {
             Stack::Nginx | Stack::Flask | Stack::Django | Stack::Starlette | Stack::Apache | Stack::Caddy => "#",
-            Stack::Express | Stack::Appwrite | Stack::Axum => "//",
+            Stack::Express | Stack::Appwrite | Stack::Axum | Stack::Go => "//",
         };
         for (i, part) in self.parts.iter().enumerate() {
             if i > 0 {
@@ -192,6 +198,7 @@ pub fn render(policy: &Policy, stack: Stack) -> Snippet {
         Stack::Axum => axum::render(policy),
         Stack::Apache => apache::render(&plan),
         Stack::Caddy => caddy::render(&plan),
+        Stack::Go => go::render(&plan),
     };
     if stack != Stack::Axum {
         warnings.extend(plan.unsupported.iter().cloned());
