@@ -39,6 +39,7 @@ mod flask;
 mod go;
 mod javascript;
 mod nginx;
+mod php;
 mod plan;
 mod python;
 mod starlette;
@@ -66,11 +67,13 @@ pub enum Stack {
     Caddy,
     /// Go `net/http`, standard library only: a `WithCORS(next http.Handler)` wrapper.
     Go,
+    /// PHP: a `cors.php` the entry point requires first.
+    Php,
 }
 
 impl Stack {
     /// Every stack, in `--list` order.
-    pub const ALL: [Stack; 10] = [
+    pub const ALL: [Stack; 11] = [
         Stack::Nginx,
         Stack::Express,
         Stack::Flask,
@@ -81,6 +84,7 @@ impl Stack {
         Stack::Apache,
         Stack::Caddy,
         Stack::Go,
+        Stack::Php,
     ];
 
     /// The name `--for` takes.
@@ -96,6 +100,7 @@ impl Stack {
             Stack::Apache => "apache",
             Stack::Caddy => "caddy",
             Stack::Go => "go",
+            Stack::Php => "php",
         }
     }
 
@@ -126,6 +131,9 @@ impl Stack {
                 "Caddy: map directives and a route for the site block; run-verified with Debian's caddy 2.6"
             }
             Stack::Go => "Go net/http: a WithCORS(next) wrapper, standard library only; run-verified with Go 1.19",
+            Stack::Php => {
+                "PHP: a cors.php the entry point requires first; run-verified with PHP 8.2's built-in server"
+            }
         }
     }
 
@@ -170,7 +178,7 @@ impl fmt::Display for Snippet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let comment = match self.stack {
             Stack::Nginx | Stack::Flask | Stack::Django | Stack::Starlette | Stack::Apache | Stack::Caddy => "#",
-            Stack::Express | Stack::Appwrite | Stack::Axum | Stack::Go => "//",
+            Stack::Express | Stack::Appwrite | Stack::Axum | Stack::Go | Stack::Php => "//",
         };
         for (i, part) in self.parts.iter().enumerate() {
             if i > 0 {
@@ -199,6 +207,7 @@ pub fn render(policy: &Policy, stack: Stack) -> Snippet {
         Stack::Apache => apache::render(&plan),
         Stack::Caddy => caddy::render(&plan),
         Stack::Go => go::render(&plan),
+        Stack::Php => php::render(&plan),
     };
     if stack != Stack::Axum {
         warnings.extend(plan.unsupported.iter().cloned());
