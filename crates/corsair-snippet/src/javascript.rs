@@ -1,6 +1,6 @@
-//! The policy in JavaScript, shared by the Express and Appwrite Function snippets: the
-//! allow-list and preflight checks (both), and the whole decision as data for runtimes with no
-//! CORS package to hand it to (Appwrite), so the checks are written once.
+//! The policy in JavaScript, shared by the Express, Appwrite Function and Node `http` snippets:
+//! the allow-list and preflight checks (all), and the whole decision as data for runtimes with no
+//! CORS package to hand it to (Appwrite, Node `http`), so the checks are written once.
 
 use crate::plan::Plan;
 

@@ -39,6 +39,7 @@ mod flask;
 mod go;
 mod javascript;
 mod nginx;
+mod node;
 mod php;
 mod plan;
 mod python;
@@ -69,11 +70,13 @@ pub enum Stack {
     Go,
     /// PHP: a `cors.php` the entry point requires first.
     Php,
+    /// Node's `http` module, no packages: `withCors(handler)` around the request listener.
+    Node,
 }
 
 impl Stack {
     /// Every stack, in `--list` order.
-    pub const ALL: [Stack; 11] = [
+    pub const ALL: [Stack; 12] = [
         Stack::Nginx,
         Stack::Express,
         Stack::Flask,
@@ -85,6 +88,7 @@ impl Stack {
         Stack::Caddy,
         Stack::Go,
         Stack::Php,
+        Stack::Node,
     ];
 
     /// The name `--for` takes.
@@ -101,6 +105,7 @@ impl Stack {
             Stack::Caddy => "caddy",
             Stack::Go => "go",
             Stack::Php => "php",
+            Stack::Node => "node",
         }
     }
 
@@ -134,6 +139,7 @@ impl Stack {
             Stack::Php => {
                 "PHP: a cors.php the entry point requires first; run-verified with PHP 8.2's built-in server"
             }
+            Stack::Node => "Node http (no packages): a withCors(handler) wrapper; run-verified with Node 20",
         }
     }
 
@@ -178,7 +184,7 @@ impl fmt::Display for Snippet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let comment = match self.stack {
             Stack::Nginx | Stack::Flask | Stack::Django | Stack::Starlette | Stack::Apache | Stack::Caddy => "#",
-            Stack::Express | Stack::Appwrite | Stack::Axum | Stack::Go | Stack::Php => "//",
+            Stack::Express | Stack::Appwrite | Stack::Axum | Stack::Go | Stack::Php | Stack::Node => "//",
         };
         for (i, part) in self.parts.iter().enumerate() {
             if i > 0 {
@@ -208,6 +214,7 @@ pub fn render(policy: &Policy, stack: Stack) -> Snippet {
         Stack::Caddy => caddy::render(&plan),
         Stack::Go => go::render(&plan),
         Stack::Php => php::render(&plan),
+        Stack::Node => node::render(&plan),
     };
     if stack != Stack::Axum {
         warnings.extend(plan.unsupported.iter().cloned());

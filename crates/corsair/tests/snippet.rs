@@ -17,7 +17,7 @@ fn list_names_every_stack() {
     assert_eq!(out.status.code(), Some(0));
     let stdout = text(&out.stdout);
     for stack in
-        ["nginx", "express", "flask", "django", "starlette", "appwrite", "axum", "apache", "caddy", "go", "php"]
+        ["nginx", "express", "flask", "django", "starlette", "appwrite", "axum", "apache", "caddy", "go", "php", "node"]
     {
         assert!(stdout.lines().any(|l| l.starts_with(stack)), "{stack} missing from {stdout}");
     }
