@@ -35,6 +35,7 @@ mod axum;
 mod caddy;
 mod django;
 mod express;
+mod fastify;
 mod flask;
 mod go;
 mod javascript;
@@ -72,11 +73,13 @@ pub enum Stack {
     Php,
     /// Node's `http` module, no packages: `withCors(handler)` around the request listener.
     Node,
+    /// Fastify: an `onRequest` hook on the root instance (not `@fastify/cors`).
+    Fastify,
 }
 
 impl Stack {
     /// Every stack, in `--list` order.
-    pub const ALL: [Stack; 12] = [
+    pub const ALL: [Stack; 13] = [
         Stack::Nginx,
         Stack::Express,
         Stack::Flask,
@@ -89,6 +92,7 @@ impl Stack {
         Stack::Go,
         Stack::Php,
         Stack::Node,
+        Stack::Fastify,
     ];
 
     /// The name `--for` takes.
@@ -106,6 +110,7 @@ impl Stack {
             Stack::Go => "go",
             Stack::Php => "php",
             Stack::Node => "node",
+            Stack::Fastify => "fastify",
         }
     }
 
@@ -140,6 +145,7 @@ impl Stack {
                 "PHP: a cors.php the entry point requires first; run-verified with PHP 8.2's built-in server"
             }
             Stack::Node => "Node http (no packages): a withCors(handler) wrapper; run-verified with Node 20",
+            Stack::Fastify => "Fastify: an onRequest hook on the root instance; run-verified with fastify 5.12",
         }
     }
 
@@ -184,7 +190,9 @@ impl fmt::Display for Snippet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let comment = match self.stack {
             Stack::Nginx | Stack::Flask | Stack::Django | Stack::Starlette | Stack::Apache | Stack::Caddy => "#",
-            Stack::Express | Stack::Appwrite | Stack::Axum | Stack::Go | Stack::Php | Stack::Node => "//",
+            Stack::Express | Stack::Appwrite | Stack::Axum | Stack::Go | Stack::Php | Stack::Node | Stack::Fastify => {
+                "//"
+            }
         };
         for (i, part) in self.parts.iter().enumerate() {
             if i > 0 {
@@ -215,6 +223,7 @@ pub fn render(policy: &Policy, stack: Stack) -> Snippet {
         Stack::Go => go::render(&plan),
         Stack::Php => php::render(&plan),
         Stack::Node => node::render(&plan),
+        Stack::Fastify => fastify::render(&plan),
     };
     if stack != Stack::Axum {
         warnings.extend(plan.unsupported.iter().cloned());
