@@ -239,3 +239,31 @@ fn warning_comments(prefix: &str, plan: &plan::Plan, extra: &[String]) -> String
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every stack but axum (whose policy file carries every setting) names what it leaves out,
+    /// once in `warnings` and once as a comment line in its own syntax.
+    #[test]
+    fn every_stack_says_what_it_does_not_express() {
+        let policy = Policy::builder()
+            .allow_origins(["https://app.example.com"])
+            .forward_preflights(true)
+            .allow_private_network(true)
+            .build()
+            .expect("valid");
+        for stack in Stack::ALL.into_iter().filter(|s| *s != Stack::Axum) {
+            let snippet = render(&policy, stack);
+            assert_eq!(snippet.warnings.len(), 2, "{stack}: {:?}", snippet.warnings);
+            let text = snippet.to_string();
+            let comment = if text.contains("// ---- ") { "//" } else { "#" };
+            let lines: Vec<&str> = text.lines().filter(|l| l.contains("NOT EXPRESSED")).collect();
+            assert_eq!(lines.len(), 2, "{stack}: {text}");
+            for (line, warning) in lines.iter().zip(&snippet.warnings) {
+                assert_eq!(*line, format!("{comment} NOT EXPRESSED: {warning}"), "{stack}");
+            }
+        }
+    }
+}
