@@ -38,6 +38,7 @@ mod express;
 mod fastify;
 mod flask;
 mod go;
+mod haproxy;
 mod javascript;
 mod nginx;
 mod node;
@@ -75,11 +76,13 @@ pub enum Stack {
     Node,
     /// Fastify: an `onRequest` hook on the root instance (not `@fastify/cors`).
     Fastify,
+    /// HAProxy 2.2+: `http-request` variables and `http-after-response` headers in the frontend.
+    Haproxy,
 }
 
 impl Stack {
     /// Every stack, in `--list` order.
-    pub const ALL: [Stack; 13] = [
+    pub const ALL: [Stack; 14] = [
         Stack::Nginx,
         Stack::Express,
         Stack::Flask,
@@ -93,6 +96,7 @@ impl Stack {
         Stack::Php,
         Stack::Node,
         Stack::Fastify,
+        Stack::Haproxy,
     ];
 
     /// The name `--for` takes.
@@ -111,6 +115,7 @@ impl Stack {
             Stack::Php => "php",
             Stack::Node => "node",
             Stack::Fastify => "fastify",
+            Stack::Haproxy => "haproxy",
         }
     }
 
@@ -146,6 +151,9 @@ impl Stack {
             }
             Stack::Node => "Node http (no packages): a withCors(handler) wrapper; run-verified with Node 20",
             Stack::Fastify => "Fastify: an onRequest hook on the root instance; run-verified with fastify 5.12",
+            Stack::Haproxy => {
+                "HAProxy: http-request variables and http-after-response headers for the frontend; run-verified with Debian's haproxy 2.6"
+            }
         }
     }
 
@@ -189,7 +197,13 @@ impl fmt::Display for Snippet {
     /// All parts, each under a comment saying where it goes.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let comment = match self.stack {
-            Stack::Nginx | Stack::Flask | Stack::Django | Stack::Starlette | Stack::Apache | Stack::Caddy => "#",
+            Stack::Nginx
+            | Stack::Flask
+            | Stack::Django
+            | Stack::Starlette
+            | Stack::Apache
+            | Stack::Caddy
+            | Stack::Haproxy => "#",
             Stack::Express | Stack::Appwrite | Stack::Axum | Stack::Go | Stack::Php | Stack::Node | Stack::Fastify => {
                 "//"
             }
@@ -224,6 +238,7 @@ pub fn render(policy: &Policy, stack: Stack) -> Snippet {
         Stack::Php => php::render(&plan),
         Stack::Node => node::render(&plan),
         Stack::Fastify => fastify::render(&plan),
+        Stack::Haproxy => haproxy::render(&plan),
     };
     if stack != Stack::Axum {
         warnings.extend(plan.unsupported.iter().cloned());
