@@ -45,6 +45,7 @@ mod node;
 mod php;
 mod plan;
 mod python;
+mod rack;
 mod starlette;
 
 /// A server stack a policy can be written for.
@@ -78,11 +79,13 @@ pub enum Stack {
     Fastify,
     /// HAProxy 2.2+: `http-request` variables and `http-after-response` headers in the frontend.
     Haproxy,
+    /// Rack (Sinatra, Rails, plain Rack): a `CorsPolicy` middleware used first.
+    Rack,
 }
 
 impl Stack {
     /// Every stack, in `--list` order.
-    pub const ALL: [Stack; 14] = [
+    pub const ALL: [Stack; 15] = [
         Stack::Nginx,
         Stack::Express,
         Stack::Flask,
@@ -97,6 +100,7 @@ impl Stack {
         Stack::Node,
         Stack::Fastify,
         Stack::Haproxy,
+        Stack::Rack,
     ];
 
     /// The name `--for` takes.
@@ -116,6 +120,7 @@ impl Stack {
             Stack::Node => "node",
             Stack::Fastify => "fastify",
             Stack::Haproxy => "haproxy",
+            Stack::Rack => "rack",
         }
     }
 
@@ -153,6 +158,9 @@ impl Stack {
             Stack::Fastify => "Fastify: an onRequest hook on the root instance; run-verified with fastify 5.12",
             Stack::Haproxy => {
                 "HAProxy: http-request variables and http-after-response headers for the frontend; run-verified with Debian's haproxy 2.6"
+            }
+            Stack::Rack => {
+                "Rack (Sinatra, Rails): a middleware to use first; run-verified with Rack 2.2 under WEBrick (rackup)"
             }
         }
     }
@@ -203,7 +211,8 @@ impl fmt::Display for Snippet {
             | Stack::Starlette
             | Stack::Apache
             | Stack::Caddy
-            | Stack::Haproxy => "#",
+            | Stack::Haproxy
+            | Stack::Rack => "#",
             Stack::Express | Stack::Appwrite | Stack::Axum | Stack::Go | Stack::Php | Stack::Node | Stack::Fastify => {
                 "//"
             }
@@ -239,6 +248,7 @@ pub fn render(policy: &Policy, stack: Stack) -> Snippet {
         Stack::Node => node::render(&plan),
         Stack::Fastify => fastify::render(&plan),
         Stack::Haproxy => haproxy::render(&plan),
+        Stack::Rack => rack::render(&plan),
     };
     if stack != Stack::Axum {
         warnings.extend(plan.unsupported.iter().cloned());
