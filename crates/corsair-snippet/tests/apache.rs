@@ -76,3 +76,10 @@ fn apache_star_snippet_agrees_with_decide() {
     let Some((_server, port)) = serve(&policy) else { return };
     run_matrix("apache (*)", &policy, port, Leeway::default());
 }
+
+#[test]
+fn apache_echo_snippet_agrees_with_decide() {
+    let policy = common::echo_policy();
+    let Some((_server, port)) = serve(&policy) else { return };
+    run_matrix("apache (echo, 403)", &policy, port, Leeway::default());
+}

@@ -93,3 +93,10 @@ fn appwrite_star_snippet_agrees_with_decide() {
     let Some((_server, port)) = serve(&policy) else { return };
     run_matrix("appwrite (*)", &policy, port, Leeway::default());
 }
+
+#[test]
+fn appwrite_echo_snippet_agrees_with_decide() {
+    let policy = common::echo_policy();
+    let Some((_server, port)) = serve(&policy) else { return };
+    run_matrix("appwrite (echo, 403)", &policy, port, Leeway::default());
+}

@@ -52,3 +52,10 @@ fn caddy_star_snippet_agrees_with_decide() {
     let Some((_server, port)) = serve(&policy) else { return };
     run_matrix("caddy (*)", &policy, port, Leeway::default());
 }
+
+#[test]
+fn caddy_echo_snippet_agrees_with_decide() {
+    let policy = common::echo_policy();
+    let Some((_server, port)) = serve(&policy) else { return };
+    run_matrix("caddy (echo, 403)", &policy, port, Leeway::default());
+}

@@ -79,3 +79,10 @@ fn django_star_snippet_agrees_with_decide() {
     let Some((_server, port)) = serve(&policy) else { return };
     run_matrix("django (*)", &policy, port, Leeway::default());
 }
+
+#[test]
+fn django_echo_snippet_agrees_with_decide() {
+    let policy = common::echo_policy();
+    let Some((_server, port)) = serve(&policy) else { return };
+    run_matrix("django (echo, 403)", &policy, port, Leeway::default());
+}

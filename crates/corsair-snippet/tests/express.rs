@@ -51,3 +51,10 @@ fn express_star_snippet_agrees_with_decide() {
     let Some((_server, port)) = serve(&policy) else { return };
     run_matrix("express (*)", &policy, port, Leeway { allow_headers_unasked: true });
 }
+
+#[test]
+fn express_echo_snippet_agrees_with_decide() {
+    let policy = common::echo_policy();
+    let Some((_server, port)) = serve(&policy) else { return };
+    run_matrix("express (echo, 403)", &policy, port, Leeway { allow_headers_unasked: true });
+}

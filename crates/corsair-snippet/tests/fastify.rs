@@ -50,3 +50,10 @@ fn fastify_star_snippet_agrees_with_decide() {
     let Some((_server, port)) = serve(&policy) else { return };
     run_matrix("fastify (*)", &policy, port, Leeway::default());
 }
+
+#[test]
+fn fastify_echo_snippet_agrees_with_decide() {
+    let policy = common::echo_policy();
+    let Some((_server, port)) = serve(&policy) else { return };
+    run_matrix("fastify (echo, 403)", &policy, port, Leeway::default());
+}

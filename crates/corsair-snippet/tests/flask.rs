@@ -64,3 +64,10 @@ fn flask_star_snippet_agrees_with_decide() {
     let Some((_server, port)) = serve(&policy) else { return };
     run_matrix("flask (*)", &policy, port, Leeway::default());
 }
+
+#[test]
+fn flask_echo_snippet_agrees_with_decide() {
+    let policy = common::echo_policy();
+    let Some((_server, port)) = serve(&policy) else { return };
+    run_matrix("flask (echo, 403)", &policy, port, Leeway::default());
+}

@@ -82,3 +82,10 @@ fn go_star_snippet_agrees_with_decide() {
     let Some((_server, port)) = serve(&policy) else { return };
     run_matrix("go (*)", &policy, port, Leeway::default());
 }
+
+#[test]
+fn go_echo_snippet_agrees_with_decide() {
+    let policy = common::echo_policy();
+    let Some((_server, port)) = serve(&policy) else { return };
+    run_matrix("go (echo, 403)", &policy, port, Leeway::default());
+}

@@ -52,3 +52,10 @@ fn haproxy_star_snippet_agrees_with_decide() {
     let Some((_server, port)) = serve(&policy) else { return };
     run_matrix("haproxy (*)", &policy, port, Leeway::default());
 }
+
+#[test]
+fn haproxy_echo_snippet_agrees_with_decide() {
+    let policy = common::echo_policy();
+    let Some((_server, port)) = serve(&policy) else { return };
+    run_matrix("haproxy (echo, 403)", &policy, port, Leeway::default());
+}

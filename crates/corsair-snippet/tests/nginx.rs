@@ -56,3 +56,10 @@ fn nginx_star_snippet_agrees_with_decide() {
     let Some((_server, port)) = serve(&policy) else { return };
     run_matrix("nginx (*)", &policy, port, Leeway::default());
 }
+
+#[test]
+fn nginx_echo_snippet_agrees_with_decide() {
+    let policy = common::echo_policy();
+    let Some((_server, port)) = serve(&policy) else { return };
+    run_matrix("nginx (echo, 403)", &policy, port, Leeway::default());
+}

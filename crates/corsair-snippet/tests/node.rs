@@ -49,3 +49,10 @@ fn node_star_snippet_agrees_with_decide() {
     let Some((_server, port)) = serve(&policy) else { return };
     run_matrix("node (*)", &policy, port, Leeway::default());
 }
+
+#[test]
+fn node_echo_snippet_agrees_with_decide() {
+    let policy = common::echo_policy();
+    let Some((_server, port)) = serve(&policy) else { return };
+    run_matrix("node (echo, 403)", &policy, port, Leeway::default());
+}

@@ -75,3 +75,10 @@ fn php_star_snippet_agrees_with_decide() {
     let Some((_server, port)) = serve(&policy, Error::Status) else { return };
     run_matrix("php (*)", &policy, port, Leeway::default());
 }
+
+#[test]
+fn php_echo_snippet_agrees_with_decide() {
+    let policy = common::echo_policy();
+    let Some((_server, port)) = serve(&policy, Error::Status) else { return };
+    run_matrix("php (echo, 403)", &policy, port, Leeway::default());
+}

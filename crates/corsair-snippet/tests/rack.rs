@@ -55,3 +55,10 @@ fn rack_star_snippet_agrees_with_decide() {
     let Some((_server, port)) = serve(&policy) else { return };
     run_matrix("rack (*)", &policy, port, Leeway::default());
 }
+
+#[test]
+fn rack_echo_snippet_agrees_with_decide() {
+    let policy = common::echo_policy();
+    let Some((_server, port)) = serve(&policy) else { return };
+    run_matrix("rack (echo, 403)", &policy, port, Leeway::default());
+}

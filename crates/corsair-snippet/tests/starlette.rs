@@ -65,3 +65,10 @@ fn starlette_star_snippet_agrees_with_decide() {
     let Some((_server, port)) = serve(&policy) else { return };
     run_matrix("starlette (*)", &policy, port, Leeway::default());
 }
+
+#[test]
+fn starlette_echo_snippet_agrees_with_decide() {
+    let policy = common::echo_policy();
+    let Some((_server, port)) = serve(&policy) else { return };
+    run_matrix("starlette (echo, 403)", &policy, port, Leeway::default());
+}
