@@ -26,44 +26,46 @@ pub(crate) fn render(plan: &Plan) -> (Vec<Part>, Vec<String>) {
     let mut s = String::new();
     s.push_str("// corsair snippet for Go net/http (standard library only): save as cors.go beside main.go\n");
     s.push_str("// (change the package line to yours) and wrap the whole handler, so every route and every\n");
-    s.push_str("// status gets the headers:\n");
-    s.push_str("//     http.ListenAndServe(addr, WithCORS(mux))\n");
+    s.push_str("// status gets the headers:\n//\n");
+    s.push_str("//\thttp.ListenAndServe(addr, WithCORS(mux))\n//\n");
     s.push_str("// Remove other CORS middleware (rs/cors, gorilla/handlers.CORS): two would double the headers.\n");
     s.push_str(&crate::warning_comments("//", plan, &[]));
     s.push_str("package main\n\nimport (\n\t\"net/http\"\n\t\"regexp\"\n\t\"strings\"\n)\n\n");
     s.push_str("// Exact origins, compared byte for byte before any pattern.\n");
     s.push_str(&format!("var corsAllowedOrigins = {}\n\n", go_set(Some(&plan.exact))));
-    s.push_str("// Patterns, anchored, dots escaped.\nvar corsAllowedOriginPatterns = []*regexp.Regexp{\n");
+    s.push_str("// Patterns, anchored, dots escaped.\nvar corsAllowedOriginPatterns = []*regexp.Regexp{");
     for (source, re) in &plan.regexes {
-        s.push_str(&format!("\tregexp.MustCompile(`{re}`), // {source}\n"));
+        s.push_str(&format!("\n\t// {source}\n\tregexp.MustCompile(`{re}`),"));
     }
-    s.push_str("}\n\n");
-    s.push_str("const (\n");
-    s.push_str(&format!("\tcorsAnyOrigin = {}\n", plan.star || plan.any_echoed));
-    s.push_str(&format!("\tcorsStar = {} // answer `*`: any origin, no credentials\n", plan.star));
-    s.push_str(&format!("\tcorsCredentials = {}\n", plan.credentials));
-    s.push_str(&format!(
-        "\tcorsAnyHeaderCoversAuthorization = {}\n",
-        plan.headers.is_none() && plan.any_header_authorization
-    ));
+    s.push_str(if plan.regexes.is_empty() { "}\n\n" } else { "\n}\n\n" });
+    // One declaration a line, comments above: what gofmt leaves as it is.
+    let mut constant = |name: &str, value: String, comment: &str| {
+        if !comment.is_empty() {
+            s.push_str(&format!("\n// {comment}\n"));
+        }
+        s.push_str(&format!("const {name} = {value}\n"));
+    };
+    constant("corsAnyOrigin", (plan.star || plan.any_echoed).to_string(), "");
+    constant("corsStar", plan.star.to_string(), "Answer `*`: any origin, no credentials.");
+    constant("corsCredentials", plan.credentials.to_string(), "");
+    constant(
+        "corsAnyHeaderCoversAuthorization",
+        (plan.headers.is_none() && plan.any_header_authorization).to_string(),
+        "",
+    );
     let opt = |v: Option<&str>| v.map_or("\"\"".to_owned(), go);
-    s.push_str(&format!(
-        "\tcorsAllowMethods = {} // \"\": name the requested method back\n",
-        opt(plan.allow_methods_value.as_deref())
-    ));
-    s.push_str(&format!(
-        "\tcorsAllowHeaders = {} // \"\": name the requested headers back\n",
-        opt(plan.allow_headers_value.as_deref())
-    ));
-    s.push_str(&format!("\tcorsExposeHeaders = {}\n", opt(plan.expose_value.as_deref())));
-    s.push_str(&format!("\tcorsMaxAge = {}\n", opt(plan.max_age.map(|a| a.to_string()).as_deref())));
-    s.push_str(&format!("\tcorsPreflightStatus = {}\n", plan.preflight_status));
-    s.push_str(&format!("\tcorsRefusedPreflightStatus = {}\n", plan.refused_preflight_status));
-    s.push_str(&format!(
-        "\tcorsRefusedActualStatus = {} // 0: let the handler answer, without CORS headers\n",
-        plan.refused_actual_status.unwrap_or(0)
-    ));
-    s.push_str(")\n\n");
+    constant("corsAllowMethods", opt(plan.allow_methods_value.as_deref()), "\"\": name the requested method back.");
+    constant("corsAllowHeaders", opt(plan.allow_headers_value.as_deref()), "\"\": name the requested headers back.");
+    constant("corsExposeHeaders", opt(plan.expose_value.as_deref()), "");
+    constant("corsMaxAge", opt(plan.max_age.map(|a| a.to_string()).as_deref()), "");
+    constant("corsPreflightStatus", plan.preflight_status.to_string(), "");
+    constant("corsRefusedPreflightStatus", plan.refused_preflight_status.to_string(), "");
+    constant(
+        "corsRefusedActualStatus",
+        plan.refused_actual_status.unwrap_or(0).to_string(),
+        "0: let the handler answer, without CORS headers.",
+    );
+    s.push('\n');
     s.push_str("// Methods a preflight may ask for (nil: any); GET, HEAD and POST always may.\n");
     s.push_str(&format!("var corsPreflightMethods = {}\n\n", go_set(plan.preflight_methods().as_deref())));
     s.push_str("// Lower-case header names a preflight may ask for (nil: any).\n");

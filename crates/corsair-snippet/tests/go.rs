@@ -1,6 +1,6 @@
 //! The Go snippet (`cors.go`, standard library only) compiled with Debian's Go (1.19) into a
 //! `net/http` server on a loopback port, driven across the matrix, including a 500 written by
-//! `http.Error`. `go vet` must pass too. No network: the module has no dependencies.
+//! `http.Error`. `go vet` must pass, and gofmt must leave the file as it is. No network: the module has no dependencies.
 
 mod common;
 
@@ -63,6 +63,9 @@ fn serve(policy: &Policy) -> Option<(Server, u16)> {
             snippet.parts[0].text
         );
     }
+    // As users will see it after their editor's gofmt: already so.
+    let fmt = Command::new("gofmt").arg("-l").arg("cors.go").current_dir(&dir).output().expect("run gofmt");
+    assert!(fmt.status.success() && fmt.stdout.is_empty(), "gofmt would change cors.go:\n{}", snippet.parts[0].text);
     let port = free_port();
     let mut cmd = Command::new(dir.join("server"));
     cmd.arg(port.to_string());
