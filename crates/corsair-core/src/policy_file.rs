@@ -85,7 +85,10 @@ macro_rules! policy_keys {
 /// A profile's keys: nested `profiles` get their own error after the shape check.
 const PROFILE_KEYS: &[Key] = policy_keys!(Key::new("profiles", Kind::Any), Key::new("proxy", Kind::Any));
 /// The top level's keys; `[proxy]` is checked by its reader ([`PolicyFile::parse_with_proxy`]).
-const TOP_KEYS: &[Key] = policy_keys!(Key::new("profiles", Kind::Named(PROFILE_KEYS)), Key::new("proxy", Kind::Any));
+/// Public so the file's JSON Schema (corsair-gateway) is built from the table the shape check
+/// uses, and cannot miss a key.
+pub const TOP_KEYS: &[Key] =
+    policy_keys!(Key::new("profiles", Kind::Named(PROFILE_KEYS)), Key::new("proxy", Kind::Any));
 const POLICY_HELP: &str = "corsair policy check --help";
 const PROXY_HELP: &str = "corsair proxy --help";
 

@@ -28,7 +28,10 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::egress::{Cidr, Egress};
-use crate::ratelimit::Quota;
+use crate::ratelimit::{Quota, RedisStore, RedisUrl, WhenStoreFails, DEFAULT_KEY_PREFIX, DEFAULT_TIMEOUT};
+
+mod schema;
+pub use schema::json_schema;
 
 /// The policy and proxy settings used when there is no config file: what a front end on
 /// `http://localhost:5173` needs to call an API through the proxy in development. Credentials
@@ -131,6 +134,32 @@ pub struct Open {
     pub per_client: Option<Quota>,
     /// Requests per Origin.
     pub per_origin: Option<Quota>,
+    /// Where the counts live.
+    pub store: StoreSettings,
+}
+
+/// Where the open proxy's rate-limit counts live (`[proxy.rate_limit_store]`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum StoreSettings {
+    /// In this process (the default): each instance counts alone, and the counts survive
+    /// reloads, not restarts.
+    #[default]
+    Memory,
+    /// In a Redis shared by every instance.
+    Redis(RedisSettings),
+}
+
+/// `kind = "redis"`: how to reach the shared store and what to do when it cannot answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RedisSettings {
+    /// `url`.
+    pub url: RedisUrl,
+    /// `key_prefix`: instances that should share limits share it.
+    pub key_prefix: String,
+    /// `timeout_ms`: the deadline of one check, connecting included.
+    pub timeout: Duration,
+    /// `on_failure`: admit or refuse when the store does not answer in time.
+    pub on_failure: WhenStoreFails,
 }
 
 /// A target host the open proxy may reach: `api.example.com` or `*.example.com` (subdomains,
@@ -297,6 +326,7 @@ struct ProxyTable {
     allow_targets: Option<Spanned<Vec<Spanned<String>>>>,
     rate_per_client: Option<Spanned<String>>,
     rate_per_origin: Option<Spanned<String>>,
+    rate_limit_store: Option<Spanned<StoreTable>>,
     tls_cert: Option<Spanned<String>>,
     tls_key: Option<Spanned<String>>,
     upstream_ca: Option<Spanned<String>>,
@@ -324,6 +354,7 @@ pub const PROXY_KEYS: &[Key] = &[
     Key::new("allow_targets", Kind::Strings),
     Key::new("rate_per_client", Kind::String),
     Key::new("rate_per_origin", Kind::String),
+    Key::new("rate_limit_store", Kind::Table(STORE_KEYS)),
     Key::new("tls_cert", Kind::String),
     Key::new("tls_key", Kind::String),
     Key::new("upstream_ca", Kind::String),
@@ -349,6 +380,26 @@ const ROUTE_KEYS: &[Key] = &[
     Key::new("strip_prefix", Kind::Bool),
 ];
 
+/// The keys of `[proxy.rate_limit_store]`.
+const STORE_KEYS: &[Key] = &[
+    Key::new("kind", Kind::String),
+    Key::new("url", Kind::String),
+    Key::new("key_prefix", Kind::String),
+    Key::new("timeout_ms", Kind::Integer),
+    Key::new("on_failure", Kind::String),
+];
+
+/// `[proxy.rate_limit_store]`, as written.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StoreTable {
+    kind: Option<Spanned<String>>,
+    url: Option<Spanned<String>>,
+    key_prefix: Option<Spanned<String>>,
+    timeout_ms: Option<Spanned<i64>>,
+    on_failure: Option<Spanned<String>>,
+}
+
 /// Every `[proxy]` key with its meaning and default, for `corsair proxy --help`.
 pub const PROXY_KEYS_HELP: &str = "\
 [proxy] keys (a [profiles.NAME.proxy] table overrides them key by key):
@@ -361,6 +412,11 @@ pub const PROXY_KEYS_HELP: &str = "\
                          *.example.com, optional :port
   rate_per_client        open mode only: e.g. \"60/minute\", \"10/s\" [default: none]
   rate_per_origin        open mode only: the same, per Origin [default: none]
+  rate_limit_store       open mode only: [proxy.rate_limit_store], where the counts live:
+                         kind = \"memory\" (this process) [default] or \"redis\" (shared),
+                         url = \"redis://127.0.0.1:6379/0\", key_prefix [default: \"corsair:rl:\"],
+                         timeout_ms, 1 to 10000 [default: 50],
+                         on_failure = \"admit\" [default] or \"refuse\" (429) when Redis fails
   tls_cert, tls_key      PEM files for HTTPS on the listener
   upstream_ca            extra PEM trust anchor for upstreams [default: system roots]
   forwarded              X-Forwarded-*: \"set\", \"append\" or \"off\"
@@ -582,8 +638,9 @@ fn load_inner(
     };
     // `[proxy]` keys that do nothing in this mode are errors: a file that says more than it does
     // misleads whoever reads it.
-    let open_only: [(&str, Option<Range<usize>>); 3] = [
+    let open_only: [(&str, Option<Range<usize>>); 4] = [
         ("proxy.allow_targets", table.allow_targets.as_ref().map(Spanned::span)),
+        ("proxy.rate_limit_store", table.rate_limit_store.as_ref().map(Spanned::span)),
         ("proxy.rate_per_client", table.rate_per_client.as_ref().map(Spanned::span)),
         ("proxy.rate_per_origin", table.rate_per_origin.as_ref().map(Spanned::span)),
     ];
@@ -636,6 +693,23 @@ fn load_inner(
         }
         let per_client = table.rate_per_client.as_ref().and_then(|q| r.quota("proxy.rate_per_client", q));
         let per_origin = table.rate_per_origin.as_ref().and_then(|q| r.quota("proxy.rate_per_origin", q));
+        let store = table.rate_limit_store.as_ref().map(|t| r.store(t.get_ref())).unwrap_or_default();
+        // Checked whenever Redis is asked for, so this error comes with the table's own.
+        let redis_asked = table.rate_limit_store.as_ref().and_then(|t| t.get_ref().kind.as_ref());
+        if redis_asked.is_some_and(|k| k.get_ref() == "redis") {
+            for (key, quota, written) in [
+                ("proxy.rate_per_client", per_client, &table.rate_per_client),
+                ("proxy.rate_per_origin", per_origin, &table.rate_per_origin),
+            ] {
+                if quota.is_some_and(|q| !RedisStore::counts(&q)) {
+                    r.error(
+                        key,
+                        written.as_ref().map(Spanned::span),
+                        "is more than the Redis store counts (its clock counts microseconds): write at most 1000000/second".into(),
+                    );
+                }
+            }
+        }
         let policy = policy_for(&mut r, profile.as_deref());
         if let Some(p) = &policy {
             if p.allows_credentials() {
@@ -655,7 +729,7 @@ fn load_inner(
                 );
             }
         }
-        policy.map(|policy| Mode::Open(Open { policy, targets, per_client, per_origin }))
+        policy.map(|policy| Mode::Open(Open { policy, targets, per_client, per_origin, store }))
     } else {
         let default_policy = policy_for(&mut r, profile.as_deref());
         let mut routes = Vec::new();
@@ -861,6 +935,7 @@ impl ProxyTable {
             allow_targets,
             rate_per_client,
             rate_per_origin,
+            rate_limit_store,
             tls_cert,
             tls_key,
             upstream_ca,
@@ -935,6 +1010,102 @@ impl Reader<'_> {
 
     fn quota(&mut self, key: &str, v: &Spanned<String>) -> Option<Quota> {
         v.get_ref().parse::<Quota>().map_err(|e| self.error(key, Some(v.span()), e.to_string())).ok()
+    }
+
+    /// Reads `[proxy.rate_limit_store]`: every mistake at once, each at its key.
+    fn store(&mut self, t: &StoreTable) -> StoreSettings {
+        const KEY: &str = "proxy.rate_limit_store";
+        let redis = match &t.kind {
+            None => false,
+            Some(k) => match k.get_ref().as_str() {
+                "memory" => false,
+                "redis" => true,
+                other => {
+                    self.error(
+                        &format!("{KEY}.kind"),
+                        Some(k.span()),
+                        format!("`{other}` is not a store; write \"memory\" (this process) or \"redis\" (shared)"),
+                    );
+                    return StoreSettings::Memory;
+                }
+            },
+        };
+        if !redis {
+            let redis_only = [
+                ("url", t.url.as_ref().map(Spanned::span)),
+                ("key_prefix", t.key_prefix.as_ref().map(Spanned::span)),
+                ("timeout_ms", t.timeout_ms.as_ref().map(Spanned::span)),
+                ("on_failure", t.on_failure.as_ref().map(Spanned::span)),
+            ];
+            for (name, span) in redis_only {
+                if let Some(span) = span {
+                    self.error(
+                        &format!("{KEY}.{name}"),
+                        Some(span),
+                        "applies to the Redis store only; remove it, or set kind = \"redis\"".into(),
+                    );
+                }
+            }
+            return StoreSettings::Memory;
+        }
+        let url = match &t.url {
+            Some(u) => {
+                u.get_ref().parse::<RedisUrl>().map_err(|m| self.error(&format!("{KEY}.url"), Some(u.span()), m)).ok()
+            }
+            None => {
+                let span = t.kind.as_ref().map(Spanned::span);
+                self.error(
+                    &format!("{KEY}.url"),
+                    span,
+                    "the Redis store needs an address: write url = \"redis://127.0.0.1:6379/0\"".into(),
+                );
+                None
+            }
+        };
+        let key_prefix = match &t.key_prefix {
+            None => Some(DEFAULT_KEY_PREFIX.to_owned()),
+            Some(p) => {
+                let text = p.get_ref();
+                let printable = text.bytes().all(|b| b.is_ascii_graphic() && !b"{}".contains(&b));
+                if text.is_empty() || text.len() > 100 || !printable {
+                    self.error(
+                        &format!("{KEY}.key_prefix"),
+                        Some(p.span()),
+                        "write 1 to 100 printable ASCII characters without spaces or braces, e.g. \"corsair:rl:\""
+                            .into(),
+                    );
+                    None
+                } else {
+                    Some(text.clone())
+                }
+            }
+        };
+        let timeout = match &t.timeout_ms {
+            None => Some(DEFAULT_TIMEOUT),
+            Some(v) => self.ranged(&format!("{KEY}.timeout_ms"), v, 1, 10_000).map(Duration::from_millis),
+        };
+        let on_failure = match &t.on_failure {
+            None => Some(WhenStoreFails::Admit),
+            Some(v) => match v.get_ref().as_str() {
+                "admit" => Some(WhenStoreFails::Admit),
+                "refuse" => Some(WhenStoreFails::Refuse),
+                other => {
+                    self.error(
+                        &format!("{KEY}.on_failure"),
+                        Some(v.span()),
+                        format!("`{other}` is unknown; write \"admit\" (serve unlimited while Redis fails) or \"refuse\" (answer 429)"),
+                    );
+                    None
+                }
+            },
+        };
+        match (url, key_prefix, timeout, on_failure) {
+            (Some(url), Some(key_prefix), Some(timeout), Some(on_failure)) => {
+                StoreSettings::Redis(RedisSettings { url, key_prefix, timeout, on_failure })
+            }
+            // Each `None` recorded its error.
+            _ => StoreSettings::Memory,
+        }
     }
 
     fn ranged(&mut self, key: &str, v: &Spanned<i64>, min: i64, max: i64) -> Option<u64> {
@@ -1155,6 +1326,84 @@ max_body_bytes = -1
         assert!(s.contains("flag --allow-target: --allow-target: applies to the open proxy only"), "{s}");
     }
 
+    const OPEN: &str = "allow_origins = [\"https://a.example\"]\n[proxy]\nmode = \"open\"\nallow_targets = [\"api.example.com\"]\nrate_per_client = \"60/minute\"\n";
+
+    fn open_store(c: &Config) -> &StoreSettings {
+        match &c.mode {
+            Mode::Open(open) => &open.store,
+            Mode::Gateway(_) => panic!("gateway mode"),
+        }
+    }
+
+    #[test]
+    fn the_rate_limit_store_is_memory_unless_redis_is_configured() {
+        let c = load_text(OPEN, &Flags::default()).unwrap();
+        assert_eq!(open_store(&c), &StoreSettings::Memory);
+        let text = format!("{OPEN}[proxy.rate_limit_store]\nkind = \"redis\"\nurl = \"redis://10.0.0.5:6380/3\"\n");
+        let c = load_text(&text, &Flags::default()).unwrap();
+        let StoreSettings::Redis(r) = open_store(&c) else { panic!("{:?}", open_store(&c)) };
+        assert_eq!(r.url.to_string(), "redis://10.0.0.5:6380/3");
+        assert_eq!(
+            (r.key_prefix.as_str(), r.timeout, r.on_failure),
+            ("corsair:rl:", DEFAULT_TIMEOUT, WhenStoreFails::Admit)
+        );
+        let text = format!("{text}key_prefix = \"api:\"\ntimeout_ms = 20\non_failure = \"refuse\"\n");
+        let StoreSettings::Redis(r) = open_store(&load_text(&text, &Flags::default()).unwrap()).clone() else {
+            panic!()
+        };
+        assert_eq!(
+            (r.key_prefix.as_str(), r.timeout, r.on_failure),
+            ("api:", Duration::from_millis(20), WhenStoreFails::Refuse)
+        );
+        // A profile replaces the table whole.
+        let text = format!("{text}[profiles.solo.proxy.rate_limit_store]\nkind = \"memory\"\n");
+        let flags = Flags { profile: Some("solo".into()), ..Flags::default() };
+        assert_eq!(open_store(&load_text(&text, &flags).unwrap()), &StoreSettings::Memory);
+    }
+
+    #[test]
+    fn rate_limit_store_mistakes_are_located_and_say_what_to_write() {
+        let text = format!(
+            "{OPEN}rate_per_origin = \"2000000/second\"\n[proxy.rate_limit_store]\nkind = \"redis\"\nurl = \"rediss://cache:6380\"\nkey_prefix = \"a b\"\ntimeout_ms = 0\non_failure = \"deny\"\n"
+        );
+        let err = load_text(&text, &Flags::default()).unwrap_err();
+        let s = err.to_string();
+        assert_eq!(err.len(), 5, "{s}");
+        assert!(s.contains("corsair.toml:6:19: proxy.rate_per_origin: is more than the Redis store counts"), "{s}");
+        assert!(
+            s.contains(
+                "corsair.toml:9:7: proxy.rate_limit_store.url: `rediss://cache:6380`: TLS to Redis is not supported"
+            ),
+            "{s}"
+        );
+        assert!(s.contains("corsair.toml:10:14: proxy.rate_limit_store.key_prefix: write 1 to 100 printable"), "{s}");
+        assert!(s.contains("corsair.toml:11:14: proxy.rate_limit_store.timeout_ms: 0 is out of range; write a number from 1 to 10000"), "{s}");
+        assert!(
+            s.contains("corsair.toml:12:14: proxy.rate_limit_store.on_failure: `deny` is unknown; write \"admit\""),
+            "{s}"
+        );
+
+        let text = format!("{OPEN}[proxy.rate_limit_store]\nkind = \"redis\"\n");
+        let s = load_text(&text, &Flags::default()).unwrap_err().to_string();
+        assert!(s.contains("corsair.toml:7:8: proxy.rate_limit_store.url: the Redis store needs an address: write url = \"redis://127.0.0.1:6379/0\""), "{s}");
+        let text = format!("{OPEN}[proxy.rate_limit_store]\nkind = \"memcached\"\n");
+        let s = load_text(&text, &Flags::default()).unwrap_err().to_string();
+        assert!(
+            s.contains("corsair.toml:7:8: proxy.rate_limit_store.kind: `memcached` is not a store; write \"memory\""),
+            "{s}"
+        );
+        let text = format!("{OPEN}[proxy.rate_limit_store]\nurl = \"redis://127.0.0.1\"\n");
+        let s = load_text(&text, &Flags::default()).unwrap_err().to_string();
+        assert!(s.contains("corsair.toml:7:7: proxy.rate_limit_store.url: applies to the Redis store only; remove it, or set kind = \"redis\""), "{s}");
+        let text = format!("{OPEN}[proxy.rate_limit_store]\nkind = \"redis\"\ntimeout = 50\n");
+        let s = load_text(&text, &Flags::default()).unwrap_err().to_string();
+        assert!(s.contains("corsair.toml:8:1: unknown key `proxy.rate_limit_store.timeout`"), "{s}");
+        // Gateway mode has no rate limits to store.
+        let text = "allow_origins = [\"https://a.example\"]\n[proxy]\nupstream = \"http://localhost:1\"\n[proxy.rate_limit_store]\nkind = \"redis\"\n";
+        let s = load_text(text, &Flags::default()).unwrap_err().to_string();
+        assert!(s.contains("proxy.rate_limit_store: applies to the open proxy only"), "{s}");
+    }
+
     #[test]
     fn gateway_keys_in_open_mode_are_errors_at_the_key() {
         let text = "allow_origins = [\"https://a.example\"]\n[proxy]\nmode = \"open\"\nallow_targets = [\"api.example.com\"]\nupstream = \"http://localhost:1\"\negress_guard = false\n";
@@ -1224,7 +1473,7 @@ profile = "bad"
     }
 
     /// The keys serde reads, from its own error for a key it does not know.
-    fn serde_keys<T: serde::de::DeserializeOwned + std::fmt::Debug>() -> Vec<String> {
+    pub(super) fn serde_keys<T: serde::de::DeserializeOwned + std::fmt::Debug>() -> Vec<String> {
         let message = toml::from_str::<T>("zzz = 1").unwrap_err().message().to_owned();
         let (_, expected) = message.split_once("expected one of").expect(&message);
         let mut keys: Vec<String> = expected.split(',').map(|k| k.trim().trim_matches('`').to_owned()).collect();
@@ -1241,6 +1490,7 @@ profile = "bad"
         };
         assert_eq!(names(PROXY_KEYS), serde_keys::<ProxyTable>());
         assert_eq!(names(ROUTE_KEYS), serde_keys::<RouteTable>());
+        assert_eq!(names(STORE_KEYS), serde_keys::<StoreTable>());
         // The first column of the help's key lines: `  tls_cert, tls_key      PEM files...`.
         let documented: Vec<&str> = PROXY_KEYS_HELP
             .lines()

@@ -30,12 +30,12 @@ use crate::config::{Forwarded, Limits, TargetPattern, Upstream};
 use crate::connect::ConnectError;
 use crate::framing;
 use crate::metrics::{Metrics, Reason, UpstreamError};
-use crate::ratelimit::{MemoryStore, RateLimiter};
+use crate::ratelimit::{ConfiguredStore, RateLimiter};
 use crate::target;
 use crate::upstream::{host_value, ClientError, UpstreamClient};
 
-/// The open proxy's limiter; its store outlives reloads.
-pub type Limiter = RateLimiter<Arc<MemoryStore>>;
+/// The open proxy's limiter, on the memory store (which outlives reloads) or Redis.
+pub type Limiter = RateLimiter<ConfiguredStore>;
 
 /// Request bodies as sent upstream: streamed, cut off at the body limit.
 pub type RequestBody = Limited<Incoming>;

@@ -225,6 +225,7 @@ pub struct Metrics {
     upstream_errors: [AtomicU64; UpstreamError::ALL.len()],
     connections_open: AtomicI64,
     reloads: [AtomicU64; Reload::ALL.len()],
+    rate_limit_store_errors: AtomicU64,
     version: &'static str,
 }
 
@@ -238,6 +239,7 @@ impl Default for Metrics {
             upstream_errors: Default::default(),
             connections_open: AtomicI64::new(0),
             reloads: Default::default(),
+            rate_limit_store_errors: AtomicU64::new(0),
             version: env!("CARGO_PKG_VERSION"),
         }
     }
@@ -287,6 +289,17 @@ impl Metrics {
     /// Counts one configuration reload.
     pub fn config_reload(&self, result: Reload) {
         self.reloads[result as usize].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts one rate-limit check the store could not answer (Redis down, slow, or failing
+    /// the script): the limiter then admitted or refused as `on_failure` says.
+    pub fn rate_limit_store_error(&self) {
+        self.rate_limit_store_errors.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// How many rate-limit checks the store could not answer.
+    pub fn rate_limit_store_errors(&self) -> u64 {
+        self.rate_limit_store_errors.load(Ordering::Relaxed)
     }
 
     /// Appends every metric to `out` in the Prometheus text format 0.0.4 (serve it with
@@ -349,6 +362,10 @@ impl Metrics {
             let n = load(&self.reloads[result as usize]);
             writeln!(out, "corsair_config_reloads_total{{result=\"{result}\"}} {n}")?;
         }
+
+        let help = "Rate-limit checks the store could not answer (answered as on_failure says).";
+        family(out, "corsair_rate_limit_store_errors_total", "counter", help)?;
+        writeln!(out, "corsair_rate_limit_store_errors_total {}", self.rate_limit_store_errors())?;
 
         let help = "Log lines not written because stderr was closed, full or too slow.";
         family(out, "corsair_log_lines_dropped_total", "counter", help)?;

@@ -6,10 +6,9 @@
 //! **Algorithm.** GCRA, the generic cell rate algorithm: a [`Quota`] of `60/minute` admits a
 //! burst of 60, then one request per second. A key's entire state is one timestamp, its
 //! theoretical arrival time (TAT). One number per key is what makes the store pluggable: the
-//! [`MemoryStore`] keeps it in a table; a Redis store (not written yet) keeps the same number
-//! under the key [`RateKey`] renders, updated atomically by a Lua script, so several gateway
-//! instances behind a load balancer share one limit. ARCHITECTURE.md gives that store's
-//! design.
+//! [`MemoryStore`] keeps it in a table; the [`RedisStore`] keeps the same number under the key
+//! [`RateKey`] renders, updated atomically by a Lua script, so several gateway instances behind
+//! a load balancer share one limit. ARCHITECTURE.md gives that store's design.
 //!
 //! **Stores.** [`RateStore::acquire`] is async because a networked store is; it is a generic
 //! (not `dyn`) method so that the memory store's answer is a ready future with no allocation.
@@ -38,6 +37,7 @@ mod key;
 mod limiter;
 mod memory;
 mod quota;
+mod redis;
 
 use std::fmt;
 use std::future::Future;
@@ -48,6 +48,7 @@ pub use key::{By, RateKey};
 pub use limiter::{Limited, RateLimiter, WhenStoreFails};
 pub use memory::{Clock, ManualClock, MemoryStore, MonotonicClock, DEFAULT_MAX_KEYS};
 pub use quota::{Period, Quota, QuotaError};
+pub use redis::{RedisStore, RedisUrl, DEFAULT_KEY_PREFIX, DEFAULT_TIMEOUT, MAX_CONNECTIONS, RECONNECT_PAUSE, SCRIPT};
 
 /// A store's answer for one request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,6 +80,26 @@ pub trait RateStore: Send + Sync + 'static {
 impl<S: RateStore> RateStore for Arc<S> {
     fn acquire(&self, key: &RateKey<'_>, quota: &Quota) -> impl Future<Output = Result<Admission, StoreError>> + Send {
         S::acquire(self, key, quota)
+    }
+}
+
+/// The store a configuration chose: the process's memory (kept across reloads) or a Redis
+/// shared with other instances. An enum rather than `dyn`, so the memory store's check stays a
+/// call without allocation.
+#[derive(Clone, Debug)]
+pub enum ConfiguredStore {
+    /// This process's [`MemoryStore`].
+    Memory(Arc<MemoryStore>),
+    /// A [`RedisStore`].
+    Redis(Arc<RedisStore>),
+}
+
+impl RateStore for ConfiguredStore {
+    async fn acquire(&self, key: &RateKey<'_>, quota: &Quota) -> Result<Admission, StoreError> {
+        match self {
+            ConfiguredStore::Memory(m) => Ok(m.admit(key, quota)),
+            ConfiguredStore::Redis(r) => r.acquire(key, quota).await,
+        }
     }
 }
 

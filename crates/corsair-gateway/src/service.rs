@@ -15,13 +15,14 @@ use tower_layer::Layer;
 use tower_service::Service;
 
 use crate::body::ProxyBody;
+use crate::config::StoreSettings;
 use crate::config::{Config, Mode};
 use crate::connect::{client_tls, Connector, PinnedResolver};
 use crate::forward::{self, answer, Destination, Forward, GatewayRefusal, Outcome, Peer};
 use crate::framing;
 use crate::loops::LoopMark;
 use crate::metrics::{self, Kind, Metrics, Reason, UpstreamError};
-use crate::ratelimit::{MemoryStore, RateLimiter};
+use crate::ratelimit::{ConfiguredStore, MemoryStore, RateLimiter, RedisStore, WhenStoreFails};
 use crate::relay::RelayRoute;
 use crate::upstream::UpstreamClient;
 
@@ -30,7 +31,8 @@ use crate::upstream::UpstreamClient;
 pub struct Services {
     /// The process's metrics.
     pub metrics: Arc<Metrics>,
-    /// The open proxy's rate-limit store.
+    /// The open proxy's memory store, kept across reloads (a Redis store is built with each
+    /// configuration: its counts live in Redis).
     pub limits: Arc<MemoryStore>,
     /// The `Via` mark on forwarded requests, by which a request that comes back is known.
     pub loop_mark: LoopMark,
@@ -76,7 +78,16 @@ impl Runtime {
         let relay = config.fast_path && !config.report_only;
         let limiter = match &config.mode {
             Mode::Open(open) if open.per_client.is_some() || open.per_origin.is_some() => {
-                let mut limiter = RateLimiter::new(services.limits.clone());
+                let mut limiter = match &open.store {
+                    StoreSettings::Memory => RateLimiter::new(ConfiguredStore::Memory(services.limits.clone())),
+                    // Connections open on the first check; a reload makes a new store (the
+                    // counts are Redis's, so nothing is lost).
+                    StoreSettings::Redis(redis) => {
+                        let store = RedisStore::new(redis.url.clone(), redis.key_prefix.clone(), redis.timeout);
+                        RateLimiter::new(ConfiguredStore::Redis(Arc::new(store))).when_store_fails(redis.on_failure)
+                    }
+                };
+                limiter = limiter.on_store_error(store_error_hook(services.metrics.clone(), open.store.clone()));
                 if let Some(q) = open.per_client {
                     limiter = limiter.per_client(q);
                 }
@@ -143,6 +154,39 @@ impl Runtime {
     /// The counters and stores that outlive reloads.
     pub(crate) fn services(&self) -> &Services {
         &self.services
+    }
+}
+
+/// Counts each store error in the metrics and logs it, at most one line a second (with how
+/// many were not logged since), so a Redis outage under load does not flood the log.
+fn store_error_hook(
+    metrics: Arc<Metrics>,
+    store: StoreSettings,
+) -> impl Fn(&crate::ratelimit::StoreError, crate::ratelimit::By) + Send + Sync + 'static {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let start = Instant::now();
+    // Milliseconds since `start` of the next line allowed (0: now), and errors since the last.
+    let next_line = AtomicU64::new(0);
+    let unlogged = AtomicU64::new(0);
+    let answer = match &store {
+        StoreSettings::Redis(r) if r.on_failure == WhenStoreFails::Refuse => "refused (on_failure = \"refuse\")",
+        _ => "admitted (on_failure = \"admit\")",
+    };
+    move |error, by| {
+        metrics.rate_limit_store_error();
+        let now = u64::try_from(start.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let due = next_line.load(Ordering::Relaxed);
+        if now < due || next_line.compare_exchange(due, now + 1000, Ordering::Relaxed, Ordering::Relaxed).is_err() {
+            unlogged.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        let suppressed = unlogged.swap(0, Ordering::Relaxed);
+        tracing::warn!(
+            target: "corsair::ratelimit",
+            quota = by.as_str(),
+            suppressed,
+            "{error}; the request was {answer}"
+        );
     }
 }
 

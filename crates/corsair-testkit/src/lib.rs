@@ -8,6 +8,7 @@ pub mod alloc_count;
 pub mod chromium;
 pub mod fuzz;
 pub mod har;
+pub mod redis;
 
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};

@@ -72,22 +72,25 @@ fn collected(exe: &std::path::Path, case: &str, way: &str, n: u64) -> u64 {
 fn run(name: &str, way: &str, n: u64) {
     let case = cases().into_iter().find(|c| c.name == name).expect("a known case");
     let answered = case.answered();
-    let Case { request, corsair, tower_http, .. } = case;
+    let Case { request, corsair, tower_http, cloned, .. } = case;
     match way {
         "harness" if answered => repeat(n, || drop(black_box(black_box(&request).clone()))),
-        "harness" => {
-            let mut service = inner();
-            repeat(n, || drop(black_box(call(&mut service, black_box(&request).clone()))));
-        }
-        "corsair" => {
-            let mut service = CorsLayer::new(corsair).layer(inner());
-            repeat(n, || drop(black_box(call(&mut service, black_box(&request).clone()))));
-        }
-        "tower-http" => {
-            let mut service = tower_http.layer(inner());
-            repeat(n, || drop(black_box(call(&mut service, black_box(&request).clone()))));
-        }
+        "harness" => serve(n, inner(), &request, cloned),
+        "corsair" => serve(n, CorsLayer::new(corsair).layer(inner()), &request, cloned),
+        "tower-http" => serve(n, tower_http.layer(inner()), &request, cloned),
         _ => panic!("unknown way {way}"),
+    }
+}
+
+/// `n` requests through `service`, or through a fresh clone of it per request.
+fn serve<S>(n: u64, mut service: S, request: &http::Request<()>, cloned: bool)
+where
+    S: tower::Service<http::Request<()>, Response = http::Response<String>, Error = std::convert::Infallible> + Clone,
+{
+    if cloned {
+        repeat(n, || drop(black_box(call(&mut service.clone(), black_box(request).clone()))));
+    } else {
+        repeat(n, || drop(black_box(call(&mut service, black_box(request).clone()))));
     }
 }
 

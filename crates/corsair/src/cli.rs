@@ -59,6 +59,10 @@ pub enum Command {
     Proxy(Box<cmd::proxy::ProxyArgs>),
     /// Write a policy as config or code for a server stack (nginx, Express, Flask, axum).
     Snippet(cmd::snippet::SnippetArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions(cmd::completions::CompletionsArgs),
+    /// Print the manual page, or write one page per command into a directory.
+    Man(cmd::man::ManArgs),
 }
 
 #[cfg(test)]

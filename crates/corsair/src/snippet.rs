@@ -7,6 +7,7 @@
 
 use clap::ValueEnum;
 use corsair_core::browser::Blocked;
+use corsair_core::Policy;
 use corsair_probe::Transcript;
 
 /// Server software corsair writes snippets for.
@@ -111,7 +112,9 @@ struct Needs {
 
 impl Needs {
     fn of(b: &Blocked) -> Needs {
-        let method = (!corsair_core::method::is_safelisted(&b.method)).then(|| b.method.clone());
+        // Upper-cased: a lower-case method is fixed in the page (check says so), and a policy
+        // lists methods as the page must then send them.
+        let method = (!corsair_core::method::is_safelisted(&b.method)).then(|| b.method.to_ascii_uppercase());
         Needs {
             origin: b.page_origin.to_string(),
             credentials: b.include_credentials,
@@ -131,10 +134,6 @@ impl Needs {
     }
 }
 
-fn quoted(items: &[String], q: char) -> String {
-    items.iter().map(|i| format!("{q}{i}{q}")).collect::<Vec<_>>().join(", ")
-}
-
 /// The `corsair snippet` arguments (after `corsair`) that write a run-verified configuration
 /// allowing exactly what the blocked request needed, for the stacks corsair-snippet covers:
 /// the quick fix above fixes one request, this one is the whole layer, checked in the real server.
@@ -142,18 +141,10 @@ fn quoted(items: &[String], q: char) -> String {
 /// serve the page from one, never to allow `null`).
 pub fn verified_args(stack: Stack, b: &Blocked) -> Option<Vec<String>> {
     let name = match stack {
-        Stack::Nginx => "nginx",
-        Stack::Express => "express",
-        Stack::Django => "django",
         Stack::Fastapi => "fastapi",
-        Stack::Axum => "axum",
-        Stack::Apache => "apache",
-        Stack::Caddy => "caddy",
-        Stack::Appwrite => return None,
+        other => verified_stack(other)?.name(),
     };
-    if b.page_origin.is_null() {
-        return None;
-    }
+    let (_, insecure) = implied(b)?;
     let n = Needs::of(b);
     let mut args: Vec<String> =
         ["snippet", "--for", name, "--allow-origin", &n.origin].iter().map(|s| (*s).to_owned()).collect();
@@ -165,6 +156,9 @@ pub fn verified_args(stack: Stack, b: &Blocked) -> Option<Vec<String>> {
     }
     if n.credentials {
         args.push("--allow-credentials".to_owned());
+    }
+    if insecure {
+        args.push("--dangerously-allow-insecure-origins".to_owned());
     }
     Some(args)
 }
@@ -184,44 +178,61 @@ fn shell_word(w: &str) -> String {
     }
 }
 
-/// The configuration for `stack` that lets the blocked request through.
+/// The stack's run-verified renderer in corsair-snippet, where there is one.
+fn verified_stack(stack: Stack) -> Option<corsair_snippet::Stack> {
+    match stack {
+        Stack::Nginx => Some(corsair_snippet::Stack::Nginx),
+        Stack::Express => Some(corsair_snippet::Stack::Express),
+        Stack::Django => Some(corsair_snippet::Stack::Django),
+        Stack::Fastapi => Some(corsair_snippet::Stack::Starlette),
+        Stack::Axum => Some(corsair_snippet::Stack::Axum),
+        Stack::Apache => Some(corsair_snippet::Stack::Apache),
+        Stack::Caddy => Some(corsair_snippet::Stack::Caddy),
+        Stack::Appwrite => None,
+    }
+}
+
+/// The policy the fix implies, as [`verified_args`] states it: this page's origin, the
+/// request's method and headers, credentials if it sends them. `None` for a page without a real
+/// origin, whose fix is to get one.
+pub fn implied_policy(b: &Blocked) -> Option<Policy> {
+    implied(b).map(|(policy, _)| policy)
+}
+
+/// [`implied_policy`], and whether it needed `dangerously_allow_insecure_origins` (a plain-http,
+/// non-loopback page sending credentials: the policy refuses that unless told, and the printed
+/// command must say the word too, or it would fail when run).
+fn implied(b: &Blocked) -> Option<(Policy, bool)> {
+    if b.page_origin.is_null() {
+        return None;
+    }
+    let n = Needs::of(b);
+    let build = |insecure: bool| {
+        let mut builder = Policy::builder()
+            .allow_origins([n.origin.clone()])
+            .allow_credentials(n.credentials)
+            .dangerously_allow_insecure_origins(insecure);
+        if let Some(m) = &n.method {
+            builder = builder.allow_methods([m.clone()]);
+        }
+        if !n.headers.is_empty() {
+            builder = builder.allow_headers(n.headers.clone());
+        }
+        builder.build().ok()
+    };
+    build(false).map(|p| (p, false)).or_else(|| build(true).map(|p| (p, true)))
+}
+
+/// The configuration for `stack` that lets the blocked request through: corsair-snippet's
+/// run-verified one for the implied policy where the stack has it, else a per-request snippet.
 pub fn render(stack: Stack, b: &Blocked) -> String {
+    if let (Some(s), Some(policy)) = (verified_stack(stack), implied_policy(b)) {
+        return corsair_snippet::render(&policy, s).to_string();
+    }
     let n = Needs::of(b);
     let methods = n.methods_with_defaults();
     let o = &n.origin;
     match stack {
-        Stack::Nginx => {
-            let mut s = format!(
-                "# In the server (or location) block of the API. `always` also covers 4xx/5xx answers.\n\
-                 # nginx drops inherited add_header lines in a block that adds its own, so the\n\
-                 # preflight block repeats them.\n\
-                 set $cors_origin \"\";\n\
-                 if ($http_origin = \"{o}\") {{ set $cors_origin $http_origin; }}\n\
-                 proxy_hide_header Access-Control-Allow-Origin;\n\
-                 add_header Access-Control-Allow-Origin $cors_origin always;\n"
-            );
-            let mut common = String::new();
-            if n.credentials {
-                common.push_str("add_header Access-Control-Allow-Credentials \"true\" always;\n");
-            }
-            common.push_str("add_header Vary Origin always;\n");
-            s.push_str(&common);
-            s.push_str(
-                "if ($request_method = OPTIONS) {\n    add_header Access-Control-Allow-Origin $cors_origin always;\n",
-            );
-            for line in common.lines() {
-                s.push_str(&format!("    {line}\n"));
-            }
-            s.push_str(&format!("    add_header Access-Control-Allow-Methods \"{}\" always;\n", methods.join(", ")));
-            if !n.headers.is_empty() {
-                s.push_str(&format!(
-                    "    add_header Access-Control-Allow-Headers \"{}\" always;\n",
-                    n.headers.join(", ")
-                ));
-            }
-            s.push_str("    add_header Access-Control-Max-Age 600 always;\n    return 204;\n}\n");
-            s
-        }
         Stack::Apache => {
             let re = o.replace('.', "\\.");
             let mut s = format!(
@@ -260,76 +271,11 @@ pub fn render(stack: Stack, b: &Blocked) -> String {
             s.push_str("    respond 204\n}\n");
             s
         }
-        Stack::Express => {
-            let mut s = format!(
-                "// npm install cors; before your routes (and before auth: preflights carry no credentials)\n\
-                 const cors = require('cors');\n\
-                 app.use(cors({{\n  origin: ['{o}'],\n  methods: [{}],\n",
-                quoted(&methods, '\'')
-            );
-            if !n.headers.is_empty() {
-                s.push_str(&format!("  allowedHeaders: [{}],\n", quoted(&n.headers, '\'')));
-            }
-            if n.credentials {
-                s.push_str("  credentials: true,\n");
-            }
-            s.push_str("}));\n");
-            s
-        }
-        Stack::Django => {
-            let mut s = "# pip install django-cors-headers; settings.py\n\
-                 from corsheaders.defaults import default_headers, default_methods\n\
-                 INSTALLED_APPS += [\"corsheaders\"]\n\
-                 MIDDLEWARE.insert(0, \"corsheaders.middleware.CorsMiddleware\")  # before CommonMiddleware\n"
-                .to_owned();
-            s.push_str(&format!("CORS_ALLOWED_ORIGINS = [\"{o}\"]\n"));
-            if let Some(m) = &n.method {
-                s.push_str(&format!("CORS_ALLOW_METHODS = (*default_methods, \"{m}\")\n"));
-            }
-            if !n.headers.is_empty() {
-                s.push_str(&format!("CORS_ALLOW_HEADERS = (*default_headers, {})\n", quoted(&n.headers, '"')));
-            }
-            if n.credentials {
-                s.push_str("CORS_ALLOW_CREDENTIALS = True\n");
-            }
-            s
-        }
-        Stack::Fastapi => {
-            let mut s = format!(
-                "from fastapi.middleware.cors import CORSMiddleware\n\n\
-                 app.add_middleware(\n    CORSMiddleware,\n    allow_origins=[\"{o}\"],\n    allow_methods=[{}],\n",
-                quoted(&methods, '"')
-            );
-            if !n.headers.is_empty() {
-                s.push_str(&format!("    allow_headers=[{}],\n", quoted(&n.headers, '"')));
-            }
-            if n.credentials {
-                s.push_str("    allow_credentials=True,\n");
-            }
-            s.push_str(")\n");
-            s
-        }
-        Stack::Axum => {
-            let method_exprs: Vec<String> =
-                methods.iter().map(|m| format!("Method::from_bytes(b\"{m}\").unwrap()")).collect();
-            let mut s = format!(
-                "// tower-http = {{ version = \"0.7\", features = [\"cors\"] }} (adds Vary: Origin itself)\n\
-                 use axum::http::{{HeaderName, HeaderValue, Method}};\n\
-                 use tower_http::cors::CorsLayer;\n\n\
-                 let cors = CorsLayer::new()\n    .allow_origin(HeaderValue::from_static(\"{o}\"))\n    .allow_methods([{}])\n",
-                method_exprs.join(", ")
-            );
-            if !n.headers.is_empty() {
-                let names: Vec<String> =
-                    n.headers.iter().map(|h| format!("HeaderName::from_static(\"{h}\")")).collect();
-                s.push_str(&format!("    .allow_headers([{}])\n", names.join(", ")));
-            }
-            if n.credentials {
-                s.push_str("    .allow_credentials(true)\n");
-            }
-            s.truncate(s.trim_end().len());
-            s.push_str(";\nlet app = app.layer(cors);\n");
-            s
+        Stack::Nginx | Stack::Express | Stack::Django | Stack::Fastapi | Stack::Axum => {
+            // Only a page without an origin of its own gets here (see implied_policy).
+            "No server configuration fixes this: the page has no origin of its own (`null`).\n\
+             Serve it over http(s) from a real origin and check again.\n"
+                .to_owned()
         }
         Stack::Appwrite => {
             let host = b.page_origin.host().to_owned();
@@ -401,12 +347,23 @@ mod tests {
     }
 
     #[test]
-    fn nginx_repeats_the_headers_inside_the_preflight_block() {
-        let b = blocked("DELETE", None, Credentials::Include);
-        let s = render(Stack::Nginx, &b);
-        assert_eq!(s.matches("Access-Control-Allow-Credentials").count(), 2, "{s}");
-        assert!(s.contains("return 204;"));
-        assert!(s.contains("GET, HEAD, POST, DELETE"));
+    fn covered_stacks_print_the_run_verified_snippet_of_the_implied_policy() {
+        let b = blocked("DELETE", Some(("X-Trace", "1")), Credentials::Include);
+        let policy = implied_policy(&b).expect("a real origin");
+        for (stack, verified) in [
+            (Stack::Nginx, corsair_snippet::Stack::Nginx),
+            (Stack::Express, corsair_snippet::Stack::Express),
+            (Stack::Django, corsair_snippet::Stack::Django),
+            (Stack::Fastapi, corsair_snippet::Stack::Starlette),
+            (Stack::Axum, corsair_snippet::Stack::Axum),
+            (Stack::Apache, corsair_snippet::Stack::Apache),
+            (Stack::Caddy, corsair_snippet::Stack::Caddy),
+        ] {
+            assert_eq!(render(stack, &b), corsair_snippet::render(&policy, verified).to_string(), "{stack:?}");
+        }
+        let mut null = b.clone();
+        null.page_origin = Origin::parse("null").unwrap();
+        assert!(render(Stack::Nginx, &null).contains("no origin of its own"));
     }
 
     #[test]
@@ -445,7 +402,7 @@ mod tests {
     fn the_verified_snippet_command_lets_the_blocked_request_through() {
         use clap::Parser;
         let mut checked = 0;
-        for page in ["http://localhost:5173", "https://app.example.com"] {
+        for page in ["http://localhost:5173", "https://app.example.com", "http://app.test:3000"] {
             for method in ["GET", "POST", "PUT", "PATCH", "DELETE"] {
                 for headers in [
                     &[][..],
@@ -504,7 +461,7 @@ mod tests {
             }
         }
         println!("{checked} blocked requests let through by following the printed command");
-        assert!(checked >= 420, "only {checked} cases: the matrix lost its blocked requests");
+        assert!(checked >= 630, "only {checked} cases: the matrix lost its blocked requests");
     }
 
     #[test]

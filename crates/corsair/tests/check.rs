@@ -253,9 +253,11 @@ async fn text_output_shows_the_timeline_verdict_and_a_snippet_for_the_stack() {
         "> Access-Control-Request-Method: DELETE",
         "BLOCKED",
         "Response to preflight request doesn't pass access control check",
-        "CORS_ALLOWED_ORIGINS = [\"http://localhost:5173\"]",
+        "ALLOWED_ORIGINS = frozenset(['http://localhost:5173'])",
+        "PREFLIGHT_METHODS = frozenset(['GET', 'HEAD', 'POST', 'DELETE'])",
+        "class CorsPolicyMiddleware",
         "For Django (--stack)",
-        "The whole CORS layer for Django, run-verified in the real server:",
+        "This allows exactly this request. Other routes' methods and headers, more origins: add them and run",
     ] {
         assert!(text.contains(needle), "missing {needle:?} in\n{text}");
     }

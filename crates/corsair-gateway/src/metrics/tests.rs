@@ -196,6 +196,7 @@ fn a_fresh_registry_renders_every_series_at_zero() {
     assert_eq!(value(&samples, "corsair_upstream_duration_seconds_count", &[]), 0.0);
     assert_eq!(value(&samples, "corsair_connections_open", &[]), 0.0);
     assert_eq!(value(&samples, "corsair_config_reloads_total", &[("result", "error")]), 0.0);
+    assert_eq!(value(&samples, "corsair_rate_limit_store_errors_total", &[]), 0.0);
     // Process-wide: other tests may have dropped lines, but the series is always there.
     assert!(value(&samples, "corsair_log_lines_dropped_total", &[]) >= 0.0);
     // A not-CORS request is never refused by the policy: no such series until one is.

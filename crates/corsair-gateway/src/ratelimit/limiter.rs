@@ -64,7 +64,7 @@ type ErrorHook = Box<dyn Fn(&StoreError, By) + Send + Sync>;
 /// (it was made).
 ///
 /// Store errors are counted ([`RateLimiter::store_errors`]), passed to the hook set with
-/// [`RateLimiter::on_store_error`] (where the server logs them; this crate does not log), and
+/// [`RateLimiter::on_store_error`] (where the server counts and logs them), and
 /// answered as [`WhenStoreFails`] says.
 pub struct RateLimiter<S> {
     store: S,

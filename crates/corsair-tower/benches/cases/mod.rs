@@ -23,11 +23,15 @@ pub fn handler_response() -> Response<String> {
     r
 }
 
-pub type Inner =
-    tower::util::ServiceFn<Box<dyn FnMut(Request<()>) -> std::future::Ready<Result<Response<String>, Infallible>>>>;
+/// A plain function pointer, so the service is `Clone` (axum clones the service per request).
+pub type Inner = tower::util::ServiceFn<fn(Request<()>) -> std::future::Ready<Result<Response<String>, Infallible>>>;
+
+fn answer(_: Request<()>) -> std::future::Ready<Result<Response<String>, Infallible>> {
+    ready(Ok(handler_response()))
+}
 
 pub fn inner() -> Inner {
-    tower::service_fn(Box::new(|_: Request<()>| ready(Ok(handler_response()))))
+    tower::service_fn(answer as fn(Request<()>) -> _)
 }
 
 pub fn request(method: &str, lines: &[(&str, &str)]) -> Request<()> {
@@ -57,6 +61,9 @@ pub struct Case {
     pub request: Request<()>,
     pub corsair: Policy,
     pub tower_http: TowerCorsLayer,
+    /// Call a fresh clone of the service for each request, as axum's router does, instead of
+    /// the same service through `&mut`.
+    pub cloned: bool,
 }
 
 impl Case {
@@ -105,6 +112,7 @@ pub fn cases() -> Vec<Case> {
         request: request("GET", &[("origin", APP)]),
         corsair: corsair.clone(),
         tower_http: tower_http.clone(),
+        cloned: false,
     });
     let preflight =
         [("origin", APP), ("access-control-request-method", "PUT"), ("access-control-request-headers", "content-type")];
@@ -113,12 +121,14 @@ pub fn cases() -> Vec<Case> {
         request: request("OPTIONS", &preflight),
         corsair: corsair.clone(),
         tower_http: tower_http.clone(),
+        cloned: false,
     });
     cases.push(Case {
         name: "preflight-refused-origin",
         request: request("OPTIONS", &[("origin", "https://evil.example"), ("access-control-request-method", "PUT")]),
         corsair: corsair.clone(),
         tower_http: tower_http.clone(),
+        cloned: false,
     });
     let commas = ",".repeat(1024);
     cases.push(Case {
@@ -129,6 +139,7 @@ pub fn cases() -> Vec<Case> {
         ),
         corsair,
         tower_http,
+        cloned: false,
     });
     for n in [1, 1000] {
         let (corsair, tower_http, last) = origins(n);
@@ -137,6 +148,7 @@ pub fn cases() -> Vec<Case> {
             request: request("GET", &[("origin", &last)]),
             corsair,
             tower_http,
+            cloned: false,
         });
     }
     // Preflights with many requested headers, as browsers send them (lower case, sorted, `,`),
@@ -171,6 +183,7 @@ pub fn cases() -> Vec<Case> {
                 ),
                 corsair: corsair.clone(),
                 tower_http: tower_http.clone(),
+                cloned: false,
             });
         }
     }
@@ -186,6 +199,72 @@ pub fn cases() -> Vec<Case> {
         request: request("GET", &[("origin", "https://pr-7.staging.example.com")]),
         corsair,
         tower_http,
+        cloned: false,
+    });
+    let (corsair, tower_http) = api();
+    // What a browser really sends with a cross-origin GET: a dozen lines around `Origin`.
+    let browser_get = [
+        ("host", "api.example.com"),
+        (
+            "user-agent",
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36",
+        ),
+        ("accept", "application/json, text/plain, */*"),
+        ("accept-language", "en-GB,en;q=0.9,de;q=0.8"),
+        ("accept-encoding", "gzip, deflate, br, zstd"),
+        ("origin", APP),
+        ("referer", "https://app.example.com/dashboard?tab=orders"),
+        ("sec-fetch-dest", "empty"),
+        ("sec-fetch-mode", "cors"),
+        ("sec-fetch-site", "same-site"),
+        ("cookie", "session=4f2c9a0e1b7d; theme=dark; consent=1"),
+        ("priority", "u=1, i"),
+    ];
+    for (name, lines, cloned) in [
+        ("actual-browser-12-headers", &browser_get[..], false),
+        ("actual-refused-origin", &[("origin", "https://evil.example")][..], false),
+        ("actual-no-origin", &[("accept", "application/json")][..], false),
+        ("actual-cloned-service", &[("origin", APP)][..], true),
+    ] {
+        cases.push(Case {
+            name,
+            request: request("GET", lines),
+            corsair: corsair.clone(),
+            tower_http: tower_http.clone(),
+            cloned,
+        });
+    }
+    let preflight =
+        [("origin", APP), ("access-control-request-method", "PUT"), ("access-control-request-headers", "content-type")];
+    cases.push(Case {
+        name: "preflight-cloned-service",
+        request: request("OPTIONS", &preflight),
+        corsair,
+        tower_http,
+        cloned: true,
+    });
+    let (corsair, tower_http, last) = origins(10_000);
+    cases.push(Case {
+        name: "origins-10000",
+        request: request("GET", &[("origin", &last)]),
+        corsair,
+        tower_http,
+        cloned: false,
+    });
+    // `http://localhost:*`: any port (or none). tower-http's usual predicate does the same.
+    let corsair = Policy::builder().allow_origin("http://localhost:*").build().unwrap();
+    let tower_http = TowerCorsLayer::new().allow_origin(AllowOrigin::predicate(|origin: &HeaderValue, _| {
+        let o = origin.as_bytes();
+        o == b"http://localhost"
+            || o.strip_prefix(b"http://localhost:")
+                .is_some_and(|p| !p.is_empty() && p.len() <= 5 && p.iter().all(u8::is_ascii_digit))
+    }));
+    cases.push(Case {
+        name: "any-port-pattern",
+        request: request("GET", &[("origin", "http://localhost:5173")]),
+        corsair,
+        tower_http,
+        cloned: false,
     });
     cases
 }

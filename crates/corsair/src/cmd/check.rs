@@ -762,10 +762,15 @@ pub(crate) fn write_verdict(
                     if let Some(command) = snippet::verified_command(stack, b) {
                         writeln!(
                             out,
-                            "\nThe whole CORS layer for {}, run-verified in the real server:",
-                            stack.title()
+                            "\nThis allows exactly this request. Other routes' methods and headers, more origins: add them and run"
                         )?;
                         writeln!(out, "    {}", s.green(&command))?;
+                        if command.contains("--dangerously-allow-insecure-origins") {
+                            prose(
+                                out,
+                                "The page is plain http and sends credentials: anyone on the network path can act as it. Serve it over https and drop that flag.",
+                            )?;
+                        }
                     }
                 }
                 if !also.is_empty() {

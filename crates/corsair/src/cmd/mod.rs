@@ -3,8 +3,10 @@
 
 pub mod audit;
 pub mod check;
+pub mod completions;
 pub mod explain;
 pub mod explain_har;
+pub mod man;
 pub mod policy;
 pub mod proxy;
 pub mod snippet;

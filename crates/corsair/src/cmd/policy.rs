@@ -3,6 +3,7 @@
 //! `policy check FILE` reads a policy file, applies a profile and the `CORSAIR_*` environment
 //! overrides exactly as a server would, and prints either the normalised policy or every error
 //! with its `FILE:LINE:COL`. A `[proxy]` table is checked as `corsair proxy` reads it.
+//! `policy schema` prints the file's JSON Schema for editors.
 
 use std::cell::RefCell;
 use std::fs::File;
@@ -38,7 +39,7 @@ Policy keys (top level; a [profiles.NAME] table overrides them key by key):
   dangerously_allow_null, dangerously_allow_insecure_origins   [default: false]
 
 Environment overrides: CORSAIR_PROFILE, and CORSAIR_<KEY> for each key above, e.g.
-  CORSAIR_ALLOW_ORIGINS=\"https://a.example.com,https://b.example.com\" (lists comma-separated).
+  CORSAIR_ALLOW_ORIGINS=\"https://a.example,https://b.example\" (lists comma-separated).
 A CORSAIR_ variable spelt like one of these (CORSAIR_ALLOW_ORIGIN) is an error; any other
 CORSAIR_ name a warning.
 
@@ -67,6 +68,13 @@ pub enum PolicyCommand {
     /// variables override the file's keys, as they will in a running server.
     #[command(after_help = CHECK_HELP)]
     Check(CheckArgs),
+    /// Print the JSON Schema of policy files ([proxy] included), for editors.
+    ///
+    /// Taplo and Even Better TOML use it to complete keys and flag unknown keys and wrong kinds
+    /// as you type: save it (corsair policy schema > corsair.schema.json) and put
+    /// `#:schema ./corsair.schema.json` on the file's first line. The schema checks shape only;
+    /// `corsair policy check` checks the values too.
+    Schema,
 }
 
 /// Flags of `corsair policy check`.
@@ -98,6 +106,13 @@ pub enum Format {
 pub fn run(args: PolicyArgs, env: &dyn Fn(&str) -> Option<String>, out: &mut dyn Write, err: &mut dyn Write) -> Status {
     match args.command {
         PolicyCommand::Check(args) => check(&args, env, out, err),
+        PolicyCommand::Schema => match out.write_all(config::json_schema().as_bytes()).and_then(|()| out.flush()) {
+            Ok(()) => Status::Ok,
+            Err(e) => {
+                let _ = writeln!(err, "corsair: cannot write the schema: {e}");
+                Status::Usage
+            }
+        },
     }
 }
 

@@ -329,6 +329,9 @@ fn banner(config: &Config, addr: SocketAddr, admin: Option<SocketAddr>) -> Strin
                 targets.join(", "),
                 origins(&open.policy)
             ));
+            if let Some(limits) = rate_limits(open) {
+                s.push_str(&format!("\n  rate limits: {limits}"));
+            }
         }
     }
     if config.report_only {
@@ -337,6 +340,24 @@ fn banner(config: &Config, addr: SocketAddr, admin: Option<SocketAddr>) -> Strin
     s.push_str(&format!("\n  health: {scheme}://{addr}{HEALTH_PATH}"));
     s.push_str(&format!("\n  metrics: {}", metrics_at(config, scheme, addr, admin)));
     s
+}
+
+/// The open proxy's quotas and where they are counted, for the banner: an operator running
+/// several instances sees at once whether they share one limit.
+fn rate_limits(open: &config::Open) -> Option<String> {
+    use config::StoreSettings;
+    let quotas: Vec<String> = [("client", open.per_client), ("origin", open.per_origin)]
+        .into_iter()
+        .filter_map(|(by, q)| q.map(|q| format!("{q} per {by}")))
+        .collect();
+    if quotas.is_empty() {
+        return None;
+    }
+    let store = match &open.store {
+        StoreSettings::Memory => "counted in this process".to_owned(),
+        StoreSettings::Redis(r) => format!("shared in {} under {}", r.url, r.key_prefix),
+    };
+    Some(format!("{}, {store}", quotas.join(", ")))
 }
 
 /// The banner as JSON fields, for `--log-format json`.
@@ -365,6 +386,9 @@ fn banner_fields(
         Mode::Open(open) => {
             let targets: Vec<String> = open.targets.iter().map(ToString::to_string).collect();
             fields.insert("open".into(), json!({ "targets": targets, "origins": origins(&open.policy) }));
+            if let Some(limits) = rate_limits(open) {
+                fields.insert("rate_limits".into(), limits.into());
+            }
         }
     }
     fields.insert("report_only".into(), config.report_only.into());

@@ -27,7 +27,7 @@ pub struct SnippetArgs {
     #[arg(long)]
     pub list: bool,
     /// A policy file (the same syntax as `corsair policy check` reads).
-    #[arg(long, short = 'c', value_name = "FILE", conflicts_with_all = ["allow_origins", "allow_methods", "allow_headers", "allow_credentials", "expose_headers", "max_age"])]
+    #[arg(long, short = 'c', value_name = "FILE", conflicts_with_all = ["allow_origins", "allow_methods", "allow_headers", "allow_credentials", "expose_headers", "max_age", "dangerously_allow_insecure_origins"])]
     pub config: Option<PathBuf>,
     /// The profile of --config to use (else $CORSAIR_PROFILE).
     #[arg(long, requires = "config")]
@@ -50,6 +50,10 @@ pub struct SnippetArgs {
     /// How long browsers may cache a preflight, in seconds.
     #[arg(long, value_name = "SECS")]
     pub max_age: Option<u32>,
+    /// Accept plain-http, non-loopback origins with credentials (anyone on the network path can
+    /// act as them); without --config.
+    #[arg(long)]
+    pub dangerously_allow_insecure_origins: bool,
 }
 
 fn list(text: &Option<String>) -> Vec<String> {
@@ -78,8 +82,10 @@ pub(crate) fn policy(
         let _ = writeln!(err, "corsair snippet: say which policy: --config FILE, or at least one --allow-origin");
         return Err(Status::Usage);
     }
-    let mut builder =
-        Policy::builder().allow_origins(args.allow_origins.iter().cloned()).allow_credentials(args.allow_credentials);
+    let mut builder = Policy::builder()
+        .allow_origins(args.allow_origins.iter().cloned())
+        .allow_credentials(args.allow_credentials)
+        .dangerously_allow_insecure_origins(args.dangerously_allow_insecure_origins);
     if args.allow_methods.is_some() {
         builder = builder.allow_methods(list(&args.allow_methods));
     }
