@@ -83,3 +83,11 @@ fn apache_echo_snippet_agrees_with_decide() {
     let Some((_server, port)) = serve(&policy) else { return };
     run_matrix("apache (echo, 403)", &policy, port, Leeway::default());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chromium_reads_the_apache_snippet_as_the_model_does() {
+    let Some((chromium, allowed, refused)) = common::browser::pages().await else { return };
+    let policy = common::browser::policy_for(&allowed.origin("http"));
+    let Some((_server, port)) = serve(&policy) else { return };
+    common::browser::judge("apache", &chromium, &allowed, &refused, port).await;
+}

@@ -82,3 +82,11 @@ fn php_echo_snippet_agrees_with_decide() {
     let Some((_server, port)) = serve(&policy, Error::Status) else { return };
     run_matrix("php (echo, 403)", &policy, port, Leeway::default());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chromium_reads_the_php_snippet_as_the_model_does() {
+    let Some((chromium, allowed, refused)) = common::browser::pages().await else { return };
+    let policy = common::browser::policy_for(&allowed.origin("http"));
+    let Some((_server, port)) = serve(&policy, Error::Status) else { return };
+    common::browser::judge("php", &chromium, &allowed, &refused, port).await;
+}
