@@ -1,6 +1,6 @@
-//! The policy in JavaScript, shared by the Express and Appwrite Function snippets: the
-//! allow-list and preflight checks (both), and the whole decision as data for runtimes with no
-//! CORS package to hand it to (Appwrite), so the checks are written once.
+//! The policy in JavaScript, shared by the Express, Appwrite Function, Node `http` and Fastify
+//! snippets: the allow-list and preflight checks (all), and the whole decision as data where no
+//! CORS package is handed it (Appwrite, Node `http`, Fastify), so the checks are written once.
 
 use crate::plan::Plan;
 

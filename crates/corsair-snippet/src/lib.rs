@@ -29,15 +29,23 @@ use std::fmt;
 
 use corsair_core::Policy;
 
+mod apache;
 mod appwrite;
 mod axum;
+mod caddy;
 mod django;
 mod express;
+mod fastify;
 mod flask;
+mod go;
+mod haproxy;
 mod javascript;
 mod nginx;
+mod node;
+mod php;
 mod plan;
 mod python;
+mod rack;
 mod starlette;
 
 /// A server stack a policy can be written for.
@@ -57,12 +65,43 @@ pub enum Stack {
     Appwrite,
     /// axum with `corsair-tower`, the policy as a `corsair` policy file.
     Axum,
+    /// Apache httpd 2.4: `SetEnvIf`, `Header always` and `RewriteRule` in the virtual host.
+    Apache,
+    /// Caddy 2: `map` directives, `vars` matchers and a `route` the site's handlers move into.
+    Caddy,
+    /// Go `net/http`, standard library only: a `WithCORS(next http.Handler)` wrapper.
+    Go,
+    /// PHP: a `cors.php` the entry point requires first.
+    Php,
+    /// Node's `http` module, no packages: `withCors(handler)` around the request listener.
+    Node,
+    /// Fastify: an `onRequest` hook on the root instance (not `@fastify/cors`).
+    Fastify,
+    /// HAProxy 2.2+: `http-request` variables and `http-after-response` headers in the frontend.
+    Haproxy,
+    /// Rack (Sinatra, Rails, plain Rack): a `CorsPolicy` middleware used first.
+    Rack,
 }
 
 impl Stack {
     /// Every stack, in `--list` order.
-    pub const ALL: [Stack; 7] =
-        [Stack::Nginx, Stack::Express, Stack::Flask, Stack::Django, Stack::Starlette, Stack::Appwrite, Stack::Axum];
+    pub const ALL: [Stack; 15] = [
+        Stack::Nginx,
+        Stack::Express,
+        Stack::Flask,
+        Stack::Django,
+        Stack::Starlette,
+        Stack::Appwrite,
+        Stack::Axum,
+        Stack::Apache,
+        Stack::Caddy,
+        Stack::Go,
+        Stack::Php,
+        Stack::Node,
+        Stack::Fastify,
+        Stack::Haproxy,
+        Stack::Rack,
+    ];
 
     /// The name `--for` takes.
     pub fn name(self) -> &'static str {
@@ -74,6 +113,14 @@ impl Stack {
             Stack::Starlette => "starlette",
             Stack::Appwrite => "appwrite",
             Stack::Axum => "axum",
+            Stack::Apache => "apache",
+            Stack::Caddy => "caddy",
+            Stack::Go => "go",
+            Stack::Php => "php",
+            Stack::Node => "node",
+            Stack::Fastify => "fastify",
+            Stack::Haproxy => "haproxy",
+            Stack::Rack => "rack",
         }
     }
 
@@ -96,6 +143,24 @@ impl Stack {
             }
             Stack::Axum => {
                 "axum + corsair-tower: a policy file and the layer that loads it; run-verified with axum 0.8"
+            }
+            Stack::Apache => {
+                "Apache httpd: SetEnvIf, Header always and RewriteRule for the virtual host; run-verified with Debian's apache2 2.4"
+            }
+            Stack::Caddy => {
+                "Caddy: map directives and a route for the site block; run-verified with Debian's caddy 2.6"
+            }
+            Stack::Go => "Go net/http: a WithCORS(next) wrapper, standard library only; run-verified with Go 1.19",
+            Stack::Php => {
+                "PHP: a cors.php the entry point requires first; run-verified with PHP 8.2's built-in server"
+            }
+            Stack::Node => "Node http (no packages): a withCors(handler) wrapper; run-verified with Node 20",
+            Stack::Fastify => "Fastify: an onRequest hook on the root instance; run-verified with fastify 5.12",
+            Stack::Haproxy => {
+                "HAProxy: http-request variables and http-after-response headers for the frontend; run-verified with Debian's haproxy 2.6"
+            }
+            Stack::Rack => {
+                "Rack (Sinatra, Rails): a middleware to use first; run-verified with Rack 2.2 under WEBrick (rackup)"
             }
         }
     }
@@ -140,8 +205,17 @@ impl fmt::Display for Snippet {
     /// All parts, each under a comment saying where it goes.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let comment = match self.stack {
-            Stack::Nginx | Stack::Flask | Stack::Django | Stack::Starlette => "#",
-            Stack::Express | Stack::Appwrite | Stack::Axum => "//",
+            Stack::Nginx
+            | Stack::Flask
+            | Stack::Django
+            | Stack::Starlette
+            | Stack::Apache
+            | Stack::Caddy
+            | Stack::Haproxy
+            | Stack::Rack => "#",
+            Stack::Express | Stack::Appwrite | Stack::Axum | Stack::Go | Stack::Php | Stack::Node | Stack::Fastify => {
+                "//"
+            }
         };
         for (i, part) in self.parts.iter().enumerate() {
             if i > 0 {
@@ -167,6 +241,14 @@ pub fn render(policy: &Policy, stack: Stack) -> Snippet {
         Stack::Starlette => starlette::render(&plan),
         Stack::Appwrite => appwrite::render(&plan),
         Stack::Axum => axum::render(policy),
+        Stack::Apache => apache::render(&plan),
+        Stack::Caddy => caddy::render(&plan),
+        Stack::Go => go::render(&plan),
+        Stack::Php => php::render(&plan),
+        Stack::Node => node::render(&plan),
+        Stack::Fastify => fastify::render(&plan),
+        Stack::Haproxy => haproxy::render(&plan),
+        Stack::Rack => rack::render(&plan),
     };
     if stack != Stack::Axum {
         warnings.extend(plan.unsupported.iter().cloned());
@@ -181,4 +263,32 @@ fn warning_comments(prefix: &str, plan: &plan::Plan, extra: &[String]) -> String
         s.push_str(&format!("{prefix} NOT EXPRESSED: {w}\n"));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every stack but axum (whose policy file carries every setting) names what it leaves out,
+    /// once in `warnings` and once as a comment line in its own syntax.
+    #[test]
+    fn every_stack_says_what_it_does_not_express() {
+        let policy = Policy::builder()
+            .allow_origins(["https://app.example.com"])
+            .forward_preflights(true)
+            .allow_private_network(true)
+            .build()
+            .expect("valid");
+        for stack in Stack::ALL.into_iter().filter(|s| *s != Stack::Axum) {
+            let snippet = render(&policy, stack);
+            assert_eq!(snippet.warnings.len(), 2, "{stack}: {:?}", snippet.warnings);
+            let text = snippet.to_string();
+            let comment = if text.contains("// ---- ") { "//" } else { "#" };
+            let lines: Vec<&str> = text.lines().filter(|l| l.contains("NOT EXPRESSED")).collect();
+            assert_eq!(lines.len(), 2, "{stack}: {text}");
+            for (line, warning) in lines.iter().zip(&snippet.warnings) {
+                assert_eq!(*line, format!("{comment} NOT EXPRESSED: {warning}"), "{stack}");
+            }
+        }
+    }
 }

@@ -94,6 +94,13 @@ fn appwrite_star_snippet_agrees_with_decide() {
     run_matrix("appwrite (*)", &policy, port, Leeway::default());
 }
 
+#[test]
+fn appwrite_echo_snippet_agrees_with_decide() {
+    let policy = common::echo_policy();
+    let Some((_server, port)) = serve(&policy) else { return };
+    run_matrix("appwrite (echo, 403)", &policy, port, Leeway::default());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chromium_reads_the_appwrite_snippet_as_the_model_does() {
     let Some((chromium, allowed, refused)) = common::browser::pages().await else { return };

@@ -80,6 +80,13 @@ fn django_star_snippet_agrees_with_decide() {
     run_matrix("django (*)", &policy, port, Leeway::default());
 }
 
+#[test]
+fn django_echo_snippet_agrees_with_decide() {
+    let policy = common::echo_policy();
+    let Some((_server, port)) = serve(&policy) else { return };
+    run_matrix("django (echo, 403)", &policy, port, Leeway::default());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chromium_reads_the_django_snippet_as_the_model_does() {
     let Some((chromium, allowed, refused)) = common::browser::pages().await else { return };

@@ -52,6 +52,13 @@ fn express_star_snippet_agrees_with_decide() {
     run_matrix("express (*)", &policy, port, Leeway { allow_headers_unasked: true });
 }
 
+#[test]
+fn express_echo_snippet_agrees_with_decide() {
+    let policy = common::echo_policy();
+    let Some((_server, port)) = serve(&policy) else { return };
+    run_matrix("express (echo, 403)", &policy, port, Leeway { allow_headers_unasked: true });
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chromium_reads_the_express_snippet_as_the_model_does() {
     let Some((chromium, allowed, refused)) = common::browser::pages().await else { return };

@@ -57,6 +57,13 @@ fn nginx_star_snippet_agrees_with_decide() {
     run_matrix("nginx (*)", &policy, port, Leeway::default());
 }
 
+#[test]
+fn nginx_echo_snippet_agrees_with_decide() {
+    let policy = common::echo_policy();
+    let Some((_server, port)) = serve(&policy) else { return };
+    run_matrix("nginx (echo, 403)", &policy, port, Leeway::default());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chromium_reads_the_nginx_snippet_as_the_model_does() {
     let Some((chromium, allowed, refused)) = common::browser::pages().await else { return };

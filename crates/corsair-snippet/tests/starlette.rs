@@ -66,6 +66,13 @@ fn starlette_star_snippet_agrees_with_decide() {
     run_matrix("starlette (*)", &policy, port, Leeway::default());
 }
 
+#[test]
+fn starlette_echo_snippet_agrees_with_decide() {
+    let policy = common::echo_policy();
+    let Some((_server, port)) = serve(&policy) else { return };
+    run_matrix("starlette (echo, 403)", &policy, port, Leeway::default());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chromium_reads_the_starlette_snippet_as_the_model_does() {
     let Some((chromium, allowed, refused)) = common::browser::pages().await else { return };

@@ -16,7 +16,21 @@ fn list_names_every_stack() {
     let out = corsair(&["snippet", "--list"]);
     assert_eq!(out.status.code(), Some(0));
     let stdout = text(&out.stdout);
-    for stack in ["nginx", "express", "flask", "django", "starlette", "appwrite", "axum"] {
+    for stack in [
+        "nginx",
+        "express",
+        "flask",
+        "django",
+        "starlette",
+        "appwrite",
+        "axum",
+        "apache",
+        "caddy",
+        "go",
+        "php",
+        "node",
+        "fastify",
+    ] {
         assert!(stdout.lines().any(|l| l.starts_with(stack)), "{stack} missing from {stdout}");
     }
 }
