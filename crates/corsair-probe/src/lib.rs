@@ -153,16 +153,17 @@ pub struct Stopped {
 /// A configured prober.
 pub struct Probe {
     options: ProbeOptions,
-    tls: std::sync::Arc<rustls::ClientConfig>,
+    tls: transport::Tls,
 }
 
 /// Most exchanges one check makes: a preflight and an actual request for each of 21 hops.
 const MAX_EXCHANGES: usize = 2 * (corsair_core::browser::MAX_REDIRECTS as usize + 1) + 2;
 
 impl Probe {
-    /// Builds the TLS configuration (platform roots, or none with `insecure`).
+    /// A prober; its TLS configuration (platform roots, or none with `insecure`) is built on the
+    /// first https exchange, and an error building it is that exchange's `Tls` error.
     pub fn new(options: ProbeOptions) -> Result<Probe, TransportError> {
-        let tls = transport::tls_config(options.insecure)?;
+        let tls = transport::Tls::new(options.insecure);
         Ok(Probe { options, tls })
     }
 

@@ -62,8 +62,26 @@ const MAX_HEADERS: usize = 256;
 /// Most bytes of response head accepted.
 const MAX_HEAD_BYTES: usize = 256 * 1024;
 
+/// The TLS client configuration, built on first use: loading the platform's roots costs a
+/// tenth of a second or more, which a run that talks plain http (most local debugging, most
+/// audits of loopback) should not pay.
+pub(crate) struct Tls {
+    insecure: bool,
+    config: std::sync::OnceLock<Result<Arc<rustls::ClientConfig>, TransportError>>,
+}
+
+impl Tls {
+    pub(crate) fn new(insecure: bool) -> Tls {
+        Tls { insecure, config: std::sync::OnceLock::new() }
+    }
+
+    fn get(&self) -> Result<Arc<rustls::ClientConfig>, TransportError> {
+        self.config.get_or_init(|| tls_config(self.insecure)).clone()
+    }
+}
+
 /// TLS with the platform's roots (or no verification when `insecure`), ALPN h2 then http/1.1.
-pub(crate) fn tls_config(insecure: bool) -> Result<Arc<rustls::ClientConfig>, TransportError> {
+fn tls_config(insecure: bool) -> Result<Arc<rustls::ClientConfig>, TransportError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
@@ -84,11 +102,7 @@ pub(crate) fn tls_config(insecure: bool) -> Result<Arc<rustls::ClientConfig>, Tr
 
 /// Sends one request (with its body, if it has one) and reads the response head; the response
 /// body is never read.
-pub(crate) async fn send(
-    request: &Request,
-    options: &ProbeOptions,
-    tls: &Arc<rustls::ClientConfig>,
-) -> Result<Received, TransportError> {
+pub(crate) async fn send(request: &Request, options: &ProbeOptions, tls: &Tls) -> Result<Received, TransportError> {
     let url = &request.url;
     let host = url.host_str().ok_or_else(|| TransportError::Dns("the URL has no host".to_owned()))?;
     let port = url.port_or_known_default().unwrap_or(80);
@@ -98,7 +112,7 @@ pub(crate) async fn send(
     if url.scheme() == "https" {
         let name = ServerName::try_from(host.trim_start_matches('[').trim_end_matches(']').to_owned())
             .map_err(|e| TransportError::Tls(e.to_string()))?;
-        let stream = tokio_rustls::TlsConnector::from(tls.clone())
+        let stream = tokio_rustls::TlsConnector::from(tls.get()?)
             .connect(name, tcp)
             .await
             .map_err(|e| TransportError::Tls(tls_message(&e)))?;
