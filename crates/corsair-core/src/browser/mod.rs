@@ -33,6 +33,7 @@
 //! ```
 
 pub mod cause;
+pub mod firefox;
 pub mod preflight;
 pub mod response;
 
@@ -405,6 +406,9 @@ pub struct Blocked {
     pub initiator: Initiator,
     /// Remarks gathered before the failure.
     pub warnings: Vec<Warning>,
+    /// The answer whose check failed (`None` when nothing was answered): other engines word
+    /// the same failure from facts Chromium's message leaves out (status, ACAO lines).
+    pub response: Option<Response>,
 }
 
 impl Blocked {
@@ -537,6 +541,8 @@ pub struct Fetch {
     warnings: Vec<Warning>,
     grant: Option<PreflightGrant>,
     body: Option<Vec<u8>>,
+    /// The latest answer, kept for [`Blocked::response`].
+    last_response: Option<Response>,
     state: State,
 }
 
@@ -565,6 +571,7 @@ impl Fetch {
             warnings: Vec::new(),
             grant: None,
             body: intent.body.clone(),
+            last_response: None,
             state: State::Actual,
         };
         if let Err(failure) = fetch.prepare(&intent.method, intent.headers) {
@@ -586,6 +593,7 @@ impl Fetch {
 
     /// Feeds the answer to the request [`Fetch::next`] returned.
     pub fn receive(&mut self, response: Response) {
+        self.last_response = Some(response.clone());
         match self.state {
             State::Preflight => self.on_preflight(&response),
             State::Actual => self.on_actual(&response),
@@ -598,6 +606,7 @@ impl Fetch {
     /// such a failure, not even for a preflight.
     pub fn fail(&mut self, code: &str) {
         if !matches!(self.state, State::Done(_)) {
+            self.last_response = None;
             self.block(Failure::Network(NetError::Transport(code.to_owned())));
         }
     }
@@ -911,6 +920,7 @@ impl Fetch {
             include_credentials: self.include(),
             initiator: self.initiator,
             warnings: std::mem::take(&mut self.warnings),
+            response: self.last_response.take(),
         };
         self.state = State::Done(Verdict::Blocked(blocked));
     }
