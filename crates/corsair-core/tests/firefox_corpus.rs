@@ -170,3 +170,17 @@ fn the_models_firefox_lines_read_back_as_their_reason() {
         assert_eq!(parsed[0].firefox_code(), b.firefox_code(), "{s}");
     }
 }
+
+#[test]
+fn firefox_counts_allow_origin_lines_by_their_name_as_sent() {
+    use corsair_core::browser::firefox::check_access;
+    use corsair_core::console::FirefoxReason;
+    let origin = Origin::parse("http://127.0.0.1:1").unwrap();
+    let twice = |name: &str| Response::new(200).header(name, "http://127.0.0.1:1").header(name, "http://127.0.0.1:1");
+    let exact = check_access(&twice("Access-Control-Allow-Origin"), &origin, false).unwrap_err();
+    assert_eq!(exact.reason, FirefoxReason::MultipleAllowOriginNotAllowed);
+    // Lower-case lines are merged, then compared as one string (Firefox ESR 153, differential #020).
+    let lower = check_access(&twice("access-control-allow-origin"), &origin, false).unwrap_err();
+    assert_eq!(lower.reason, FirefoxReason::AllowOriginNotMatchingOrigin);
+    assert_eq!(lower.value.as_deref(), Some("http://127.0.0.1:1, http://127.0.0.1:1"));
+}

@@ -26,7 +26,7 @@
 //! ```
 
 use super::response::Response;
-use super::{Blocked, Failure};
+use super::{Blocked, Failure, NetError, RedirectMode};
 use crate::console::FirefoxReason;
 use crate::cors_error::CorsError;
 use crate::origin::Origin;
@@ -106,18 +106,19 @@ impl FirefoxLine {
 /// Firefox's `CheckRequestApproved` for one response, in its order: more than one
 /// `Access-Control-Allow-Origin` line, none, `*` with credentials, a value other than `*` and the
 /// origin (compared as strings), then `Access-Control-Allow-Credentials`.
+///
+/// Firefox counts the lines by their name as sent, case-sensitively: two lines spelt
+/// `Access-Control-Allow-Origin` are "Multiple", but two lower-case ones (as HTTP/2 and hyper
+/// send them) are merged into `a, a` and fail as a mismatch (seen in Firefox ESR 153).
 pub fn check_access(response: &Response, origin: &Origin, include: bool) -> Result<(), FirefoxLine> {
-    let lines: Vec<&[u8]> = response
-        .headers
-        .iter()
-        .filter(|(n, _)| n.eq_ignore_ascii_case("access-control-allow-origin"))
-        .map(|(_, v)| trim_ows(v))
-        .collect();
-    let value = match lines.as_slice() {
-        [] => return Err(FirefoxLine::new(FirefoxReason::MissingAllowOrigin).status(response.status)),
-        [one] => *one,
-        _ => return Err(FirefoxLine::new(FirefoxReason::MultipleAllowOriginNotAllowed)),
+    const NAME: &str = "Access-Control-Allow-Origin";
+    if response.headers.iter().filter(|(n, _)| n == NAME).count() > 1 {
+        return Err(FirefoxLine::new(FirefoxReason::MultipleAllowOriginNotAllowed));
+    }
+    let Some(value) = response.normalized(NAME) else {
+        return Err(FirefoxLine::new(FirefoxReason::MissingAllowOrigin).status(response.status));
     };
+    let value = value.as_slice();
     if include && value == b"*" {
         return Err(FirefoxLine::new(FirefoxReason::NotSupportingCredentials));
     }
@@ -153,6 +154,8 @@ impl Blocked {
         match &self.failure {
             Failure::Cors(e) => self.firefox_cors_lines(e, response),
             Failure::MixedContent | Failure::TypeError(_) | Failure::FetchApi(_) => Vec::new(),
+            // `redirect: 'error'` rejects without a console line.
+            Failure::Network(NetError::RedirectModeError) => Vec::new(),
             Failure::Network(_) => vec![did_not_succeed()],
         }
     }
@@ -178,13 +181,15 @@ impl Blocked {
         if e.is_preflight() {
             if *e == PreflightDisallowedRedirect {
                 lines.push(FirefoxLine::new(FirefoxReason::ExternalRedirectNotAllowed));
-                // Firefox then judges the redirect itself, with the origin a cross-origin hop
-                // would carry (`null`), and logs that failure too.
+                // Then judges the redirect as a preflight answer: its access check (with the
+                // origin a cross-origin hop would carry, `null`), else its 3xx status.
                 let location = response.normalized("location").unwrap_or_default();
                 let target = self.url.join(&String::from_utf8_lossy(&location)).ok();
                 let cross = target.is_some_and(|t| Origin::of_url(&t) != Origin::of_url(&self.url));
                 let origin = if cross { Origin::null() } else { self.sent_origin.clone() };
-                lines.extend(check_access(response, &origin, include).err());
+                lines.push(check_access(response, &origin, include).err().unwrap_or_else(|| {
+                    FirefoxLine::new(FirefoxReason::PreflightDidNotSucceed).status(response.status)
+                }));
             } else {
                 lines.push(self.firefox_preflight_line(e, response));
             }
@@ -192,7 +197,9 @@ impl Blocked {
             return lines;
         }
         lines.push(check_access(response, &self.sent_origin, include).err().unwrap_or_else(|| self.mapped_line(e)));
-        if response.is_redirect() {
+        // A hop that fails while being followed ends the request too; `redirect: 'manual'`
+        // stops at the hop, and Firefox says nothing more.
+        if response.is_redirect() && self.redirect != RedirectMode::Manual {
             lines.push(did_not_succeed());
         }
         lines

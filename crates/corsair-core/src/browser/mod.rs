@@ -409,6 +409,8 @@ pub struct Blocked {
     /// The answer whose check failed (`None` when nothing was answered): other engines word
     /// the same failure from facts Chromium's message leaves out (status, ACAO lines).
     pub response: Option<Response>,
+    /// The redirect mode (Firefox words a failed redirect hop by it).
+    pub redirect: RedirectMode,
 }
 
 impl Blocked {
@@ -921,6 +923,7 @@ impl Fetch {
             initiator: self.initiator,
             warnings: std::mem::take(&mut self.warnings),
             response: self.last_response.take(),
+            redirect: self.redirect,
         };
         self.state = State::Done(Verdict::Blocked(blocked));
     }
