@@ -184,3 +184,20 @@ fn firefox_counts_allow_origin_lines_by_their_name_as_sent() {
     assert_eq!(lower.reason, FirefoxReason::AllowOriginNotMatchingOrigin);
     assert_eq!(lower.value.as_deref(), Some("http://127.0.0.1:1, http://127.0.0.1:1"));
 }
+
+#[test]
+fn firefox_preflights_the_client_hints_chromium_safelists() {
+    use corsair_core::browser::{Engine, SendKind};
+    let intent = Intent::new("http://127.0.0.2:1/a".parse().unwrap(), Origin::parse("http://127.0.0.1:1").unwrap())
+        .header("DPR", "2.5");
+    let Step::Send(chromium) = Fetch::new(intent.clone()).next() else { panic!() };
+    assert_eq!(chromium.kind, SendKind::Actual);
+    let mut firefox = Fetch::new(intent.engine(Engine::Firefox));
+    let Step::Send(preflight) = firefox.next() else { panic!() };
+    assert_eq!(preflight.kind, SendKind::Preflight);
+    assert_eq!(preflight.header("access-control-request-headers"), Some("dpr"));
+    // Answered as in the differential suite (no preflight route: 404), Firefox blocks.
+    firefox.receive(Response::new(404));
+    let Step::Done(Verdict::Blocked(b)) = firefox.next() else { panic!() };
+    assert_eq!(b.firefox_code(), Some("CORSMissingAllowOrigin"));
+}

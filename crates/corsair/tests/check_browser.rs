@@ -136,3 +136,34 @@ async fn json_gains_each_engines_words_and_keeps_its_fields() {
     assert_eq!(ch["console"][0], v["browser_message"]);
     assert_eq!(ch["fetch_rejection"], "TypeError: Failed to fetch");
 }
+
+/// `Access-Control-Allow-Origin: *` on GET; preflights are not routed (404, no CORS headers).
+fn star_without_preflight_route() -> corsair_testkit::Script {
+    Arc::new(|r: &Recorded| {
+        if r.method == "OPTIONS" {
+            Reply::status(404)
+        } else {
+            Reply::status(200).header("Access-Control-Allow-Origin", "*")
+        }
+    })
+}
+
+#[tokio::test]
+async fn a_client_hint_is_preflighted_and_blocked_in_firefox_only() {
+    let server = TestServer::start(loopback(1), star_without_preflight_route()).await;
+    let url = format!("{}/items", server.origin("http"));
+    let (code, out) = check(&url, &["-H", "DPR: 2.5"]).await;
+    assert_eq!(code, Some(0), "Chromium safelists DPR: {out}");
+    let (code, out) = check(&url, &["-H", "DPR: 2.5", "--browser", "firefox"]).await;
+    assert_eq!(code, Some(1), "Firefox preflights it: {out}");
+    assert!(out.contains("> Access-Control-Request-Headers: dpr"), "{out}");
+    let missing =
+        format!("{} Status code: 404.", blocked_at(&url, "CORS header ‘Access-Control-Allow-Origin’ missing"));
+    assert!(out.contains(&missing), "{out}");
+    let (_, out) = check(&url, &["-H", "DPR: 2.5", "--browser", "all"]).await;
+    assert!(out.contains("Firefox: NOT CHECKED: it would send other requests (it preflights dpr"), "{out}");
+    let (_, out) = check(&url, &["-H", "DPR: 2.5", "--browser", "firefox", "--format", "json"]).await;
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["engines"]["firefox"]["verdict"], "blocked");
+    assert_eq!(v["engines"]["chromium"]["verdict"], "not_checked");
+}

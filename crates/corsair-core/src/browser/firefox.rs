@@ -35,6 +35,22 @@ use crate::token::{is_token, trim_ows};
 /// What `fetch()` rejects with in Firefox (Chromium: `TypeError: Failed to fetch`).
 pub const FETCH_REJECTION: &str = "TypeError: NetworkError when attempting to fetch resource.";
 
+/// Request headers Chromium safelists and Firefox does not: the client hints and `Save-Data`.
+/// Firefox preflights them, so a request Chromium sends directly can be blocked in Firefox.
+pub const CHROMIUM_ONLY_SAFELISTED: [&str; 9] =
+    ["dpr", "device-memory", "downlink", "width", "viewport-width", "rtt", "ect", "save-data", "intervention"];
+
+/// Adds the Chromium-only safelisted names among `headers` to `names` (sorted, once each).
+pub(super) fn add_unsafe_client_hints(headers: &[(String, String)], names: &mut Vec<String>) {
+    for (n, _) in headers {
+        let lower = n.to_ascii_lowercase();
+        if CHROMIUM_ONLY_SAFELISTED.contains(&lower.as_str()) && !names.contains(&lower) {
+            names.push(lower);
+        }
+    }
+    names.sort();
+}
+
 /// One Firefox console line: the reason, the value it names, and the status it appends.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FirefoxLine {

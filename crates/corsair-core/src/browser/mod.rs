@@ -41,6 +41,7 @@ use std::fmt;
 
 use url::Url;
 
+pub use crate::console::Browser as Engine;
 pub use crate::cors_error::Initiator;
 use crate::cors_error::{CorsError, Fix, FixContext};
 use crate::origin::{HostKind, Origin};
@@ -111,6 +112,8 @@ pub struct Intent {
     /// The request body, if the page sends one. The model only carries it: CORS never reads it,
     /// but a server's body parser may answer before its CORS layer runs.
     pub body: Option<Vec<u8>>,
+    /// The browser whose request-header safelist decides the preflight (Chromium's is wider).
+    pub engine: Engine,
 }
 
 impl Intent {
@@ -127,7 +130,14 @@ impl Intent {
             mode: Mode::default(),
             initiator: Initiator::default(),
             body: None,
+            engine: Engine::Chromium,
         }
+    }
+
+    /// Sets the engine.
+    pub fn engine(mut self, engine: Engine) -> Intent {
+        self.engine = engine;
+        self
     }
 
     /// Sets the request body.
@@ -543,6 +553,7 @@ pub struct Fetch {
     warnings: Vec<Warning>,
     grant: Option<PreflightGrant>,
     body: Option<Vec<u8>>,
+    engine: Engine,
     /// The latest answer, kept for [`Blocked::response`].
     last_response: Option<Response>,
     state: State,
@@ -573,6 +584,7 @@ impl Fetch {
             warnings: Vec::new(),
             grant: None,
             body: intent.body.clone(),
+            engine: intent.engine,
             last_response: None,
             state: State::Actual,
         };
@@ -629,7 +641,13 @@ impl Fetch {
             // Chromium adds `Accept: */*` before this computation, so it counts toward 1024 bytes.
             with_accept.push(("Accept".to_owned(), "*/*".to_owned()));
         }
-        crate::safelist::cors_unsafe_request_header_names(with_accept.iter().map(|(n, v)| (n.as_str(), v.as_bytes())))
+        let mut names = crate::safelist::cors_unsafe_request_header_names(
+            with_accept.iter().map(|(n, v)| (n.as_str(), v.as_bytes())),
+        );
+        if self.engine == Engine::Firefox {
+            firefox::add_unsafe_client_hints(&self.headers, &mut names);
+        }
+        names
     }
 
     /// Blink's checks and normalisation before anything is sent.

@@ -304,6 +304,8 @@ pub fn run(command: CheckCommand, out: &mut dyn Write, err: &mut dyn Write) -> S
         Ok(x) => x,
         Err(UsageError(m)) => return could_not_run(args, "usage", &m, out, err),
     };
+    // Firefox's safelist is narrower: its verdict may need a preflight Chromium never sends.
+    let intent = if command.browser == BrowserChoice::Firefox { intent.engine(Engine::Firefox) } else { intent };
     let until = if command.send.preflight_only { Until::Preflight } else { Until::Verdict };
     match probe_on_terminal(intent.clone(), options, until, err) {
         Ok(Run::Done(t)) => report_for(args, &intent, &t, command.browser.engines(), out, err),
@@ -409,11 +411,32 @@ fn report_for(
 ) -> Status {
     let stack = args.stack.or_else(|| snippet::detect(t));
     let read_warnings = unreadable(&args.read, t, intent.credentials == Credentials::Include);
+    let unprobed = unprobed_engine(intent);
     let written = match args.format {
-        Format::Json => writeln!(out, "{}", to_json(t, stack, &read_warnings)),
+        Format::Json => {
+            let mut v = to_json(t, stack, &read_warnings);
+            if let Some((engine, names)) = &unprobed {
+                let key = if *engine == Engine::Firefox { "firefox" } else { "chromium" };
+                v["engines"][key] = json!({"verdict": "not_checked", "unsafe_headers": names});
+            }
+            writeln!(out, "{v}")
+        }
         Format::Text => {
             let (s, columns) = (Style::for_stdout(), term::stdout_columns());
-            write_text(out, intent, t, engines, stack, &read_warnings, s, columns)
+            let shown: Vec<Engine> =
+                engines.iter().copied().filter(|e| unprobed.as_ref().map(|u| u.0) != Some(*e)).collect();
+            let text = write_text(out, intent, t, &shown, stack, &read_warnings, s, columns);
+            match unprobed.filter(|(e, _)| engines.contains(e)) {
+                Some((engine, names)) => text.and_then(|()| writeln!(
+                    out,
+                    "\n{}: NOT CHECKED: it would send other requests (it preflights {}, which {} sends without asking); run with --browser {} for its verdict",
+                    engine.name(),
+                    names.join(", "),
+                    if engine == Engine::Firefox { "Chromium" } else { "Firefox" },
+                    engine.name().to_ascii_lowercase(),
+                )),
+                None => text,
+            }
         }
     };
     let _ = written;
@@ -427,6 +450,20 @@ fn report_for(
     } else {
         Status::Findings
     }
+}
+
+/// The engine this probe does not speak for, when its safelist would change the requests: the
+/// other engine and the headers only it preflights (the client hints Chromium safelists).
+fn unprobed_engine(intent: &Intent) -> Option<(Engine, Vec<String>)> {
+    use corsair_core::browser::Fetch;
+    let names = |engine| Fetch::new(intent.clone().engine(engine)).unsafe_header_names();
+    let (chromium, firefox) = (names(Engine::Chromium), names(Engine::Firefox));
+    let only_firefox: Vec<String> = firefox.into_iter().filter(|n| !chromium.contains(n)).collect();
+    if only_firefox.is_empty() {
+        return None;
+    }
+    let other = if intent.engine == Engine::Firefox { Engine::Chromium } else { Engine::Firefox };
+    Some((other, only_firefox))
 }
 
 /// `--read NAME` headers the page could not read, as warnings that say why: not exposed, or
