@@ -201,3 +201,30 @@ fn firefox_preflights_the_client_hints_chromium_safelists() {
     let Step::Done(Verdict::Blocked(b)) = firefox.next() else { panic!() };
     assert_eq!(b.firefox_code(), Some("CORSMissingAllowOrigin"));
 }
+
+#[test]
+fn firefox_preflights_again_after_a_redirect() {
+    use corsair_core::browser::{Engine, SendKind};
+    let intent = Intent::new("http://127.0.0.2:1/a".parse().unwrap(), Origin::parse("http://127.0.0.1:1").unwrap())
+        .method("POST")
+        .header("Content-Type", "application/json");
+    let kinds = |engine| {
+        let mut fetch = Fetch::new(intent.clone().engine(engine));
+        let mut kinds = Vec::new();
+        while let Step::Send(r) = fetch.next() {
+            kinds.push((r.kind, r.method.clone(), r.url.path().to_owned()));
+            fetch.receive(match (r.kind, r.url.path()) {
+                (SendKind::Preflight, _) => Response::new(204)
+                    .header("Access-Control-Allow-Origin", "*")
+                    .header("Access-Control-Allow-Headers", "content-type"),
+                (_, "/a") => Response::new(303).header("Access-Control-Allow-Origin", "*").header("Location", "/b"),
+                _ => Response::new(200).header("Access-Control-Allow-Origin", "*"),
+            });
+        }
+        kinds
+    };
+    let chromium = kinds(Engine::Chromium);
+    assert_eq!(chromium.iter().filter(|k| k.0 == SendKind::Preflight).count(), 1, "{chromium:?}");
+    let firefox = kinds(Engine::Firefox);
+    assert_eq!(firefox[2], (SendKind::Preflight, "OPTIONS".to_owned(), "/b".to_owned()), "{firefox:?}");
+}

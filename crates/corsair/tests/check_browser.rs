@@ -161,9 +161,35 @@ async fn a_client_hint_is_preflighted_and_blocked_in_firefox_only() {
         format!("{} Status code: 404.", blocked_at(&url, "CORS header ‘Access-Control-Allow-Origin’ missing"));
     assert!(out.contains(&missing), "{out}");
     let (_, out) = check(&url, &["-H", "DPR: 2.5", "--browser", "all"]).await;
-    assert!(out.contains("Firefox: NOT CHECKED: it would send other requests (it preflights dpr"), "{out}");
+    assert!(out.contains("\nFirefox: NOT CHECKED: it would send other requests here"), "{out}");
     let (_, out) = check(&url, &["-H", "DPR: 2.5", "--browser", "firefox", "--format", "json"]).await;
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["engines"]["firefox"]["verdict"], "blocked");
     assert_eq!(v["engines"]["chromium"]["verdict"], "not_checked");
+}
+
+#[tokio::test]
+async fn firefox_preflights_again_after_a_303_turned_a_preflighted_post_into_a_get() {
+    let server = TestServer::start(
+        loopback(1),
+        Arc::new(|r: &Recorded| match (r.method.as_str(), r.path.as_str()) {
+            ("OPTIONS", "/a") => Reply::status(204)
+                .header("Access-Control-Allow-Origin", PAGE)
+                .header("Access-Control-Allow-Headers", "content-type"),
+            (_, "/a") => Reply::status(303).header("Access-Control-Allow-Origin", "*").header("Location", "/b"),
+            ("OPTIONS", _) => Reply::status(404),
+            _ => Reply::status(200).header("Access-Control-Allow-Origin", "*"),
+        }),
+    )
+    .await;
+    let url = format!("{}/a", server.origin("http"));
+    let post = ["-X", "POST", "-H", "Content-Type: application/json"];
+    let (code, out) = check(&url, &post).await;
+    assert_eq!(code, Some(0), "Chromium follows the 303 with a plain GET: {out}");
+    let (code, out) = check(&url, &[&post[..], &["--browser", "firefox"]].concat()).await;
+    assert_eq!(code, Some(1), "Firefox preflights /b, which is not routed: {out}");
+    let b = format!("{}/b", server.origin("http"));
+    assert!(out.contains(&format!("OPTIONS {b}  preflight")), "{out}");
+    let (_, out) = check(&url, &[&post[..], &["--browser", "all"]].concat()).await;
+    assert!(out.contains("\nFirefox: NOT CHECKED"), "{out}");
 }

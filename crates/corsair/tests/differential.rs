@@ -530,13 +530,8 @@ const FIREFOX_KNOWN: &[(&str, &str, &str)] = &[
     ("Range bytes=0-9223372036854775808", "ACRM/ACRH", RANGE),
     ("safelisted values over 1024 bytes", "ACRM/ACRH", "Firefox has no 1024-byte total for safelisted values: Chromium (and the model) list accept, accept-language, content-language and content-type once they exceed it, Firefox lists only the client hints it never safelists"),
     ("X-A set twice", "ACRM/ACRH", "Firefox lists a header name once per header set, unsorted duplicates kept (`x-a,x-a`); Chromium and the standard list each name once"),
-    ("303 POST json -> GET", "verdict", REDIRECT_PREFLIGHT),
-    ("303 POST json -> GET", "preflight", REDIRECT_PREFLIGHT),
-    ("303 POST json -> GET", "ACRM/ACRH", REDIRECT_PREFLIGHT),
-    ("303 POST json -> GET", "message", REDIRECT_PREFLIGHT),
 ];
 const RANGE: &str = "Firefox safelists a Range whose numbers overflow 64 bits (no preflight); Chromium's parser rejects them, so it preflights. Same verdict (the preflight passes)";
-const REDIRECT_PREFLIGHT: &str = "after a preflighted request is redirected with 303 to a GET without Content-Type, Firefox still preflights the new URL (it keeps the force-preflight flag across redirects; Chromium and the standard recompute it), and that second preflight meets a 404 without ACAO. Not modelled";
 
 /// The preflights the servers saw for scenario `index` from a browser (not from corsair).
 fn browser_preflights(log: &Log, index: usize) -> Vec<(Option<String>, Option<String>)> {

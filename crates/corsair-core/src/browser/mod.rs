@@ -554,6 +554,8 @@ pub struct Fetch {
     grant: Option<PreflightGrant>,
     body: Option<Vec<u8>>,
     engine: Engine,
+    /// A preflight passed earlier in this fetch.
+    preflighted: bool,
     /// The latest answer, kept for [`Blocked::response`].
     last_response: Option<Response>,
     state: State,
@@ -585,6 +587,7 @@ impl Fetch {
             grant: None,
             body: intent.body.clone(),
             engine: intent.engine,
+            preflighted: false,
             last_response: None,
             state: State::Actual,
         };
@@ -722,8 +725,11 @@ impl Fetch {
         if self.cors_flag && self.mode == Mode::SameOrigin {
             return self.block(Failure::Cors(CorsError::DisallowedByMode));
         }
-        let needs_preflight =
-            !crate::method::is_safelisted(&self.method.to_ascii_uppercase()) || !self.unsafe_header_names().is_empty();
+        // Firefox keeps its force-preflight flag across redirects: a request preflighted once is
+        // preflighted again at the new URL even when a 303 made it a plain GET (Firefox ESR 153).
+        let needs_preflight = !crate::method::is_safelisted(&self.method.to_ascii_uppercase())
+            || !self.unsafe_header_names().is_empty()
+            || (self.engine == Engine::Firefox && self.preflighted);
         self.state = if self.cors_flag && needs_preflight { State::Preflight } else { State::Actual };
     }
 
@@ -811,6 +817,7 @@ impl Fetch {
         match preflight::check_preflight(response, &origin, self.include(), &self.method, &names, &mut self.warnings) {
             Ok(grant) => {
                 self.grant = Some(grant);
+                self.preflighted = true;
                 self.state = State::Actual;
             }
             Err(e) => self.block(Failure::Cors(e)),

@@ -411,30 +411,29 @@ fn report_for(
 ) -> Status {
     let stack = args.stack.or_else(|| snippet::detect(t));
     let read_warnings = unreadable(&args.read, t, intent.credentials == Credentials::Include);
-    let unprobed = unprobed_engine(intent);
+    let unprobed = unprobed_engine(intent, t);
     let written = match args.format {
         Format::Json => {
             let mut v = to_json(t, stack, &read_warnings);
-            if let Some((engine, names)) = &unprobed {
-                let key = if *engine == Engine::Firefox { "firefox" } else { "chromium" };
-                v["engines"][key] = json!({"verdict": "not_checked", "unsafe_headers": names});
+            if let Some(engine) = unprobed {
+                let key = if engine == Engine::Firefox { "firefox" } else { "chromium" };
+                v["engines"][key] = json!({"verdict": "not_checked"});
             }
             writeln!(out, "{v}")
         }
         Format::Text => {
             let (s, columns) = (Style::for_stdout(), term::stdout_columns());
-            let shown: Vec<Engine> =
-                engines.iter().copied().filter(|e| unprobed.as_ref().map(|u| u.0) != Some(*e)).collect();
+            let shown: Vec<Engine> = engines.iter().copied().filter(|e| unprobed != Some(*e)).collect();
             let text = write_text(out, intent, t, &shown, stack, &read_warnings, s, columns);
-            match unprobed.filter(|(e, _)| engines.contains(e)) {
-                Some((engine, names)) => text.and_then(|()| writeln!(
-                    out,
-                    "\n{}: NOT CHECKED: it would send other requests (it preflights {}, which {} sends without asking); run with --browser {} for its verdict",
-                    engine.name(),
-                    names.join(", "),
-                    if engine == Engine::Firefox { "Chromium" } else { "Firefox" },
-                    engine.name().to_ascii_lowercase(),
-                )),
+            match unprobed.filter(|e| engines.contains(e)) {
+                Some(engine) => text.and_then(|()| {
+                    writeln!(
+                        out,
+                        "\n{}: NOT CHECKED: it would send other requests here (Firefox preflights the client hints Chromium safelists, and preflights again after a redirect); run with --browser {} for its verdict",
+                        engine.name(),
+                        engine.name().to_ascii_lowercase(),
+                    )
+                }),
                 None => text,
             }
         }
@@ -452,18 +451,24 @@ fn report_for(
     }
 }
 
-/// The engine this probe does not speak for, when its safelist would change the requests: the
-/// other engine and the headers only it preflights (the client hints Chromium safelists).
-fn unprobed_engine(intent: &Intent) -> Option<(Engine, Vec<String>)> {
-    use corsair_core::browser::Fetch;
-    let names = |engine| Fetch::new(intent.clone().engine(engine)).unsafe_header_names();
-    let (chromium, firefox) = (names(Engine::Chromium), names(Engine::Firefox));
-    let only_firefox: Vec<String> = firefox.into_iter().filter(|n| !chromium.contains(n)).collect();
-    if only_firefox.is_empty() {
-        return None;
-    }
+/// The engine this probe does not speak for: the other engine, when replaying the exchanges
+/// through its model asks for a request that was not sent (Firefox's narrower safelist, its
+/// preflight again after a redirect). Only requests differ between the engines' models, so when
+/// the replay matches, so does the verdict.
+fn unprobed_engine(intent: &Intent, t: &Transcript) -> Option<Engine> {
+    use corsair_core::browser::{Fetch, Step};
     let other = if intent.engine == Engine::Firefox { Engine::Chromium } else { Engine::Firefox };
-    Some((other, only_firefox))
+    let mut fetch = Fetch::new(intent.clone().engine(other));
+    for x in &t.exchanges {
+        match fetch.next() {
+            Step::Send(r) if r == x.request => match &x.response {
+                Ok(received) => fetch.receive(received.response.clone()),
+                Err(e) => fetch.fail(e.net_error()),
+            },
+            _ => return Some(other),
+        }
+    }
+    (!matches!(fetch.next(), Step::Done(_))).then_some(other)
 }
 
 /// `--read NAME` headers the page could not read, as warnings that say why: not exposed, or
