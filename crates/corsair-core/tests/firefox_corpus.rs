@@ -228,3 +228,39 @@ fn firefox_preflights_again_after_a_redirect() {
     let firefox = kinds(Engine::Firefox);
     assert_eq!(firefox[2], (SendKind::Preflight, "OPTIONS".to_owned(), "/b".to_owned()), "{firefox:?}");
 }
+
+#[test]
+fn every_firefox_reason_the_model_prints_reads_back() {
+    use corsair_core::browser::firefox::FirefoxLine;
+    use corsair_core::console::FirefoxReason::*;
+    let url = "http://127.0.0.2:8080/items?q=1";
+    let reasons = [
+        (CorsDisabled, None, None),
+        (DidNotSucceed, None, Some("(null)")),
+        (OriginHeaderNotAdded, None, None),
+        (ExternalRedirectNotAllowed, None, None),
+        (RequestNotHttp, None, None),
+        (MissingAllowOrigin, None, Some("502")),
+        (MultipleAllowOriginNotAllowed, None, None),
+        (AllowOriginNotMatchingOrigin, Some("http://a.test, http://b.test"), None),
+        (NotSupportingCredentials, None, None),
+        (MethodNotFound, None, None),
+        (MissingAllowCredentials, None, None),
+        (PreflightDidNotSucceed, None, Some("403")),
+        (InvalidAllowMethod, Some("PUT DELETE"), None),
+        (InvalidAllowHeader, Some("x-a;x-b"), None),
+        (MissingAllowHeaderFromPreflight, Some("x-custom"), None),
+        (AllowHeaderFromPreflightDeprecation, None, None),
+    ];
+    for (reason, value, status) in reasons {
+        let line = FirefoxLine { reason, value: value.map(str::to_owned), status: status.map(str::to_owned) };
+        let text = line.text(url);
+        let m = &parse_all(&text).unwrap_or_else(|e| panic!("{text}: {e}"))[0];
+        assert_eq!(m.firefox_reason, Some(reason), "{text}");
+        assert_eq!(m.url.as_deref(), Some(url), "{text}");
+        assert_eq!(m.status, status.and_then(|s| s.parse().ok()), "{text}");
+        if let Some(v) = value {
+            assert!(m.detail.contains(v), "{text}: the value is kept in {:?}", m.detail);
+        }
+    }
+}
