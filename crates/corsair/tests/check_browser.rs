@@ -193,3 +193,32 @@ async fn firefox_preflights_again_after_a_303_turned_a_preflighted_post_into_a_g
     let (_, out) = check(&url, &[&post[..], &["--browser", "all"]].concat()).await;
     assert!(out.contains("\nFirefox: NOT CHECKED"), "{out}");
 }
+
+#[tokio::test]
+async fn explain_reads_back_what_check_prints_for_firefox() {
+    let server = TestServer::start(loopback(1), preflight_404()).await;
+    let url = format!("{}/items", server.origin("http"));
+    let (_, out) = check(&url, &["-X", "PUT", "--format", "json", "--browser", "firefox"]).await;
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let lines: Vec<String> =
+        v["engines"]["firefox"]["console"].as_array().unwrap().iter().map(|l| l.as_str().unwrap().to_owned()).collect();
+    assert_eq!(lines.len(), 2);
+    let explained = tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_corsair"))
+            .args(["explain", "--format", "json"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(lines[0].as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    let e: Value = serde_json::from_slice(&explained.stdout).unwrap();
+    assert_eq!(e["browser"], "firefox");
+    assert_eq!(e["error"]["firefox_code"], v["engines"]["firefox"]["reason_code"]);
+    assert_eq!(e["url"], url.as_str());
+    assert_eq!(e["status"], 404);
+}
