@@ -40,15 +40,39 @@ pub const FETCH_REJECTION: &str = "TypeError: NetworkError when attempting to fe
 pub const CHROMIUM_ONLY_SAFELISTED: [&str; 9] =
     ["dpr", "device-memory", "downlink", "width", "viewport-width", "rtt", "ect", "save-data", "intervention"];
 
-/// Adds the Chromium-only safelisted names among `headers` to `names` (sorted, once each).
-pub(super) fn add_unsafe_client_hints(headers: &[(String, String)], names: &mut Vec<String>) {
-    for (n, _) in headers {
-        let lower = n.to_ascii_lowercase();
-        if CHROMIUM_ONLY_SAFELISTED.contains(&lower.as_str()) && !names.contains(&lower) {
-            names.push(lower);
+/// Firefox's `Access-Control-Request-Headers` names for the headers as sent (`headers`, merged)
+/// and set (`entries`, how many times each name was set): the non-safelisted names, lower case,
+/// sorted, each as many times as the script set it (`x-a,x-a`), with no 1024-byte rule for the
+/// safelisted ones, the client hints not safelisted, and a `Range` safelisted up to `u64`.
+pub(super) fn unsafe_request_header_names(headers: &[(String, String)], entries: &[(String, usize)]) -> Vec<String> {
+    let mut names = Vec::new();
+    for (name, value) in headers {
+        let lower = name.to_ascii_lowercase();
+        if crate::safelist::is_forbidden_request_header(name, value.as_bytes()) {
+            continue;
+        }
+        let safelisted = match lower.as_str() {
+            "range" => is_range(value.as_bytes()),
+            n if CHROMIUM_ONLY_SAFELISTED.contains(&n) => false,
+            _ => crate::safelist::is_cors_safelisted_request_header(name, value.as_bytes()),
+        };
+        if !safelisted {
+            let times = entries.iter().find(|(n, _)| *n == lower).map_or(1, |(_, c)| *c);
+            names.extend(std::iter::repeat_n(lower, times.max(1)));
         }
     }
     names.sort();
+    names
+}
+
+/// `bytes=FIRST-[LAST]` with `FIRST <= LAST`; Firefox reads the numbers as `u64`.
+fn is_range(value: &[u8]) -> bool {
+    let Some(spec) = value.strip_prefix(b"bytes=") else { return false };
+    let Some((first, last)) = std::str::from_utf8(spec).ok().and_then(|s| s.split_once('-')) else { return false };
+    let number =
+        |d: &str| (!d.is_empty() && d.bytes().all(|b| b.is_ascii_digit())).then(|| d.parse::<u64>().ok()).flatten();
+    let Some(first) = number(first) else { return false };
+    last.is_empty() || number(last).is_some_and(|last| first <= last)
 }
 
 /// One Firefox console line: the reason, the value it names, and the status it appends.

@@ -554,6 +554,9 @@ pub struct Fetch {
     grant: Option<PreflightGrant>,
     body: Option<Vec<u8>>,
     engine: Engine,
+    /// How many times the script set each header name (lower case): Firefox lists a name in
+    /// `Access-Control-Request-Headers` once per time.
+    entries: Vec<(String, usize)>,
     /// A preflight passed earlier in this fetch.
     preflighted: bool,
     /// The latest answer, kept for [`Blocked::response`].
@@ -587,6 +590,7 @@ impl Fetch {
             grant: None,
             body: intent.body.clone(),
             engine: intent.engine,
+            entries: Vec::new(),
             preflighted: false,
             last_response: None,
             state: State::Actual,
@@ -644,13 +648,10 @@ impl Fetch {
             // Chromium adds `Accept: */*` before this computation, so it counts toward 1024 bytes.
             with_accept.push(("Accept".to_owned(), "*/*".to_owned()));
         }
-        let mut names = crate::safelist::cors_unsafe_request_header_names(
-            with_accept.iter().map(|(n, v)| (n.as_str(), v.as_bytes())),
-        );
         if self.engine == Engine::Firefox {
-            firefox::add_unsafe_client_hints(&self.headers, &mut names);
+            return firefox::unsafe_request_header_names(&self.headers, &self.entries);
         }
-        names
+        crate::safelist::cors_unsafe_request_header_names(with_accept.iter().map(|(n, v)| (n.as_str(), v.as_bytes())))
     }
 
     /// Blink's checks and normalisation before anything is sent.
@@ -682,6 +683,13 @@ impl Fetch {
                 "Failed to execute 'fetch' on 'Window': '{}' is unsupported in no-cors mode.",
                 self.method
             )));
+        }
+        for (n, _) in &headers {
+            let lower = n.to_ascii_lowercase();
+            match self.entries.iter_mut().find(|(e, _)| *e == lower) {
+                Some((_, count)) => *count += 1,
+                None => self.entries.push((lower, 1)),
+            }
         }
         self.headers = combine_headers(headers, self.mode, &mut self.warnings);
         if !matches!(self.url.scheme(), "http" | "https") {
