@@ -429,7 +429,7 @@ fn report_for(
                 Some(engine) => text.and_then(|()| {
                     writeln!(
                         out,
-                        "\n{}: NOT CHECKED: it would send other requests here (Firefox preflights the client hints Chromium safelists, and preflights again after a redirect); run with --browser {} for its verdict",
+                        "\n{}: NOT CHECKED: it would send other requests here (Firefox preflights the client hints Chromium safelists and a preflighted request again after a redirect, and words Access-Control-Request-Headers its own way); run with --browser {} for its verdict",
                         engine.name(),
                         engine.name().to_ascii_lowercase(),
                     )
