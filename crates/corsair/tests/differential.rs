@@ -20,6 +20,11 @@
 //! never a reason to adjust a scenario. It prints a table of every scenario and fails listing
 //! every disagreement.
 //!
+//! `firefox_and_corsair_agree` runs the same scenarios in headless Firefox ESR (WebDriver BiDi)
+//! against `corsair check --browser firefox`, comparing the same aspects with the model's Firefox
+//! console lines, and checks that real Firefox differs from the Chromium model exactly where
+//! `ENGINE_DIVERGENCES` says (`DIFFERENTIAL_FIREFOX_REPORT=path` writes its report).
+//!
 //! Run: `cargo test -p corsair --test differential -- --nocapture`. With `DIFFERENTIAL_REPORT=path`
 //! the table is also written there as Markdown; with `DIFFERENTIAL_VERBOSE=1` every aspect of
 //! every scenario is printed, both sides. Without Chromium the test is SKIPPED (loudly),

@@ -7,6 +7,10 @@
 //! blocked, with Chromium's console message. Checks run in Chromium's order, because the order
 //! decides which message appears (see `docs/chromium-rules.md`).
 //!
+//! [`Intent::engine`] set to [`Engine::Firefox`] applies Firefox's request rules where they
+//! differ (its narrower safelist, its `Access-Control-Request-Headers`, a preflight again after
+//! a redirect); [`firefox`] words any verdict as Firefox does.
+//!
 //! ```
 //! use corsair_core::browser::{Credentials, Fetch, Intent, Response, SendKind, Step};
 //! use corsair_core::Origin;
