@@ -131,7 +131,7 @@ impl Chromium {
 
     /// Starts a headless browser with a fresh profile and connects to it.
     pub async fn launch(&self) -> Result<Browser, String> {
-        let profile = fresh_profile_dir()?;
+        let profile = fresh_profile_dir("chromium")?;
         let mut command = Command::new(&self.path);
         command
             .args(LAUNCH_FLAGS)
@@ -181,7 +181,7 @@ impl Chromium {
     }
 }
 
-fn is_executable(path: &Path) -> bool {
+pub(crate) fn is_executable(path: &Path) -> bool {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -193,12 +193,12 @@ fn is_executable(path: &Path) -> bool {
     }
 }
 
-fn fresh_profile_dir() -> Result<PathBuf, String> {
+pub(crate) fn fresh_profile_dir(browser: &str) -> Result<PathBuf, String> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let nanos =
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
     let dir = std::env::temp_dir().join(format!(
-        "corsair-chromium-{}-{}-{nanos}",
+        "corsair-{browser}-{}-{}-{nanos}",
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed)
     ));
@@ -208,7 +208,7 @@ fn fresh_profile_dir() -> Result<PathBuf, String> {
 
 /// Kills the browser and every helper process it started (they share its process group, which
 /// the launch created).
-fn kill_group(child: &mut Child) {
+pub(crate) fn kill_group(child: &mut Child) {
     #[cfg(unix)]
     if let Some(pid) = child.id() {
         let _ =

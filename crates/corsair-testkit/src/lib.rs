@@ -6,6 +6,7 @@
 
 pub mod alloc_count;
 pub mod chromium;
+pub mod firefox;
 pub mod fuzz;
 pub mod har;
 pub mod redis;

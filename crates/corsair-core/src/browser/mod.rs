@@ -7,6 +7,10 @@
 //! blocked, with Chromium's console message. Checks run in Chromium's order, because the order
 //! decides which message appears (see `docs/chromium-rules.md`).
 //!
+//! [`Intent::engine`] set to [`Engine::Firefox`] applies Firefox's request rules where they
+//! differ (its narrower safelist, its `Access-Control-Request-Headers`, a preflight again after
+//! a redirect); [`firefox`] words any verdict as Firefox does.
+//!
 //! ```
 //! use corsair_core::browser::{Credentials, Fetch, Intent, Response, SendKind, Step};
 //! use corsair_core::Origin;
@@ -33,6 +37,7 @@
 //! ```
 
 pub mod cause;
+pub mod firefox;
 pub mod preflight;
 pub mod response;
 
@@ -40,6 +45,7 @@ use std::fmt;
 
 use url::Url;
 
+pub use crate::console::Browser as Engine;
 pub use crate::cors_error::Initiator;
 use crate::cors_error::{CorsError, Fix, FixContext};
 use crate::origin::{HostKind, Origin};
@@ -110,6 +116,8 @@ pub struct Intent {
     /// The request body, if the page sends one. The model only carries it: CORS never reads it,
     /// but a server's body parser may answer before its CORS layer runs.
     pub body: Option<Vec<u8>>,
+    /// The browser whose request-header safelist decides the preflight (Chromium's is wider).
+    pub engine: Engine,
 }
 
 impl Intent {
@@ -126,7 +134,14 @@ impl Intent {
             mode: Mode::default(),
             initiator: Initiator::default(),
             body: None,
+            engine: Engine::Chromium,
         }
+    }
+
+    /// Sets the engine.
+    pub fn engine(mut self, engine: Engine) -> Intent {
+        self.engine = engine;
+        self
     }
 
     /// Sets the request body.
@@ -405,6 +420,11 @@ pub struct Blocked {
     pub initiator: Initiator,
     /// Remarks gathered before the failure.
     pub warnings: Vec<Warning>,
+    /// The answer whose check failed (`None` when nothing was answered): other engines word
+    /// the same failure from facts Chromium's message leaves out (status, ACAO lines).
+    pub response: Option<Response>,
+    /// The redirect mode (Firefox words a failed redirect hop by it).
+    pub redirect: RedirectMode,
 }
 
 impl Blocked {
@@ -537,6 +557,14 @@ pub struct Fetch {
     warnings: Vec<Warning>,
     grant: Option<PreflightGrant>,
     body: Option<Vec<u8>>,
+    engine: Engine,
+    /// How many times the script set each header name (lower case): Firefox lists a name in
+    /// `Access-Control-Request-Headers` once per time.
+    entries: Vec<(String, usize)>,
+    /// A preflight passed earlier in this fetch.
+    preflighted: bool,
+    /// The latest answer, kept for [`Blocked::response`].
+    last_response: Option<Response>,
     state: State,
 }
 
@@ -565,6 +593,10 @@ impl Fetch {
             warnings: Vec::new(),
             grant: None,
             body: intent.body.clone(),
+            engine: intent.engine,
+            entries: Vec::new(),
+            preflighted: false,
+            last_response: None,
             state: State::Actual,
         };
         if let Err(failure) = fetch.prepare(&intent.method, intent.headers) {
@@ -586,6 +618,7 @@ impl Fetch {
 
     /// Feeds the answer to the request [`Fetch::next`] returned.
     pub fn receive(&mut self, response: Response) {
+        self.last_response = Some(response.clone());
         match self.state {
             State::Preflight => self.on_preflight(&response),
             State::Actual => self.on_actual(&response),
@@ -598,6 +631,7 @@ impl Fetch {
     /// such a failure, not even for a preflight.
     pub fn fail(&mut self, code: &str) {
         if !matches!(self.state, State::Done(_)) {
+            self.last_response = None;
             self.block(Failure::Network(NetError::Transport(code.to_owned())));
         }
     }
@@ -617,6 +651,9 @@ impl Fetch {
         if !has_header(&self.headers, "accept") {
             // Chromium adds `Accept: */*` before this computation, so it counts toward 1024 bytes.
             with_accept.push(("Accept".to_owned(), "*/*".to_owned()));
+        }
+        if self.engine == Engine::Firefox {
+            return firefox::unsafe_request_header_names(&self.headers, &self.entries);
         }
         crate::safelist::cors_unsafe_request_header_names(with_accept.iter().map(|(n, v)| (n.as_str(), v.as_bytes())))
     }
@@ -650,6 +687,13 @@ impl Fetch {
                 "Failed to execute 'fetch' on 'Window': '{}' is unsupported in no-cors mode.",
                 self.method
             )));
+        }
+        for (n, _) in &headers {
+            let lower = n.to_ascii_lowercase();
+            match self.entries.iter_mut().find(|(e, _)| *e == lower) {
+                Some((_, count)) => *count += 1,
+                None => self.entries.push((lower, 1)),
+            }
         }
         self.headers = combine_headers(headers, self.mode, &mut self.warnings);
         if !matches!(self.url.scheme(), "http" | "https") {
@@ -693,8 +737,11 @@ impl Fetch {
         if self.cors_flag && self.mode == Mode::SameOrigin {
             return self.block(Failure::Cors(CorsError::DisallowedByMode));
         }
-        let needs_preflight =
-            !crate::method::is_safelisted(&self.method.to_ascii_uppercase()) || !self.unsafe_header_names().is_empty();
+        // Firefox keeps its force-preflight flag across redirects: a request preflighted once is
+        // preflighted again at the new URL even when a 303 made it a plain GET (Firefox ESR 153).
+        let needs_preflight = !crate::method::is_safelisted(&self.method.to_ascii_uppercase())
+            || !self.unsafe_header_names().is_empty()
+            || (self.engine == Engine::Firefox && self.preflighted);
         self.state = if self.cors_flag && needs_preflight { State::Preflight } else { State::Actual };
     }
 
@@ -782,6 +829,7 @@ impl Fetch {
         match preflight::check_preflight(response, &origin, self.include(), &self.method, &names, &mut self.warnings) {
             Ok(grant) => {
                 self.grant = Some(grant);
+                self.preflighted = true;
                 self.state = State::Actual;
             }
             Err(e) => self.block(Failure::Cors(e)),
@@ -911,6 +959,8 @@ impl Fetch {
             include_credentials: self.include(),
             initiator: self.initiator,
             warnings: std::mem::take(&mut self.warnings),
+            response: self.last_response.take(),
+            redirect: self.redirect,
         };
         self.state = State::Done(Verdict::Blocked(blocked));
     }

@@ -14,6 +14,7 @@ use corsair_core::browser::{
     Blocked, Cause, Credentials, Exposure, Intent, Mode, RedirectMode, Request, ResponseType, SendKind, Verdict,
     Warning,
 };
+use corsair_core::console::Browser as Engine;
 use corsair_core::Origin;
 use corsair_probe::{Exchange, Probe, ProbeOptions, Resolve, Run, Stopped, Transcript, Until};
 use serde_json::{json, Value};
@@ -47,6 +48,32 @@ pub struct CheckCommand {
     /// Whether -X was given: a body turns only the default GET into POST, as in curl.
     #[arg(skip)]
     pub method_given: bool,
+    /// Whose words to print: Chromium's console message, Firefox ESR's console lines and reason
+    /// code, or both, saying where they differ. The verdict is one model for both.
+    #[arg(long, value_enum, default_value_t = BrowserChoice::Chromium)]
+    pub browser: BrowserChoice,
+}
+
+/// `--browser`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum BrowserChoice {
+    /// Chromium (Chrome, Edge, ...).
+    Chromium,
+    /// Firefox ESR.
+    Firefox,
+    /// Chromium and Firefox, one verdict each.
+    All,
+}
+
+impl BrowserChoice {
+    /// The engines to print, in order.
+    pub fn engines(self) -> &'static [Engine] {
+        match self {
+            BrowserChoice::Chromium => &[Engine::Chromium],
+            BrowserChoice::Firefox => &[Engine::Firefox],
+            BrowserChoice::All => &[Engine::Chromium, Engine::Firefox],
+        }
+    }
 }
 
 /// The request body and `--preflight-only`.
@@ -277,9 +304,11 @@ pub fn run(command: CheckCommand, out: &mut dyn Write, err: &mut dyn Write) -> S
         Ok(x) => x,
         Err(UsageError(m)) => return could_not_run(args, "usage", &m, out, err),
     };
+    // Firefox's safelist is narrower: its verdict may need a preflight Chromium never sends.
+    let intent = if command.browser == BrowserChoice::Firefox { intent.engine(Engine::Firefox) } else { intent };
     let until = if command.send.preflight_only { Until::Preflight } else { Until::Verdict };
     match probe_on_terminal(intent.clone(), options, until, err) {
-        Ok(Run::Done(t)) => report(args, &intent, &t, out, err),
+        Ok(Run::Done(t)) => report_for(args, &intent, &t, command.browser.engines(), out, err),
         Ok(Run::Stopped(stopped)) => report_stopped(args, &intent, &stopped, out),
         Err(m) => could_not_run(args, "could_not_check", &m, out, err),
     }
@@ -368,11 +397,46 @@ fn probe_on_terminal(intent: Intent, options: ProbeOptions, until: Until, err: &
 
 /// Prints the transcript in the chosen format and picks the exit status.
 pub fn report(args: &CheckArgs, intent: &Intent, t: &Transcript, out: &mut dyn Write, err: &mut dyn Write) -> Status {
+    report_for(args, intent, t, &[Engine::Chromium], out, err)
+}
+
+/// [`report`] in the words of each of `engines`.
+fn report_for(
+    args: &CheckArgs,
+    intent: &Intent,
+    t: &Transcript,
+    engines: &[Engine],
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Status {
     let stack = args.stack.or_else(|| snippet::detect(t));
     let read_warnings = unreadable(&args.read, t, intent.credentials == Credentials::Include);
+    let unprobed = unprobed_engine(intent, t);
     let written = match args.format {
-        Format::Json => writeln!(out, "{}", to_json(t, stack, &read_warnings)),
-        Format::Text => write_text(out, intent, t, stack, &read_warnings, Style::for_stdout(), term::stdout_columns()),
+        Format::Json => {
+            let mut v = to_json(t, stack, &read_warnings);
+            if let Some(engine) = unprobed {
+                let key = if engine == Engine::Firefox { "firefox" } else { "chromium" };
+                v["engines"][key] = json!({"verdict": "not_checked"});
+            }
+            writeln!(out, "{v}")
+        }
+        Format::Text => {
+            let (s, columns) = (Style::for_stdout(), term::stdout_columns());
+            let shown: Vec<Engine> = engines.iter().copied().filter(|e| unprobed != Some(*e)).collect();
+            let text = write_text(out, intent, t, &shown, stack, &read_warnings, s, columns);
+            match unprobed.filter(|e| engines.contains(e)) {
+                Some(engine) => text.and_then(|()| {
+                    writeln!(
+                        out,
+                        "\n{}: NOT CHECKED: it would send other requests here (Firefox preflights the client hints Chromium safelists and a preflighted request again after a redirect, and words Access-Control-Request-Headers its own way); run with --browser {} for its verdict",
+                        engine.name(),
+                        engine.name().to_ascii_lowercase(),
+                    )
+                }),
+                None => text,
+            }
+        }
     };
     let _ = written;
     if let Some(e) = t.transport_error() {
@@ -385,6 +449,26 @@ pub fn report(args: &CheckArgs, intent: &Intent, t: &Transcript, out: &mut dyn W
     } else {
         Status::Findings
     }
+}
+
+/// The engine this probe does not speak for: the other engine, when replaying the exchanges
+/// through its model asks for a request that was not sent (Firefox's narrower safelist, its
+/// preflight again after a redirect). Only requests differ between the engines' models, so when
+/// the replay matches, so does the verdict.
+fn unprobed_engine(intent: &Intent, t: &Transcript) -> Option<Engine> {
+    use corsair_core::browser::{Fetch, Step};
+    let other = if intent.engine == Engine::Firefox { Engine::Chromium } else { Engine::Firefox };
+    let mut fetch = Fetch::new(intent.clone().engine(other));
+    for x in &t.exchanges {
+        match fetch.next() {
+            Step::Send(r) if r == x.request => match &x.response {
+                Ok(received) => fetch.receive(received.response.clone()),
+                Err(e) => fetch.fail(e.net_error()),
+            },
+            _ => return Some(other),
+        }
+    }
+    (!matches!(fetch.next(), Step::Done(_))).then_some(other)
 }
 
 /// `--read NAME` headers the page could not read, as warnings that say why: not exposed, or
@@ -499,6 +583,7 @@ pub fn to_json(t: &Transcript, stack: Option<Stack>, read: &[String]) -> Value {
     json!({
         "verdict": verdict,
         "browser_message": t.verdict.console_message(),
+        "engines": engines_json(t),
         "error": error,
         "preflight": preflight,
         "requests": t.exchanges.iter().map(exchange_json).collect::<Vec<_>>(),
@@ -516,6 +601,57 @@ pub fn to_json(t: &Transcript, stack: Option<Stack>, read: &[String]) -> Value {
             "fix_in_page": c.fix_is_in_the_page(),
         })).collect::<Vec<_>>(),
     })
+}
+
+/// Each engine's words for the verdict: `verdict`, `console` lines, the reason (Chromium's
+/// error kind, Firefox's reason code) and what `fetch()` rejects with.
+fn engines_json(t: &Transcript) -> Value {
+    let verdict = match (&t.verdict, t.transport_error()) {
+        (Verdict::Allowed(_), _) => "allowed",
+        (Verdict::Blocked(_), Some(_)) => "error",
+        (Verdict::Blocked(_), None) => "blocked",
+    };
+    let blocked = match (&t.verdict, t.transport_error()) {
+        (Verdict::Blocked(b), None) => Some(b),
+        _ => None,
+    };
+    json!({
+        "chromium": {
+            "verdict": verdict,
+            "console": blocked.map(Blocked::console_lines).unwrap_or_default(),
+            "error_kind": blocked.and_then(Blocked::cors_error).map(|e| e.chromium_name()),
+            "fetch_rejection": blocked.map(|_| "TypeError: Failed to fetch"),
+        },
+        "firefox": {
+            "verdict": verdict,
+            "console": blocked.map(Blocked::firefox_console_lines).unwrap_or_default(),
+            "reason_code": blocked.and_then(Blocked::firefox_code),
+            "fetch_rejection": blocked.map(|_| corsair_core::browser::firefox::FETCH_REJECTION),
+        },
+    })
+}
+
+/// Where Firefox's words say something Chromium's do not, for `--browser all`.
+fn engine_differences(b: &Blocked) -> Vec<String> {
+    let mut out = Vec::new();
+    let chromium_kind = b.cors_error().map(|e| e.chromium_name());
+    let expected = b.cors_error().and_then(|e| e.firefox_code());
+    match (b.firefox_code(), chromium_kind) {
+        (Some(code), Some(kind)) if Some(code) != expected => out.push(format!(
+            "Firefox judges this response differently: {code}, where Chromium reports {kind} (whose Firefox counterpart is {})",
+            expected.unwrap_or("none")
+        )),
+        (None, Some(kind)) => out.push(format!("Firefox prints no CORS line for this; Chromium reports {kind}")),
+        _ => {}
+    }
+    let lines = b.firefox_console_lines();
+    if lines.len() > 1 && lines.last().is_some_and(|l| l.contains("(Reason: CORS request did not succeed)")) {
+        out.push("Firefox adds a second line, \"CORS request did not succeed\": it is a consequence, the line before it is the cause".to_owned());
+    }
+    if lines.first().is_some_and(|l| l.contains(" Status code: ")) {
+        out.push("Firefox names the response status; Chromium's message does not".to_owned());
+    }
+    out
 }
 
 fn error_json(b: &Blocked, stack: Option<Stack>, causes: &[Cause]) -> Value {
@@ -684,10 +820,12 @@ fn report_stopped(args: &CheckArgs, intent: &Intent, stopped: &Stopped, out: &mu
     Status::Ok
 }
 
+#[allow(clippy::too_many_arguments)] // Each is one independent choice of the caller's.
 fn write_text(
     out: &mut dyn Write,
     intent: &Intent,
     t: &Transcript,
+    engines: &[Engine],
     stack: Option<Stack>,
     read: &[String],
     s: Style,
@@ -697,7 +835,7 @@ fn write_text(
     if let Some(e) = t.transport_error() {
         return writeln!(out, "{}: {e}", s.red("COULD NOT CHECK"));
     }
-    write_verdict(out, t, stack, read, s, columns)
+    write_verdict_for(out, t, engines, stack, read, s, columns)
 }
 
 /// The verdict, the console message, why, the fix, warnings and notes: what `check` prints after
@@ -710,11 +848,31 @@ pub(crate) fn write_verdict(
     s: Style,
     columns: Option<usize>,
 ) -> std::io::Result<()> {
+    write_verdict_for(out, t, &[Engine::Chromium], stack, read, s, columns)
+}
+
+/// [`write_verdict`] with each engine's verdict and console words, then the shared why and fix.
+fn write_verdict_for(
+    out: &mut dyn Write,
+    t: &Transcript,
+    engines: &[Engine],
+    stack: Option<Stack>,
+    read: &[String],
+    s: Style,
+    columns: Option<usize>,
+) -> std::io::Result<()> {
+    let several = engines.len() > 1;
     // Prose wraps to the terminal; the console message and header lines do not: they are meant
     // to be copied and searched for whole.
     let prose = |out: &mut dyn Write, text: &str| term::write_wrapped(out, text, columns, ("  ", "  ", 2));
     match &t.verdict {
         Verdict::Allowed(a) => {
+            for engine in engines.iter().filter(|_| several) {
+                writeln!(out, "{}: {}", engine.name(), s.green("ALLOWED"))?;
+            }
+            if several {
+                writeln!(out, "The engines agree.")?;
+            }
             writeln!(out, "{}  response type `{}`, status {}", s.green("ALLOWED"), a.response_type.as_str(), a.status)?;
             writeln!(
                 out,
@@ -723,12 +881,33 @@ pub(crate) fn write_verdict(
             )?;
         }
         Verdict::Blocked(b) => {
-            writeln!(out, "{}", s.red("BLOCKED"))?;
-            writeln!(out, "\nChromium console:\n  {}", b.console_message())?;
-            if let Some(e) = b.cors_error() {
-                if let Some(code) = e.firefox_code() {
-                    writeln!(out, "Firefox reason: {code}")?;
+            for engine in engines {
+                if several {
+                    writeln!(out, "\n{}: {}", engine.name(), s.red("BLOCKED"))?;
+                } else {
+                    writeln!(out, "{}", s.red("BLOCKED"))?;
                 }
+                if *engine == Engine::Firefox {
+                    write_firefox(out, b)?;
+                } else {
+                    writeln!(out, "\nChromium console:\n  {}", b.console_message())?;
+                    if let Some(code) = b.cors_error().and_then(|e| e.firefox_code()).filter(|_| !several) {
+                        writeln!(out, "Firefox reason: {code}")?;
+                    }
+                }
+            }
+            if several {
+                let differences = engine_differences(b);
+                if differences.is_empty() {
+                    writeln!(out, "\nThe engines agree: both block, for the same reason.")?;
+                } else {
+                    writeln!(out, "\nThe engines agree on the verdict (blocked); where their words differ:")?;
+                    for d in differences {
+                        term::write_wrapped(out, &d, columns, ("  - ", "    ", 4))?;
+                    }
+                }
+            }
+            if let Some(e) = b.cors_error() {
                 let (causes, also): (Vec<Cause>, Vec<Cause>) = causes(t).into_iter().partition(Cause::explains_block);
                 if causes.is_empty() {
                     writeln!(out, "\nWhy:")?;
@@ -804,6 +983,23 @@ pub(crate) fn write_verdict(
         }
     }
     Ok(())
+}
+
+/// Firefox's console lines, its reason code and the fetch() rejection.
+fn write_firefox(out: &mut dyn Write, b: &Blocked) -> std::io::Result<()> {
+    let lines = b.firefox_console_lines();
+    if lines.is_empty() {
+        writeln!(out, "\nFirefox console: (no CORS line for this failure)")?;
+    } else {
+        writeln!(out, "\nFirefox console:")?;
+        for line in &lines {
+            writeln!(out, "  {line}")?;
+        }
+    }
+    if let Some(code) = b.firefox_code() {
+        writeln!(out, "Firefox reason: {code}")?;
+    }
+    writeln!(out, "fetch() rejects with: {}", corsair_core::browser::firefox::FETCH_REJECTION)
 }
 
 fn args_detected(t: &Transcript, stack: Stack) -> bool {
