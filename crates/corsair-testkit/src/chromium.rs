@@ -72,28 +72,7 @@ impl Chromium {
     /// Finds the browser: `$CHROMIUM` if set, else the first of [`CANDIDATES`] that exists, else
     /// `which chromium`.
     pub fn find() -> Result<Chromium, String> {
-        if let Some(path) = std::env::var_os("CHROMIUM") {
-            let path = PathBuf::from(path);
-            return if is_executable(&path) {
-                Ok(Chromium { path })
-            } else {
-                Err(format!("CHROMIUM={} is not an executable file", path.display()))
-            };
-        }
-        if let Some(path) = CANDIDATES.iter().map(PathBuf::from).find(|p| is_executable(p)) {
-            return Ok(Chromium { path });
-        }
-        let which = std::process::Command::new("which").arg("chromium").stderr(Stdio::null()).output();
-        if let Ok(out) = which {
-            let path = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-            if out.status.success() && is_executable(&path) {
-                return Ok(Chromium { path });
-            }
-        }
-        Err(format!(
-            "no Chromium: CHROMIUM is not set, none of {} exists, and `which chromium` found nothing",
-            CANDIDATES.join(", ")
-        ))
+        find_browser("CHROMIUM", &CANDIDATES, Some("chromium")).map(|path| Chromium { path })
     }
 
     /// [`Chromium::find`] for tests. When the browser is missing: on CI (`CI=true`) this panics,
@@ -101,32 +80,12 @@ impl Chromium {
     /// `SKIPPED` line to stderr and returns `None`, so the caller can return early and the test
     /// still reports.
     pub fn for_tests() -> Option<Chromium> {
-        match Chromium::find() {
-            Ok(c) => Some(c),
-            Err(why) if std::env::var("CI").is_ok_and(|v| v == "true") => {
-                panic!("Chromium not found: install it with apt-get install -y chromium ({why})")
-            }
-            Err(why) => {
-                eprintln!(
-                    "\n==> SKIPPED: real-browser test: Chromium not found ({why}); install it with apt-get install -y chromium, or set CHROMIUM=/path/to/chromium\n"
-                );
-                None
-            }
-        }
+        for_tests(Chromium::find(), "Chromium", "chromium", "CHROMIUM=/path/to/chromium")
     }
 
     /// `chromium --version`, e.g. `Chromium 156.0.8078.108 built on Debian GNU/Linux 12 (bookworm)`.
     pub fn version(&self) -> Result<String, String> {
-        let out = std::process::Command::new(&self.path)
-            .arg("--version")
-            .stderr(Stdio::null())
-            .output()
-            .map_err(|e| format!("{} --version: {e}", self.path.display()))?;
-        let text = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-        if text.is_empty() {
-            return Err(format!("{} --version printed nothing", self.path.display()));
-        }
-        Ok(text)
+        version(&self.path)
     }
 
     /// Starts a headless browser with a fresh profile and connects to it.
@@ -179,6 +138,64 @@ impl Chromium {
         let connection = Connection::start(socket);
         Ok(Browser { child, profile, connection })
     }
+}
+
+/// A browser binary: `$env` if set (and executable), else the first of `candidates` that exists,
+/// else `which NAME` when `which` names one.
+pub(crate) fn find_browser(env: &str, candidates: &[&str], which: Option<&str>) -> Result<PathBuf, String> {
+    if let Some(path) = std::env::var_os(env) {
+        let path = PathBuf::from(path);
+        return if is_executable(&path) {
+            Ok(path)
+        } else {
+            Err(format!("{env}={} is not an executable file", path.display()))
+        };
+    }
+    if let Some(path) = candidates.iter().map(PathBuf::from).find(|p| is_executable(p)) {
+        return Ok(path);
+    }
+    if let Some(name) = which {
+        let found = std::process::Command::new("which").arg(name).stderr(Stdio::null()).output();
+        if let Ok(out) = found {
+            let path = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+            if out.status.success() && is_executable(&path) {
+                return Ok(path);
+            }
+        }
+    }
+    let looked = which.map_or(String::new(), |n| format!(", and `which {n}` found nothing"));
+    Err(format!("{env} is not set, none of {} exists{looked}", candidates.join(", ")))
+}
+
+/// A browser found for a test, or: on CI (`CI=true`) a panic, since a real-browser test that never
+/// ran is a failure there; elsewhere a loud `SKIPPED` line on stderr and `None`.
+pub(crate) fn for_tests<B>(found: Result<B, String>, name: &str, package: &str, set: &str) -> Option<B> {
+    match found {
+        Ok(b) => Some(b),
+        Err(why) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("{name} not found: install it with apt-get install -y {package} ({why})")
+        }
+        Err(why) => {
+            eprintln!(
+                "\n==> SKIPPED: real-browser test: {name} not found ({why}); install it with apt-get install -y {package}, or set {set}\n"
+            );
+            None
+        }
+    }
+}
+
+/// `BINARY --version`'s first line of output.
+pub(crate) fn version(path: &Path) -> Result<String, String> {
+    let out = std::process::Command::new(path)
+        .arg("--version")
+        .stderr(Stdio::null())
+        .output()
+        .map_err(|e| format!("{} --version: {e}", path.display()))?;
+    let text = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    if text.is_empty() {
+        return Err(format!("{} --version printed nothing", path.display()));
+    }
+    Ok(text)
 }
 
 pub(crate) fn is_executable(path: &Path) -> bool {

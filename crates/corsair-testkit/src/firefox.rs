@@ -36,7 +36,7 @@ use tokio::process::{Child, Command};
 use tokio::sync::{mpsc, oneshot, Notify};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::chromium::{fresh_profile_dir, is_executable, kill_group};
+use crate::chromium::{find_browser, for_tests, fresh_profile_dir, kill_group, version};
 
 /// Where to look for the browser when `FIREFOX` is not set, in order.
 pub const CANDIDATES: [&str; 3] = ["/usr/bin/firefox-esr", "/usr/lib/firefox-esr/firefox-esr", "/usr/bin/firefox"];
@@ -76,51 +76,18 @@ pub struct Firefox {
 impl Firefox {
     /// Finds the browser: `$FIREFOX` if set, else the first of [`CANDIDATES`] that exists.
     pub fn find() -> Result<Firefox, String> {
-        if let Some(path) = std::env::var_os("FIREFOX") {
-            let path = PathBuf::from(path);
-            return if is_executable(&path) {
-                Ok(Firefox { path })
-            } else {
-                Err(format!("FIREFOX={} is not an executable file", path.display()))
-            };
-        }
-        CANDIDATES
-            .iter()
-            .map(PathBuf::from)
-            .find(|p| is_executable(p))
-            .map(|path| Firefox { path })
-            .ok_or_else(|| format!("no Firefox: FIREFOX is not set and none of {} exists", CANDIDATES.join(", ")))
+        find_browser("FIREFOX", &CANDIDATES, None).map(|path| Firefox { path })
     }
 
     /// [`Firefox::find`] for tests: missing on CI (`CI=true`) panics; elsewhere a loud `SKIPPED`
     /// line on stderr and `None`.
     pub fn for_tests() -> Option<Firefox> {
-        match Firefox::find() {
-            Ok(f) => Some(f),
-            Err(why) if std::env::var("CI").is_ok_and(|v| v == "true") => {
-                panic!("Firefox not found: install it with apt-get install -y firefox-esr ({why})")
-            }
-            Err(why) => {
-                eprintln!(
-                    "\n==> SKIPPED: real-browser test: Firefox not found ({why}); install it with apt-get install -y firefox-esr, or set FIREFOX=/path/to/firefox\n"
-                );
-                None
-            }
-        }
+        for_tests(Firefox::find(), "Firefox", "firefox-esr", "FIREFOX=/path/to/firefox")
     }
 
     /// `firefox-esr --version`, e.g. `Mozilla Firefox 153.8.0esr`.
     pub fn version(&self) -> Result<String, String> {
-        let out = std::process::Command::new(&self.path)
-            .arg("--version")
-            .stderr(Stdio::null())
-            .output()
-            .map_err(|e| format!("{} --version: {e}", self.path.display()))?;
-        let text = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-        if text.is_empty() {
-            return Err(format!("{} --version printed nothing", self.path.display()));
-        }
-        Ok(text)
+        version(&self.path)
     }
 
     /// Starts a headless browser with a fresh profile and opens a BiDi session.
