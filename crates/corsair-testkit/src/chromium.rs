@@ -292,7 +292,51 @@ impl ConsoleEntry {
     }
 }
 
-type Pending = HashMap<u64, oneshot::Sender<Result<Value, String>>>;
+/// Replies awaited, by command id.
+pub(crate) type Pending = HashMap<u64, oneshot::Sender<Result<Value, String>>>;
+
+/// Runs a JSON-over-WebSocket connection (CDP, WebDriver BiDi): one task writes `outgoing` to the
+/// socket, one hands each text frame to `dispatch`; when the socket closes, every command still
+/// in `pending` fails with `closed`.
+pub(crate) fn pump<S, C>(
+    socket: S,
+    connection: &Arc<C>,
+    mut outgoing: mpsc::UnboundedReceiver<Message>,
+    dispatch: fn(&C, Value),
+    pending: fn(&C) -> &Mutex<Pending>,
+    closed: &'static str,
+) where
+    S: futures_util::Stream<Item = Result<Message, tokio_tungstenite::tungstenite::Error>>
+        + futures_util::Sink<Message>
+        + Send
+        + Unpin
+        + 'static,
+    C: Send + Sync + 'static,
+{
+    let (mut sink, mut stream) = socket.split();
+    tokio::spawn(async move {
+        while let Some(message) = outgoing.recv().await {
+            if sink.send(message).await.is_err() {
+                break;
+            }
+        }
+    });
+    let reader = Arc::downgrade(connection);
+    tokio::spawn(async move {
+        while let Some(Ok(message)) = stream.next().await {
+            let Message::Text(text) = message else { continue };
+            let Some(connection) = reader.upgrade() else { break };
+            let Ok(value) = serde_json::from_str::<Value>(text.as_str()) else { continue };
+            dispatch(&connection, value);
+        }
+        if let Some(connection) = reader.upgrade() {
+            let waiting: Vec<_> = pending(&connection).lock().map(|mut p| p.drain().collect()).unwrap_or_default();
+            for (_, reply) in waiting {
+                let _ = reply.send(Err(closed.to_owned()));
+            }
+        }
+    });
+}
 
 /// The WebSocket and its bookkeeping: replies matched to commands by id, console events filed by
 /// session.
@@ -315,8 +359,7 @@ impl Connection {
             + Unpin
             + 'static,
     {
-        let (mut sink, mut stream) = socket.split();
-        let (out, mut outgoing) = mpsc::unbounded_channel::<Message>();
+        let (out, outgoing) = mpsc::unbounded_channel::<Message>();
         let connection = Arc::new(Connection {
             out,
             next_id: AtomicU64::new(1),
@@ -325,29 +368,7 @@ impl Connection {
             console_arrived: Notify::new(),
             network: Mutex::new(HashMap::new()),
         });
-        tokio::spawn(async move {
-            while let Some(message) = outgoing.recv().await {
-                if sink.send(message).await.is_err() {
-                    break;
-                }
-            }
-        });
-        let reader = Arc::downgrade(&connection);
-        tokio::spawn(async move {
-            while let Some(Ok(message)) = stream.next().await {
-                let Message::Text(text) = message else { continue };
-                let Some(connection) = reader.upgrade() else { break };
-                let Ok(value) = serde_json::from_str::<Value>(text.as_str()) else { continue };
-                connection.dispatch(value);
-            }
-            // The socket closed: fail every command still waiting.
-            if let Some(connection) = reader.upgrade() {
-                let waiting: Vec<_> = connection.pending.lock().map(|mut p| p.drain().collect()).unwrap_or_default();
-                for (_, reply) in waiting {
-                    let _ = reply.send(Err("the DevTools connection closed".to_owned()));
-                }
-            }
-        });
+        pump(socket, &connection, outgoing, Connection::dispatch, |c| &c.pending, "the DevTools connection closed");
         connection
     }
 

@@ -29,14 +29,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Map, Value};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 use tokio::sync::{mpsc, oneshot, Notify};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::chromium::{find_browser, for_tests, fresh_profile_dir, kill_group, version};
+use crate::chromium::{find_browser, for_tests, fresh_profile_dir, kill_group, pump, version, Pending};
 
 /// Where to look for the browser when `FIREFOX` is not set, in order.
 pub const CANDIDATES: [&str; 3] = ["/usr/bin/firefox-esr", "/usr/lib/firefox-esr/firefox-esr", "/usr/bin/firefox"];
@@ -154,8 +153,6 @@ pub struct LogEntry {
     pub text: String,
 }
 
-type Pending = HashMap<u64, oneshot::Sender<Result<Value, String>>>;
-
 struct Connection {
     out: mpsc::UnboundedSender<Message>,
     next_id: AtomicU64,
@@ -174,8 +171,7 @@ impl Connection {
             + Unpin
             + 'static,
     {
-        let (mut sink, mut stream) = socket.split();
-        let (out, mut outgoing) = mpsc::unbounded_channel::<Message>();
+        let (out, outgoing) = mpsc::unbounded_channel::<Message>();
         let connection = Arc::new(Connection {
             out,
             next_id: AtomicU64::new(1),
@@ -183,28 +179,7 @@ impl Connection {
             log: Mutex::new(HashMap::new()),
             log_arrived: Notify::new(),
         });
-        tokio::spawn(async move {
-            while let Some(message) = outgoing.recv().await {
-                if sink.send(message).await.is_err() {
-                    break;
-                }
-            }
-        });
-        let reader = Arc::downgrade(&connection);
-        tokio::spawn(async move {
-            while let Some(Ok(message)) = stream.next().await {
-                let Message::Text(text) = message else { continue };
-                let Some(connection) = reader.upgrade() else { break };
-                let Ok(value) = serde_json::from_str::<Value>(text.as_str()) else { continue };
-                connection.dispatch(value);
-            }
-            if let Some(connection) = reader.upgrade() {
-                let waiting: Vec<_> = connection.pending.lock().map(|mut p| p.drain().collect()).unwrap_or_default();
-                for (_, reply) in waiting {
-                    let _ = reply.send(Err("the BiDi connection closed".to_owned()));
-                }
-            }
-        });
+        pump(socket, &connection, outgoing, Connection::dispatch, |c| &c.pending, "the BiDi connection closed");
         connection
     }
 
