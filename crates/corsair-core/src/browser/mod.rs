@@ -38,6 +38,7 @@
 
 pub mod cause;
 pub mod firefox;
+pub mod grants;
 pub mod preflight;
 pub mod response;
 
@@ -50,6 +51,7 @@ pub use crate::cors_error::Initiator;
 use crate::cors_error::{CorsError, Fix, FixContext};
 use crate::origin::{HostKind, Origin};
 pub use cause::{causes, Cause};
+pub use grants::MissingGrants;
 pub use preflight::PreflightGrant;
 pub use response::{check_access, Response};
 
