@@ -230,6 +230,45 @@ impl fmt::Display for Snippet {
     }
 }
 
+/// What one blocked request needs added to the CORS layer a server already runs: the grants its
+/// answer lacked (`corsair_core::browser::Blocked::missing_grants`), nothing it already allows.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Addition {
+    /// The page's origin, when the layer does not name it.
+    pub origin: Option<String>,
+    /// Credentials must be allowed.
+    pub credentials: bool,
+    /// A method the preflight answer does not allow.
+    pub method: Option<String>,
+    /// Request headers the preflight answer does not allow (lower case).
+    pub headers: Vec<String>,
+}
+
+impl Addition {
+    /// Nothing to add: the failure is not a missing grant (a status, a redirect, ...).
+    pub fn is_empty(&self) -> bool {
+        self.origin.is_none() && !self.credentials && self.method.is_none() && self.headers.is_empty()
+    }
+}
+
+/// A fix that adds `addition` to the CORS layer `stack` usually runs (Express's `cors`,
+/// django-cors-headers, Starlette's `CORSMiddleware`), keeping every origin, method and header
+/// it allows today: where users already have that layer, replacing it with a whole snippet for
+/// one origin would drop the others. `None` for stacks whose fix is the whole snippet (config
+/// files whose CORS lines the snippet replaces), and for an empty addition.
+pub fn amend(addition: &Addition, stack: Stack) -> Option<Snippet> {
+    if addition.is_empty() {
+        return None;
+    }
+    let parts = match stack {
+        Stack::Express => express::amend(addition),
+        Stack::Django => django::amend(addition),
+        Stack::Starlette => starlette::amend(addition),
+        _ => return None,
+    };
+    Some(Snippet { stack, parts, warnings: Vec::new() })
+}
+
 /// Writes `policy` for `stack`.
 pub fn render(policy: &Policy, stack: Stack) -> Snippet {
     let plan = plan::Plan::of(policy);

@@ -6,7 +6,34 @@
 //! status, and a policy with `*` and credentials there echoes every origin.
 
 use crate::plan::Plan;
-use crate::Part;
+use crate::python::{py, py_list};
+use crate::{Addition, Part};
+
+/// What to add to the `CORSMiddleware` arguments the app already passes, as FastAPI's tutorial
+/// writes them (`allow_origins=origins`): the origin appended to that list, the other arguments
+/// extended. Starlette's defaults allow GET only and no request headers, so a missing method or
+/// header is usually a missing argument.
+pub(crate) fn amend(a: &Addition) -> Vec<Part> {
+    let mut s = String::new();
+    s.push_str("# corsair fix for FastAPI / Starlette CORSMiddleware: add to the one the app already has; keep\n");
+    s.push_str("# what it allows. Remove hand-written Access-Control-* headers: they would go out twice.\n");
+    s.push_str("# In app.add_middleware(CORSMiddleware, allow_origins=origins, ...) (or Middleware(CORSMiddleware, ...)):\n");
+    if let Some(origin) = &a.origin {
+        s.push_str("# the list passed as allow_origins= gets the page's origin (before add_middleware):\n");
+        s.push_str(&format!("origins.append({})\n", py(origin)));
+        s.push_str("# If allow_origins=['*'] and credentials are needed: Starlette then echoes every origin; list them.\n");
+    }
+    if a.credentials {
+        s.push_str("#     allow_credentials=True,\n");
+    }
+    if let Some(method) = &a.method {
+        s.push_str(&format!("#     allow_methods=[...the methods there today..., {}],   # unset means ['GET']\n", py_list(std::slice::from_ref(method))));
+    }
+    if !a.headers.is_empty() {
+        s.push_str(&format!("#     allow_headers=[...the headers there today..., {}],   # unset means none\n", py_list(&a.headers)));
+    }
+    vec![Part { place: "the module that adds CORSMiddleware".to_owned(), text: s }]
+}
 
 pub(crate) fn render(plan: &Plan) -> (Vec<Part>, Vec<String>) {
     let header = "# corsair snippet for Starlette / FastAPI: save as cors_policy.py, then wrap the app\n\

@@ -65,15 +65,12 @@ impl Blocked {
         let layer_seen = answer.headers.iter().any(|(n, _)| n.to_ascii_lowercase().starts_with("access-control-"))
             || answer.varies_on("origin");
         let include = self.include_credentials;
-        let named = check_access(answer, origin, include).is_ok();
-        let (origin_missing, credentials_missing) = if named {
-            (false, false)
-        } else if include {
-            // Only the credentials line lacking, or the origin (a `*` or another origin) too.
-            (check_access(&without(answer, "access-control-allow-credentials", "true"), origin, true).is_err(), true)
-        } else {
-            (true, false)
-        };
+        // Each judged with the other supplied: the origin as if credentials were allowed, the
+        // credentials as if the origin were named.
+        let origin_missing =
+            check_access(&replaced(answer, "access-control-allow-credentials", "true"), origin, include).is_err();
+        let credentials_missing = include
+            && check_access(&replaced(answer, "access-control-allow-origin", origin.as_str()), origin, true).is_err();
         let mut missing = MissingGrants {
             origin: origin_missing,
             credentials: credentials_missing,
@@ -105,7 +102,7 @@ impl Blocked {
 }
 
 /// `response` with the lines named `name` replaced by one `name: value`.
-fn without(response: &Response, name: &str, value: &str) -> Response {
+fn replaced(response: &Response, name: &str, value: &str) -> Response {
     let mut r = response.clone();
     r.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
     r.header(name, value)
@@ -192,6 +189,14 @@ mod tests {
         let answer = Response::new(200).header("access-control-allow-origin", "http://localhost:5173");
         let m = blocked("GET", &[], Credentials::Include, answer).missing_grants();
         assert!(!m.origin && m.credentials);
+    }
+
+    #[test]
+    fn a_layer_that_allows_credentials_but_not_this_origin_lacks_only_the_origin() {
+        // Express's cors({ origin: [others], credentials: true }) to an unlisted origin.
+        let answer = Response::new(200).header("vary", "Origin").header("access-control-allow-credentials", "true");
+        let m = blocked("GET", &[], Credentials::Include, answer).missing_grants();
+        assert!(m.origin && !m.credentials && m.layer_seen);
     }
 
     #[test]

@@ -682,6 +682,8 @@ fn error_json(b: &Blocked, stack: Option<Stack>, causes: &[Cause]) -> Value {
             "remove": fix.remove,
             "preflight_status": fix.preflight_status,
             "snippet": stack.map(|s| snippet::render(s, b)),
+            "snippet_parts": stack.map(|s| snippet::render_parts(s, b).into_iter().map(|p| json!({"place": p.place, "text": p.text})).collect::<Vec<_>>()),
+            "snippet_adds_to_existing_layer": stack.is_some_and(|s| snippet::amendment(s, b).is_some()),
             "verified_snippet_command": stack.and_then(|s| snippet::verified_command(s, b)),
         },
     })
@@ -939,10 +941,17 @@ fn write_verdict_for(
                         writeln!(out, "    {line}")?;
                     }
                     if let Some(command) = snippet::verified_command(stack, b) {
-                        writeln!(
-                            out,
-                            "\nThis allows exactly this request. Other routes' methods and headers, more origins: add them and run"
-                        )?;
+                        if snippet::amendment(stack, b).is_some() {
+                            writeln!(
+                                out,
+                                "\nThis adds to the CORS layer the answers show and keeps what it allows. To replace that layer with a run-verified one (list every origin, method and header it must allow):"
+                            )?;
+                        } else {
+                            writeln!(
+                                out,
+                                "\nThis allows exactly this request. Other routes' methods and headers, more origins: add them and run"
+                            )?;
+                        }
                         writeln!(out, "    {}", s.green(&command))?;
                         if command.contains("--dangerously-allow-insecure-origins") {
                             prose(
