@@ -22,9 +22,9 @@ pub(crate) fn amend(a: &Addition) -> Vec<Part> {
     s.push_str("# First, so answers the middleware below it makes (redirects, 403s, 500s) carry the headers too.\n");
     s.push_str("MIDDLEWARE = [\n    'corsheaders.middleware.CorsMiddleware',\n    *(m for m in MIDDLEWARE if m != 'corsheaders.middleware.CorsMiddleware'),\n]\n");
     if let Some(origin) = &a.origin {
-        s.push_str("# CORS_ORIGIN_WHITELIST is the old name of the same setting.\n");
+        s.push_str("# CORS_ORIGIN_WHITELIST is the old name of the same setting; dict.fromkeys drops repeats.\n");
         s.push_str(&format!(
-            "CORS_ALLOWED_ORIGINS = [\n    *globals().get('CORS_ALLOWED_ORIGINS', globals().get('CORS_ORIGIN_WHITELIST', ())),\n    {},\n]\n",
+            "CORS_ALLOWED_ORIGINS = list(dict.fromkeys([\n    *globals().get('CORS_ALLOWED_ORIGINS', globals().get('CORS_ORIGIN_WHITELIST', ())),\n    {},\n]))\n",
             py(origin)
         ));
     }
@@ -36,13 +36,13 @@ pub(crate) fn amend(a: &Addition) -> Vec<Part> {
     }
     if !a.headers.is_empty() {
         s.push_str(&format!(
-            "CORS_ALLOW_HEADERS = (*globals().get('CORS_ALLOW_HEADERS', default_headers), {})\n",
+            "CORS_ALLOW_HEADERS = tuple(dict.fromkeys([*globals().get('CORS_ALLOW_HEADERS', default_headers), {}]))\n",
             crate::python::py_list(&a.headers)
         ));
     }
     if let Some(method) = &a.method {
         s.push_str(&format!(
-            "CORS_ALLOW_METHODS = (*globals().get('CORS_ALLOW_METHODS', default_methods), {})\n",
+            "CORS_ALLOW_METHODS = tuple(dict.fromkeys([*globals().get('CORS_ALLOW_METHODS', default_methods), {}]))\n",
             py(method)
         ));
     }

@@ -30,7 +30,7 @@ pub(crate) fn amend(a: &Addition) -> Vec<Part> {
     if let Some(method) = &a.method {
         s.push_str("// The methods allowed today (cors's default when unset) and this one.\n");
         s.push_str(&format!(
-            "corsOptions.methods = [...String(corsOptions.methods ?? 'GET,HEAD,PUT,PATCH,POST,DELETE').split(','), {}];\n",
+            "corsOptions.methods = [...new Set([...String(corsOptions.methods ?? 'GET,HEAD,PUT,PATCH,POST,DELETE').split(','), {}])];\n",
             js(method)
         ));
     }

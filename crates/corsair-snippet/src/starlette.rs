@@ -17,20 +17,30 @@ pub(crate) fn amend(a: &Addition) -> Vec<Part> {
     let mut s = String::new();
     s.push_str("# corsair fix for FastAPI / Starlette CORSMiddleware: add to the one the app already has; keep\n");
     s.push_str("# what it allows. Remove hand-written Access-Control-* headers: they would go out twice.\n");
-    s.push_str("# In app.add_middleware(CORSMiddleware, allow_origins=origins, ...) (or Middleware(CORSMiddleware, ...)):\n");
+    s.push_str(
+        "# In app.add_middleware(CORSMiddleware, allow_origins=origins, ...) (or Middleware(CORSMiddleware, ...)):\n",
+    );
     if let Some(origin) = &a.origin {
         s.push_str("# the list passed as allow_origins= gets the page's origin (before add_middleware):\n");
         s.push_str(&format!("origins.append({})\n", py(origin)));
-        s.push_str("# If allow_origins=['*'] and credentials are needed: Starlette then echoes every origin; list them.\n");
+        s.push_str(
+            "# If allow_origins=['*'] and credentials are needed: Starlette then echoes every origin; list them.\n",
+        );
     }
     if a.credentials {
         s.push_str("#     allow_credentials=True,\n");
     }
     if let Some(method) = &a.method {
-        s.push_str(&format!("#     allow_methods=[...the methods there today..., {}],   # unset means ['GET']\n", py_list(std::slice::from_ref(method))));
+        s.push_str(&format!(
+            "#     allow_methods=[...the methods there today..., {}],   # unset means ['GET']\n",
+            py_list(std::slice::from_ref(method))
+        ));
     }
     if !a.headers.is_empty() {
-        s.push_str(&format!("#     allow_headers=[...the headers there today..., {}],   # unset means none\n", py_list(&a.headers)));
+        s.push_str(&format!(
+            "#     allow_headers=[...the headers there today..., {}],   # unset means none\n",
+            py_list(&a.headers)
+        ));
     }
     vec![Part { place: "the module that adds CORSMiddleware".to_owned(), text: s }]
 }

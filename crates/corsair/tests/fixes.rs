@@ -1,0 +1,225 @@
+//! The fixes `corsair check` prints, applied to real servers that already have the mistake they
+//! fix (the seeds' recipes as written), the way a user applies them: each printed part pasted
+//! where its place says, the lines it says it replaces removed. Then the server must start, the
+//! blocked request must pass, and what passed before (other origins, other methods) must still
+//! pass: a fix that narrows the layer or drops the origins it had is not a fix.
+
+mod servers;
+
+use servers::{check, express_modules, free_port, missing, nginx_binary, parts, Proc, PAGE};
+
+/// Express with `cors` and an origin list that lacks the page, a header list that lacks the
+/// page's header, and routes with other methods: the seed's `cors(corsOptions)` as written.
+const EXPRESS_APP: &str = r#"'use strict';
+const express = require('express');
+const cors = require('cors');
+const app = express();
+const corsOptions = {
+  origin: ['https://admin.example.com', 'http://localhost:3000'],
+  credentials: true,
+  allowedHeaders: ['content-type'],
+};
+//FIX
+app.use(cors(corsOptions));
+app.get('/items', (req, res) => res.json([]));
+app.put('/items/:id', (req, res) => res.json({}));
+app.delete('/items/:id', (req, res) => res.status(204).end());
+const server = app.listen(Number(process.argv[2]), '127.0.0.1');
+"#;
+
+#[test]
+fn the_express_fix_adds_the_origin_and_keeps_the_other_origins_and_methods() {
+    let Some(modules) = express_modules() else { return };
+    let dir = servers::temp_dir("express-fix");
+    let start = |app: &str| {
+        std::fs::write(dir.join("server.js"), app).unwrap();
+        let port = free_port();
+        let mut cmd = std::process::Command::new("node");
+        cmd.arg(dir.join("server.js")).arg(port.to_string()).env("NODE_PATH", &modules);
+        (Proc::start(cmd, &dir, port), port)
+    };
+    let (server, port) = start(EXPRESS_APP);
+    let url = format!("http://127.0.0.1:{port}/items/1");
+    let asked = ["-X", "PUT", "-H", "X-Trace: 1", "--credentials", "include"];
+    let before = check(&url, PAGE, &asked);
+    assert_eq!(before["verdict"], "blocked", "{before}");
+    assert_eq!(before["error"]["fix"]["snippet_adds_to_existing_layer"], true, "{before}");
+    let fix = parts(&before);
+    assert_eq!(fix.len(), 1, "{fix:?}");
+    let text = &fix[0].1;
+    assert!(text.contains("remove any other that sets Access-Control-*"), "names the duplicate to remove: {text}");
+    assert!(!text.contains("corsOptions.methods"), "PUT was allowed already; nothing to narrow: {text}");
+    drop(server);
+
+    let (_server, port) = start(&EXPRESS_APP.replace("//FIX\n", text));
+    let url = format!("http://127.0.0.1:{port}/items/1");
+    let after = check(&url, PAGE, &asked);
+    assert_eq!(after["verdict"], "allowed", "the fix lets the request through: {after}\n{text}");
+    // What passed before still passes: the old origins, the other methods and routes.
+    for (origin, args) in [
+        (
+            "https://admin.example.com",
+            &["-X", "DELETE", "-H", "Content-Type: application/json", "--credentials", "include"][..],
+        ),
+        ("http://localhost:3000", &["--credentials", "include"][..]),
+        (PAGE, &["-X", "DELETE", "--credentials", "include"][..]),
+    ] {
+        let path = if args.is_empty() || args[0] != "-X" { "/items" } else { "/items/1" };
+        let v = check(&format!("http://127.0.0.1:{port}{path}"), origin, args);
+        assert_eq!(v["verdict"], "allowed", "{origin} {args:?} no longer passes: {v}");
+    }
+    let evil = check(&url, "https://evil.example", &asked);
+    assert_eq!(evil["verdict"], "blocked", "the fix opened the layer to everyone: {evil}");
+}
+
+/// A Django project with django-cors-headers installed and set wrong: an origin list without the
+/// page, no credentials, the middleware below CommonMiddleware.
+const DJANGO_SETTINGS: &str = r#"SECRET_KEY = 'corsair-fix-test'
+DEBUG = False
+ALLOWED_HOSTS = ['127.0.0.1']
+ROOT_URLCONF = 'urls'
+INSTALLED_APPS = ['django.contrib.contenttypes', 'corsheaders']
+MIDDLEWARE = [
+    'django.middleware.common.CommonMiddleware',
+    'corsheaders.middleware.CorsMiddleware',
+]
+CORS_ALLOWED_ORIGINS = ['https://admin.example.com']
+LOGGING_CONFIG = None
+"#;
+
+const DJANGO_URLS: &str = r#"from django.http import JsonResponse
+from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
+
+
+@csrf_exempt
+def items(request, id=None):
+    return JsonResponse({'method': request.method})
+
+
+urlpatterns = [path('items', items), path('items/<int:id>', items)]
+"#;
+
+#[test]
+fn the_django_fix_changes_the_settings_of_an_installed_corsheaders_and_django_starts() {
+    let ok = std::process::Command::new("python3")
+        .args(["-c", "import django, corsheaders"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        missing("Django and django-cors-headers (python3 -m pip install django==5.2.19 django-cors-headers==4.9.0)");
+        return;
+    }
+    let dir = servers::temp_dir("django-fix");
+    std::fs::write(dir.join("urls.py"), DJANGO_URLS).unwrap();
+    let start = |settings: &str| {
+        std::fs::write(dir.join("settings.py"), settings).unwrap();
+        let port = free_port();
+        let mut cmd = std::process::Command::new("python3");
+        cmd.args(["-m", "django", "runserver", "--noreload", "--nothreading", &format!("127.0.0.1:{port}")])
+            .current_dir(&dir)
+            .env("PYTHONPATH", &dir)
+            .env("DJANGO_SETTINGS_MODULE", "settings");
+        (Proc::start(cmd, &dir, port), port)
+    };
+    let (server, port) = start(DJANGO_SETTINGS);
+    let url = format!("http://127.0.0.1:{port}/items/1");
+    let asked = ["-X", "PUT", "-H", "X-Trace: 1", "--credentials", "include"];
+    let before = check(&url, PAGE, &asked);
+    assert_eq!(before["verdict"], "blocked", "{before}");
+    assert_eq!(before["stack"], "django", "{before}");
+    let fix = parts(&before);
+    let text = &fix[0].1;
+    assert_eq!(fix[0].0, "settings.py, at the end");
+    assert!(text.contains("if 'corsheaders' not in INSTALLED_APPS"), "never adds the app twice: {text}");
+    drop(server);
+
+    let (_server, port) = start(&format!("{DJANGO_SETTINGS}\n{text}"));
+    let url = format!("http://127.0.0.1:{port}/items/1");
+    let after = check(&url, PAGE, &asked);
+    assert_eq!(after["verdict"], "allowed", "Django started and the request passes: {after}\n{text}");
+    let old = check(&format!("http://127.0.0.1:{port}/items"), "https://admin.example.com", &[]);
+    assert_eq!(old["verdict"], "allowed", "the origin allowed before still is: {old}");
+    let evil = check(&url, "https://evil.example", &asked);
+    assert_eq!(evil["verdict"], "blocked", "{evil}");
+}
+
+/// nginx as the seeds configure it: `add_header Access-Control-Allow-Origin *` (no `always`, `*`
+/// where the page sends credentials) and an `if` answering OPTIONS, in a location that also has
+/// an `add_header` of its own. `@CORS@` marks where the fix's server part goes (the server
+/// block or the location), `@HTTP@` the http part.
+fn nginx_conf(dir: &std::path::Path, port: u16, location_has_add_header: bool) -> String {
+    let d = dir.display();
+    let own = if location_has_add_header { "      add_header Cache-Control no-store;\n" } else { "" };
+    format!(
+        "daemon off;\nmaster_process off;\nworker_processes 1;\nerror_log {d}/error.log;\npid {d}/nginx.pid;\nevents {{ worker_connections 64; }}\nhttp {{\n  access_log off;\n  client_body_temp_path {d}/tmp; proxy_temp_path {d}/tmp; fastcgi_temp_path {d}/tmp; uwsgi_temp_path {d}/tmp; scgi_temp_path {d}/tmp;\n@HTTP@\n  server {{\n    listen 127.0.0.1:{port};\n@SERVER@\n    location /api/ {{\n{own}@LOCATION@\n      #SEED\n      add_header Access-Control-Allow-Origin *;\n      if ($request_method = OPTIONS) {{\n        add_header Access-Control-Allow-Origin *;\n        add_header Access-Control-Allow-Methods 'GET, POST, OPTIONS';\n        return 204;\n      }}\n      #END\n      return 200 '{{\"items\":[]}}';\n    }}\n  }}\n}}\n"
+    )
+}
+
+/// The seed lines the fix's comment says it replaces, removed.
+fn without_seed(conf: &str) -> String {
+    let (head, rest) = conf.split_once("      #SEED\n").expect("seed start");
+    let (_, tail) = rest.split_once("      #END\n").expect("seed end");
+    format!("{head}{tail}")
+}
+
+fn nginx_test(bin: &str, dir: &std::path::Path, conf: &str) {
+    std::fs::create_dir_all(dir.join("tmp")).unwrap();
+    std::fs::write(dir.join("nginx.conf"), conf).unwrap();
+    let t = std::process::Command::new(bin).arg("-t").arg("-p").arg(dir).arg("-c").arg(dir.join("nginx.conf")).output();
+    let t = t.expect("nginx -t");
+    assert!(t.status.success(), "nginx -t refuses the fix: {}\n{conf}", String::from_utf8_lossy(&t.stderr));
+}
+
+fn nginx_start(bin: &str, dir: &std::path::Path, conf: &str, port: u16) -> Proc {
+    nginx_test(bin, dir, conf);
+    let mut cmd = std::process::Command::new(bin);
+    cmd.arg("-p").arg(dir).arg("-c").arg(dir.join("nginx.conf"));
+    Proc::start(cmd, dir, port)
+}
+
+#[test]
+fn the_nginx_fix_works_in_a_server_block_and_in_a_location_with_add_header_of_its_own() {
+    let Some(bin) = nginx_binary() else { return };
+    for (in_location, own) in [(false, false), (true, true), (true, false)] {
+        let place = if in_location { "location" } else { "server" };
+        let dir = servers::temp_dir(&format!("nginx-fix-{place}-{own}"));
+        let port = free_port();
+        let seeded =
+            nginx_conf(&dir, port, own).replace("@HTTP@\n", "").replace("@SERVER@\n", "").replace("@LOCATION@\n", "");
+        let server = nginx_start(bin, &dir, &seeded, port);
+        let url = format!("http://127.0.0.1:{port}/api/items");
+        let asked = ["-X", "PUT", "-H", "X-Trace: 1", "--credentials", "include"];
+        let before = check(&url, PAGE, &asked);
+        assert_eq!(before["verdict"], "blocked", "{before}");
+        assert_eq!(before["stack"], "nginx");
+        let fix = parts(&before);
+        assert_eq!(fix.len(), 2, "{fix:?}");
+        assert!(fix[0].0.contains("http {}") && fix[1].0.contains("server {}"), "{fix:?}");
+        assert!(fix[1].1.contains("or into the location {}"), "says where else it goes: {}", fix[1].1);
+        assert!(fix[1].1.contains("Remove the add_header Access-Control-* lines"), "says what it replaces");
+        drop(server);
+
+        // One process (master_process off), so dropping it frees the port; a new port all the same.
+        let port = free_port();
+        let url = format!("http://127.0.0.1:{port}/api/items");
+        let indent = |text: &str| text.lines().map(|l| format!("      {l}\n")).collect::<String>();
+        let mut fixed = without_seed(&nginx_conf(&dir, port, own)).replace("@HTTP@\n", &indent(&fix[0].1));
+        if in_location {
+            fixed = fixed.replace("@SERVER@\n", "").replace("@LOCATION@\n", &indent(&fix[1].1));
+        } else {
+            fixed = fixed.replace("@SERVER@\n", &indent(&fix[1].1)).replace("@LOCATION@\n", "");
+        }
+        let _server = nginx_start(bin, &dir, &fixed, port);
+        let after = check(&url, PAGE, &asked);
+        assert_eq!(after["verdict"], "allowed", "fix in the {place} block: {after}\n{fixed}");
+        if own {
+            let get = check(&url, PAGE, &["--credentials", "include"]);
+            let last = get["requests"].as_array().unwrap().last().unwrap().clone();
+            let headers = last["response"]["headers"].to_string().to_ascii_lowercase();
+            assert!(headers.contains("cache-control"), "the location's own add_header stays: {headers}");
+        }
+        let evil = check(&url, "https://evil.example", &asked);
+        assert_eq!(evil["verdict"], "blocked", "{evil}");
+    }
+}
