@@ -22,6 +22,7 @@ use serde_json::{json, Value};
 use crate::cli::Status;
 use crate::cmd::style::Style;
 use crate::cmd::term::{self, Waiting};
+use crate::layers::Layers;
 use crate::snippet::{self, Stack};
 
 const CHECK_HELP: &str = "\
@@ -307,8 +308,11 @@ pub fn run(command: CheckCommand, out: &mut dyn Write, err: &mut dyn Write) -> S
     // Firefox's safelist is narrower: its verdict may need a preflight Chromium never sends.
     let intent = if command.browser == BrowserChoice::Firefox { intent.engine(Engine::Firefox) } else { intent };
     let until = if command.send.preflight_only { Until::Preflight } else { Until::Verdict };
-    match probe_on_terminal(intent.clone(), options, until, err) {
-        Ok(Run::Done(t)) => report_for(args, &intent, &t, command.browser.engines(), out, err),
+    match probe_on_terminal(intent.clone(), options.clone(), until, err) {
+        Ok(Run::Done(t)) => {
+            let layers = layers_of(&intent, &t, options);
+            report_for(args, &intent, &t, command.browser.engines(), Some(&layers), out, err)
+        }
         Ok(Run::Stopped(stopped)) => report_stopped(args, &intent, &stopped, out),
         Err(m) => could_not_run(args, "could_not_check", &m, out, err),
     }
@@ -395,9 +399,26 @@ fn probe_on_terminal(intent: Intent, options: ProbeOptions, until: Until, err: &
     Ok(run)
 }
 
+/// The layers the answers show; when there are two (or a CORS header came twice), the extra
+/// request that tells their lines apart ([`Layers::extra_request`]) is sent and read.
+fn layers_of(intent: &Intent, t: &Transcript, options: ProbeOptions) -> Layers {
+    let mut layers = Layers::seen(t);
+    if t.verdict.is_allowed() || !layers.two() {
+        return layers;
+    }
+    let Some((extra, until)) = Layers::extra_request(intent, t) else { return layers };
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return layers };
+    let Ok(probe) = Probe::new(options) else { return layers };
+    match runtime.block_on(probe.run_until(extra, until, &mut |_| {})) {
+        Run::Done(t) => layers.attribute(&t.exchanges),
+        Run::Stopped(s) => layers.attribute(&s.exchanges),
+    }
+    layers
+}
+
 /// Prints the transcript in the chosen format and picks the exit status.
 pub fn report(args: &CheckArgs, intent: &Intent, t: &Transcript, out: &mut dyn Write, err: &mut dyn Write) -> Status {
-    report_for(args, intent, t, &[Engine::Chromium], out, err)
+    report_for(args, intent, t, &[Engine::Chromium], None, out, err)
 }
 
 /// [`report`] in the words of each of `engines`.
@@ -406,15 +427,26 @@ fn report_for(
     intent: &Intent,
     t: &Transcript,
     engines: &[Engine],
+    layers: Option<&Layers>,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Status {
     let stack = args.stack.or_else(|| snippet::detect(t));
+    let layers = layers.filter(|l| l.two() && !t.verdict.is_allowed());
     let read_warnings = unreadable(&args.read, t, intent.credentials == Credentials::Include);
     let unprobed = unprobed_engine(intent, t);
     let written = match args.format {
         Format::Json => {
             let mut v = to_json(t, stack, &read_warnings);
+            if let Some(l) = layers {
+                v["layers"] = l.to_json();
+                if let (Some((place, text)), Some(fix)) = (l.fix(), v["error"]["fix"].as_object_mut()) {
+                    fix.insert("snippet".into(), json!(text));
+                    fix.insert("snippet_parts".into(), json!([{"place": place, "text": text}]));
+                    fix.insert("snippet_adds_to_existing_layer".into(), json!(false));
+                    fix.insert("verified_snippet_command".into(), Value::Null);
+                }
+            }
             if let Some(engine) = unprobed {
                 let key = if engine == Engine::Firefox { "firefox" } else { "chromium" };
                 v["engines"][key] = json!({"verdict": "not_checked"});
@@ -424,7 +456,7 @@ fn report_for(
         Format::Text => {
             let (s, columns) = (Style::for_stdout(), term::stdout_columns());
             let shown: Vec<Engine> = engines.iter().copied().filter(|e| unprobed != Some(*e)).collect();
-            let text = write_text(out, intent, t, &shown, stack, &read_warnings, s, columns);
+            let text = write_text(out, intent, t, &shown, stack, layers, &read_warnings, s, columns);
             match unprobed.filter(|e| engines.contains(e)) {
                 Some(engine) => text.and_then(|()| {
                     writeln!(
@@ -829,6 +861,7 @@ fn write_text(
     t: &Transcript,
     engines: &[Engine],
     stack: Option<Stack>,
+    layers: Option<&Layers>,
     read: &[String],
     s: Style,
     columns: Option<usize>,
@@ -837,7 +870,7 @@ fn write_text(
     if let Some(e) = t.transport_error() {
         return writeln!(out, "{}: {e}", s.red("COULD NOT CHECK"));
     }
-    write_verdict_for(out, t, engines, stack, read, s, columns)
+    write_verdict_for(out, t, engines, stack, layers, read, s, columns)
 }
 
 /// The verdict, the console message, why, the fix, warnings and notes: what `check` prints after
@@ -850,15 +883,17 @@ pub(crate) fn write_verdict(
     s: Style,
     columns: Option<usize>,
 ) -> std::io::Result<()> {
-    write_verdict_for(out, t, &[Engine::Chromium], stack, read, s, columns)
+    write_verdict_for(out, t, &[Engine::Chromium], stack, None, read, s, columns)
 }
 
 /// [`write_verdict`] with each engine's verdict and console words, then the shared why and fix.
+#[allow(clippy::too_many_arguments)] // Each is one independent choice of the caller's.
 fn write_verdict_for(
     out: &mut dyn Write,
     t: &Transcript,
     engines: &[Engine],
     stack: Option<Stack>,
+    layers: Option<&Layers>,
     read: &[String],
     s: Style,
     columns: Option<usize>,
@@ -935,7 +970,17 @@ fn write_verdict_for(
                         writeln!(out, "    {}", s.red(&format!("remove {r}")))?;
                     }
                 }
-                if let Some(stack) = stack.filter(|_| page_fix.is_none()) {
+                if let Some(l) = layers {
+                    write_layers(out, l, stack, s, columns)?;
+                }
+                let doubled = layers.and_then(Layers::fix).filter(|_| page_fix.is_none());
+                if let Some((place, text)) = &doubled {
+                    writeln!(out, "\nFix it in one layer ({place}):")?;
+                    for line in text.lines() {
+                        writeln!(out, "    {line}")?;
+                    }
+                }
+                if let Some(stack) = stack.filter(|_| page_fix.is_none() && doubled.is_none()) {
                     writeln!(out, "\nFor {} ({}):", stack.title(), stack.reason(args_detected(t, stack)))?;
                     for line in snippet::render(stack, b).lines() {
                         writeln!(out, "    {line}")?;
@@ -990,6 +1035,39 @@ fn write_verdict_for(
         for n in notes {
             term::write_wrapped(out, &n, columns, ("  - ", "    ", 4))?;
         }
+    }
+    Ok(())
+}
+
+/// The layers the answers show and where each `Access-Control-Allow-Origin` line comes from.
+fn write_layers(
+    out: &mut dyn Write,
+    l: &Layers,
+    stack: Option<Stack>,
+    s: Style,
+    columns: Option<usize>,
+) -> std::io::Result<()> {
+    writeln!(out, "\n{}", s.yellow("Two layers answer here:"))?;
+    let named = [&l.front, &l.app];
+    for n in named.into_iter().flatten() {
+        writeln!(out, "  {} ({})", n.product, n.evidence)?;
+    }
+    if !l.duplicated.is_empty() {
+        term::write_wrapped(out, &format!("sent twice: {}", l.duplicated.join(", ")), columns, ("  ", "  ", 2))?;
+    }
+    for line in l.origins_of_lines() {
+        writeln!(out, "  {line}")?;
+    }
+    if l.duplicated.is_empty() {
+        let front = l.front.as_ref().map_or("the proxy", |f| f.product);
+        let fixed =
+            stack.map_or("the layer that sends the CORS headers".to_owned(), |st| format!("{} (below)", st.title()));
+        term::write_wrapped(
+            out,
+            &format!("Fix CORS in one of them, {fixed}; add no CORS lines to {front} as well: both would go out, and browsers refuse two values."),
+            columns,
+            ("  ", "  ", 2),
+        )?;
     }
     Ok(())
 }
