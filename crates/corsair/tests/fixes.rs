@@ -223,3 +223,67 @@ fn the_nginx_fix_works_in_a_server_block_and_in_a_location_with_add_header_of_it
         assert_eq!(evil["verdict"], "blocked", "{evil}");
     }
 }
+
+/// Starlette (FastAPI's layer) as FastAPI's tutorial writes it: `allow_origins=origins`, a list
+/// that lacks the page.
+const STARLETTE_APP: &str = r#"from starlette.applications import Starlette
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+
+async def items(request):
+    return JSONResponse([])
+
+
+origins = ['https://admin.example.com']
+#FIX
+app = Starlette(routes=[Route('/items', items, methods=['GET', 'PUT', 'DELETE'])])
+app.add_middleware(
+    CORSMiddleware, allow_origins=origins, allow_credentials=True, allow_methods=['*'], allow_headers=['*']
+)
+"#;
+
+#[test]
+fn the_fastapi_fix_appends_to_the_origins_corsmiddleware_already_gets() {
+    let ok = std::process::Command::new("python3")
+        .args(["-c", "import starlette, uvicorn"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        missing("Starlette and uvicorn (python3 -m pip install starlette==1.10.0 uvicorn==0.55.0)");
+        return;
+    }
+    let dir = servers::temp_dir("starlette-fix");
+    let start = |app: &str| {
+        std::fs::write(dir.join("app.py"), app).unwrap();
+        let port = free_port();
+        let mut cmd = std::process::Command::new("python3");
+        cmd.args(["-m", "uvicorn", "app:app", "--app-dir"]).arg(&dir).args([
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+        ]);
+        (Proc::start(cmd, &dir, port), port)
+    };
+    let (server, port) = start(STARLETTE_APP);
+    let asked = ["-X", "PUT", "-H", "X-Trace: 1", "--credentials", "include"];
+    let before = check(&format!("http://127.0.0.1:{port}/items"), PAGE, &asked);
+    assert_eq!(before["verdict"], "blocked", "{before}");
+    assert_eq!(before["stack"], "fastapi", "{before}");
+    assert_eq!(before["error"]["fix"]["snippet_adds_to_existing_layer"], true, "{before}");
+    let text = parts(&before)[0].1.clone();
+    assert!(text.contains("origins.append('http://localhost:5173')"), "{text}");
+    assert!(!text.contains("allow_methods"), "methods were allowed already: {text}");
+    drop(server);
+
+    let (_server, port) = start(&STARLETTE_APP.replace("#FIX\n", &text));
+    let url = format!("http://127.0.0.1:{port}/items");
+    let after = check(&url, PAGE, &asked);
+    assert_eq!(after["verdict"], "allowed", "{after}\n{text}");
+    let old = check(&url, "https://admin.example.com", &["-X", "DELETE", "--credentials", "include"]);
+    assert_eq!(old["verdict"], "allowed", "{old}");
+    let evil = check(&url, "https://evil.example", &asked);
+    assert_eq!(evil["verdict"], "blocked", "{evil}");
+}
