@@ -115,7 +115,7 @@
 //! clone of a block the policy prepared when it was built
 //! ([`Decision::answer_headers`](corsair_core::Decision::answer_headers)). Each service keeps its
 //! own reference to the current policy, so a request reads one atomic and writes nothing shared.
-//! `tests/allocations.rs` counts; `benches/cors.rs` compares with tower-http (the README has the
+//! `tests/allocations.rs` counts; `benches/cors.rs` compares with tower-http (docs/tower.md has the
 //! numbers).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

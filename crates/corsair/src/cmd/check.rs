@@ -567,7 +567,7 @@ fn causes(t: &Transcript) -> Vec<Cause> {
     corsair_core::browser::causes(&answered, &t.verdict)
 }
 
-/// The `--format json` document (see the README for the contract).
+/// The `--format json` document (see docs/check.md for the contract).
 pub fn to_json(t: &Transcript, stack: Option<Stack>, read: &[String]) -> Value {
     let causes = causes(t);
     let preflight = t.exchanges.iter().find(|x| x.request.kind == SendKind::Preflight).map(exchange_json);
