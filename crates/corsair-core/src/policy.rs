@@ -295,6 +295,7 @@ impl fmt::Debug for Policy {
 ///
 /// Methods take text (as a file would) so every mistake comes back as a typed error from
 /// `build`, never a panic.
+#[must_use = "a builder does nothing until `build` is called"]
 #[derive(Clone, Debug)]
 pub struct PolicyBuilder {
     pub(crate) origins: Vec<String>,

@@ -657,9 +657,9 @@ fn engine_differences(b: &Blocked) -> Vec<String> {
 fn error_json(b: &Blocked, stack: Option<Stack>, causes: &[Cause]) -> Value {
     let Some(e) = b.cors_error() else {
         return json!({
-            "kind": failure_kind(b),
+            "kind": b.failure.kind(),
             "firefox_code": null,
-            "explanation": failure_explanation(b),
+            "explanation": b.failure.summary(),
             "fix": null,
         });
     };
@@ -685,30 +685,6 @@ fn error_json(b: &Blocked, stack: Option<Stack>, causes: &[Cause]) -> Value {
             "verified_snippet_command": stack.and_then(|s| snippet::verified_command(s, b)),
         },
     })
-}
-
-fn failure_kind(b: &Blocked) -> &'static str {
-    use corsair_core::browser::Failure;
-    match &b.failure {
-        Failure::Cors(_) => "cors",
-        Failure::MixedContent => "mixed_content",
-        Failure::TypeError(_) => "type_error",
-        Failure::FetchApi(_) => "fetch_api",
-        Failure::Network(_) => "network",
-    }
-}
-
-fn failure_explanation(b: &Blocked) -> &'static str {
-    use corsair_core::browser::Failure;
-    match &b.failure {
-        Failure::MixedContent => {
-            "An https page may not fetch plain-http URLs (except loopback): serve the API over https."
-        }
-        Failure::TypeError(_) => "fetch() refuses these arguments before sending anything.",
-        Failure::FetchApi(_) => "The browser refuses to send this request at all.",
-        Failure::Network(_) => "The request failed below CORS (connection, redirect limits or redirect mode).",
-        Failure::Cors(_) => "",
-    }
 }
 
 /// The page's request and every exchange, with the headers that matter.
@@ -963,7 +939,7 @@ fn write_verdict_for(
                 }
             } else {
                 writeln!(out, "\nWhy:")?;
-                prose(out, failure_explanation(b))?;
+                prose(out, b.failure.summary())?;
             }
         }
     }
