@@ -18,7 +18,11 @@ Install (one of):
   zsh         corsair completions zsh > ~/.zfunc/_corsair   (with fpath+=~/.zfunc before compinit)
   fish        corsair completions fish > ~/.config/fish/completions/corsair.fish
   powershell  corsair completions powershell >> $PROFILE
-  elvish      corsair completions elvish >> ~/.config/elvish/rc.elv")]
+  elvish      corsair completions elvish >> ~/.config/elvish/rc.elv
+
+Exit status:
+  0  the script was written
+  2  it could not be written (the reason on stderr)")]
 pub struct CompletionsArgs {
     /// The shell to write the script for.
     #[arg(value_enum, value_name = "SHELL")]

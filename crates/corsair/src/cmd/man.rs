@@ -14,7 +14,11 @@ use crate::cli::{Cli, Status};
 #[command(after_help = "\
 Examples:
   corsair man | man -l -                        read the main page now
-  corsair man --out /usr/local/share/man/man1   install every page (then: mandb)")]
+  corsair man --out /usr/local/share/man/man1   install every page (then: mandb)
+
+Exit status:
+  0  the pages were written
+  2  a page could not be written (the reason on stderr)")]
 pub struct ManArgs {
     /// Write one page per command (corsair.1, corsair-policy-check.1, ...) into DIR instead of
     /// the main page to stdout. DIR is created when missing.
