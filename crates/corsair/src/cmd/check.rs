@@ -166,7 +166,8 @@ pub struct CheckArgs {
 /// How the probe reaches servers; shared by `check` and `explain --live`.
 #[derive(Debug, Clone, Args)]
 pub struct NetArgs {
-    /// Connect to ADDR for HOST:PORT, as curl's --resolve (repeatable).
+    /// Connect to ADDR for HOST on PORT (`*`: any port) instead of asking DNS, as curl's --resolve
+    /// (repeatable).
     #[arg(long, value_name = "HOST:PORT:ADDR")]
     pub resolve: Vec<String>,
     /// Seconds to wait for each response.
