@@ -22,7 +22,6 @@
 
 mod transport;
 
-use std::net::IpAddr;
 use std::time::Duration;
 
 use corsair_core::browser::{Fetch, Intent, Request, Response, SendKind, Step, Verdict};
