@@ -120,13 +120,15 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod file;
 mod future;
 mod handle;
 mod layer;
 mod refusal;
 mod service;
 
-pub use corsair_core::{ConfigErrors, Policy, PolicyBuilder, Refusal, RefusalStyle};
+pub use corsair_core::{ConfigErrors, IntoToken, Policy, PolicyBuilder, Refusal, RefusalStyle};
+pub use file::{load_policy, LoadError};
 pub use future::ResponseFuture;
 pub use handle::PolicyHandle;
 pub use layer::{CorsLayer, PolicyExt};
