@@ -16,21 +16,6 @@ Exit status (each command's --help says exactly when):
   2    could not do the job: bad flags, unreadable input, a server that could not be reached
   130  the proxy was stopped at once by a second SIGTERM or Ctrl-C";
 
-/// The process exit status: one meaning per number across subcommands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-#[repr(u8)]
-pub enum Status {
-    /// Everything checked out.
-    Ok = 0,
-    /// The input was read and has problems (policy errors; later: refused requests).
-    Findings = 1,
-    /// Bad flags or unreadable input. clap also exits with 2 on usage errors.
-    Usage = 2,
-    /// `corsair proxy` was stopped at once by a second SIGTERM or Ctrl-C; requests in flight
-    /// were cut off. 130 is what shells report for a Ctrl-C.
-    Interrupted = 130,
-}
-
 /// corsair: from "blocked by CORS policy" to a correct, safe fix.
 #[derive(Debug, Parser)]
 #[command(name = "corsair", version, propagate_version = true, after_help = EXIT_STATUS_HELP)]

@@ -19,10 +19,10 @@ use corsair_core::Origin;
 use corsair_probe::{Exchange, Probe, ProbeOptions, Resolve, Run, Stopped, Transcript, Until};
 use serde_json::{json, Value};
 
-use crate::cli::Status;
 use crate::cmd::style::Style;
 use crate::cmd::term::{self, Waiting};
 use crate::snippet::{self, Stack};
+use crate::status::Status;
 
 const CHECK_HELP: &str = "\
 Without --preflight-only, check sends the real request after the preflight, as the browser

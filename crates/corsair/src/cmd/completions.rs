@@ -5,10 +5,10 @@
 
 use std::io::Write;
 
-use clap::{Args, CommandFactory};
+use clap::Args;
 use clap_complete::Shell;
 
-use crate::cli::{Cli, Status};
+use crate::status::Status;
 
 /// Flags of `corsair completions`.
 #[derive(Debug, Args)]
@@ -30,9 +30,12 @@ pub struct CompletionsArgs {
 }
 
 /// Writes the script to `out`. A write error (closed stdout) is a usage-level failure.
-pub fn run(args: &CompletionsArgs, out: &mut dyn Write, err: &mut dyn Write) -> Status {
+///
+/// `tree` is corsair's whole command tree (`Cli::command()`), given by `main` (see
+/// [`crate::cmd::man::run`]).
+pub fn run(args: &CompletionsArgs, mut tree: clap::Command, out: &mut dyn Write, err: &mut dyn Write) -> Status {
     let mut script = Vec::new();
-    clap_complete::generate(args.shell, &mut Cli::command(), "corsair", &mut script);
+    clap_complete::generate(args.shell, &mut tree, "corsair", &mut script);
     match out.write_all(&script).and_then(|()| out.flush()) {
         Ok(()) => Status::Ok,
         Err(e) => {

@@ -15,8 +15,8 @@ use corsair_core::policy_file::MAX_POLICY_FILE_LEN;
 use corsair_core::{ConfigErrors, Located, Policy, PolicyFile};
 use corsair_gateway::config;
 
-use crate::cli::Status;
 use crate::json;
+use crate::status::Status;
 
 /// `corsair policy`'s exit statuses, as a literal for `concat!`.
 macro_rules! policy_exit_help {
