@@ -18,6 +18,11 @@ pub(crate) fn amend(a: &Addition) -> Vec<Part> {
     s.push_str("# END of the settings module Django loads (after INSTALLED_APPS and MIDDLEWARE). Safe whether or\n");
     s.push_str("# not corsheaders is set up already: it adds only what is missing and keeps what is allowed today.\n");
     s.push_str("# Remove hand-written Access-Control-* headers (views, other middleware): they would go out twice.\n");
+    if let Some(status) = a.outside_layer {
+        s.push_str(&format!(
+            "# The {status} came from middleware above CorsMiddleware: the MIDDLEWARE line moves it first.\n"
+        ));
+    }
     s.push_str("if 'corsheaders' not in INSTALLED_APPS:\n    INSTALLED_APPS = [*INSTALLED_APPS, 'corsheaders']\n");
     s.push_str("# First, so answers the middleware below it makes (redirects, 403s, 500s) carry the headers too.\n");
     s.push_str("MIDDLEWARE = [\n    'corsheaders.middleware.CorsMiddleware',\n    *(m for m in MIDDLEWARE if m != 'corsheaders.middleware.CorsMiddleware'),\n]\n");

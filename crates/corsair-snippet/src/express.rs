@@ -19,6 +19,12 @@ pub(crate) fn amend(a: &Addition) -> Vec<Part> {
     s.push_str("// Keep one CORS middleware: remove any other that sets Access-Control-* headers (res.header,\n");
     s.push_str("// res.set, res.setHeader, a second cors()): two of them send each header twice, and browsers\n");
     s.push_str("// refuse two values.\n");
+    if let Some(status) = a.outside_layer {
+        s.push_str(&format!(
+            "// The {status} came from something that runs before cors(): mount app.use(cors(corsOptions))\n"
+        ));
+        s.push_str("// first, before body parsers, authentication and routes, and keep error handlers after it.\n");
+    }
     if let Some(origin) = &a.origin {
         s.push_str("// The page's origin next to those listed today. If `origin` is a function, add the check\n");
         s.push_str("// inside it instead; if it was unset or '*', cors answered `*`, which credentials cannot use.\n");

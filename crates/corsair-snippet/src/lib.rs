@@ -325,12 +325,19 @@ pub struct Addition {
     pub method: Option<String>,
     /// Request headers the preflight answer does not allow (lower case).
     pub headers: Vec<String>,
+    /// The status of an answer made outside the layer (no CORS headers after a passed
+    /// preflight): the fix moves the layer so that answer carries them.
+    pub outside_layer: Option<u16>,
 }
 
 impl Addition {
     /// Nothing to add: the failure is not a missing grant (a status, a redirect, ...).
     pub fn is_empty(&self) -> bool {
-        self.origin.is_none() && !self.credentials && self.method.is_none() && self.headers.is_empty()
+        self.origin.is_none()
+            && !self.credentials
+            && self.method.is_none()
+            && self.headers.is_empty()
+            && self.outside_layer.is_none()
     }
 }
 

@@ -235,6 +235,7 @@ pub fn addition(b: &Blocked) -> Option<corsair_snippet::Addition> {
         credentials: missing.credentials,
         method: missing.method.map(|m| m.to_ascii_uppercase()),
         headers: missing.headers,
+        outside_layer: missing.outside_layer,
     })
 }
 

@@ -287,3 +287,53 @@ fn the_fastapi_fix_appends_to_the_origins_corsmiddleware_already_gets() {
     let evil = check(&url, "https://evil.example", &asked);
     assert_eq!(evil["verdict"], "blocked", "{evil}");
 }
+
+/// The same app with a route that raises: the preflight passes, the PUT gets Starlette's 500
+/// without CORS headers (made by ServerErrorMiddleware, outside CORSMiddleware). The fix moves the
+/// layer out with its arguments, and the page then reads the 500.
+#[test]
+fn a_500_made_outside_starlettes_corsmiddleware_gets_the_fix_that_moves_the_layer() {
+    let ok = std::process::Command::new("python3")
+        .args(["-c", "import starlette, uvicorn"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        missing("Starlette and uvicorn (python3 -m pip install starlette==1.10.0 uvicorn==0.55.0)");
+        return;
+    }
+    let app = STARLETTE_APP
+        .replace("return JSONResponse([])", "raise RuntimeError('boom')")
+        .replace(
+            "origins = ['https://admin.example.com']",
+            "origins = ['https://admin.example.com', 'http://localhost:5173']",
+        )
+        .replace("#FIX\n", "")
+        + "#FIX\n";
+    let dir = servers::temp_dir("starlette-500");
+    let start = |app: &str| {
+        std::fs::write(dir.join("app.py"), app).unwrap();
+        let port = free_port();
+        let mut cmd = std::process::Command::new("python3");
+        cmd.args(["-m", "uvicorn", "app:app", "--app-dir"]).arg(&dir).args([
+            "--host",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+        ]);
+        (Proc::start(cmd, &dir, port), port)
+    };
+    let (server, port) = start(&app);
+    let asked = ["-X", "PUT", "-H", "Content-Type: application/json", "--credentials", "include"];
+    let before = check(&format!("http://127.0.0.1:{port}/items"), PAGE, &asked);
+    assert_eq!(before["verdict"], "blocked", "{before}");
+    let text = parts(&before)[0].1.clone();
+    assert!(text.contains("app = _Cors(app, *_m.args, **_m.kwargs)"), "moves the layer: {text}");
+    assert!(!text.contains("origins.append"), "re-adds nothing: {text}");
+    drop(server);
+
+    let (_server, port) = start(&app.replace("#FIX\n", &text));
+    let after = check(&format!("http://127.0.0.1:{port}/items"), PAGE, &asked);
+    assert_eq!(after["verdict"], "allowed", "the page reads the 500 now: {after}\n{text}");
+    let last = after["requests"].as_array().unwrap().last().unwrap();
+    assert_eq!(last["response"]["status"], 500, "{after}");
+}

@@ -42,9 +42,14 @@ pub struct MissingGrants {
     pub method: Option<String>,
     /// The request headers the preflight answer does not allow, in the request's order.
     pub headers: Vec<String>,
-    /// The answer carries CORS headers (any `Access-Control-*`, or `Vary: Origin`): a CORS layer
-    /// runs, so the fix adds to it rather than installing one.
+    /// The answer carries CORS headers (any `Access-Control-*`, or `Vary: Origin`), or a
+    /// preflight passed before it: a CORS layer runs, so the fix adds to it rather than
+    /// installing one.
     pub layer_seen: bool,
+    /// The status of an answer to the request itself that carries no CORS headers although a
+    /// preflight passed: something outside the CORS layer made it (an error handler around the
+    /// layer, middleware before it), so the fix moves the layer rather than adds to it.
+    pub outside_layer: Option<u16>,
 }
 
 impl Blocked {
@@ -59,11 +64,16 @@ impl Blocked {
                 method: needs_method.then(|| self.method.clone()),
                 headers: self.unsafe_headers.clone(),
                 layer_seen: false,
+                outside_layer: None,
             };
         };
         let origin = &self.sent_origin;
-        let layer_seen = answer.headers.iter().any(|(n, _)| n.to_ascii_lowercase().starts_with("access-control-"))
+        let carries = answer.headers.iter().any(|(n, _)| n.to_ascii_lowercase().starts_with("access-control-"))
             || answer.varies_on("origin");
+        // An actual request that needed a preflight got here only because one passed.
+        let preflighted = !preflight && (needs_method || !self.unsafe_headers.is_empty());
+        let layer_seen = carries || preflighted;
+        let outside_layer = (preflighted && !carries).then_some(answer.status);
         let include = self.include_credentials;
         // Each judged with the other supplied: the origin as if credentials were allowed, the
         // credentials as if the origin were named.
@@ -71,12 +81,15 @@ impl Blocked {
             check_access(&replaced(answer, "access-control-allow-credentials", "true"), origin, include).is_err();
         let credentials_missing = include
             && check_access(&replaced(answer, "access-control-allow-origin", origin.as_str()), origin, true).is_err();
+        // Made outside the layer: the preflight showed what the layer grants, this answer does not.
+        let inside = outside_layer.is_none();
         let mut missing = MissingGrants {
-            origin: origin_missing,
-            credentials: credentials_missing,
+            origin: origin_missing && inside,
+            credentials: credentials_missing && inside,
             method: None,
             headers: Vec::new(),
             layer_seen,
+            outside_layer,
         };
         if !preflight {
             return missing;
@@ -160,7 +173,8 @@ mod tests {
                 credentials: true,
                 method: Some("PUT".into()),
                 headers: vec!["x-trace".into()],
-                layer_seen: false
+                layer_seen: false,
+                outside_layer: None,
             }
         );
     }
@@ -197,6 +211,26 @@ mod tests {
         let answer = Response::new(200).header("vary", "Origin").header("access-control-allow-credentials", "true");
         let m = blocked("GET", &[], Credentials::Include, answer).missing_grants();
         assert!(m.origin && !m.credentials && m.layer_seen);
+    }
+
+    #[test]
+    fn an_error_without_headers_after_a_passed_preflight_was_made_outside_the_layer() {
+        let preflight = Response::new(204)
+            .header("access-control-allow-origin", "http://localhost:5173")
+            .header("access-control-allow-methods", "PUT");
+        let mut intent =
+            Intent::new("https://api.test/x".parse().unwrap(), Origin::parse("http://localhost:5173").unwrap())
+                .method("PUT");
+        intent = intent.header("Content-Type", "application/json");
+        let mut f = Fetch::new(intent);
+        let Step::Send(_) = f.next() else { panic!() };
+        f.receive(preflight.header("access-control-allow-headers", "content-type"));
+        let Step::Send(_) = f.next() else { panic!() };
+        f.receive(Response::new(500));
+        let Step::Done(Verdict::Blocked(b)) = f.next() else { panic!() };
+        let m = b.missing_grants();
+        assert!(m.layer_seen && !m.origin, "the preflight showed the origin is granted");
+        assert_eq!(m.outside_layer, Some(500));
     }
 
     #[test]
