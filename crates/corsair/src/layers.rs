@@ -155,7 +155,7 @@ impl Layers {
         if self.duplicated.is_empty() {
             return None;
         }
-        let names = self.duplicated.join(", ");
+        let names = self.duplicated.iter().map(|n| title(n)).collect::<Vec<_>>().join(", ");
         let app = self.app.as_ref().map_or("the application", |a| a.product);
         match self.front.as_ref().map(|f| f.product) {
             Some("nginx") => {
@@ -252,7 +252,7 @@ fn cors_header_names(lines: &[(String, String)]) -> Vec<String> {
 }
 
 /// `access-control-allow-origin` as `Access-Control-Allow-Origin`.
-fn title(name: &str) -> String {
+pub fn title(name: &str) -> String {
     name.split('-')
         .map(|w| {
             let mut c = w.chars();

@@ -337,3 +337,67 @@ fn a_500_made_outside_starlettes_corsmiddleware_gets_the_fix_that_moves_the_laye
     let last = after["requests"].as_array().unwrap().last().unwrap();
     assert_eq!(last["response"]["status"], 500, "{after}");
 }
+
+/// Apache as the seeds configure it: `Header set Access-Control-Allow-Origin "*"` (no `always`,
+/// `*` where the page sends credentials) in the virtual host, between `#SEED` and `#END`, and a
+/// rewrite rule of the site's own that must keep working. The app is a CGI script.
+fn apache_conf(dir: &std::path::Path, port: u16, cors: &str) -> String {
+    const MODULES: &str = "/usr/lib/apache2/modules";
+    let d = dir.display();
+    let modules: String = ["mpm_event", "authz_core", "alias", "cgid", "setenvif", "headers", "rewrite"]
+        .iter()
+        .map(|m| format!("LoadModule {m}_module {MODULES}/mod_{m}.so\n"))
+        .collect();
+    let root = std::process::Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.trim_ascii() == b"0");
+    let user = if root { "User www-data\nGroup www-data\n" } else { "" };
+    format!(
+        "{modules}{user}ServerName 127.0.0.1\nServerRoot {d}\nDefaultRuntimeDir {d}\nPidFile {d}/httpd.pid\nErrorLog {d}/error.log\nLogLevel warn\nScriptSock {d}/cgid.sock\nListen 127.0.0.1:{port}\nDocumentRoot {d}\n<Directory />\n  Require all granted\n</Directory>\n<VirtualHost 127.0.0.1:{port}>\nRewriteEngine On\nRewriteRule ^/old$ /items [R=301,L]\n{cors}ScriptAlias / {d}/app.cgi/\n</VirtualHost>\n"
+    )
+}
+
+const APACHE_SEED: &str = "#SEED\nHeader set Access-Control-Allow-Origin \"*\"\nHeader set Access-Control-Allow-Methods \"GET, POST, OPTIONS\"\n#END\n";
+
+#[test]
+fn the_apache_fix_replaces_the_seed_lines_and_keeps_the_sites_rewrites() {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = "/usr/sbin/apache2";
+    if !std::path::Path::new(bin).exists() {
+        missing("Apache httpd (apt-get install apache2)");
+        return;
+    }
+    let dir = servers::temp_dir("apache-fix");
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let app = dir.join("app.cgi");
+    std::fs::write(&app, "#!/bin/sh\nprintf 'Content-Type: application/json\\r\\n\\r\\n[]\\n'\n").unwrap();
+    std::fs::set_permissions(&app, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let start = |cors: &str| {
+        let port = free_port();
+        let conf = apache_conf(&dir, port, cors);
+        let path = dir.join(format!("httpd-{port}.conf"));
+        std::fs::write(&path, &conf).unwrap();
+        let t = std::process::Command::new(bin).arg("-t").arg("-f").arg(&path).output().expect("apache2 -t");
+        assert!(t.status.success(), "apache2 -t refuses: {}\n{conf}", String::from_utf8_lossy(&t.stderr));
+        let mut cmd = std::process::Command::new(bin);
+        cmd.arg("-f").arg(&path).arg("-DFOREGROUND");
+        (Proc::start(cmd, &dir, port), port)
+    };
+    let (server, port) = start(APACHE_SEED);
+    let asked = ["-X", "PUT", "-H", "X-Trace: 1", "--credentials", "include"];
+    let before = check(&format!("http://127.0.0.1:{port}/items"), PAGE, &asked);
+    assert_eq!(before["verdict"], "blocked", "{before}");
+    assert_eq!(before["stack"], "apache", "{before}");
+    let fix = parts(&before);
+    assert!(fix[0].1.contains("Remove other CORS handling"), "says what it replaces: {}", fix[0].1);
+    drop(server);
+
+    // Applied: the seed's lines removed, the snippet in the virtual host.
+    let (_server, port) = start(&fix[0].1);
+    let url = format!("http://127.0.0.1:{port}/items");
+    let after = check(&url, PAGE, &asked);
+    assert_eq!(after["verdict"], "allowed", "{after}\n{}", fix[0].1);
+    let old = check(&format!("http://127.0.0.1:{port}/old"), PAGE, &["--credentials", "include"]);
+    assert_eq!(old["verdict"], "allowed", "the site's redirect still leads to the API: {old}");
+    assert_eq!(old["requests"][0]["response"]["status"], 301, "{old}");
+    let evil = check(&url, "https://evil.example", &asked);
+    assert_eq!(evil["verdict"], "blocked", "{evil}");
+}

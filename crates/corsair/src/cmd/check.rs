@@ -1030,7 +1030,8 @@ fn write_layers(
         writeln!(out, "  {} ({})", n.product, n.evidence)?;
     }
     if !l.duplicated.is_empty() {
-        term::write_wrapped(out, &format!("sent twice: {}", l.duplicated.join(", ")), columns, ("  ", "  ", 2))?;
+        let names: Vec<String> = l.duplicated.iter().map(|n| crate::layers::title(n)).collect();
+        term::write_wrapped(out, &format!("sent twice: {}", names.join(", ")), columns, ("  ", "  ", 2))?;
     }
     for line in l.origins_of_lines() {
         writeln!(out, "  {line}")?;
