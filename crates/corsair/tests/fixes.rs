@@ -401,3 +401,52 @@ fn the_apache_fix_replaces_the_seed_lines_and_keeps_the_sites_rewrites() {
     let evil = check(&url, "https://evil.example", &asked);
     assert_eq!(evil["verdict"], "blocked", "{evil}");
 }
+
+/// A Caddy site as the seeds write it: `header Access-Control-Allow-Origin *` and a
+/// `reverse_proxy`-like handler (`respond` here), plus a `handle_path` of the site's own.
+const CADDY_SEED: &str = "  header Access-Control-Allow-Origin *\n";
+const CADDY_HANDLERS: &str = "  handle_path /static/* {\n    respond \"static\" 200\n  }\n  respond \"[]\" 200\n";
+
+#[test]
+fn the_caddy_fix_takes_the_sites_handlers_into_its_route() {
+    let bin = "/usr/bin/caddy";
+    if !std::path::Path::new(bin).exists() {
+        missing("Caddy (apt-get install caddy)");
+        return;
+    }
+    let dir = servers::temp_dir("caddy-fix");
+    let start = |site: &str| {
+        let port = free_port();
+        let conf = format!("{{\n  admin off\n  auto_https off\n}}\n\nhttp://127.0.0.1:{port} {{\n{site}}}\n");
+        let path = dir.join(format!("Caddyfile-{port}"));
+        std::fs::write(&path, conf).unwrap();
+        let mut cmd = std::process::Command::new(bin);
+        cmd.args(["run", "--adapter", "caddyfile", "--config"])
+            .arg(&path)
+            .env("HOME", &dir)
+            .env("XDG_DATA_HOME", dir.join("data"))
+            .env("XDG_CONFIG_HOME", dir.join("config"));
+        (Proc::start(cmd, &dir, port), port)
+    };
+    let (server, port) = start(&format!("{CADDY_SEED}{CADDY_HANDLERS}"));
+    let asked = ["-X", "PUT", "-H", "X-Trace: 1", "--credentials", "include"];
+    let before = check(&format!("http://127.0.0.1:{port}/items"), PAGE, &asked);
+    assert_eq!(before["verdict"], "blocked", "{before}");
+    assert_eq!(before["stack"], "caddy", "{before}");
+    let text = parts(&before)[0].1.clone();
+    drop(server);
+
+    // Applied as it says: the seed's header line removed, the site's handlers moved into the
+    // route where the snippet marks their place.
+    let marker =
+        text.lines().find(|l| l.contains("The site's own handlers go here")).expect("marks the place").to_owned();
+    let moved: String = CADDY_HANDLERS.lines().map(|l| format!("  {l}\n")).collect();
+    let (_server, port) = start(&text.replace(&format!("{marker}\n"), &moved));
+    let url = format!("http://127.0.0.1:{port}/items");
+    let after = check(&url, PAGE, &asked);
+    assert_eq!(after["verdict"], "allowed", "{after}\n{text}");
+    let stat = check(&format!("http://127.0.0.1:{port}/static/app.js"), PAGE, &["--credentials", "include"]);
+    assert_eq!(stat["verdict"], "allowed", "the site's own handle_path still answers: {stat}");
+    let evil = check(&url, "https://evil.example", &asked);
+    assert_eq!(evil["verdict"], "blocked", "{evil}");
+}
