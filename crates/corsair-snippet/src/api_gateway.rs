@@ -4,7 +4,7 @@
 //! scheme followed by `*`: no subdomain or port patterns. REST APIs configure CORS per method
 //! instead (an OPTIONS mock integration); this is for HTTP APIs. Golden-only.
 
-use crate::golden::{dq, dq_list, methods, patterns};
+use crate::golden::{dq_list, patterns, Grant};
 use crate::plan::Plan;
 use crate::Part;
 
@@ -40,19 +40,14 @@ pub(crate) fn render(plan: &Plan) -> (Vec<Part>, Vec<String>) {
     if plan.credentials {
         s.push_str("  allowCredentials: true\n");
     }
-    match methods(plan) {
-        Some(m) => s.push_str(&format!("  allowMethods: [{}]\n", dq_list(&m))),
-        None => s.push_str(&format!("  allowMethods: [{}]\n", dq("*"))),
-    }
-    match &plan.headers {
-        Some(h) if h.is_empty() => {}
-        Some(h) => s.push_str(&format!("  allowHeaders: [{}]\n", dq_list(h))),
-        None => s.push_str(&format!("  allowHeaders: [{}]\n", dq("*"))),
-    }
-    if let Some(e) = &plan.expose_value {
-        let names: Vec<String> = e.split(',').map(str::to_owned).collect();
-        s.push_str(&format!("  exposeHeaders: [{}]\n", dq_list(&names)));
-    }
+    s.push_str(&crate::golden::grant_lines(plan, |grant, list| {
+        let key = match grant {
+            Grant::Methods => "allowMethods",
+            Grant::Headers => "allowHeaders",
+            Grant::Exposed => "exposeHeaders",
+        };
+        format!("  {key}: [{}]\n", dq_list(list))
+    }));
     if let Some(age) = plan.max_age {
         s.push_str(&format!("  maxAge: {age}\n"));
     }

@@ -3,7 +3,7 @@
 //! regexes, `\z` at the end), since `SetIsOriginAllowedToAllowWildcardSubdomains` has no port
 //! patterns. The middleware answers preflights itself. Golden-only.
 
-use crate::golden::{dq, dq_list, end_anchored, methods};
+use crate::golden::{dq, dq_list, end_anchored, Grant};
 use crate::plan::Plan;
 use crate::Part;
 
@@ -40,19 +40,16 @@ pub(crate) fn render(plan: &Plan) -> (Vec<Part>, Vec<String>) {
         s.push_str("        .SetIsOriginAllowed(origin => Array.IndexOf(corsOrigins, origin) >= 0\n");
         s.push_str("            || Array.Exists(corsPatterns, p => p.IsMatch(origin)))\n");
     }
-    match methods(plan) {
-        Some(m) => s.push_str(&format!("        .WithMethods({})\n", dq_list(&m))),
-        None => s.push_str("        .AllowAnyMethod()\n"),
-    }
-    match &plan.headers {
-        Some(h) if h.is_empty() => {}
-        Some(h) => s.push_str(&format!("        .WithHeaders({})\n", dq_list(h))),
-        None => s.push_str("        .AllowAnyHeader()\n"),
-    }
-    if let Some(e) = &plan.expose_value {
-        let names: Vec<String> = e.split(',').map(str::to_owned).collect();
-        s.push_str(&format!("        .WithExposedHeaders({})\n", dq_list(&names)));
-    }
+    s.push_str(&crate::golden::grant_lines(plan, |grant, list| {
+        let any = list == ["*"];
+        match grant {
+            Grant::Methods if any => "        .AllowAnyMethod()\n".to_owned(),
+            Grant::Headers if any => "        .AllowAnyHeader()\n".to_owned(),
+            Grant::Methods => format!("        .WithMethods({})\n", dq_list(list)),
+            Grant::Headers => format!("        .WithHeaders({})\n", dq_list(list)),
+            Grant::Exposed => format!("        .WithExposedHeaders({})\n", dq_list(list)),
+        }
+    }));
     if plan.credentials {
         s.push_str("        .AllowCredentials()\n");
     }

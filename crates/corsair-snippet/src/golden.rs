@@ -60,3 +60,35 @@ pub(crate) fn refusal_warning(plan: &Plan, product: &str, warnings: &mut Vec<Str
         ));
     }
 }
+
+/// The exposed header names, as a list.
+pub(crate) fn exposed(plan: &Plan) -> Vec<String> {
+    plan.expose_value.iter().flat_map(|e| e.split(',')).map(str::to_owned).collect()
+}
+
+/// The three lists a product configures.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Grant {
+    /// Allowed methods (with GET, HEAD and POST), or `*`.
+    Methods,
+    /// Allowed request headers, or `*`; left out when the policy allows none.
+    Headers,
+    /// Exposed response headers; left out when none.
+    Exposed,
+}
+
+/// The lines `line` writes for each list, in order, `*` standing for "any".
+pub(crate) fn grant_lines(plan: &Plan, line: impl Fn(Grant, &[String]) -> String) -> String {
+    let star = vec!["*".to_owned()];
+    let mut s = line(Grant::Methods, methods(plan).as_deref().unwrap_or(&star));
+    match &plan.headers {
+        Some(h) if h.is_empty() => {}
+        Some(h) => s.push_str(&line(Grant::Headers, h)),
+        None => s.push_str(&line(Grant::Headers, &star)),
+    }
+    let names = exposed(plan);
+    if !names.is_empty() {
+        s.push_str(&line(Grant::Exposed, &names));
+    }
+    s
+}

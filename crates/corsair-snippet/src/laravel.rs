@@ -34,7 +34,7 @@ pub(crate) fn render(plan: &Plan) -> (Vec<Part>, Vec<String>) {
         s.push_str(&format!("    'allowed_origins_patterns' => {},\n", list(&pats)));
     }
     s.push_str(&format!("    'allowed_headers' => {},\n", list(plan.headers.as_ref().unwrap_or(&star))));
-    let exposed: Vec<String> = plan.expose_value.iter().flat_map(|e| e.split(',')).map(str::to_owned).collect();
+    let exposed = crate::golden::exposed(plan);
     s.push_str(&format!("    'exposed_headers' => {},\n", list(&exposed)));
     s.push_str(&format!("    'max_age' => {},\n", plan.max_age.unwrap_or(0)));
     s.push_str(&format!("    'supports_credentials' => {},\n];\n", plan.credentials));

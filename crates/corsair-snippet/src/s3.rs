@@ -54,8 +54,8 @@ pub(crate) fn render(plan: &Plan) -> (Vec<Part>, Vec<String>) {
         Some(_) => {}
         None => j.push_str(&format!("      \"AllowedHeaders\": [{}],\n", dq("*"))),
     }
-    if let Some(e) = &plan.expose_value {
-        let names: Vec<String> = e.split(',').map(str::to_owned).collect();
+    let names = crate::golden::exposed(plan);
+    if !names.is_empty() {
         j.push_str(&format!("      \"ExposeHeaders\": [{}],\n", dq_list(&names)));
     }
     if let Some(age) = plan.max_age {

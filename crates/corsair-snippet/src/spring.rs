@@ -4,7 +4,7 @@
 //! (`https://*.example.com`, and `[*]` for any port), which never answer `*`, so they work with
 //! credentials. Golden-only.
 
-use crate::golden::{dq, dq_list, methods, patterns};
+use crate::golden::{dq, dq_list, patterns, Grant};
 use crate::plan::Plan;
 use crate::Part;
 
@@ -39,19 +39,14 @@ pub(crate) fn render(plan: &Plan) -> (Vec<Part>, Vec<String>) {
             s.push_str(&format!("            .allowedOriginPatterns({})\n", dq_list(&spring)));
         }
     }
-    match methods(plan) {
-        Some(m) => s.push_str(&format!("            .allowedMethods({})\n", dq_list(&m))),
-        None => s.push_str(&format!("            .allowedMethods({})\n", dq("*"))),
-    }
-    match &plan.headers {
-        Some(h) if h.is_empty() => {}
-        Some(h) => s.push_str(&format!("            .allowedHeaders({})\n", dq_list(h))),
-        None => s.push_str(&format!("            .allowedHeaders({})\n", dq("*"))),
-    }
-    if let Some(e) = &plan.expose_value {
-        let names: Vec<String> = e.split(',').map(str::to_owned).collect();
-        s.push_str(&format!("            .exposedHeaders({})\n", dq_list(&names)));
-    }
+    s.push_str(&crate::golden::grant_lines(plan, |grant, list| {
+        let method = match grant {
+            Grant::Methods => "allowedMethods",
+            Grant::Headers => "allowedHeaders",
+            Grant::Exposed => "exposedHeaders",
+        };
+        format!("            .{method}({})\n", dq_list(list))
+    }));
     s.push_str(&format!("            .allowCredentials({})\n", plan.credentials));
     match plan.max_age {
         Some(age) => s.push_str(&format!("            .maxAge({age});\n")),

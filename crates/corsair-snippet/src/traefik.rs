@@ -4,7 +4,7 @@
 //! anchors are ours). Traefik answers preflights with the configured lists whatever was asked,
 //! and sends `Access-Control-Max-Age: 0` when none is set. Golden-only.
 
-use crate::golden::{dq, dq_list, methods};
+use crate::golden::{dq, dq_list, Grant};
 use crate::plan::Plan;
 use crate::Part;
 
@@ -33,19 +33,14 @@ pub(crate) fn render(plan: &Plan) -> (Vec<Part>, Vec<String>) {
             }
         }
     }
-    match methods(plan) {
-        Some(m) => s.push_str(&format!("    accessControlAllowMethods: [{}]\n", dq_list(&m))),
-        None => s.push_str(&format!("    accessControlAllowMethods: [{}]\n", dq("*"))),
-    }
-    match &plan.headers {
-        Some(h) if h.is_empty() => {}
-        Some(h) => s.push_str(&format!("    accessControlAllowHeaders: [{}]\n", dq_list(h))),
-        None => s.push_str(&format!("    accessControlAllowHeaders: [{}]\n", dq("*"))),
-    }
-    if let Some(e) = &plan.expose_value {
-        let names: Vec<String> = e.split(',').map(str::to_owned).collect();
-        s.push_str(&format!("    accessControlExposeHeaders: [{}]\n", dq_list(&names)));
-    }
+    s.push_str(&crate::golden::grant_lines(plan, |grant, list| {
+        let key = match grant {
+            Grant::Methods => "accessControlAllowMethods",
+            Grant::Headers => "accessControlAllowHeaders",
+            Grant::Exposed => "accessControlExposeHeaders",
+        };
+        format!("    {key}: [{}]\n", dq_list(list))
+    }));
     if plan.credentials {
         s.push_str("    accessControlAllowCredentials: true\n");
     }

@@ -202,22 +202,26 @@ fn lossy(v: &[u8]) -> String {
     String::from_utf8_lossy(v).into_owned()
 }
 
-/// A proxy or web server by its `Server` value.
-fn front(server: &str) -> Option<&'static str> {
-    let s = server.to_ascii_lowercase();
-    [("nginx", "nginx"), ("openresty", "nginx"), ("apache", "Apache httpd"), ("caddy", "Caddy"), ("envoy", "Envoy")]
-        .into_iter()
-        .find(|(k, _)| s.contains(k))
-        .map(|(_, p)| p)
+/// Proxies and web servers by a word of their `Server` value.
+const FRONTS: [(&str, &str); 5] =
+    [("nginx", "nginx"), ("openresty", "nginx"), ("apache", "Apache httpd"), ("caddy", "Caddy"), ("envoy", "Envoy")];
+
+/// Application frameworks by a word of their `X-Powered-By` value.
+const APPS: [(&str, &str); 5] =
+    [("express", "Express"), ("next.js", "Next.js"), ("php", "PHP"), ("asp.net", "ASP.NET"), ("django", "Django")];
+
+/// The product whose word `value` holds (case-insensitive).
+fn product(table: &[(&str, &'static str)], value: &str) -> Option<&'static str> {
+    let v = value.to_ascii_lowercase();
+    table.iter().find(|(word, _)| v.contains(word)).map(|(_, p)| *p)
 }
 
-/// An application framework by its `X-Powered-By` value.
+fn front(server: &str) -> Option<&'static str> {
+    product(&FRONTS, server)
+}
+
 fn app(powered: &str) -> Option<&'static str> {
-    let s = powered.to_ascii_lowercase();
-    [("express", "Express"), ("next.js", "Next.js"), ("php", "PHP"), ("asp.net", "ASP.NET"), ("django", "Django")]
-        .into_iter()
-        .find(|(k, _)| s.contains(k))
-        .map(|(_, p)| p)
+    product(&APPS, powered)
 }
 
 /// The distinct `Access-Control-*` names of an answer, lower case, in order.

@@ -102,12 +102,10 @@ urlpatterns = [path('items', items), path('items/<int:id>', items)]
 
 #[test]
 fn the_django_fix_changes_the_settings_of_an_installed_corsheaders_and_django_starts() {
-    let ok = std::process::Command::new("python3")
-        .args(["-c", "import django, corsheaders"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        missing("Django and django-cors-headers (python3 -m pip install django==5.2.19 django-cors-headers==4.9.0)");
+    if !servers::python_has(
+        "django, corsheaders",
+        "Django and django-cors-headers (python3 -m pip install django==5.2.19 django-cors-headers==4.9.0)",
+    ) {
         return;
     }
     let dir = servers::temp_dir("django-fix");
@@ -224,6 +222,8 @@ fn the_nginx_fix_works_in_a_server_block_and_in_a_location_with_add_header_of_it
     }
 }
 
+const STARLETTE_INSTALL: &str = "Starlette and uvicorn (python3 -m pip install starlette==1.10.0 uvicorn==0.55.0)";
+
 /// Starlette (FastAPI's layer) as FastAPI's tutorial writes it: `allow_origins=origins`, a list
 /// that lacks the page.
 const STARLETTE_APP: &str = r#"from starlette.applications import Starlette
@@ -246,27 +246,11 @@ app.add_middleware(
 
 #[test]
 fn the_fastapi_fix_appends_to_the_origins_corsmiddleware_already_gets() {
-    let ok = std::process::Command::new("python3")
-        .args(["-c", "import starlette, uvicorn"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        missing("Starlette and uvicorn (python3 -m pip install starlette==1.10.0 uvicorn==0.55.0)");
+    if !servers::python_has("starlette, uvicorn", STARLETTE_INSTALL) {
         return;
     }
     let dir = servers::temp_dir("starlette-fix");
-    let start = |app: &str| {
-        std::fs::write(dir.join("app.py"), app).unwrap();
-        let port = free_port();
-        let mut cmd = std::process::Command::new("python3");
-        cmd.args(["-m", "uvicorn", "app:app", "--app-dir"]).arg(&dir).args([
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port.to_string(),
-        ]);
-        (Proc::start(cmd, &dir, port), port)
-    };
+    let start = |app: &str| servers::uvicorn(&dir, app);
     let (server, port) = start(STARLETTE_APP);
     let asked = ["-X", "PUT", "-H", "X-Trace: 1", "--credentials", "include"];
     let before = check(&format!("http://127.0.0.1:{port}/items"), PAGE, &asked);
@@ -293,12 +277,7 @@ fn the_fastapi_fix_appends_to_the_origins_corsmiddleware_already_gets() {
 /// layer out with its arguments, and the page then reads the 500.
 #[test]
 fn a_500_made_outside_starlettes_corsmiddleware_gets_the_fix_that_moves_the_layer() {
-    let ok = std::process::Command::new("python3")
-        .args(["-c", "import starlette, uvicorn"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        missing("Starlette and uvicorn (python3 -m pip install starlette==1.10.0 uvicorn==0.55.0)");
+    if !servers::python_has("starlette, uvicorn", STARLETTE_INSTALL) {
         return;
     }
     let app = STARLETTE_APP
@@ -310,18 +289,7 @@ fn a_500_made_outside_starlettes_corsmiddleware_gets_the_fix_that_moves_the_laye
         .replace("#FIX\n", "")
         + "#FIX\n";
     let dir = servers::temp_dir("starlette-500");
-    let start = |app: &str| {
-        std::fs::write(dir.join("app.py"), app).unwrap();
-        let port = free_port();
-        let mut cmd = std::process::Command::new("python3");
-        cmd.args(["-m", "uvicorn", "app:app", "--app-dir"]).arg(&dir).args([
-            "--host",
-            "127.0.0.1",
-            "--port",
-            &port.to_string(),
-        ]);
-        (Proc::start(cmd, &dir, port), port)
-    };
+    let start = |app: &str| servers::uvicorn(&dir, app);
     let (server, port) = start(&app);
     let asked = ["-X", "PUT", "-H", "Content-Type: application/json", "--credentials", "include"];
     let before = check(&format!("http://127.0.0.1:{port}/items"), PAGE, &asked);

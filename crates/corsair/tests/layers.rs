@@ -79,12 +79,7 @@ fn nginx_and_express_both_adding_the_origin_are_named_and_one_is_removed() {
     assert_eq!(fix.len(), 1, "{fix:?}");
     assert!(fix[0].1.contains("Remove nginx's copy"), "{}", fix[0].1);
     assert!(!fix[0].1.contains("cors("), "no second layer for Express: {}", fix[0].1);
-    let text = Command::new(env!("CARGO_BIN_EXE_corsair"))
-        .args(["check", &url, "--origin", PAGE, "--credentials", "include"])
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&text.stdout);
+    let text = servers::check_text(&url, PAGE, &asked);
     assert!(text.contains("Two layers answer here:") && text.contains("X-Powered-By: Express"), "{text}");
     assert!(!text.contains("For Express"), "no Express fix that would double nginx's header: {text}");
     drop(nginx);
@@ -120,12 +115,7 @@ fn behind_nginx_only_express_adds_cors_so_the_fix_goes_to_express_alone() {
     assert_eq!(layers["duplicated"], serde_json::json!([]), "{layers}");
     assert_eq!(before["stack"], "express");
     assert_eq!(before["error"]["fix"]["snippet_adds_to_existing_layer"], true, "{before}");
-    let text = Command::new(env!("CARGO_BIN_EXE_corsair"))
-        .args(["check", &url, "--origin", PAGE, "--credentials", "include"])
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&text.stdout);
+    let text = servers::check_text(&url, PAGE, &asked);
     assert!(text.contains("add no CORS lines to nginx"), "{text}");
     let fix = parts(&before);
     drop(express);

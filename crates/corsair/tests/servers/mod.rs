@@ -121,3 +121,39 @@ impl Drop for Proc {
         let _ = self.0.wait();
     }
 }
+
+/// `corsair check URL --origin ORIGIN ARGS` as text, as a user reads it.
+pub fn check_text(url: &str, origin: &str, args: &[&str]) -> String {
+    let o = Command::new(env!("CARGO_BIN_EXE_corsair"))
+        .args(["check", url, "--origin", origin])
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run corsair");
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Whether python3 imports `modules` (comma-separated); a SKIPPED line (or, under CI, a
+/// failure) naming `install` when not.
+pub fn python_has(modules: &str, install: &str) -> bool {
+    let ok =
+        Command::new("python3").args(["-c", &format!("import {modules}")]).output().is_ok_and(|o| o.status.success());
+    if !ok {
+        missing(install);
+    }
+    ok
+}
+
+/// Writes `app` as `app.py` in `dir` and serves `app:app` with uvicorn on a free port.
+pub fn uvicorn(dir: &Path, app: &str) -> (Proc, u16) {
+    std::fs::write(dir.join("app.py"), app).expect("write app.py");
+    let port = free_port();
+    let mut cmd = Command::new("python3");
+    cmd.args(["-m", "uvicorn", "app:app", "--app-dir"]).arg(dir).args([
+        "--host",
+        "127.0.0.1",
+        "--port",
+        &port.to_string(),
+    ]);
+    (Proc::start(cmd, dir, port), port)
+}
