@@ -1,6 +1,6 @@
 //! The golden-only stacks (cloud services and servers that do not install here): each snippet is
 //! compared with a reviewed file in `tests/golden/`, for the three test policies, warnings
-//! included. `CORSAIR_BLESS=1 cargo test -p corsair-snippet --test golden` rewrites the files;
+//! included. `SNIPPET_BLESS=1 cargo test -p corsair-snippet --test golden` rewrites the files;
 //! review the diff before committing it.
 
 mod common;
@@ -18,12 +18,12 @@ fn golden(stack: Stack, policy: &Policy, variant: &str) {
         text.push_str(&format!("{w}\n"));
     }
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!("tests/golden/{}{variant}.txt", stack.name()));
-    if std::env::var("CORSAIR_BLESS").is_ok_and(|v| v == "1") {
+    if std::env::var("SNIPPET_BLESS").is_ok_and(|v| v == "1") {
         std::fs::write(&path, &text).expect("write the golden file");
         return;
     }
     let want = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (CORSAIR_BLESS=1 writes it)", path.display()));
+        .unwrap_or_else(|e| panic!("{}: {e} (SNIPPET_BLESS=1 writes it)", path.display()));
     assert_eq!(text, want, "{} differs from {}", stack.name(), path.display());
 }
 
