@@ -85,9 +85,15 @@ impl Proc {
         let log = dir.join(format!("server-{port}.log"));
         let out = std::fs::File::create(&log).expect("log file");
         let err = out.try_clone().expect("log file");
-        let child = cmd.stdout(Stdio::from(out)).stderr(Stdio::from(err)).spawn().expect("start the server");
+        let child = cmd
+            .env("PYTHONUNBUFFERED", "1")
+            .stdout(Stdio::from(out))
+            .stderr(Stdio::from(err))
+            .spawn()
+            .expect("start the server");
         let mut p = Proc(child, log);
-        let deadline = Instant::now() + Duration::from_secs(60);
+        // Generous: Django's system checks with other servers starting on two busy cores.
+        let deadline = Instant::now() + Duration::from_secs(150);
         loop {
             if TcpStream::connect(("127.0.0.1", port)).is_ok() {
                 return p;
