@@ -173,7 +173,7 @@ async fn start_xvfb(xvfb: &std::path::Path) -> Result<(Child, String), String> {
     let mut child = command.spawn().map_err(|e| format!("cannot start {}: {e}", xvfb.display()))?;
     let stdout = child.stdout.take().ok_or("no stdout pipe")?;
     let mut lines = BufReader::new(stdout).lines();
-    match tokio::time::timeout(Duration::from_secs(20), lines.next_line()).await {
+    match tokio::time::timeout(Duration::from_secs(60), lines.next_line()).await {
         Ok(Ok(Some(display))) if display.trim().parse::<u32>().is_ok() => Ok((child, display.trim().to_owned())),
         other => {
             kill_group(&mut child);
@@ -184,7 +184,8 @@ async fn start_xvfb(xvfb: &std::path::Path) -> Result<(Child, String), String> {
 
 /// A loopback port nothing listens on now, for the driver.
 fn free_port() -> Result<u16, String> {
-    let listener = std::net::TcpListener::bind(("127.0.0.1", 0)).map_err(|e| format!("cannot find a free port: {e}"))?;
+    let listener =
+        std::net::TcpListener::bind(("127.0.0.1", 0)).map_err(|e| format!("cannot find a free port: {e}"))?;
     listener.local_addr().map(|a| a.port()).map_err(|e| format!("cannot find a free port: {e}"))
 }
 
@@ -322,8 +323,9 @@ Promise.resolve().then(() => ({expression})).then(
   (value) => done({{ok: true, value}}),
   (e) => done({{ok: false, error: String(e)}}));"
         );
-        let result =
-            self.command("POST", &self.session_path("/execute/async"), Some(json!({"script": script, "args": []}))).await?;
+        let result = self
+            .command("POST", &self.session_path("/execute/async"), Some(json!({"script": script, "args": []})))
+            .await?;
         if result["ok"] == true {
             Ok(result["value"].clone())
         } else {

@@ -37,8 +37,9 @@ async fn evaluates_script_and_collects_cors_lines() {
         ]
     );
     // Allowed: no line at all.
-    let ok = TestServer::start(loopback(3), Arc::new(|_| Reply::status(200).header("Access-Control-Allow-Origin", "*")))
-        .await;
+    let ok =
+        TestServer::start(loopback(3), Arc::new(|_| Reply::status(200).header("Access-Control-Allow-Origin", "*")))
+            .await;
     let fetched = browser.fetch(&format!("{}/ok", ok.origin("http")), "GET", &[]).await.expect("the script runs");
     assert!(fetched.ok, "{fetched:?}");
     assert!(fetched.console.is_empty(), "{:?}", fetched.console);

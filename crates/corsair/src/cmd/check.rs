@@ -61,7 +61,9 @@ pub enum BrowserChoice {
     Chromium,
     /// Firefox ESR.
     Firefox,
-    /// Chromium and Firefox, one verdict each.
+    /// WebKit (Safari's engine).
+    Webkit,
+    /// Chromium, Firefox and WebKit, one verdict each.
     All,
 }
 
@@ -71,7 +73,8 @@ impl BrowserChoice {
         match self {
             BrowserChoice::Chromium => &[Engine::Chromium],
             BrowserChoice::Firefox => &[Engine::Firefox],
-            BrowserChoice::All => &[Engine::Chromium, Engine::Firefox],
+            BrowserChoice::Webkit => &[Engine::WebKit],
+            BrowserChoice::All => &[Engine::Chromium, Engine::Firefox, Engine::WebKit],
         }
     }
 }
@@ -305,7 +308,11 @@ pub fn run(command: CheckCommand, out: &mut dyn Write, err: &mut dyn Write) -> S
         Err(UsageError(m)) => return could_not_run(args, "usage", &m, out, err),
     };
     // Firefox's safelist is narrower: its verdict may need a preflight Chromium never sends.
-    let intent = if command.browser == BrowserChoice::Firefox { intent.engine(Engine::Firefox) } else { intent };
+    let intent = match command.browser {
+        BrowserChoice::Firefox => intent.engine(Engine::Firefox),
+        BrowserChoice::Webkit => intent.engine(Engine::WebKit),
+        BrowserChoice::Chromium | BrowserChoice::All => intent,
+    };
     let until = if command.send.preflight_only { Until::Preflight } else { Until::Verdict };
     match probe_on_terminal(intent.clone(), options, until, err) {
         Ok(Run::Done(t)) => report_for(args, &intent, &t, command.browser.engines(), out, err),
@@ -627,6 +634,11 @@ fn engines_json(t: &Transcript) -> Value {
             "console": blocked.map(Blocked::firefox_console_lines).unwrap_or_default(),
             "reason_code": blocked.and_then(Blocked::firefox_code),
             "fetch_rejection": blocked.map(|_| corsair_core::browser::firefox::FETCH_REJECTION),
+        },
+        "webkit": {
+            "verdict": verdict,
+            "console": blocked.map(Blocked::webkit_console_lines).unwrap_or_default(),
+            "fetch_rejection": blocked.map(|_| corsair_core::browser::webkit::FETCH_REJECTION),
         },
     })
 }
