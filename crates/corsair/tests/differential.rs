@@ -21,9 +21,11 @@
 //! every disagreement.
 //!
 //! `firefox_and_corsair_agree` runs the same scenarios in headless Firefox ESR (WebDriver BiDi)
-//! against `corsair check --browser firefox`, comparing the same aspects with the model's Firefox
-//! console lines, and checks that real Firefox differs from the Chromium model exactly where
-//! `ENGINE_DIVERGENCES` says (`DIFFERENTIAL_FIREFOX_REPORT=path` writes its report).
+//! against `corsair check --browser firefox`, and `webkit_and_corsair_agree` in WebKitGTK
+//! (WebKitWebDriver under Xvfb) against `--browser webkit`, comparing the same aspects with the
+//! model's console lines for that engine; each checks that the real engine differs from the
+//! Chromium model exactly where `FIREFOX_DIVERGENCES` / `WEBKIT_DIVERGENCES` say
+//! (`DIFFERENTIAL_FIREFOX_REPORT=path`, `DIFFERENTIAL_WEBKIT_REPORT=path` write the reports).
 //!
 //! Run: `cargo test -p corsair --test differential -- --nocapture`. With `DIFFERENTIAL_REPORT=path`
 //! the table is also written there as Markdown; with `DIFFERENTIAL_VERBOSE=1` every aspect of
