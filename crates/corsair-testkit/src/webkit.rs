@@ -42,6 +42,8 @@ use tokio::process::{Child, Command};
 use tokio::sync::Notify;
 
 use crate::chromium::{find_browser, for_tests, fresh_profile_dir, is_executable, kill_group};
+use crate::firefox::fetch_script;
+pub use crate::firefox::Fetched;
 
 /// Where to look for `WebKitWebDriver` when `WEBKIT_WEBDRIVER` is not set.
 pub const CANDIDATES: [&str; 1] = ["/usr/bin/WebKitWebDriver"];
@@ -380,32 +382,9 @@ Promise.resolve().then(() => ({expression})).then(
     /// Runs `fetch(url, {method, headers, mode: "cors", credentials: "omit"})` in the page and
     /// collects what the page saw and WebKit's error lines while it ran.
     pub async fn fetch(&self, url: &str, method: &str, headers: &[(&str, &str)]) -> Result<Fetched, String> {
-        let headers: Vec<Value> = headers.iter().map(|(n, v)| json!([n, v])).collect();
-        let init = json!({"method": method, "headers": headers, "mode": "cors", "credentials": "omit"});
-        let script = format!(
-            "(async () => {{
-  try {{
-    const r = await fetch({url}, {init});
-    return {{ok: true, status: r.status, body: await r.text(), readable: [...r.headers.keys()]}};
-  }} catch (e) {{
-    return {{ok: false, status: null, body: String(e), readable: []}};
-  }}
-}})()",
-            url = json!(url),
-        );
-        let (v, lines) = self.evaluate_logged(&script).await?;
-        Ok(Fetched {
-            ok: v["ok"].as_bool() == Some(true),
-            status: v["status"].as_u64(),
-            body: v["body"].as_str().unwrap_or_default().to_owned(),
-            readable: v["readable"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|h| h.as_str().map(str::to_owned))
-                .collect(),
-            console: lines.into_iter().filter(|l| l.level == "ERROR").map(|l| l.text).collect(),
-        })
+        let (v, lines) = self.evaluate_logged(&fetch_script(url, method, headers)).await?;
+        let errors = lines.into_iter().filter(|l| l.level == "ERROR").map(|l| l.text).collect();
+        Ok(Fetched::from_script(&v, errors))
     }
 
     /// Ends the session (the driver closes the browser), then makes sure everything exited.
@@ -437,20 +416,4 @@ impl Drop for Browser {
         }
         let _ = std::fs::remove_dir_all(&self.dir);
     }
-}
-
-/// What a `fetch()` from the page came to ([`Browser::fetch`]).
-#[derive(Debug)]
-pub struct Fetched {
-    /// The promise resolved.
-    pub ok: bool,
-    /// The status, when it resolved.
-    pub status: Option<u64>,
-    /// The body text, or the rejection's text (`TypeError: Load failed`).
-    pub body: String,
-    /// Response header names the script could read.
-    pub readable: Vec<String>,
-    /// WebKit's error lines while the fetch ran, in order (the cause, then "Fetch API cannot
-    /// load URL due to access control checks.").
-    pub console: Vec<String>,
 }
