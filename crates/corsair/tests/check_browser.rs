@@ -29,6 +29,24 @@ async fn check(url: &str, extra: &[&str]) -> (Option<i32>, String) {
     (o.status.code(), String::from_utf8_lossy(&o.stdout).into_owned())
 }
 
+/// `corsair explain --format json` of `pasted`, given on standard input.
+async fn explain(pasted: String) -> Value {
+    let explained = tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_corsair"))
+            .args(["explain", "--format", "json"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(pasted.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    serde_json::from_slice(&explained.stdout).unwrap()
+}
+
 fn blocked_at(url: &str, reason: &str) -> String {
     format!("Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at {url}. (Reason: {reason}).")
 }
@@ -203,20 +221,7 @@ async fn explain_reads_back_what_check_prints_for_firefox() {
     let lines: Vec<String> =
         v["engines"]["firefox"]["console"].as_array().unwrap().iter().map(|l| l.as_str().unwrap().to_owned()).collect();
     assert_eq!(lines.len(), 2);
-    let explained = tokio::task::spawn_blocking(move || {
-        use std::io::Write;
-        let mut child = Command::new(env!("CARGO_BIN_EXE_corsair"))
-            .args(["explain", "--format", "json"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(lines[0].as_bytes()).unwrap();
-        child.wait_with_output().unwrap()
-    })
-    .await
-    .unwrap();
-    let e: Value = serde_json::from_slice(&explained.stdout).unwrap();
+    let e = explain(lines[0].clone()).await;
     assert_eq!(e["browser"], "firefox");
     assert_eq!(e["error"]["firefox_code"], v["engines"]["firefox"]["reason_code"]);
     assert_eq!(e["url"], url.as_str());
@@ -290,20 +295,7 @@ async fn explain_reads_back_what_check_prints_for_webkit() {
             format!("Fetch API cannot load {url} due to access control checks."),
         ]
     );
-    let explained = tokio::task::spawn_blocking(move || {
-        use std::io::Write;
-        let mut child = Command::new(env!("CARGO_BIN_EXE_corsair"))
-            .args(["explain", "--format", "json"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(lines.join("\n").as_bytes()).unwrap();
-        child.wait_with_output().unwrap()
-    })
-    .await
-    .unwrap();
-    let e: Value = serde_json::from_slice(&explained.stdout).unwrap();
+    let e = explain(lines.join("\n")).await;
     assert_eq!(e["browser"], "webkit");
     assert_eq!(e["error"]["kind"], "kMissingAllowOriginHeader");
     assert_eq!(e["url"], url.as_str());

@@ -1009,15 +1009,7 @@ fn write_verdict_for(
 
 /// Firefox's console lines, its reason code and the fetch() rejection.
 fn write_firefox(out: &mut dyn Write, b: &Blocked) -> std::io::Result<()> {
-    let lines = b.firefox_console_lines();
-    if lines.is_empty() {
-        writeln!(out, "\nFirefox console: (no CORS line for this failure)")?;
-    } else {
-        writeln!(out, "\nFirefox console:")?;
-        for line in &lines {
-            writeln!(out, "  {line}")?;
-        }
-    }
+    write_console(out, "Firefox", &b.firefox_console_lines())?;
     if let Some(code) = b.firefox_code() {
         writeln!(out, "Firefox reason: {code}")?;
     }
@@ -1026,16 +1018,20 @@ fn write_firefox(out: &mut dyn Write, b: &Blocked) -> std::io::Result<()> {
 
 /// WebKit's two console lines and the fetch() rejection.
 fn write_webkit(out: &mut dyn Write, b: &Blocked) -> std::io::Result<()> {
-    let lines = b.webkit_console_lines();
-    if lines.is_empty() {
-        writeln!(out, "\nWebKit console: (no CORS line for this failure)")?;
-    } else {
-        writeln!(out, "\nWebKit console:")?;
-        for line in &lines {
-            writeln!(out, "  {line}")?;
-        }
-    }
+    write_console(out, "WebKit", &b.webkit_console_lines())?;
     writeln!(out, "fetch() rejects with: {}", corsair_core::browser::webkit::FETCH_REJECTION)
+}
+
+/// An engine's console lines, indented under its name.
+fn write_console(out: &mut dyn Write, engine: &str, lines: &[String]) -> std::io::Result<()> {
+    if lines.is_empty() {
+        return writeln!(out, "\n{engine} console: (no CORS line for this failure)");
+    }
+    writeln!(out, "\n{engine} console:")?;
+    for line in lines {
+        writeln!(out, "  {line}")?;
+    }
+    Ok(())
 }
 
 fn args_detected(t: &Transcript, stack: Stack) -> bool {
