@@ -686,7 +686,7 @@ fn engine_differences(b: &Blocked) -> Vec<String> {
     );
     if status_first && webkit.first().is_some_and(|l| l.starts_with("Preflight response is not successful")) {
         out.push(
-            "WebKit checks the preflight's status first: it reports the status, where Chromium reports the headers"
+            "WebKit checks the preflight's status before its headers: it reports the status, where Chromium reports a header"
                 .to_owned(),
         );
     }
