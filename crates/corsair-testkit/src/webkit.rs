@@ -58,6 +58,7 @@ pub const PYTHON: &str = "/usr/bin/python3";
 const BROWSER_PY: &str = include_str!("webkit_browser.py");
 
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
+const SESSION_TIMEOUT: Duration = Duration::from_secs(180);
 
 /// What the tests need of WebKitGTK: the WebDriver, an X server to run under, and the library's
 /// Python bindings for the browser.
@@ -152,9 +153,12 @@ impl WebKit {
             "args": ["--automation", format!("--data-directory={}", browser.dir.join("data").display())],
         });
         let capabilities = json!({"capabilities": {"alwaysMatch": {"webkitgtk:browserOptions": options}}});
-        let created = browser.command("POST", "/session", Some(capabilities)).await.map_err(|e| {
-            format!("cannot start a session: {e}; the driver and browser printed:\n{}", browser.output.other())
-        })?;
+        // Starting the browser (Python, GTK, WebKit's processes) takes seconds, and much longer
+        // on a loaded machine.
+        let created =
+            browser.command_within(SESSION_TIMEOUT, "POST", "/session", Some(capabilities)).await.map_err(|e| {
+                format!("cannot start a session: {e}; the driver and browser printed:\n{}", browser.output.other())
+            })?;
         browser.session = created["sessionId"].as_str().ok_or("POST /session returned no sessionId")?.to_owned();
         browser.version = created["capabilities"]["browserVersion"].as_str().unwrap_or_default().to_owned();
         Ok(browser)
@@ -277,6 +281,17 @@ impl Browser {
 
     /// One WebDriver command: its `value`, or the WebDriver error as text.
     pub async fn command(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value, String> {
+        self.command_within(COMMAND_TIMEOUT, method, path, body).await
+    }
+
+    /// [`Browser::command`] with its own deadline.
+    async fn command_within(
+        &self,
+        timeout: Duration,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, String> {
         let exchange = async {
             let stream =
                 TcpStream::connect(("127.0.0.1", self.port)).await.map_err(|e| format!("cannot connect: {e}"))?;
@@ -302,9 +317,9 @@ impl Browser {
             }
             Ok(value["value"].clone())
         };
-        tokio::time::timeout(COMMAND_TIMEOUT, exchange)
+        tokio::time::timeout(timeout, exchange)
             .await
-            .unwrap_or_else(|_| Err(format!("{method} {path} got no answer in {COMMAND_TIMEOUT:?}")))
+            .unwrap_or_else(|_| Err(format!("{method} {path} got no answer in {timeout:?}")))
     }
 
     fn session_path(&self, tail: &str) -> String {
