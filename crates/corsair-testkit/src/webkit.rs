@@ -110,7 +110,13 @@ impl WebKit {
             std::fs::set_permissions(&browser_py, std::fs::Permissions::from_mode(0o755))
                 .map_err(|e| format!("cannot make {} executable: {e}", browser_py.display()))?;
         }
-        let (xvfb, display) = start_xvfb(&self.xvfb).await?;
+        let (xvfb, display) = match start_xvfb(&self.xvfb).await {
+            Ok(started) => started,
+            Err(e) => {
+                let _ = std::fs::remove_dir_all(&dir);
+                return Err(e);
+            }
+        };
         let mut browser = Browser {
             xvfb,
             driver: None,
