@@ -37,6 +37,7 @@
 //! ```
 
 pub mod cause;
+mod diagnosis;
 pub mod firefox;
 pub mod preflight;
 pub mod response;
@@ -50,6 +51,7 @@ pub use crate::cors_error::Initiator;
 use crate::cors_error::{CorsError, Fix, FixContext};
 use crate::origin::{HostKind, Origin};
 pub use cause::{causes, Cause};
+pub use diagnosis::{failure_explanation, Diagnosis};
 pub use preflight::PreflightGrant;
 pub use response::{check_access, Response};
 

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use corsair_core::browser::{
-    Blocked, Cause, Credentials, Exposure, Intent, Mode, RedirectMode, Request, ResponseType, SendKind, Verdict,
-    Warning,
+    Blocked, Cause, Credentials, Diagnosis, Exposure, Intent, Mode, RedirectMode, Request, ResponseType, SendKind,
+    Verdict, Warning,
 };
 use corsair_core::console::Browser as Engine;
 use corsair_core::Origin;
@@ -659,7 +659,7 @@ fn error_json(b: &Blocked, stack: Option<Stack>, causes: &[Cause]) -> Value {
         return json!({
             "kind": failure_kind(b),
             "firefox_code": null,
-            "explanation": failure_explanation(b),
+            "explanation": corsair_core::browser::failure_explanation(b),
             "fix": null,
         });
     };
@@ -695,19 +695,6 @@ fn failure_kind(b: &Blocked) -> &'static str {
         Failure::TypeError(_) => "type_error",
         Failure::FetchApi(_) => "fetch_api",
         Failure::Network(_) => "network",
-    }
-}
-
-fn failure_explanation(b: &Blocked) -> &'static str {
-    use corsair_core::browser::Failure;
-    match &b.failure {
-        Failure::MixedContent => {
-            "An https page may not fetch plain-http URLs (except loopback): serve the API over https."
-        }
-        Failure::TypeError(_) => "fetch() refuses these arguments before sending anything.",
-        Failure::FetchApi(_) => "The browser refuses to send this request at all.",
-        Failure::Network(_) => "The request failed below CORS (connection, redirect limits or redirect mode).",
-        Failure::Cors(_) => "",
     }
 }
 
@@ -907,25 +894,22 @@ fn write_verdict_for(
                     }
                 }
             }
-            if let Some(e) = b.cors_error() {
-                let (causes, also): (Vec<Cause>, Vec<Cause>) = causes(t).into_iter().partition(Cause::explains_block);
-                if causes.is_empty() {
-                    writeln!(out, "\nWhy:")?;
-                    prose(out, e.explanation())?;
-                } else {
-                    writeln!(out, "\nWhy (from the answers):")?;
-                    for c in &causes {
-                        prose(out, &c.explanation())?;
-                    }
+            let answered: Vec<_> = t
+                .exchanges
+                .iter()
+                .filter_map(|x| x.response.as_ref().ok().map(|r| (&x.request, &r.response)))
+                .collect();
+            if let Some(d) = Diagnosis::of(&answered, &t.verdict) {
+                writeln!(out, "{}", if d.why_from_answers { "\nWhy (from the answers):" } else { "\nWhy:" })?;
+                for why in &d.why {
+                    prose(out, why)?;
                 }
-                let page_fix = causes.iter().find(|c| c.fix_is_in_the_page()).and_then(Cause::fix);
-                if let Some(page_fix) = &page_fix {
+                if let Some(page_fix) = &d.fix_in_page {
                     writeln!(out, "\nFix (in the page, not on the server):")?;
                     prose(out, page_fix)?;
-                } else if let Some(fix) = b.fix() {
+                } else if let Some(fix) = &d.fix {
                     writeln!(out, "\nFix:")?;
-                    let summary = causes.iter().find_map(Cause::fix).unwrap_or(fix.summary);
-                    prose(out, &summary)?;
+                    prose(out, &fix.summary)?;
                     for (n, v) in &fix.headers {
                         writeln!(out, "    {}", s.green(&format!("{n}: {v}")))?;
                     }
@@ -933,7 +917,7 @@ fn write_verdict_for(
                         writeln!(out, "    {}", s.red(&format!("remove {r}")))?;
                     }
                 }
-                if let Some(stack) = stack.filter(|_| page_fix.is_none()) {
+                if let Some(stack) = stack.filter(|_| d.fix_in_page.is_none() && b.cors_error().is_some()) {
                     writeln!(out, "\nFor {} ({}):", stack.title(), stack.reason(args_detected(t, stack)))?;
                     for line in snippet::render(stack, b).lines() {
                         writeln!(out, "    {line}")?;
@@ -952,18 +936,15 @@ fn write_verdict_for(
                         }
                     }
                 }
-                if !also.is_empty() {
+                if !d.also.is_empty() {
                     writeln!(out, "\nAlso (from the answers; fix it too, or the next error will be this):")?;
-                    for c in &also {
+                    for c in &d.also {
                         prose(out, &c.explanation())?;
                         if let Some(fix) = c.fix() {
                             prose(out, &fix)?;
                         }
                     }
                 }
-            } else {
-                writeln!(out, "\nWhy:")?;
-                prose(out, failure_explanation(b))?;
             }
         }
     }
