@@ -4,7 +4,7 @@
 //! reading, each in its own format.
 
 use super::cause::{causes, Cause};
-use super::{Blocked, Failure, Request, Response, Verdict};
+use super::{Request, Response, Verdict};
 use crate::cors_error::Fix;
 
 /// What the answers to a blocked fetch say about it.
@@ -30,7 +30,7 @@ impl Diagnosis {
         let Verdict::Blocked(blocked) = verdict else { return None };
         if blocked.cors_error().is_none() {
             return Some(Diagnosis {
-                why: vec![failure_explanation(blocked).to_owned()],
+                why: vec![blocked.failure.summary().to_owned()],
                 why_from_answers: false,
                 fix_in_page: None,
                 fix: None,
@@ -56,18 +56,5 @@ impl Diagnosis {
             }),
         };
         Some(Diagnosis { why, why_from_answers, fix_in_page, fix, also })
-    }
-}
-
-/// Why a fetch failed when it was not CORS that failed it.
-pub fn failure_explanation(b: &Blocked) -> &'static str {
-    match &b.failure {
-        Failure::MixedContent => {
-            "An https page may not fetch plain-http URLs (except loopback): serve the API over https."
-        }
-        Failure::TypeError(_) => "fetch() refuses these arguments before sending anything.",
-        Failure::FetchApi(_) => "The browser refuses to send this request at all.",
-        Failure::Network(_) => "The request failed below CORS (connection, redirect limits or redirect mode).",
-        Failure::Cors(_) => "",
     }
 }

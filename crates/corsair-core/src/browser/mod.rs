@@ -51,7 +51,7 @@ pub use crate::cors_error::Initiator;
 use crate::cors_error::{CorsError, Fix, FixContext};
 use crate::origin::{HostKind, Origin};
 pub use cause::{causes, Cause};
-pub use diagnosis::{failure_explanation, Diagnosis};
+pub use diagnosis::Diagnosis;
 pub use preflight::PreflightGrant;
 pub use response::{check_access, Response};
 
@@ -254,6 +254,7 @@ impl ResponseType {
 }
 
 /// Something worth knowing even when the request went through.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Warning {
     /// `Access-Control-Allow-Headers: *` covered `Authorization`; the standard says it must not,
@@ -344,6 +345,7 @@ pub struct Allowed {
 }
 
 /// Why a fetch failed before script got a response.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Failure {
     /// Blocked by CORS.
@@ -356,6 +358,34 @@ pub enum Failure {
     FetchApi(FetchApiError),
     /// A network-level failure (`net::ERR_...`).
     Network(NetError),
+}
+
+impl Failure {
+    /// A stable name for the kind of failure (the `kind` of JSON reports), so every front end
+    /// spells it the same way.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Failure::Cors(_) => "cors",
+            Failure::MixedContent => "mixed_content",
+            Failure::TypeError(_) => "type_error",
+            Failure::FetchApi(_) => "fetch_api",
+            Failure::Network(_) => "network",
+        }
+    }
+
+    /// One sentence on what this kind of failure means, for failures that are not CORS (whose
+    /// explanation is the [`CorsError`]'s own); empty for CORS.
+    pub fn summary(&self) -> &'static str {
+        match self {
+            Failure::MixedContent => {
+                "An https page may not fetch plain-http URLs (except loopback): serve the API over https."
+            }
+            Failure::TypeError(_) => "fetch() refuses these arguments before sending anything.",
+            Failure::FetchApi(_) => "The browser refuses to send this request at all.",
+            Failure::Network(_) => "The request failed below CORS (connection, redirect limits or redirect mode).",
+            Failure::Cors(_) => "",
+        }
+    }
 }
 
 /// Blink's early refusals.

@@ -13,7 +13,7 @@ use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
 use hyper_util::rt::TokioIo;
 
-use crate::cli::Status;
+use crate::status::Status;
 
 const UI_HELP: &str = "\
 The page explains pasted console messages and dropped HAR files, checks a policy as you type,
