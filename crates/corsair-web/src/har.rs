@@ -93,7 +93,14 @@ fn request(j: &Judged) -> Value {
 /// request a failed preflight kept back, or the one the file lacks, after them.
 fn diagram(j: &Judged) -> Value {
     let mut d = Diagram::new(j.intent.page_origin.as_str());
-    let blocked = matches!(j.outcome, Outcome::Judged(Verdict::Blocked(_)));
+    // The failing answer is labelled with what failed: Chromium's error name, or the failure's kind.
+    let failure = match &j.outcome {
+        Outcome::Judged(Verdict::Blocked(b)) => {
+            Some(b.cors_error().map_or_else(|| b.failure.kind(), |e| e.chromium_name()))
+        }
+        _ => None,
+    };
+    let blocked = failure.is_some();
     let last = j.exchanges.len().saturating_sub(1);
     for (i, (request, response, entry)) in j.exchanges.iter().enumerate() {
         let url = request.url.as_str();
@@ -111,7 +118,12 @@ fn diagram(j: &Judged) -> Value {
         let redirect = (300..400).contains(&response.status)
             && response.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case("location"));
         let arrow = if redirect { Arrow::Redirect } else { Arrow::Response };
-        d.step(arrow, url, response.status.to_string(), details, blocked && i == last);
+        let failed = blocked && i == last;
+        let label = match failure.filter(|_| failed) {
+            Some(name) => format!("{} {name}", response.status),
+            None => response.status.to_string(),
+        };
+        d.step(arrow, url, label, details, failed);
     }
     match &j.outcome {
         Outcome::Incomplete { wanted, .. } => {

@@ -234,7 +234,9 @@ async fn a_typed_message_and_a_recorded_har_are_explained_and_drawn() {
     assert_eq!(steps_of("/missing"), Some(json!(["request", "response!"])));
     assert_eq!(steps_of("/pf-status"), Some(json!(["preflight", "response!", "unsent"])));
 
-    // A screenshot for the docs, when asked for (CORSAIR_UI_SCREENSHOT=docs/ui.png).
+    // A screenshot for the docs, when asked for (CORSAIR_UI_SCREENSHOT=docs/ui.png): the HAR's
+    // report, from its summary to the failed preflight's diagram.
+    page.evaluate("document.getElementById('har-report').scrollIntoView()").await.unwrap();
     let shot = page.call("Page.captureScreenshot", json!({"format": "png"})).await.expect("a screenshot");
     let png = base64_decode(shot["data"].as_str().unwrap());
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"));
