@@ -370,3 +370,26 @@ fn base64_decode(text: &str) -> Vec<u8> {
     }
     out
 }
+
+#[test]
+fn write_gives_the_same_files_as_a_static_site() {
+    let dir = std::env::temp_dir().join(format!("corsair-ui-site-{}", std::process::id()));
+    let o = Command::new(env!("CARGO_BIN_EXE_corsair")).args(["ui", "--write"]).arg(&dir).output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    if o.status.code() == Some(2) && err.contains("built without") {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "CI=true: {err}");
+        eprintln!("\n==> SKIPPED: corsair ui --write: {err}\n");
+        return;
+    }
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    let index = std::fs::read_to_string(dir.join("index.html")).unwrap();
+    assert!(index.contains("connect-src 'none'"), "the CSP travels with the page");
+    for name in ["style.css", "app.js"] {
+        assert!(index.contains(&format!("\"{name}\"")), "index.html loads {name}");
+        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../web").join(name);
+        assert_eq!(std::fs::read(dir.join(name)).unwrap(), std::fs::read(source).unwrap(), "{name} as in web/");
+    }
+    let module = std::fs::read_to_string(dir.join("corsair_web.js")).unwrap();
+    assert!(module.starts_with("globalThis.CORSAIR_WASM = \"AGFzbQ"), "the module's bytes, from \\0asm");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
