@@ -106,7 +106,7 @@ function showMessage(m, i, count) {
   const kind = m.error ? m.error.kind : m.other ? m.other.kind : null;
   const state = m.error ? "blocked" : m.other && m.other.warning ? "warning" : m.other ? "blocked" : "incomplete";
   const word = state === "blocked" ? "BLOCKED" : state === "warning" ? "WARNING" : "NOT RECOGNISED";
-  const who = m.browser || "A browser";
+  const who = { chromium: "Chromium", firefox: "Firefox", webkit: "Safari (WebKit)" }[m.browser] || "A browser";
   const a = el("article", { class: `finding ${state}`, "data-kind": kind || "" });
   a.append(el("h3", {}, count > 1 ? `Message ${i + 1} of ${count}: ` : "", el("span", { class: "verdict", text: word }),
     ` ${who} ${state === "warning" ? "warns" : "reports"} `, el("code", { class: "kind", text: kind || (m.detail || "(cut off)") })));

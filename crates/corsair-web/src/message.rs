@@ -1,7 +1,7 @@
 //! Pasted console text: every message in it, read by the core, with the fix for the request the
 //! message (and what the user adds) describes, and the exchange the message implies.
 
-use corsair_core::console::{self, Browser, FirefoxReason, Message, Stated};
+use corsair_core::console::{self, Message, Stated};
 use serde_json::{json, Value};
 
 use crate::diagram::{Arrow, Diagram};
@@ -34,44 +34,11 @@ pub fn explain(input: &str) -> Value {
     }
 }
 
+/// `corsair explain --format json`'s object for the message, with the diagram.
 fn one(m: &Message, stated: &Stated<'_>) -> Value {
-    let error = m.error.as_ref().zip(m.fix(stated)).map(|(e, fix)| {
-        json!({
-            "kind": e.chromium_name(),
-            "firefox_code": m.firefox_code(),
-            "preflight": e.is_preflight(),
-            "explanation": e.explanation(),
-            "fix": {
-                "summary": fix.summary,
-                "headers": fix.headers,
-                "remove": fix.remove,
-                "preflight_status": fix.preflight_status,
-            },
-        })
-    });
-    let other = m.other.map(|o| {
-        json!({
-            "kind": o.name(),
-            "warning": o.is_warning(),
-            "explanation": o.explanation(),
-            "advice": o.advice(),
-        })
-    });
-    json!({
-        "browser": m.browser.map(Browser::name),
-        "explained": m.is_explained(),
-        "url": m.url,
-        "initial_url": m.initial_url,
-        "redirect_to": m.redirect_to,
-        "page_origin": m.origin_or(stated),
-        "status": m.status,
-        "method": m.stated_method(stated),
-        "firefox_code": m.firefox_reason.map(FirefoxReason::code),
-        "detail": m.detail,
-        "error": error,
-        "other": other,
-        "diagram": diagram(m, stated),
-    })
+    let mut doc = m.to_json(stated);
+    doc["diagram"] = diagram(m, stated).unwrap_or(Value::Null);
+    doc
 }
 
 /// The exchange the message implies: the redirect it names, the preflight when that failed,
@@ -142,7 +109,7 @@ mod tests {
             json!({"text": "Cross-Origin Request Blocked: The Same Origin Policy disallows reading the remote resource at http://127.0.0.2/x. (Reason: CORS header 'Access-Control-Allow-Origin' missing). Status code: 200.", "origin": "http://127.0.0.1"}),
         );
         let m = &doc["messages"][0];
-        assert_eq!(m["browser"], "Firefox");
+        assert_eq!(m["browser"], "firefox");
         assert_eq!(m["page_origin"], "http://127.0.0.1");
         assert_eq!(m["diagram"]["lanes"][0], "page http://127.0.0.1");
         assert!(run(json!({"text": "hello"}))["error"].is_string());

@@ -2,7 +2,9 @@
 //! the user states beside it (the CLI's flags, the page's fields). `corsair explain` and the web
 //! page both ask here, so a message gets the same fix wherever it is pasted.
 
-use super::Message;
+use serde_json::{json, Value};
+
+use super::{Browser, FirefoxReason, Message};
 use crate::cors_error::{CorsError, Fix, FixContext};
 
 /// What the user says about the request beyond the message. Every field is optional: a message
@@ -92,6 +94,58 @@ impl Message {
             tainted_url: tainted,
             request_known: method.is_some() || !headers.is_empty(),
         }))
+    }
+}
+
+impl Message {
+    /// The message explained as one JSON object: what `corsair explain --format json` prints per
+    /// message (before `live` and `conclusion`, which the CLI adds), and what the web page reads.
+    /// Keys: `browser` (`chromium`, `firefox`, `webkit` or null), `explained`, `url`,
+    /// `redirect_to`, `status`, `method`, `firefox_code`, `other` (`kind`, `warning`,
+    /// `explanation`, `advice`), `initial_url`, `page_origin`, `detail`, `error` (`kind`,
+    /// `firefox_code`, `preflight`, `explanation`, `fix`: `summary`, `headers` as `[name,
+    /// value]` pairs, `remove`, `preflight_status`).
+    pub fn to_json(&self, stated: &Stated<'_>) -> Value {
+        let error = self.error.as_ref().zip(self.fix(stated)).map(|(e, fix)| {
+            json!({
+                "kind": e.chromium_name(),
+                "firefox_code": self.firefox_code(),
+                "preflight": e.is_preflight(),
+                "explanation": e.explanation(),
+                "fix": {
+                    "summary": fix.summary,
+                    "headers": fix.headers,
+                    "remove": fix.remove,
+                    "preflight_status": fix.preflight_status,
+                },
+            })
+        });
+        let other = self.other.map(|o| {
+            json!({
+                "kind": o.name(),
+                "warning": o.is_warning(),
+                "explanation": o.explanation(),
+                "advice": o.advice(),
+            })
+        });
+        json!({
+            "browser": self.browser.map(|b| match b {
+                Browser::Chromium => "chromium",
+                Browser::Firefox => "firefox",
+                Browser::WebKit => "webkit",
+            }),
+            "explained": self.is_explained(),
+            "url": self.url,
+            "redirect_to": self.redirect_to,
+            "status": self.status,
+            "method": self.method,
+            "firefox_code": self.firefox_reason.map(FirefoxReason::code),
+            "other": other,
+            "initial_url": self.initial_url,
+            "page_origin": self.origin_or(stated),
+            "detail": self.detail,
+            "error": error,
+        })
     }
 }
 

@@ -6,7 +6,7 @@ use std::io::{Read, Write};
 
 use clap::Args;
 use corsair_core::browser::Verdict;
-use corsair_core::console::{self, Browser, FirefoxReason, Message, Stated};
+use corsair_core::console::{self, Browser, Message, Stated};
 use corsair_core::cors_error::CorsError;
 use serde_json::{json, Value};
 
@@ -356,47 +356,10 @@ fn write_text(out: &mut dyn Write, m: &Message, args: &ExplainArgs, s: Style) ->
 }
 
 fn to_json(m: &Message, args: &ExplainArgs, live: Option<Value>, conclusion: Option<&Conclusion>) -> Value {
-    let error = m.error.as_ref().zip(m.fix(&stated(args))).map(|(e, fix)| {
-        json!({
-            "kind": e.chromium_name(),
-            "firefox_code": m.firefox_code(),
-            "preflight": e.is_preflight(),
-            "explanation": e.explanation(),
-            "fix": {
-                "summary": fix.summary,
-                "headers": fix.headers.iter().map(|(n, v)| json!([n, v])).collect::<Vec<_>>(),
-                "remove": fix.remove,
-                "preflight_status": fix.preflight_status,
-            },
-        })
-    });
-    let other = m.other.map(|o| {
-        json!({
-            "kind": o.name(),
-            "explanation": o.explanation(),
-            "advice": o.advice(),
-        })
-    });
-    json!({
-        "browser": m.browser.map(|b| match b {
-            Browser::Chromium => "chromium",
-            Browser::Firefox => "firefox",
-            Browser::WebKit => "webkit",
-        }),
-        "explained": m.is_explained(),
-        "url": m.url,
-        "redirect_to": m.redirect_to,
-        "status": m.status,
-        "method": m.method,
-        "firefox_code": m.firefox_reason.map(FirefoxReason::code),
-        "other": other,
-        "initial_url": m.initial_url,
-        "page_origin": args.origin.as_ref().or(m.page_origin.as_ref()),
-        "detail": m.detail,
-        "error": error,
-        "live": live,
-        "conclusion": conclusion.map(|c| c.word),
-    })
+    let mut doc = m.to_json(&stated(args));
+    doc["live"] = live.unwrap_or(Value::Null);
+    doc["conclusion"] = conclusion.map(|c| c.word).into();
+    doc
 }
 
 #[cfg(test)]
