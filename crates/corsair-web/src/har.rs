@@ -1,7 +1,7 @@
 //! A dropped HAR: every cross-origin request replayed by the core's browser model, as
 //! `corsair explain --har` replays it, with each request's diagnosis and its exchange drawn.
 
-use corsair_core::browser::{Credentials, Diagnosis, SendKind, Verdict};
+use corsair_core::browser::{Diagnosis, SendKind, Verdict};
 use corsair_core::har::{self, Finding, Har, Judged, Outcome};
 use serde_json::{json, Value};
 
@@ -67,11 +67,7 @@ fn request(j: &Judged) -> Value {
         "url": j.intent.url.as_str(),
         "page_origin": j.intent.page_origin.as_str(),
         "origin_from": j.origin_from.describe(),
-        "credentials": match j.intent.credentials {
-            Credentials::Omit => "omit",
-            Credentials::SameOrigin => "same-origin",
-            Credentials::Include => "include",
-        },
+        "credentials": j.intent.credentials.as_str(),
         "credentials_note": j.credentials_note(),
         "sanitised_note": j.sanitised_note(),
         "finding": finding.name(),

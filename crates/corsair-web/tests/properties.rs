@@ -26,7 +26,8 @@ proptest! {
         let policy = "allow_origins = [\"https://app.example\", \"http://localhost:*\"]\nallow_methods = [\"PUT\"]\nallow_headers = [\"content-type\"]\nallow_credentials = true\nmax_age = 600\n";
         let message = "Access to fetch at 'https://api.test/x' (redirected from 'https://b.test/y') from origin 'https://app.test' has been blocked by CORS policy: Response to preflight request doesn't pass access control check: It does not have HTTP ok status.";
         let har = r#"{"log": {"creator": {"name": "WebInspector", "version": "537.36"}, "entries": [{"request": {"method": "GET", "url": "https://api.test/x", "headers": [{"name": "Origin", "value": "https://app.test"}]}, "response": {"status": 200, "headers": []}}]}}"#;
-        let prefix = |s: &str| s.char_indices().map(|(i, _)| i).chain([s.len()]).filter(|i| *i <= cut).last().map_or("", |i| &s[..i]).to_owned();
+        // The longest prefix of at most `cut` bytes that ends on a character boundary.
+        let prefix = |s: &str| s[..(0..=cut.min(s.len())).rev().find(|i| s.is_char_boundary(*i)).unwrap_or(0)].to_owned();
         answers_json(Op::Policy, prefix(policy).as_bytes());
         answers_json(Op::Snippets, prefix(policy).as_bytes());
         answers_json(Op::Har, prefix(har).as_bytes());

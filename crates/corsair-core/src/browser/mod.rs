@@ -70,6 +70,17 @@ pub enum Credentials {
     Include,
 }
 
+impl Credentials {
+    /// The value as fetch() spells it (`omit`, `same-origin`, `include`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Credentials::Omit => "omit",
+            Credentials::SameOrigin => "same-origin",
+            Credentials::Include => "include",
+        }
+    }
+}
+
 /// `redirect` in `fetch()`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub enum RedirectMode {

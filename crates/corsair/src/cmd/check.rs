@@ -690,11 +690,7 @@ fn error_json(b: &Blocked, stack: Option<Stack>, causes: &[Cause]) -> Value {
 
 /// The page's request and every exchange, with the headers that matter.
 fn write_timeline(out: &mut dyn Write, intent: &Intent, exchanges: &[Exchange], s: Style) -> std::io::Result<()> {
-    let creds = match intent.credentials {
-        Credentials::Omit => "omit",
-        Credentials::SameOrigin => "same-origin",
-        Credentials::Include => "include",
-    };
+    let creds = intent.credentials.as_str();
     writeln!(
         out,
         "{} {} from origin {} (credentials: {creds})\n",

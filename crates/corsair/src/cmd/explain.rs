@@ -8,7 +8,7 @@ use clap::Args;
 use corsair_core::browser::Verdict;
 use corsair_core::console::{self, Browser, Message, Stated};
 use corsair_core::cors_error::CorsError;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::cmd::check::{self, CheckArgs, CredentialsArg, Format, NetArgs, RedirectArg};
 use crate::cmd::style::Style;

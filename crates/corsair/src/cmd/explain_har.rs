@@ -5,7 +5,6 @@
 
 use std::io::Write;
 
-use corsair_core::browser::Credentials;
 use corsair_core::har::{self, CredentialsFrom, Finding as Kind, Har, Judged, Outcome, Replay, Summary};
 use corsair_probe::{Exchange, Received, Transcript};
 use serde_json::{json, Value};
@@ -172,7 +171,7 @@ impl<'a> Report<'a> {
                     "url": j.intent.url.as_str(),
                     "page_origin": j.intent.page_origin.as_str(),
                     "origin_from": j.origin_from.name(),
-                    "credentials": credentials_name(j.intent.credentials),
+                    "credentials": j.intent.credentials.as_str(),
                     "credentials_from": match j.credentials_from {
                         CredentialsFrom::CookieHeader => "cookie_header",
                         CredentialsFrom::BrowserFailure => "browser_failure",
@@ -231,14 +230,6 @@ fn transcript(har: &Har, j: &Judged) -> Transcript {
         })
         .collect();
     Transcript { exchanges, verdict: verdict.clone() }
-}
-
-fn credentials_name(c: Credentials) -> &'static str {
-    match c {
-        Credentials::Omit => "omit",
-        Credentials::SameOrigin => "same-origin",
-        Credentials::Include => "include",
-    }
 }
 
 /// The `corsair check` command that asks the server what the file lacks, and a word on it.
