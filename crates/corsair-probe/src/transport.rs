@@ -197,11 +197,7 @@ where
             None => response.status().canonical_reason().unwrap_or_default().to_owned(),
         })
     };
-    let mut out = Response::new(response.status().as_u16());
-    for (name, value) in response.headers() {
-        out.headers.push((name.as_str().to_owned(), value.as_bytes().to_vec()));
-    }
-    Ok(Received { version, reason, response: out })
+    Ok(Received { version, reason, response: Response::from(&response) })
 }
 
 fn build_request(

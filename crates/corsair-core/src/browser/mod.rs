@@ -227,6 +227,18 @@ impl Request {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
+
+    /// The request as an `http` request head for an in-process server (corsair-tower, a test's
+    /// service): method as sent, the full URL as the URI, the CORS-relevant header lines in
+    /// order; no body (attach [`Request::body`] if the server reads it). `Err` only for a
+    /// method, URL or header the `http` crate cannot hold, which the model never makes.
+    pub fn to_http(&self) -> Result<http::Request<()>, http::Error> {
+        let mut builder = http::Request::builder().method(self.method.as_str()).uri(self.url.as_str());
+        for (name, value) in &self.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        builder.body(())
+    }
 }
 
 /// What the model wants next.
