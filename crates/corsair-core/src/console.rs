@@ -28,8 +28,10 @@ mod detail;
 mod envelope;
 mod kinds;
 mod paste;
+mod stated;
 
 pub use kinds::{FirefoxReason, OtherFailure, Symptom};
+pub use stated::Stated;
 
 use crate::cors_error::{CorsError, Initiator};
 use envelope::{Piece, Role};

@@ -39,6 +39,7 @@
 //! ```
 
 pub mod cause;
+mod diagnosis;
 pub mod firefox;
 pub mod grants;
 pub mod preflight;
@@ -54,6 +55,7 @@ pub use crate::cors_error::Initiator;
 use crate::cors_error::{CorsError, Fix, FixContext};
 use crate::origin::{HostKind, Origin};
 pub use cause::{causes, Cause};
+pub use diagnosis::Diagnosis;
 pub use grants::MissingGrants;
 pub use preflight::PreflightGrant;
 pub use response::{check_access, Response};
@@ -71,6 +73,17 @@ pub enum Credentials {
     SameOrigin,
     /// Always, which makes the CORS check strict (`*` no longer works).
     Include,
+}
+
+impl Credentials {
+    /// The value as fetch() spells it (`omit`, `same-origin`, `include`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Credentials::Omit => "omit",
+            Credentials::SameOrigin => "same-origin",
+            Credentials::Include => "include",
+        }
+    }
 }
 
 /// `redirect` in `fetch()`.

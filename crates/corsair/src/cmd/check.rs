@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use corsair_core::browser::{
-    Blocked, Cause, Credentials, Exposure, Intent, Mode, RedirectMode, Request, ResponseType, SendKind, Verdict,
-    Warning,
+    Blocked, Cause, Credentials, Diagnosis, Exposure, Intent, Mode, RedirectMode, Request, ResponseType, SendKind,
+    Verdict, Warning,
 };
 use corsair_core::console::Browser as Engine;
 use corsair_core::Origin;
@@ -767,11 +767,7 @@ fn error_json(b: &Blocked, stack: Option<Stack>, causes: &[Cause]) -> Value {
 
 /// The page's request and every exchange, with the headers that matter.
 fn write_timeline(out: &mut dyn Write, intent: &Intent, exchanges: &[Exchange], s: Style) -> std::io::Result<()> {
-    let creds = match intent.credentials {
-        Credentials::Omit => "omit",
-        Credentials::SameOrigin => "same-origin",
-        Credentials::Include => "include",
-    };
+    let creds = intent.credentials.as_str();
     writeln!(
         out,
         "{} {} from origin {} (credentials: {creds})\n",
@@ -966,25 +962,22 @@ fn write_verdict_for(
                     }
                 }
             }
-            if let Some(e) = b.cors_error() {
-                let (causes, also): (Vec<Cause>, Vec<Cause>) = causes(t).into_iter().partition(Cause::explains_block);
-                if causes.is_empty() {
-                    writeln!(out, "\nWhy:")?;
-                    prose(out, e.explanation())?;
-                } else {
-                    writeln!(out, "\nWhy (from the answers):")?;
-                    for c in &causes {
-                        prose(out, &c.explanation())?;
-                    }
+            let answered: Vec<_> = t
+                .exchanges
+                .iter()
+                .filter_map(|x| x.response.as_ref().ok().map(|r| (&x.request, &r.response)))
+                .collect();
+            if let Some(d) = Diagnosis::of(&answered, &t.verdict) {
+                writeln!(out, "{}", if d.why_from_answers { "\nWhy (from the answers):" } else { "\nWhy:" })?;
+                for why in &d.why {
+                    prose(out, why)?;
                 }
-                let page_fix = causes.iter().find(|c| c.fix_is_in_the_page()).and_then(Cause::fix);
-                if let Some(page_fix) = &page_fix {
+                if let Some(page_fix) = &d.fix_in_page {
                     writeln!(out, "\nFix (in the page, not on the server):")?;
                     prose(out, page_fix)?;
-                } else if let Some(fix) = b.fix() {
+                } else if let Some(fix) = &d.fix {
                     writeln!(out, "\nFix:")?;
-                    let summary = causes.iter().find_map(Cause::fix).unwrap_or(fix.summary);
-                    prose(out, &summary)?;
+                    prose(out, &fix.summary)?;
                     for (n, v) in &fix.headers {
                         writeln!(out, "    {}", s.green(&format!("{n}: {v}")))?;
                     }
@@ -995,14 +988,16 @@ fn write_verdict_for(
                 if let Some(l) = layers {
                     write_layers(out, l, stack, s, columns)?;
                 }
-                let doubled = layers.and_then(Layers::fix).filter(|_| page_fix.is_none());
+                let doubled = layers.and_then(Layers::fix).filter(|_| d.fix_in_page.is_none());
                 if let Some((place, text)) = &doubled {
                     writeln!(out, "\nFix it in one layer ({place}):")?;
                     for line in text.lines() {
                         writeln!(out, "    {line}")?;
                     }
                 }
-                if let Some(stack) = stack.filter(|_| page_fix.is_none() && doubled.is_none()) {
+                if let Some(stack) =
+                    stack.filter(|_| d.fix_in_page.is_none() && b.cors_error().is_some() && doubled.is_none())
+                {
                     writeln!(out, "\nFor {} ({}):", stack.title(), stack.reason(args_detected(t, stack)))?;
                     for line in snippet::render(stack, b).lines() {
                         writeln!(out, "    {line}")?;
@@ -1028,18 +1023,15 @@ fn write_verdict_for(
                         }
                     }
                 }
-                if !also.is_empty() {
+                if !d.also.is_empty() {
                     writeln!(out, "\nAlso (from the answers; fix it too, or the next error will be this):")?;
-                    for c in &also {
+                    for c in &d.also {
                         prose(out, &c.explanation())?;
                         if let Some(fix) = c.fix() {
                             prose(out, &fix)?;
                         }
                     }
                 }
-            } else {
-                writeln!(out, "\nWhy:")?;
-                prose(out, b.failure.summary())?;
             }
         }
     }
