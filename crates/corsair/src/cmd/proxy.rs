@@ -11,7 +11,7 @@ use corsair_gateway::config::{self, Mode};
 use corsair_gateway::service::{HEALTH_PATH, METRICS_PATH};
 use corsair_gateway::{Config, Control, Flags, Server, Source};
 
-use crate::cli::Status;
+use crate::status::Status;
 
 mod log;
 
