@@ -1281,4 +1281,3 @@ fn the_merge_walks_runs_and_gaps_of_a_long_list() {
         }
     }
 }
-
