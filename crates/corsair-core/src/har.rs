@@ -31,12 +31,14 @@
 //! ```
 
 pub mod replay;
+mod report;
 
 use std::fmt;
 
 use serde::{Deserialize, Deserializer};
 
 pub use replay::{may_be_cors_block, replay, CredentialsFrom, Judged, Missing, OriginFrom, Outcome, Replay};
+pub use report::{Finding, Summary};
 
 /// The largest HAR read: far above a long DevTools session, small enough to hold in memory.
 pub const MAX_BYTES: usize = 512 << 20;

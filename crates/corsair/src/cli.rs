@@ -40,6 +40,8 @@ pub enum Command {
     Proxy(Box<cmd::proxy::ProxyArgs>),
     /// Write a policy as config or code for a server stack (nginx, Express, Flask, axum).
     Snippet(cmd::snippet::SnippetArgs),
+    /// Serve the web page (explain, HAR, policy editor) on loopback; it runs in the browser.
+    Ui(cmd::ui::UiArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
     Completions(cmd::completions::CompletionsArgs),
     /// Print the manual page, or write one page per command into a directory.

@@ -7,6 +7,7 @@
 mod cli;
 mod cmd;
 mod json;
+mod layers;
 mod snippet;
 mod status;
 
@@ -45,6 +46,7 @@ fn main() -> ExitCode {
         Command::Snippet(args) => cmd::snippet::run(args, &env, &mut out, &mut err),
         Command::Completions(args) => cmd::completions::run(&args, Cli::command(), &mut out, &mut err),
         Command::Man(args) => cmd::man::run(&args, Cli::command(), &mut out, &mut err),
+        Command::Ui(args) => cmd::ui::run(&args, &mut out, &mut err),
         Command::Proxy(_) => unreachable!("handled above"),
     };
     // A closed stdout (`corsair ... | head`) is not worth a panic; the status stands.

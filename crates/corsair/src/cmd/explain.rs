@@ -6,9 +6,9 @@ use std::io::{Read, Write};
 
 use clap::Args;
 use corsair_core::browser::Verdict;
-use corsair_core::console::{self, Browser, FirefoxReason, Message};
-use corsair_core::cors_error::{CorsError, FixContext};
-use serde_json::{json, Value};
+use corsair_core::console::{self, Browser, Message, Stated};
+use corsair_core::cors_error::CorsError;
+use serde_json::Value;
 
 use crate::cmd::check::{self, CheckArgs, CredentialsArg, Format, NetArgs, RedirectArg};
 use crate::cmd::style::Style;
@@ -233,15 +233,10 @@ fn live_args(args: &ExplainArgs, m: &Message) -> Option<CheckArgs> {
         {
             headers.push(format!("{name}: 1"));
         }
-        Some(
-            CorsError::WildcardOriginNotAllowed
-            | CorsError::PreflightWildcardOriginNotAllowed
-            | CorsError::InvalidAllowCredentials { .. }
-            | CorsError::PreflightInvalidAllowCredentials { .. },
-        ) => {
-            credentials.get_or_insert(CredentialsArg::Include);
-        }
         _ => {}
+    }
+    if m.credentials_included(&Stated::default()) {
+        credentials.get_or_insert(CredentialsArg::Include);
     }
     Some(CheckArgs {
         url,
@@ -257,58 +252,23 @@ fn live_args(args: &ExplainArgs, m: &Message) -> Option<CheckArgs> {
     })
 }
 
-fn fix_context<'a>(m: &'a Message, args: &'a ExplainArgs, headers: &'a [String]) -> FixContext<'a> {
-    let credentials = matches!(
-        m.error,
-        Some(
-            CorsError::WildcardOriginNotAllowed
-                | CorsError::PreflightWildcardOriginNotAllowed
-                | CorsError::InvalidAllowCredentials { .. }
-                | CorsError::PreflightInvalidAllowCredentials { .. }
-        )
-    ) || args.credentials == Some(CredentialsArg::Include);
-    let method = stated_method(m, args);
-    let tainted = tainted_url(m, args);
-    let origin = args.origin.as_deref().or(m.page_origin.as_deref()).unwrap_or("<the page's origin>");
-    FixContext {
-        // After a cross-origin redirect the browser sent `Origin: null`, whatever the page's is.
-        origin: if tainted.is_some() { "null" } else { origin },
-        credentials,
-        method: method.unwrap_or("GET"),
-        request_headers: headers,
-        tainted_url: tainted,
-        request_known: method.is_some() || !headers.is_empty(),
+/// What the flags say about the request, for the core's reading of the message.
+fn stated(args: &ExplainArgs) -> Stated<'_> {
+    Stated {
+        origin: args.origin.as_deref(),
+        method: args.method.as_deref(),
+        headers: &args.headers,
+        include_credentials: args.credentials == Some(CredentialsArg::Include),
     }
 }
 
 /// The method the message or the flags name, if any.
 fn stated_method<'a>(m: &'a Message, args: &'a ExplainArgs) -> Option<&'a str> {
-    match &m.error {
-        Some(CorsError::MethodDisallowedByPreflightResponse { method }) if !method.is_empty() => Some(method),
-        _ => args.method.as_deref().or(m.method.as_deref()),
-    }
-}
-
-/// The final URL, when the message says the request was redirected from another origin than
-/// both the final URL's and the page's: the redirect tainted it (Fetch's "tainted origin"), so
-/// the browser sent `Origin: null`.
-fn tainted_url<'a>(m: &'a Message, args: &'a ExplainArgs) -> Option<&'a str> {
-    let origin_of = |u: &str| url::Url::parse(u).ok().map(|u| u.origin().ascii_serialization());
-    let (from, to) = (origin_of(m.initial_url.as_deref()?)?, origin_of(m.url.as_deref()?)?);
-    let page = args.origin.as_deref().or(m.page_origin.as_deref())?;
-    (from != to && from != page).then_some(m.url.as_deref()?)
+    m.stated_method(&stated(args))
 }
 
 fn requested_headers(m: &Message, args: &ExplainArgs) -> Vec<String> {
-    let mut names: Vec<String> =
-        args.headers.iter().filter_map(|h| h.split_once(':').map(|(n, _)| n.trim().to_ascii_lowercase())).collect();
-    if let Some(CorsError::HeaderDisallowedByPreflightResponse { name }) = &m.error {
-        if !name.is_empty() && !names.contains(name) {
-            names.push(name.clone());
-        }
-    }
-    names.sort();
-    names
+    m.requested_headers(&stated(args))
 }
 
 fn write_text(out: &mut dyn Write, m: &Message, args: &ExplainArgs, s: Style) -> std::io::Result<()> {
@@ -363,14 +323,15 @@ fn write_text(out: &mut dyn Write, m: &Message, args: &ExplainArgs, s: Style) ->
         if m.browser == Some(Browser::WebKit) && matches!(e, CorsError::MissingAllowOriginHeader) {
             writeln!(out, "  (Safari prints this both when the header is missing and when it names another origin.)")?;
         }
-        let headers = requested_headers(m, args);
-        let fix = e.fix(fix_context(m, args, &headers));
-        writeln!(out, "\nFix:\n  {}", fix.summary)?;
-        for (n, v) in &fix.headers {
-            writeln!(out, "    {}", s.green(&format!("{n}: {v}")))?;
-        }
-        for r in &fix.remove {
-            writeln!(out, "    {}", s.red(&format!("remove {r}")))?;
+        // Some for every message with an error.
+        if let Some(fix) = m.fix(&stated(args)) {
+            writeln!(out, "\nFix:\n  {}", fix.summary)?;
+            for (n, v) in &fix.headers {
+                writeln!(out, "    {}", s.green(&format!("{n}: {v}")))?;
+            }
+            for r in &fix.remove {
+                writeln!(out, "    {}", s.red(&format!("remove {r}")))?;
+            }
         }
     } else if let Some(o) = &m.other {
         writeln!(out, "\nWhy:\n  {}", o.explanation())?;
@@ -395,49 +356,10 @@ fn write_text(out: &mut dyn Write, m: &Message, args: &ExplainArgs, s: Style) ->
 }
 
 fn to_json(m: &Message, args: &ExplainArgs, live: Option<Value>, conclusion: Option<&Conclusion>) -> Value {
-    let headers = requested_headers(m, args);
-    let error = m.error.as_ref().map(|e| {
-        let fix = e.fix(fix_context(m, args, &headers));
-        json!({
-            "kind": e.chromium_name(),
-            "firefox_code": m.firefox_code(),
-            "preflight": e.is_preflight(),
-            "explanation": e.explanation(),
-            "fix": {
-                "summary": fix.summary,
-                "headers": fix.headers.iter().map(|(n, v)| json!([n, v])).collect::<Vec<_>>(),
-                "remove": fix.remove,
-                "preflight_status": fix.preflight_status,
-            },
-        })
-    });
-    let other = m.other.map(|o| {
-        json!({
-            "kind": o.name(),
-            "explanation": o.explanation(),
-            "advice": o.advice(),
-        })
-    });
-    json!({
-        "browser": m.browser.map(|b| match b {
-            Browser::Chromium => "chromium",
-            Browser::Firefox => "firefox",
-            Browser::WebKit => "webkit",
-        }),
-        "explained": m.is_explained(),
-        "url": m.url,
-        "redirect_to": m.redirect_to,
-        "status": m.status,
-        "method": m.method,
-        "firefox_code": m.firefox_reason.map(FirefoxReason::code),
-        "other": other,
-        "initial_url": m.initial_url,
-        "page_origin": args.origin.as_ref().or(m.page_origin.as_ref()),
-        "detail": m.detail,
-        "error": error,
-        "live": live,
-        "conclusion": conclusion.map(|c| c.word),
-    })
+    let mut doc = m.to_json(&stated(args));
+    doc["live"] = live.unwrap_or(Value::Null);
+    doc["conclusion"] = conclusion.map(|c| c.word).into();
+    doc
 }
 
 #[cfg(test)]

@@ -5,8 +5,7 @@
 
 use std::io::Write;
 
-use corsair_core::browser::{Credentials, Intent, Verdict};
-use corsair_core::har::{self, CredentialsFrom, Engine, Har, Judged, Outcome, Replay};
+use corsair_core::har::{self, CredentialsFrom, Finding as Kind, Har, Judged, Outcome, Replay, Summary};
 use corsair_probe::{Exchange, Received, Transcript};
 use serde_json::{json, Value};
 
@@ -51,55 +50,21 @@ fn read(path: &std::path::Path) -> Result<Har, String> {
     Har::parse(&text).map_err(|e| e.to_string())
 }
 
-/// How one replayed request is reported.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Blocked,
-    Allowed,
-    /// The file lacks an answer the model needs.
-    Incomplete,
-    /// The browser failed it; the recorded answers pass.
-    Unexplained,
-}
-
-impl Kind {
-    fn of(j: &Judged) -> Kind {
-        match &j.outcome {
-            Outcome::Incomplete { .. } => Kind::Incomplete,
-            Outcome::Judged(Verdict::Blocked(_)) => Kind::Blocked,
-            Outcome::Judged(Verdict::Allowed(_)) if j.unexplained_failure() => Kind::Unexplained,
-            Outcome::Judged(Verdict::Allowed(_)) => Kind::Allowed,
-        }
-    }
-
-    fn name(self) -> &'static str {
-        match self {
-            Kind::Blocked => "blocked",
-            Kind::Allowed => "allowed",
-            Kind::Incomplete => "incomplete",
-            Kind::Unexplained => "blocked_not_in_har",
-        }
-    }
-}
-
 struct Report<'a> {
     har: &'a Har,
     replay: &'a Replay,
     args: &'a ExplainArgs,
     kinds: Vec<Kind>,
+    summary: Summary,
 }
 
 impl<'a> Report<'a> {
     fn new(har: &'a Har, replay: &'a Replay, args: &'a ExplainArgs) -> Report<'a> {
-        Report { har, replay, args, kinds: replay.requests.iter().map(Kind::of).collect() }
-    }
-
-    fn count(&self, kind: Kind) -> usize {
-        self.kinds.iter().filter(|k| **k == kind).count()
+        Report { har, replay, args, kinds: replay.requests.iter().map(Kind::of).collect(), summary: replay.summary() }
     }
 
     fn failures(&self) -> usize {
-        self.kinds.iter().filter(|k| **k != Kind::Allowed).count()
+        self.summary.failures()
     }
 
     /// The requests to list: every failure, and with `--all` the passes too.
@@ -111,16 +76,6 @@ impl<'a> Report<'a> {
             .filter(|(_, k)| self.args.all || *k != Kind::Allowed)
     }
 
-    /// The note on whose words the console messages are.
-    fn words(&self) -> Option<String> {
-        match self.har.engine {
-            Engine::Chromium => None,
-            Engine::Firefox => Some("The console messages are Chromium's: corsair's browser model has only Chromium's words; Firefox's reason code is given with each.".to_owned()),
-            Engine::WebKit => Some("The console messages are Chromium's: corsair's browser model has only Chromium's words (Safari words most failures differently).".to_owned()),
-            Engine::Other => Some(format!("`{}` is no browser corsair knows: the requests are judged as Chromium would, in Chromium's words.", self.har.creator)),
-        }
-    }
-
     fn write_text(&self, out: &mut dyn Write, s: Style, columns: Option<usize>) -> std::io::Result<()> {
         let prose = |out: &mut dyn Write, text: &str| term::write_wrapped(out, text, columns, ("  ", "  ", 2));
         writeln!(
@@ -130,17 +85,17 @@ impl<'a> Report<'a> {
             self.har.creator_version,
             self.har.engine.name()
         )?;
-        if let Some(w) = self.words() {
+        if let Some(w) = self.har.words_note() {
             writeln!(out, "{w}")?;
         }
-        writeln!(out, "{}", self.summary())?;
+        writeln!(out, "{}", self.summary)?;
         for (i, (j, kind)) in self.listed().enumerate() {
             writeln!(out)?;
             let label = match kind {
                 Kind::Blocked => s.red("BLOCKED"),
                 Kind::Allowed => s.green("ALLOWED"),
                 Kind::Incomplete => s.yellow("NOT JUDGED"),
-                Kind::Unexplained => s.red("BLOCKED BY THE BROWSER"),
+                Kind::BlockedNotInHar => s.red("BLOCKED BY THE BROWSER"),
             };
             writeln!(
                 out,
@@ -151,11 +106,11 @@ impl<'a> Report<'a> {
                 j.entry
             )?;
             writeln!(out, "  Page origin: {} (from {})", j.intent.page_origin, j.origin_from.describe())?;
-            if let Some(c) = credentials_note(j) {
-                prose(out, &c)?;
+            if let Some(c) = j.credentials_note() {
+                prose(out, c)?;
             }
-            if !j.sanitised.is_empty() {
-                prose(out, &sanitised_note(j))?;
+            if let Some(n) = j.sanitised_note() {
+                prose(out, &n)?;
             }
             let recorded: Vec<String> = j
                 .exchanges
@@ -181,31 +136,18 @@ impl<'a> Report<'a> {
                     prose(out, &missing.describe())?;
                     write_fill_in(out, j, s)?;
                 }
-                Kind::Unexplained => {
+                Kind::BlockedNotInHar => {
                     writeln!(out, "\nWhy:")?;
-                    prose(out, "The recorded answers pass every CORS check, with or without credentials: the browser blocked this request for something the HAR does not show (a preflight answered from its cache, Private Network Access, an extension or a proxy).")?;
+                    prose(out, Kind::NOT_IN_HAR)?;
                     write_fill_in(out, j, s)?;
                 }
             }
         }
-        let unlisted = self.count(Kind::Allowed);
+        let unlisted = self.summary.allowed;
         if unlisted > 0 && !self.args.all {
             writeln!(out, "\n{unlisted} request(s) passed (not listed; --all lists them).")?;
         }
         Ok(())
-    }
-
-    fn summary(&self) -> String {
-        format!(
-            "{} cross-origin request(s): {} blocked, {} passed, {} not judged (the HAR lacks data), {} blocked by the browser for a reason the HAR does not show; {} same-origin and {} other (non-CORS) entries skipped.",
-            self.replay.requests.len(),
-            self.count(Kind::Blocked),
-            self.count(Kind::Allowed),
-            self.count(Kind::Incomplete),
-            self.count(Kind::Unexplained),
-            self.replay.same_origin,
-            self.replay.not_cors
-        )
     }
 
     fn to_json(&self) -> Value {
@@ -222,14 +164,14 @@ impl<'a> Report<'a> {
                     }
                     Outcome::Judged(_) => Value::Null,
                 };
-                let fill_in = matches!(kind, Kind::Incomplete | Kind::Unexplained).then(|| check_command(j));
+                let fill_in = matches!(kind, Kind::Incomplete | Kind::BlockedNotInHar).then(|| j.check_command());
                 json!({
                     "entry": j.entry,
                     "method": j.intent.method,
                     "url": j.intent.url.as_str(),
                     "page_origin": j.intent.page_origin.as_str(),
                     "origin_from": j.origin_from.name(),
-                    "credentials": credentials_name(j.intent.credentials),
+                    "credentials": j.intent.credentials.as_str(),
                     "credentials_from": match j.credentials_from {
                         CredentialsFrom::CookieHeader => "cookie_header",
                         CredentialsFrom::BrowserFailure => "browser_failure",
@@ -252,15 +194,15 @@ impl<'a> Report<'a> {
                 "engine": self.har.engine.name(),
             },
             "messages_from": "chromium",
-            "note": self.words(),
+            "note": self.har.words_note(),
             "summary": {
-                "cross_origin": self.replay.requests.len(),
-                "blocked": self.count(Kind::Blocked),
-                "allowed": self.count(Kind::Allowed),
-                "incomplete": self.count(Kind::Incomplete),
-                "blocked_not_in_har": self.count(Kind::Unexplained),
-                "same_origin": self.replay.same_origin,
-                "not_cors": self.replay.not_cors,
+                "cross_origin": self.summary.cross_origin,
+                "blocked": self.summary.blocked,
+                "allowed": self.summary.allowed,
+                "incomplete": self.summary.incomplete,
+                "blocked_not_in_har": self.summary.blocked_not_in_har,
+                "same_origin": self.summary.same_origin,
+                "not_cors": self.summary.not_cors,
             },
             "requests": requests,
         })
@@ -290,34 +232,10 @@ fn transcript(har: &Har, j: &Judged) -> Transcript {
     Transcript { exchanges, verdict: verdict.clone() }
 }
 
-fn credentials_name(c: Credentials) -> &'static str {
-    match c {
-        Credentials::Omit => "omit",
-        Credentials::SameOrigin => "same-origin",
-        Credentials::Include => "include",
-    }
-}
-
-/// Says which credentials mode was used and why: no HAR records it.
-fn credentials_note(j: &Judged) -> Option<String> {
-    match j.credentials_from {
-        CredentialsFrom::CookieHeader => Some("Credentials: include (the request carried a Cookie header across origins).".to_owned()),
-        CredentialsFrom::BrowserFailure => Some("Credentials: include, inferred: HARs do not record fetch()'s credentials mode, the browser failed this request, and the recorded answers fail only with credentials: 'include'.".to_owned()),
-        CredentialsFrom::Default => None,
-    }
-}
-
-fn sanitised_note(j: &Judged) -> String {
-    format!(
-        "The HAR was sanitised: the preflight asked for {} but the request's value is not in the file; judged by name with a placeholder value (CORS does not read it).",
-        j.sanitised.join(", ")
-    )
-}
-
 /// The `corsair check` command that asks the server what the file lacks, and a word on it.
 fn write_fill_in(out: &mut dyn Write, j: &Judged, s: Style) -> std::io::Result<()> {
     writeln!(out, "\nFill it in with (asks the server now, as the browser would):")?;
-    writeln!(out, "  {}", s.bold(&check_command(j)))?;
+    writeln!(out, "  {}", s.bold(&j.check_command()))?;
     if !matches!(j.intent.method.to_ascii_uppercase().as_str(), "GET" | "HEAD") {
         writeln!(
             out,
@@ -326,44 +244,4 @@ fn write_fill_in(out: &mut dyn Write, j: &Judged, s: Style) -> std::io::Result<(
         )?;
     }
     Ok(())
-}
-
-/// `corsair check URL --origin ORIGIN [-X METHOD] [-H 'Name: value']... [--credentials include]`
-/// for the request as the file shows it.
-fn check_command(j: &Judged) -> String {
-    let i: &Intent = &j.intent;
-    let mut parts =
-        vec!["corsair check".to_owned(), quote(i.url.as_str()), "--origin".to_owned(), quote(i.page_origin.as_str())];
-    if i.method != "GET" {
-        parts.push(format!("-X {}", quote(&i.method)));
-    }
-    for (n, v) in &i.headers {
-        parts.push(format!("-H {}", quote(&format!("{n}: {v}"))));
-    }
-    if i.credentials == Credentials::Include {
-        parts.push("--credentials include".to_owned());
-    }
-    parts.join(" ")
-}
-
-/// POSIX shell quoting, only when needed.
-fn quote(s: &str) -> String {
-    let plain = !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"_./:=@%+,-".contains(&b));
-    if plain {
-        s.to_owned()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::quote;
-
-    #[test]
-    fn quoting_keeps_plain_words_and_escapes_quotes() {
-        assert_eq!(quote("http://a.test:8080/x?y=1"), "'http://a.test:8080/x?y=1'");
-        assert_eq!(quote("http://a.test/x"), "http://a.test/x");
-        assert_eq!(quote("X-A: it's"), r"'X-A: it'\''s'");
-    }
 }

@@ -12,3 +12,4 @@ pub mod proxy;
 pub mod snippet;
 pub mod style;
 pub mod term;
+pub mod ui;
