@@ -25,7 +25,10 @@ ns() { awk -v t="$1" 'BEGIN { if (t >= 1000) printf "%.2f us", t / 1000; else pr
 
 printf '| case | harness | corsair | tower-http | tower-http / corsair | added: corsair | added: tower-http | added: tower-http / corsair |\n'
 printf '|---|---:|---:|---:|---:|---:|---:|---:|\n'
-for case in actual preflight preflight-refused-origin origins-1 origins-1000 subdomain-pattern preflight-hostile-acrh; do
+# Every case of the matrix, in its order (benches/cases/mod.rs), or those the filter ran.
+cases=$(cargo bench -q -p corsair-tower --bench instructions -- --list 2>/dev/null)
+for case in $cases; do
+    [ -f "$dir/$case/harness/new/estimates.json" ] || continue
     h=$(median "$case" harness)
     c=$(median "$case" corsair)
     t=$(median "$case" tower-http)

@@ -486,10 +486,10 @@ impl Policy {
             Lines { more: true, .. } => (None, Some(headers.get_all(header::ACCESS_CONTROL_REQUEST_HEADERS))),
         };
         // What browsers send (lower case, sorted, distinct, `,` without spaces) is merged with
-        // the sorted list in one pass of exact compares; anything else, and every refusal, takes
-        // the general loop.
+        // the joined list (`listed.rs`); anything else, and every refusal, takes the general
+        // loop.
         let merged = match (&self.headers, one) {
-            (HeaderRule::List(list), Some(line)) => all_listed_in_browser_form(list, line.as_bytes()),
+            (HeaderRule::List(_), Some(line)) => self.listed_headers.all_listed(line.as_bytes()),
             _ => false,
         };
         requested_any |= merged;
@@ -539,49 +539,6 @@ pub const MAX_REQUESTED_HEADERS: usize = 256;
 /// are binary-searched.
 const SCANNED_NAMES: usize = 16;
 
-/// The fast path for a request-headers value in the form browsers send it (names in lower
-/// case, sorted, distinct, separated by `,`; optional white space around a name, as HTTP
-/// clients other than browsers often write `a, b`, is trimmed as the general loop trims it):
-/// true if every name is in `sorted`, found by
-/// one forward walk with exact compares instead of a case-folding search per name. False sends
-/// the value to the general loop, which then decides alone: a value in another form, or with a
-/// name not listed. True is always the general loop's answer: each name is byte-equal to a
-/// listed one (so a valid lower-case token), and the walk only moves forward, so the names were
-/// distinct and no more than the list, within the loop's count limit.
-fn all_listed_in_browser_form(sorted: &[Box<str>], value: &[u8]) -> bool {
-    if value.is_empty() {
-        return false;
-    }
-    let mut listed = sorted.iter();
-    'names: for name in value.split(|&b| b == b',') {
-        // Browsers send no white space: two byte checks keep their form off the trimming loop.
-        let name = match (name.first(), name.last()) {
-            (Some(&first), Some(&last)) if first > b' ' && last > b' ' => name,
-            _ => crate::token::trim_ows(name),
-        };
-        for candidate in listed.by_ref() {
-            match compare(candidate.as_bytes(), name) {
-                std::cmp::Ordering::Less => {}
-                std::cmp::Ordering::Equal => continue 'names,
-                std::cmp::Ordering::Greater => return false,
-            }
-        }
-        return false;
-    }
-    true
-}
-
-/// Byte order, written out: header names are short, and a call to `memcmp` per compare cost
-/// more than the compare.
-fn compare(a: &[u8], b: &[u8]) -> std::cmp::Ordering {
-    for (x, y) in a.iter().zip(b) {
-        if x != y {
-            return x.cmp(y);
-        }
-    }
-    a.len().cmp(&b.len())
-}
-
 /// Whether sorted lower-case names hold `name` in any case, without allocating.
 fn contains_ignore_case(sorted: &[Box<str>], name: &[u8]) -> bool {
     if sorted.len() <= SCANNED_NAMES {
@@ -607,8 +564,10 @@ fn contains_ignore_case(sorted: &[Box<str>], name: &[u8]) -> bool {
 
 mod answer;
 mod lines;
+mod listed;
 mod owned;
 pub(crate) use answer::AnswerBlocks;
+pub(crate) use listed::ListedNames;
 pub use owned::CorsHeaders;
 
 #[cfg(test)]

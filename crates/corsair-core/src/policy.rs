@@ -32,7 +32,7 @@ use std::fmt;
 use http::{HeaderValue, StatusCode};
 
 use crate::config_error::{ConfigError, ConfigErrors, Field};
-use crate::decision::AnswerBlocks;
+use crate::decision::{AnswerBlocks, ListedNames};
 use crate::origin::Origin;
 use crate::pattern::{OriginPattern, OriginSet, PatternError};
 use crate::{method, safelist, token};
@@ -123,6 +123,8 @@ pub struct Policy {
     pub(crate) values: Values,
     /// Allowed preflights' answers, ready to clone.
     pub(crate) answers: AnswerBlocks,
+    /// The allowed request-header names joined, for the browser-form merge (empty for `*`).
+    pub(crate) listed_headers: ListedNames,
     /// Remarks about how the policy was put together (an override that removed `*`), from
     /// [`crate::PolicyFile`]; part of [`Policy::warnings`].
     pub(crate) notes: Vec<String>,
@@ -529,6 +531,10 @@ impl PolicyBuilder {
             expose_headers: join_value(expose.iter().map(|m| &**m)),
             max_age: max_age.map(HeaderValue::from),
         };
+        let listed_headers = match &headers {
+            HeaderRule::List(l) => ListedNames::new(l),
+            HeaderRule::Any { .. } => ListedNames::default(),
+        };
         let mut policy = Policy {
             origins,
             credentials: self.credentials,
@@ -544,6 +550,7 @@ impl PolicyBuilder {
             dangerously_allow_insecure_origins: self.dangerously_allow_insecure_origins,
             values,
             answers: AnswerBlocks::default(),
+            listed_headers,
             notes: Vec::new(),
         };
         policy.answers = AnswerBlocks::new(&policy);

@@ -9,7 +9,7 @@
 //! the layer, valgrind's own start) taken out.
 //!
 //! `cargo bench -p corsair-tower --bench instructions` prints the table (valgrind must be on the
-//! PATH: `apt-get install valgrind`). A count is not a time (a cache miss costs more than an
+//! PATH: `apt-get install valgrind`); `-- --list` prints the cases' names in order. A count is not a time (a cache miss costs more than an
 //! add), which is why both benchmarks exist.
 
 use std::hint::black_box;
@@ -30,6 +30,13 @@ fn main() {
     if let Some(at) = args.iter().position(|a| a == "--run") {
         let (case, way, n) = (&args[at + 1], &args[at + 2], args[at + 3].parse().expect("a count"));
         run(case, way, n);
+        return;
+    }
+    if args.iter().any(|a| a == "--list") {
+        // The matrix in order, for bench.sh's time table.
+        for case in cases() {
+            println!("{}", case.name);
+        }
         return;
     }
     let exe = std::env::current_exe().expect("the benchmark's own path");

@@ -1169,33 +1169,69 @@ fn general<'v>(sorted: &[Box<str>], value: &'v [u8]) -> General<'v> {
     General::Allowed
 }
 
+/// The fast path as the decision calls it.
+fn all_listed(sorted: &[Box<str>], value: &[u8]) -> bool {
+    ListedNames::new(sorted).all_listed(value)
+}
+
+/// Names with shared prefixes, bytes that sort before `,` (`!`, `#`, `+`) and lengths across
+/// word boundaries (1 to 18 bytes).
+const NAME: &str = "[a-c!#+][a-c0-9!#+-]{0,17}";
+
 proptest::proptest! {
     /// A fast path is a second implementation: wherever it answers, it answers as the general
     /// loop does, on arbitrary lists and values (browser form or not).
     #[test]
     fn the_merge_agrees_with_the_general_loop(
-        listed in proptest::collection::vec("[a-c][a-c-]{0,3}", 0..8),
-        requested in proptest::collection::vec("[a-cA-C][a-c-]{0,3}", 1..10),
+        listed in proptest::collection::vec(NAME, 0..40),
+        picks in proptest::collection::vec(proptest::prelude::any::<proptest::sample::Index>(), 0..12),
+        others in proptest::collection::vec(NAME, 0..3),
+        upper in proptest::option::of(proptest::prelude::any::<proptest::sample::Index>()),
         sort in proptest::bool::ANY,
-        separator in proptest::sample::select(vec![",", ", ", ",,", " ,"]),
+        separator in proptest::sample::select(vec![",", ", ", ",,", " ,", ",  ", ",\t", " , "]),
+        around in proptest::sample::select(vec![("", ""), (" ", ""), ("", " "), ("", ","), (",", ""), ("\t", " ")]),
     ) {
         let mut sorted: Vec<Box<str>> = listed.into_iter().map(Into::into).collect();
         sorted.sort_unstable();
         sorted.dedup();
-        let mut names = requested;
+        // Mostly listed names (so the merge has runs and gaps to walk), some others.
+        let mut names: Vec<String> = picks.iter().filter(|_| !sorted.is_empty()).map(|i| i.get(&sorted).to_string()).collect();
+        names.extend(others);
         if sort {
             names.sort_unstable();
             names.dedup();
         }
-        let value = names.join(separator);
-        let merged = all_listed_in_browser_form(&sorted, value.as_bytes());
+        if let (Some(at), false) = (upper, names.is_empty()) {
+            let name = at.get_mut(&mut names);
+            *name = name.to_ascii_uppercase();
+        }
+        let value = format!("{}{}{}", around.0, names.join(separator), around.1);
+        let merged = all_listed(&sorted, value.as_bytes());
         if merged {
             proptest::prop_assert_eq!(general(&sorted, value.as_bytes()), General::Allowed, "{:?} against {:?}", value, sorted);
         }
-        // And it takes every allowed value in browser form: the fast path is the usual path.
-        let browser_form = sort && separator != ",," && !value.bytes().any(|b| b.is_ascii_uppercase());
-        if browser_form && general(&sorted, value.as_bytes()) == General::Allowed {
+        // And it takes every allowed value in browser form (or with `, `): the fast path is the
+        // usual path.
+        let browser_form = sort
+            && matches!(separator, "," | ", ")
+            && around == ("", "")
+            && !value.bytes().any(|b| b.is_ascii_uppercase());
+        if browser_form && !names.is_empty() && general(&sorted, value.as_bytes()) == General::Allowed {
             proptest::prop_assert!(merged, "{:?} against {:?}", value, sorted);
+        }
+    }
+
+    /// Arbitrary bytes against a list: never a "listed" the general loop would not give.
+    #[test]
+    fn the_merge_never_allows_what_the_general_loop_refuses(
+        listed in proptest::collection::vec(NAME, 0..20),
+        value in proptest::collection::vec(proptest::sample::select(b"abc!#+-0, \t;A".to_vec()), 0..60),
+    ) {
+        let mut sorted: Vec<Box<str>> = listed.into_iter().map(Into::into).collect();
+        sorted.sort_unstable();
+        sorted.dedup();
+        if all_listed(&sorted, &value) {
+            proptest::prop_assert_eq!(general(&sorted, &value), General::Allowed, "{:?} against {:?}", String::from_utf8_lossy(&value), sorted);
         }
     }
 }
@@ -1203,15 +1239,45 @@ proptest::proptest! {
 #[test]
 fn the_merge_takes_browser_form_only() {
     let sorted: Vec<Box<str>> = ["content-type", "x-a", "x-c"].into_iter().map(Into::into).collect();
-    assert!(all_listed_in_browser_form(&sorted, b"content-type,x-a"));
-    assert!(all_listed_in_browser_form(&sorted, b"x-c"));
+    assert!(all_listed(&sorted, b"content-type,x-a"));
+    assert!(all_listed(&sorted, b"x-c"));
+    assert!(all_listed(&sorted, b"content-type,x-a,x-c"));
     // White space around names, as non-browser clients write lists, is trimmed.
-    assert!(all_listed_in_browser_form(&sorted, b"content-type, x-a , x-c"));
-    assert!(all_listed_in_browser_form(&sorted, b"x-a,\tx-c"));
+    assert!(all_listed(&sorted, b"content-type, x-a , x-c"));
+    assert!(all_listed(&sorted, b"content-type, x-a, x-c"));
+    assert!(all_listed(&sorted, b"x-a,\tx-c"));
+    assert!(all_listed(&sorted, b"content-type, x-c"));
     // Everything else is the general loop's: a name not listed, or another form.
-    for other in
-        [&b"content-type,x-b,x-c"[..], b"x-a,content-type", b"x-a, ,x-c", b"X-A", b"x-a,x-a", b"", b"x-a,", b"x-d"]
-    {
-        assert!(!all_listed_in_browser_form(&sorted, other), "{:?}", String::from_utf8_lossy(other));
+    for other in [
+        &b"content-type,x-b,x-c"[..],
+        b"x-a,content-type",
+        b"x-a, ,x-c",
+        b"X-A",
+        b"x-a,x-a",
+        b"",
+        b"x-a,",
+        b"x-d",
+        b"x-",
+        b"x-ab",
+        b"content-type,x-a,x-c,x-d",
+        b"content-typ",
+        b"x-a x-c",
+    ] {
+        assert!(!all_listed(&sorted, other), "{:?}", String::from_utf8_lossy(other));
+    }
+}
+
+#[test]
+fn the_merge_walks_runs_and_gaps_of_a_long_list() {
+    let names: Vec<String> = (0..100).map(|i| format!("x-custom-header-{i:03}")).collect();
+    let sorted: Vec<Box<str>> = names.iter().map(|n| n.as_str().into()).collect();
+    for (from, to, step) in [(0, 50, 1), (37, 100, 1), (0, 100, 4), (99, 100, 1), (3, 90, 29)] {
+        let picked: Vec<&str> = names[from..to].iter().step_by(step).map(String::as_str).collect();
+        for separator in [",", ", "] {
+            let value = picked.join(separator);
+            assert!(all_listed(&sorted, value.as_bytes()), "{value}");
+            let unlisted = format!("{value}{separator}x-custom-header-100");
+            assert!(!all_listed(&sorted, unlisted.as_bytes()), "{unlisted}");
+        }
     }
 }

@@ -152,8 +152,8 @@ pub fn cases() -> Vec<Case> {
         });
     }
     // Preflights with many requested headers, as browsers send them (lower case, sorted, `,`),
-    // against allowed lists of several lengths; `-spaced` sends the same names with `, ` (not
-    // browser form), which corsair reads with its general loop. tower-http checks no requested
+    // against allowed lists of several lengths; `-spaced` sends the same names with `, ` as
+    // clients other than browsers write lists. tower-http checks no requested
     // header: it answers with its list whatever is asked.
     for (requested, listed) in [(5, 20), (20, 20), (20, 100), (50, 100)] {
         let names: Vec<String> = (0..listed).map(|i| format!("x-h{i:03}")).collect();
@@ -167,9 +167,21 @@ pub fn cases() -> Vec<Case> {
             .allow_origin(AllowOrigin::list([HeaderValue::from_static(APP)]))
             .allow_methods([Method::PUT])
             .allow_headers(names.iter().map(|n| HeaderName::from_bytes(n.as_bytes()).unwrap()).collect::<Vec<_>>());
-        for separator in [",", ", "] {
-            let value = names[..requested].join(separator);
-            let spaced = if separator == "," { "" } else { "-spaced" };
+        for separator in [",", ", ", "scattered"] {
+            // `scattered`: every fifth listed name instead of the first ones, so the merge walks
+            // gaps (only for 20 of 100).
+            if separator == "scattered" && (requested, listed) != (20, 100) {
+                continue;
+            }
+            let value = match separator {
+                "scattered" => names.iter().step_by(5).cloned().collect::<Vec<_>>().join(","),
+                _ => names[..requested].join(separator),
+            };
+            let spaced = match separator {
+                "," => "",
+                ", " => "-spaced",
+                _ => "-scattered",
+            };
             let name: &'static str = Box::leak(format!("preflight-{requested}-of-{listed}{spaced}").into_boxed_str());
             cases.push(Case {
                 name,
