@@ -26,6 +26,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod answer;
 pub mod body;
 pub mod config;
 pub mod connect;
@@ -34,8 +35,11 @@ pub mod forward;
 pub mod framing;
 pub mod loops;
 pub mod metrics;
+pub mod observe;
 pub mod ratelimit;
 pub mod relay;
+pub mod rewrite;
+pub mod route;
 pub mod server;
 pub mod service;
 pub mod target;

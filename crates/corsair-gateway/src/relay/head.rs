@@ -11,8 +11,8 @@ use corsair_core::CorsHeaders;
 use http::StatusCode;
 
 use crate::config::Forwarded;
-use crate::forward::HOP_BY_HOP_NAMES;
 use crate::framing::{self, trim, Body, FramingCheck, Line};
+use crate::rewrite::HOP_BY_HOP_NAMES;
 
 /// Most request header lines the relay reads; requests with more go to hyper (which takes 100).
 pub const MAX_REQUEST_LINES: usize = 64;
