@@ -15,8 +15,8 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-use http::header::{self, HeaderMap, HeaderValue};
-use http::uri::{PathAndQuery, Scheme};
+use http::header::{self, HeaderValue};
+use http::uri::PathAndQuery;
 use http::{Request, Response, StatusCode, Uri, Version};
 use http_body_util::Limited;
 use hyper::body::Incoming;
@@ -26,10 +26,7 @@ use crate::answer::{failure, refuse, timed_out};
 use crate::body::ProxyBody;
 use crate::config::Forwarded;
 use crate::observe::{count_failure, GatewayRefusal, Outcome};
-use crate::rewrite::{
-    address_value, rewrite_location, strip_disguised, strip_hop_by_hop, upstream_path, COOKIE2, SET_COOKIE2,
-    X_FORWARDED_FOR, X_FORWARDED_HOST, X_FORWARDED_PROTO,
-};
+use crate::rewrite::{self, address_value, upstream_path, Downstream, Value};
 use crate::route::{Destination, Peer, Route};
 use crate::target;
 
@@ -158,20 +155,23 @@ impl Forward {
         // The client's connection version says nothing about the upstream's; the pool picks
         // HTTP/2 where ALPN offers it.
         parts.version = Version::HTTP_11;
-        let h = &mut parts.headers;
-        strip_hop_by_hop(h, websocket);
-        match &route.destination {
-            Destination::Fixed { host: Some(host), .. } => h.insert(header::HOST, host.clone()),
-            _ => h.remove(header::HOST),
+        let client = self.client.map(|peer| address_value(peer.addr.ip().to_canonical()));
+        let host = match &route.destination {
+            Destination::Fixed { host: Some(host), .. } => Some(Value::Header(host)),
+            _ => None,
         };
-        strip_disguised(h);
-        if open {
-            // No credentials of the user's reach a third party through an open proxy.
-            h.remove(header::COOKIE);
-            h.remove(COOKIE2);
-            h.remove(header::AUTHORIZATION);
-        }
-        self.set_forwarded(h, original_host);
+        let upstream = rewrite::Upstream {
+            host,
+            via: Value::Header(&route.via),
+            // Without a client (never so when served), nothing to say who forwarded it.
+            forwarded: if client.is_some() { route.forwarded } else { Forwarded::Off },
+            client: client.as_ref().map_or(b"", HeaderValue::as_bytes),
+            proto: if self.client.is_some_and(|c| c.tls) { "https" } else { "http" },
+            original_host: original_host.as_ref().map(Value::Header),
+            open,
+            websocket,
+        };
+        rewrite::request_map(&mut parts.headers, upstream);
         let upstream_request = Request::from_parts(parts, Limited::new(body, route.limits.max_body as usize));
 
         let started = Instant::now();
@@ -196,19 +196,8 @@ impl Forward {
         // Our client speaks HTTP/1.1 or 2 whatever the upstream spoke (an HTTP/1.0 upstream must
         // not make the proxy answer in HTTP/1.0 and close every connection).
         parts.version = Version::default();
-        strip_hop_by_hop(&mut parts.headers, switching);
-        if open {
-            let h = &mut parts.headers;
-            h.remove(header::SET_COOKIE);
-            h.remove(SET_COOKIE2);
-            // Nor does a third party ask for them.
-            h.remove(header::WWW_AUTHENTICATE);
-            h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox"));
-            h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-            if let Some(url) = &target_url {
-                rewrite_location(h, url);
-            }
-        }
+        let open = open.then_some(target_url.as_ref());
+        rewrite::response_map(&mut parts.headers, Downstream { switching, open });
         let body = if switching { ProxyBody::Empty } else { ProxyBody::Upstream(body) };
         (Response::from_parts(parts, body), Outcome { upstream: Some(elapsed), refused: None })
     }
@@ -266,37 +255,6 @@ impl Forward {
                     Err(_) => {
                         Err(refuse(StatusCode::BAD_REQUEST, GatewayRefusal::Target, "the target URL is not valid"))
                     }
-                }
-            }
-        }
-    }
-
-    fn set_forwarded(&self, h: &mut HeaderMap, host: Option<HeaderValue>) {
-        let Some(client) = self.client else { return };
-        match self.route.forwarded {
-            Forwarded::Off => {}
-            mode => {
-                let ip = client.addr.ip().to_canonical();
-                let prior = h.get(X_FORWARDED_FOR).and_then(|v| v.to_str().ok()).filter(|_| mode == Forwarded::Append);
-                let xff = match prior {
-                    Some(prior) => HeaderValue::from_str(&format!("{prior}, {ip}")).ok(),
-                    None => Some(address_value(ip)),
-                };
-                if let Some(v) = xff {
-                    h.insert(X_FORWARDED_FOR, v);
-                }
-                if mode == Forwarded::Set || !h.contains_key(X_FORWARDED_PROTO) {
-                    let proto = if client.tls { Scheme::HTTPS } else { Scheme::HTTP };
-                    h.insert(
-                        X_FORWARDED_PROTO,
-                        HeaderValue::from_static(if proto == Scheme::HTTPS { "https" } else { "http" }),
-                    );
-                }
-                if mode == Forwarded::Set || !h.contains_key(X_FORWARDED_HOST) {
-                    match host {
-                        Some(host) => h.insert(X_FORWARDED_HOST, host),
-                        None => h.remove(X_FORWARDED_HOST),
-                    };
                 }
             }
         }

@@ -72,6 +72,8 @@ pub struct Route {
     pub forwarded: Forwarded,
     /// Open mode's per-client and per-origin limits.
     pub limiter: Option<Arc<Limiter>>,
+    /// This server's `Via` element (its loop mark), added to every request sent upstream.
+    pub via: HeaderValue,
     /// Where upstream latency and upstream errors are counted.
     pub metrics: Arc<Metrics>,
 }

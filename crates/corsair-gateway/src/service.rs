@@ -108,6 +108,7 @@ impl Runtime {
                 client: client.clone(),
                 limits: config.limits,
                 forwarded: config.forwarded,
+                via: services.loop_mark.via().clone(),
                 limiter: limiter.clone(),
                 metrics: services.metrics.clone(),
             });
@@ -222,7 +223,7 @@ pub const METRICS_PATH: &str = "/.corsair/metrics";
 pub async fn handle(
     runtime: Arc<Runtime>,
     peer: Peer,
-    mut request: Request<Incoming>,
+    request: Request<Incoming>,
 ) -> Result<Response<ProxyBody>, Infallible> {
     if let Err(malformed) = check_framing(&request) {
         return Ok(malformed);
@@ -237,7 +238,6 @@ pub async fn handle(
         let text = "this request has been through this proxy already: its upstream leads back to the proxy";
         return Ok(answer(StatusCode::LOOP_DETECTED, text));
     }
-    request.headers_mut().append(header::VIA, mark.via().clone());
     let started = Instant::now();
     let kind = RequestKind::of(&request);
     let websocket = request.headers().contains_key(header::UPGRADE);

@@ -269,7 +269,7 @@ impl Client {
                     let forwarded = head::ForwardedFor {
                         mode: relay.route.forwarded,
                         client: self.client_text.as_bytes(),
-                        proto: if self.peer.tls { b"https" } else { b"http" },
+                        proto: if self.peer.tls { "https" } else { "http" },
                     };
                     let via = runtime.loop_mark().via().as_bytes();
                     let upstream = head::Upstream { path: &path, host: host.as_bytes(), via };
