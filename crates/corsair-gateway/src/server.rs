@@ -372,11 +372,6 @@ impl Control {
         self.shared.services.metrics.config_reload(Reload::Error);
     }
 
-    /// The runtime new connections get.
-    pub fn current(&self) -> Arc<Runtime> {
-        self.shared.loaded.load().runtime.clone()
-    }
-
     /// Stops accepting and lets open requests finish.
     pub fn shutdown(&self) {
         let _ = self.shared.shutdown.send(true);

@@ -5,8 +5,8 @@
 
 use corsair_core::CorsHeaders;
 use corsair_gateway::config::Forwarded;
-use corsair_gateway::relay::chunked::Chunked;
-use corsair_gateway::relay::head::{self, ForwardedFor, Framing, Parsed};
+use corsair_gateway::fuzzing::chunked::Chunked;
+use corsair_gateway::fuzzing::head::{self, ForwardedFor, Framing, Parsed};
 
 /// Reads `data` as a request head, a response head and a chunked body.
 pub fn run(data: &[u8]) {
