@@ -221,8 +221,9 @@ impl Forward {
             original_host: original_host.as_ref().map(Value::Header),
             open: self.is_open(),
             websocket,
+            plain_connection: false,
         };
-        rewrite::request_map(&mut parts.headers, upstream);
+        rewrite::request_map(&mut parts.headers, &upstream);
         Request::from_parts(parts, Limited::new(body, route.limits.max_body as usize))
     }
 

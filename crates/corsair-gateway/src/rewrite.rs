@@ -25,24 +25,32 @@ use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use crate::config::{Forwarded, Upstream as UpstreamUrl};
 use crate::framing;
 
-/// Headers that describe one connection, not the message (RFC 9110 7.6.1), plus the proxy ones:
-/// removed both ways, on both paths.
-pub const HOP_BY_HOP_NAMES: [&str; HOP_BY_HOP_LEN] = [
-    "connection",
-    "keep-alive",
-    "proxy-connection",
-    "proxy-authenticate",
-    "proxy-authorization",
-    "te",
-    "trailer",
-    "transfer-encoding",
-];
+/// A line the proxy adds: the name for a map, and the line's start for a writer, made once.
+#[derive(Debug)]
+pub(crate) struct Added {
+    /// The name.
+    pub name: HeaderName,
+    /// `name: `, as a writer starts the line.
+    pub start: &'static str,
+}
 
-const HOP_BY_HOP_LEN: usize = 8;
+macro_rules! added {
+    ($($const:ident = $name:expr, $text:literal;)*) => {
+        $(pub(crate) const $const: Added = Added { name: $name, start: concat!($text, ": ") };)*
+    };
+}
 
-pub(crate) const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
-pub(crate) const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
-pub(crate) const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+added! {
+    HOST = header::HOST, "host";
+    VIA = header::VIA, "via";
+    CONNECTION = header::CONNECTION, "connection";
+    X_FORWARDED_FOR = HeaderName::from_static("x-forwarded-for"), "x-forwarded-for";
+    X_FORWARDED_PROTO = HeaderName::from_static("x-forwarded-proto"), "x-forwarded-proto";
+    X_FORWARDED_HOST = HeaderName::from_static("x-forwarded-host"), "x-forwarded-host";
+    CONTENT_SECURITY_POLICY = header::CONTENT_SECURITY_POLICY, "content-security-policy";
+    X_CONTENT_TYPE_OPTIONS = header::X_CONTENT_TYPE_OPTIONS, "x-content-type-options";
+    LOCATION = header::LOCATION, "location";
+}
 
 /// Where a rewrite puts a message's lines: told, line by line, whether each goes on, then what
 /// the proxy adds.
@@ -52,7 +60,7 @@ pub(crate) trait HeaderSink {
     /// A line of the message that does not go on.
     fn remove(&mut self, name: &[u8]);
     /// A line the proxy adds.
-    fn add(&mut self, name: &HeaderName, value: Value<'_>);
+    fn add(&mut self, line: &Added, value: &Value<'_>);
 }
 
 /// A value the proxy adds, in the form its source has it, so that neither sink copies or
@@ -73,6 +81,7 @@ pub(crate) enum Value<'a> {
 
 impl Value<'_> {
     /// The value's bytes, for a writer; a joined list writes its two parts.
+    #[inline(always)]
     pub(crate) fn write_to(&self, out: &mut Vec<u8>) {
         match self {
             Value::Header(v) => out.extend_from_slice(v.as_bytes()),
@@ -88,17 +97,17 @@ impl Value<'_> {
     }
 
     /// The value as a map holds it; `None` if the bytes are not header text.
-    fn into_header_value(self) -> Option<HeaderValue> {
+    fn to_header_value(&self) -> Option<HeaderValue> {
         match self {
-            Value::Header(v) => Some(v.clone()),
+            Value::Header(v) => Some((*v).clone()),
             Value::Bytes(b) => HeaderValue::from_bytes(b).ok(),
             Value::Static(s) => Some(HeaderValue::from_static(s)),
             Value::Joined(prior, ours) => {
                 let mut joined = Vec::with_capacity(prior.len() + 2 + ours.len());
-                Value::Joined(prior, ours).write_to(&mut joined);
+                self.write_to(&mut joined);
                 HeaderValue::from_maybe_shared(bytes::Bytes::from(joined)).ok()
             }
-            Value::Owned(v) => Some(v),
+            Value::Owned(v) => Some(v.clone()),
         }
     }
 }
@@ -123,6 +132,9 @@ pub(crate) struct Upstream<'a> {
     pub open: bool,
     /// A WebSocket handshake: `Upgrade` stays and `Connection` says `upgrade`.
     pub websocket: bool,
+    /// The caller has read the `Connection` lines and found only `keep-alive` and `close`
+    /// (the relay takes no other request): they are not read again.
+    pub plain_connection: bool,
 }
 
 /// What a response going to the client gets and loses, besides the rules that hold for every
@@ -136,23 +148,121 @@ pub(crate) struct Downstream<'a> {
     pub open: Option<Option<&'a url::Url>>,
 }
 
+/// Whether `name` is `known` (lower case) in any case. A plain loop that stops at the first
+/// difference: the standard library's comparison works in chunks, which costs a short name
+/// (every name here is one) several times more.
+#[inline(always)]
 fn is(name: &[u8], known: &str) -> bool {
-    name.eq_ignore_ascii_case(known.as_bytes())
+    name.len() == known.len() && name.iter().zip(known.as_bytes()).all(|(n, k)| n.to_ascii_lowercase() == *k)
 }
 
-fn is_hop_by_hop(name: &[u8]) -> bool {
-    HOP_BY_HOP_NAMES.iter().any(|n| is(name, n))
+/// The names the rules treat apart from the rest.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Name {
+    Host,
+    Connection,
+    /// The other names that describe one connection, not the message (RFC 9110 7.6.1), and
+    /// the proxy ones: `Keep-Alive`, `Proxy-Connection`, `Proxy-Authenticate`,
+    /// `Proxy-Authorization`, `TE`, `Trailer`, `Transfer-Encoding`.
+    HopByHop,
+    Upgrade,
+    ForwardedFor,
+    ForwardedProto,
+    ForwardedHost,
+    /// `Cookie`, `Cookie2`, `Authorization`: the user's credentials.
+    Credentials,
+    /// `Set-Cookie`, `Set-Cookie2`, `WWW-Authenticate`: a site asking for credentials.
+    SetsCredentials,
+    /// `Content-Security-Policy`, `X-Content-Type-Options`: set by the open proxy.
+    Sandbox,
+    Location,
+    Other,
 }
 
-/// Most `Connection` options kept at hand; a message with more is read again for each line.
+/// The names the rules know, lower case.
+const KNOWN: [(&str, Name); 22] = [
+    ("te", Name::HopByHop),
+    ("host", Name::Host),
+    ("cookie", Name::Credentials),
+    ("upgrade", Name::Upgrade),
+    ("trailer", Name::HopByHop),
+    ("cookie2", Name::Credentials),
+    ("location", Name::Location),
+    ("connection", Name::Connection),
+    ("keep-alive", Name::HopByHop),
+    ("set-cookie", Name::SetsCredentials),
+    ("set-cookie2", Name::SetsCredentials),
+    ("authorization", Name::Credentials),
+    ("x-forwarded-for", Name::ForwardedFor),
+    ("proxy-connection", Name::HopByHop),
+    ("x-forwarded-host", Name::ForwardedHost),
+    ("www-authenticate", Name::SetsCredentials),
+    ("transfer-encoding", Name::HopByHop),
+    ("x-forwarded-proto", Name::ForwardedProto),
+    ("proxy-authenticate", Name::HopByHop),
+    ("proxy-authorization", Name::HopByHop),
+    ("x-content-type-options", Name::Sandbox),
+    ("content-security-policy", Name::Sandbox),
+];
+
+/// Per name length, the first letters of the [`KNOWN`] names of that length (bit 0: `a`).
+const FIRST_LETTERS: [u32; 24] = {
+    let mut table = [0u32; 24];
+    let mut i = 0;
+    while i < KNOWN.len() {
+        let name = KNOWN[i].0.as_bytes();
+        table[name.len()] |= 1 << (name[0] - b'a');
+        i += 1;
+    }
+    table
+};
+
+/// Where the [`KNOWN`] names of each length start (they are sorted by length).
+const STARTS: [u8; 25] = {
+    let mut starts = [KNOWN.len() as u8; 25];
+    let mut i = KNOWN.len();
+    while i > 0 {
+        i -= 1;
+        starts[KNOWN[i].0.len()] = i as u8;
+    }
+    starts
+};
+
+/// What `name` is to the rules. Every line of every message is asked, so its length and first
+/// letter rule out most names at once (a table look-up); the rest are compared.
+#[inline(always)]
+fn name_of(name: &[u8]) -> Name {
+    let letters = FIRST_LETTERS.get(name.len()).copied().unwrap_or(0);
+    if letters == 0 {
+        return Name::Other;
+    }
+    // Not empty: no known name is. `| 0x20` lower-cases a letter; anything else misses.
+    let first = (name[0] | 0x20).wrapping_sub(b'a');
+    if first >= 26 || letters & (1 << first) == 0 {
+        return Name::Other;
+    }
+    KNOWN[STARTS[name.len()] as usize..]
+        .iter()
+        .take_while(|(known, _)| known.len() == name.len())
+        .find(|(known, _)| is(name, known))
+        .map_or(Name::Other, |(_, n)| *n)
+}
+
+/// Most `Connection` options a message may have for the relay, which keeps the ones it must
+/// look for at hand; a message with more is read again for each line (hyper's path).
 const LISTED: usize = 16;
 
-/// The names a message's `Connection` lines list (RFC 9110 7.6.1: hop-by-hop too), but
-/// `keep-alive` (hop-by-hop anyway) and, when `upgrade` is kept, `upgrade`.
+/// Names kept at hand; more are looked for in the lines again.
+const KEPT: usize = 4;
+
+/// The options of a message's `Connection` lines that name lines to remove (RFC 9110 7.6.1):
+/// all but `keep-alive` (hop-by-hop anyway) and, when `upgrade` is kept, `upgrade`. The usual
+/// message lists none of those, and its lines are then asked nothing.
 struct Listed<'l, F> {
-    names: [&'l [u8]; LISTED],
+    /// The first few names (most messages list none); with more, `lines` are read again.
+    names: [&'l [u8]; KEPT],
     count: usize,
-    /// More than [`LISTED`]: `lines` are read again for each name asked about.
+    /// More than [`LISTED`] options, `keep-alive` included.
     more: bool,
     lines: F,
     keep_upgrade: bool,
@@ -164,31 +274,51 @@ where
     I: Iterator<Item = (&'l [u8], &'l [u8])>,
 {
     fn of(lines: F, keep_upgrade: bool) -> Self {
-        let mut listed = Listed { names: [b""; LISTED], count: 0, more: false, lines, keep_upgrade };
-        for option in Self::options(&listed.lines, keep_upgrade) {
-            if listed.count == LISTED {
-                listed.more = true;
-                break;
+        let mut listed = Listed { names: [b""; KEPT], count: 0, more: false, lines, keep_upgrade };
+        let mut options = 0;
+        for (name, value) in (listed.lines)() {
+            if name.len() != 10 || !is(name, "connection") {
+                continue;
             }
-            listed.names[listed.count] = option;
-            listed.count += 1;
+            for option in value.split(|&b| b == b',') {
+                let option = framing::trim(option);
+                if option.is_empty() {
+                    continue;
+                }
+                options += 1;
+                if options > LISTED {
+                    listed.more = true;
+                } else if listed.names_lines(option) {
+                    if let Some(slot) = listed.names.get_mut(listed.count) {
+                        *slot = option;
+                    }
+                    listed.count += 1;
+                }
+            }
         }
         listed
     }
 
-    fn options(lines: &F, keep_upgrade: bool) -> impl Iterator<Item = &'l [u8]> {
-        lines()
-            .filter(|(name, _)| is(name, "connection"))
-            .flat_map(|(_, value)| value.split(|&b| b == b','))
-            .map(framing::trim)
-            .filter(move |o| !(o.is_empty() || is(o, "keep-alive") || (keep_upgrade && is(o, "upgrade"))))
+    /// No options to look for.
+    fn none(lines: F) -> Self {
+        Listed { names: [b""; KEPT], count: 0, more: false, lines, keep_upgrade: false }
     }
 
+    /// Whether `option` names lines to remove.
+    fn names_lines(&self, option: &[u8]) -> bool {
+        !(is(option, "keep-alive") || (self.keep_upgrade && is(option, "upgrade")))
+    }
+
+    #[inline]
     fn contains(&self, name: &[u8]) -> bool {
-        if self.more {
-            return Self::options(&self.lines, self.keep_upgrade).any(|o| o.eq_ignore_ascii_case(name));
+        if self.more || self.count > KEPT {
+            return (self.lines)()
+                .filter(|(n, _)| is(n, "connection"))
+                .flat_map(|(_, value)| value.split(|&b| b == b','))
+                .map(framing::trim)
+                .any(|o| o.eq_ignore_ascii_case(name) && self.names_lines(o));
         }
-        self.names[..self.count].iter().any(|o| o.eq_ignore_ascii_case(name))
+        self.count > 0 && self.names[..self.count].iter().any(|o| o.eq_ignore_ascii_case(name))
     }
 }
 
@@ -198,53 +328,51 @@ pub(crate) fn map_lines(map: &HeaderMap) -> impl Iterator<Item = (&[u8], &[u8])>
 }
 
 /// Rewrites a request's lines (`lines` gives them, as often as asked) for the upstream.
-pub(crate) fn request<'l, F, I>(lines: F, up: Upstream<'_>, sink: &mut impl HeaderSink)
+pub(crate) fn request<'l, F, I>(lines: F, up: &Upstream<'_>, sink: &mut impl HeaderSink)
 where
     F: Fn() -> I,
     I: Iterator<Item = (&'l [u8], &'l [u8])>,
 {
-    if let Some(host) = up.host {
-        sink.add(&header::HOST, host);
+    if let Some(host) = &up.host {
+        sink.add(&HOST, host);
     }
-    let listed = Listed::of(&lines, up.websocket);
+    let listed = if up.plain_connection { Listed::none(&lines) } else { Listed::of(&lines, up.websocket) };
     let mode = up.forwarded;
     let mut prior_for: Option<&[u8]> = None;
     let (mut has_proto, mut has_host) = (false, false);
     for (name, value) in lines() {
-        let gone = is(name, "host")
-            || is_hop_by_hop(name)
-            || (is(name, "upgrade") && !up.websocket)
-            || listed.contains(name)
-            || framing::is_disguised(name)
-            || (up.open && (is(name, "cookie") || is(name, "cookie2") || is(name, "authorization")));
-        if gone {
-            sink.remove(name);
-            continue;
-        }
-        if mode != Forwarded::Off {
-            if is(name, "x-forwarded-for") {
+        let gone = match name_of(name) {
+            Name::Host | Name::Connection | Name::HopByHop => true,
+            Name::Upgrade => !up.websocket,
+            Name::Credentials => up.open,
+            Name::ForwardedFor if mode != Forwarded::Off => {
                 // Append extends the first line; Set drops them all.
                 if mode == Forwarded::Append && prior_for.is_none() {
                     prior_for = Some(value);
                 }
-                sink.remove(name);
-                continue;
+                true
             }
-            let proto = is(name, "x-forwarded-proto");
-            if proto || is(name, "x-forwarded-host") {
-                if mode == Forwarded::Set {
-                    sink.remove(name);
-                    continue;
-                }
-                has_proto |= proto;
-                has_host |= !proto;
+            Name::ForwardedProto if mode == Forwarded::Append => {
+                has_proto = true;
+                false
             }
+            Name::ForwardedHost if mode == Forwarded::Append => {
+                has_host = true;
+                false
+            }
+            Name::ForwardedProto | Name::ForwardedHost => mode == Forwarded::Set,
+            _ => false,
+        } || listed.contains(name)
+            || framing::is_disguised(name);
+        if gone {
+            sink.remove(name);
+        } else {
+            sink.keep(name, value);
         }
-        sink.keep(name, value);
     }
-    sink.add(&header::VIA, up.via);
+    sink.add(&VIA, &up.via);
     if up.websocket {
-        sink.add(&header::CONNECTION, Value::Static("upgrade"));
+        sink.add(&CONNECTION, &Value::Static("upgrade"));
     }
     if mode == Forwarded::Off {
         return;
@@ -253,17 +381,19 @@ where
         Some(prior) => Value::Joined(prior, up.client),
         None => Value::Bytes(up.client),
     };
-    sink.add(&X_FORWARDED_FOR, client);
+    sink.add(&X_FORWARDED_FOR, &client);
     if !has_proto {
-        sink.add(&X_FORWARDED_PROTO, Value::Static(up.proto));
+        sink.add(&X_FORWARDED_PROTO, &Value::Static(up.proto));
     }
-    if let (false, Some(host)) = (has_host, up.original_host) {
+    if let (false, Some(host)) = (has_host, &up.original_host) {
         sink.add(&X_FORWARDED_HOST, host);
     }
 }
 
-/// Rewrites a response's lines (`lines` gives them, as often as asked) for the client.
-pub(crate) fn response<'l, F, I>(lines: F, down: Downstream<'_>, sink: &mut impl HeaderSink)
+/// Rewrites a response's lines (`lines` gives them, as often as asked) for the client. True if
+/// its `Connection` lines list more than 16 names (the relay, which keeps them at hand, refuses
+/// such a response).
+pub(crate) fn response<'l, F, I>(lines: F, down: Downstream<'_>, sink: &mut impl HeaderSink) -> bool
 where
     F: Fn() -> I,
     I: Iterator<Item = (&'l [u8], &'l [u8])>,
@@ -272,17 +402,16 @@ where
     // The first `Location` decides for all of them, as a map's `get` and `insert` would.
     let mut location: Option<Redirect> = None;
     for (name, value) in lines() {
-        let mut gone = is_hop_by_hop(name) || (is(name, "upgrade") && !down.switching) || listed.contains(name);
-        if let (false, Some(base)) = (gone, down.open) {
-            gone = is(name, "set-cookie")
-                || is(name, "set-cookie2")
-                || is(name, "www-authenticate")
-                || is(name, "content-security-policy")
-                || is(name, "x-content-type-options");
-            if !gone && is(name, "location") {
-                gone = !matches!(location.get_or_insert_with(|| through_proxy(value, base)), Redirect::Keep);
-            }
-        }
+        let gone = match name_of(name) {
+            Name::Connection | Name::HopByHop => true,
+            Name::Upgrade => !down.switching,
+            Name::SetsCredentials | Name::Sandbox => down.open.is_some(),
+            Name::Location => match down.open {
+                Some(base) => !matches!(location.get_or_insert_with(|| through_proxy(value, base)), Redirect::Keep),
+                None => false,
+            },
+            _ => false,
+        } || listed.contains(name);
         if gone {
             sink.remove(name);
         } else {
@@ -290,15 +419,16 @@ where
         }
     }
     if down.switching {
-        sink.add(&header::CONNECTION, Value::Static("upgrade"));
+        sink.add(&CONNECTION, &Value::Static("upgrade"));
     }
     if down.open.is_some() {
-        sink.add(&header::CONTENT_SECURITY_POLICY, Value::Static("sandbox"));
-        sink.add(&header::X_CONTENT_TYPE_OPTIONS, Value::Static("nosniff"));
+        sink.add(&CONTENT_SECURITY_POLICY, &Value::Static("sandbox"));
+        sink.add(&X_CONTENT_TYPE_OPTIONS, &Value::Static("nosniff"));
         if let Some(Redirect::Replace(rewritten)) = location {
-            sink.add(&header::LOCATION, Value::Owned(rewritten));
+            sink.add(&LOCATION, &Value::Owned(rewritten));
         }
     }
+    listed.more
 }
 
 /// Edits a `HeaderMap` after a rewrite has read it: what to remove and add, kept on the stack
@@ -321,9 +451,9 @@ impl HeaderSink for MapEdit {
         }
     }
 
-    fn add(&mut self, name: &HeaderName, value: Value<'_>) {
-        if let Some(value) = value.into_header_value() {
-            self.added.push((name.clone(), value));
+    fn add(&mut self, line: &Added, value: &Value<'_>) {
+        if let Some(value) = value.to_header_value() {
+            self.added.push((line.name.clone(), value));
         }
     }
 }
@@ -341,7 +471,7 @@ impl MapEdit {
 }
 
 /// A request's header map rewritten in place for the upstream (hyper's path).
-pub(crate) fn request_map(map: &mut HeaderMap, up: Upstream<'_>) {
+pub(crate) fn request_map(map: &mut HeaderMap, up: &Upstream<'_>) {
     let mut edit = MapEdit::default();
     request(|| map_lines(map), up, &mut edit);
     edit.apply(map);
@@ -463,6 +593,33 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_name_the_rules_know_is_found_whatever_its_case() {
+        let hop_by_hop = [
+            "keep-alive",
+            "proxy-connection",
+            "proxy-authenticate",
+            "proxy-authorization",
+            "te",
+            "trailer",
+            "transfer-encoding",
+        ];
+        for name in hop_by_hop {
+            assert_eq!(name_of(name.as_bytes()), Name::HopByHop, "{name}");
+            assert_eq!(name_of(name.to_ascii_uppercase().as_bytes()), Name::HopByHop, "{name}");
+        }
+        assert!(KNOWN.windows(2).all(|w| w[0].0.len() <= w[1].0.len()), "sorted by length, as STARTS needs");
+        for (known, name) in KNOWN {
+            assert_eq!(name_of(known.as_bytes()), name, "{known}");
+        }
+        assert_eq!(name_of(b"Connection"), Name::Connection);
+        assert_eq!(name_of(b"HOST"), Name::Host);
+        assert_eq!(name_of(b"X-Forwarded-Proto"), Name::ForwardedProto);
+        for other in ["hosts", "tee", "x-forwarded-fox", "content-length", "", "content-security-polic"] {
+            assert_eq!(name_of(other.as_bytes()), Name::Other, "{other}");
+        }
+    }
+
+    #[test]
     fn hop_by_hop_headers_and_the_ones_connection_names_go() {
         let mut h = HeaderMap::new();
         h.insert(header::CONNECTION, HeaderValue::from_static("keep-alive, x-secret"));
@@ -491,6 +648,20 @@ mod tests {
         let left: Vec<&str> = h.keys().map(HeaderName::as_str).collect();
         assert_eq!(left, ["content-type", "x-keep"]);
 
+        // More names than are kept at hand, and more options than the relay takes.
+        for count in [6, 20] {
+            let mut many = HeaderMap::new();
+            let names: Vec<String> = (0..count).map(|i| format!("x-{i}")).collect();
+            many.insert(header::CONNECTION, HeaderValue::from_str(&names.join(", ")).unwrap());
+            for name in &names {
+                many.insert(HeaderName::from_bytes(name.as_bytes()).unwrap(), HeaderValue::from_static("1"));
+            }
+            many.insert("x-keep", HeaderValue::from_static("1"));
+            response_map(&mut many, Downstream::default());
+            let left: Vec<&str> = many.keys().map(HeaderName::as_str).collect();
+            assert_eq!(left, ["x-keep"], "{count} names");
+        }
+
         let mut none = HeaderMap::new();
         none.insert(header::ACCEPT, HeaderValue::from_static("*/*"));
         response_map(&mut none, Downstream::default());
@@ -518,7 +689,7 @@ mod tests {
         response_map(&mut response, Downstream { switching: true, open: None });
         assert_eq!(response.get(header::CONNECTION).unwrap(), "upgrade");
         assert_eq!(response.get(header::UPGRADE).unwrap(), "websocket");
-        request_map(&mut h, upstream(Forwarded::Off, true));
+        request_map(&mut h, &upstream(Forwarded::Off, true));
         assert_eq!(h.get(header::CONNECTION).unwrap(), "upgrade");
         assert_eq!(h.get(header::UPGRADE).unwrap(), "websocket");
     }
@@ -554,6 +725,7 @@ mod tests {
             original_host: Some(Value::Static("gw.test")),
             open: false,
             websocket,
+            plain_connection: false,
         }
     }
 
@@ -567,10 +739,10 @@ mod tests {
             self.0.push((text(name).to_ascii_lowercase(), text(value)));
         }
         fn remove(&mut self, _: &[u8]) {}
-        fn add(&mut self, name: &HeaderName, value: Value<'_>) {
+        fn add(&mut self, line: &Added, value: &Value<'_>) {
             let mut bytes = Vec::new();
             value.write_to(&mut bytes);
-            self.keep(name.as_str().as_bytes(), &bytes);
+            self.keep(line.name.as_str().as_bytes(), &bytes);
         }
     }
 
@@ -604,14 +776,14 @@ mod tests {
                 }
                 let raw = || lines.iter().map(|(n, v)| (n.as_bytes(), v.as_bytes()));
                 let mut written = Lines::default();
-                request(raw, Upstream { open, ..upstream(mode, false) }, &mut written);
-                request_map(&mut map, Upstream { open, ..upstream(mode, false) });
+                request(raw, &Upstream { open, ..upstream(mode, false) }, &mut written);
+                request_map(&mut map, &Upstream { open, ..upstream(mode, false) });
                 written.0.sort();
                 assert_eq!(written.0, sorted(&map), "{mode:?}, open: {open}");
                 assert_eq!(map.get(header::HOST).unwrap(), "up.test");
                 assert_eq!(map.contains_key(header::COOKIE), !open);
                 assert!(!map.contains_key("x-secret") && !map.contains_key("content_length"));
-                let xff: Vec<_> = map.get_all(X_FORWARDED_FOR).iter().collect();
+                let xff: Vec<_> = map.get_all(&X_FORWARDED_FOR.name).iter().collect();
                 match mode {
                     Forwarded::Set => assert_eq!(xff, ["127.0.0.9"]),
                     Forwarded::Append => assert_eq!(xff, ["10.0.0.1, 127.0.0.9"]),

@@ -8,19 +8,16 @@
 
 use corsair_core::decision::is_cors_response_header_bytes;
 use corsair_core::CorsHeaders;
-use http::header::HeaderName;
 use http::StatusCode;
 
 use crate::config::Forwarded;
 use crate::framing::{self, trim, Body, FramingCheck, Line};
-use crate::rewrite::{self, HeaderSink, Value};
+use crate::rewrite::{self, Added, HeaderSink, Value};
 
 /// Most request header lines the relay reads; requests with more go to hyper (which takes 100).
 pub const MAX_REQUEST_LINES: usize = 64;
 /// Most response header lines (hyper's client takes the same).
 pub const MAX_RESPONSE_LINES: usize = 100;
-/// Most names one response's `Connection` lines may list; a response with more is a `502`.
-const MAX_CONNECTION_OPTIONS: usize = 16;
 
 /// A request head the relay forwards.
 #[derive(Debug)]
@@ -152,15 +149,16 @@ struct Writer<'o> {
 }
 
 impl HeaderSink for Writer<'_> {
+    #[inline]
     fn keep(&mut self, name: &[u8], value: &[u8]) {
         write_line(self.out, name, value);
     }
 
     fn remove(&mut self, _: &[u8]) {}
 
-    fn add(&mut self, name: &HeaderName, value: Value<'_>) {
-        self.out.extend_from_slice(name.as_str().as_bytes());
-        self.out.extend_from_slice(b": ");
+    #[inline]
+    fn add(&mut self, line: &Added, value: &Value<'_>) {
+        self.out.extend_from_slice(line.start.as_bytes());
         value.write_to(self.out);
         self.out.extend_from_slice(b"\r\n");
     }
@@ -189,11 +187,14 @@ pub fn write_request(
         original_host: head.host.map(Value::Bytes),
         open: false,
         websocket: false,
+        // `parse_request` takes no other `Connection` options than `keep-alive` and `close`.
+        plain_connection: true,
     };
-    rewrite::request(|| lines.iter().map(|l| (l.name.as_bytes(), l.value)), rules, &mut Writer { out: &mut *out });
+    rewrite::request(|| lines.iter().map(|l| (l.name.as_bytes(), l.value)), &rules, &mut Writer { out: &mut *out });
     out.extend_from_slice(b"\r\n");
 }
 
+#[inline]
 fn write_line(out: &mut Vec<u8>, name: &[u8], value: &[u8]) {
     out.extend_from_slice(name);
     out.extend_from_slice(b": ");
@@ -301,6 +302,7 @@ struct ClientWriter<'o> {
 }
 
 impl HeaderSink for ClientWriter<'_> {
+    #[inline]
     fn keep(&mut self, name: &[u8], value: &[u8]) {
         if name.eq_ignore_ascii_case(b"content-length") || is_cors_response_header_bytes(name) {
             return;
@@ -311,8 +313,9 @@ impl HeaderSink for ClientWriter<'_> {
 
     fn remove(&mut self, _: &[u8]) {}
 
-    fn add(&mut self, name: &HeaderName, value: Value<'_>) {
-        self.out.add(name, value);
+    #[inline]
+    fn add(&mut self, line: &Added, value: &Value<'_>) {
+        self.out.add(line, value);
     }
 }
 
@@ -329,14 +332,6 @@ pub fn write_response(
     cors: &CorsHeaders,
     close: bool,
 ) -> Result<(), &'static str> {
-    let options = lines
-        .iter()
-        .filter(|l| is(l.name, "connection"))
-        .flat_map(|l| l.value.split(|&b| b == b','))
-        .filter(|o| !trim(o).is_empty());
-    if options.count() > MAX_CONNECTION_OPTIONS {
-        return Err("too many Connection options");
-    }
     out.extend_from_slice(b"HTTP/1.1 ");
     out.extend_from_slice(itoa::Buffer::new().format(head.status).as_bytes());
     out.push(b' ');
@@ -344,7 +339,9 @@ pub fn write_response(
     out.extend_from_slice(b"\r\n");
     let mut writer = ClientWriter { out: Writer { out: &mut *out }, has_date: false };
     let raw = || lines.iter().map(|l| (l.name.as_bytes(), l.value));
-    rewrite::response(raw, rewrite::Downstream::default(), &mut writer);
+    if rewrite::response(raw, rewrite::Downstream::default(), &mut writer) {
+        return Err("too many Connection options");
+    }
     let has_date = writer.has_date;
     for (name, value) in cors.lines() {
         write_line(out, name.as_str().as_bytes(), value.as_bytes());
