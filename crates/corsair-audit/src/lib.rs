@@ -443,11 +443,7 @@ pub fn replay(url: &Url, origin: &Origin, options: &ProbeOptions) -> String {
         shell_quote(origin.as_str())
     );
     for r in &options.resolve {
-        let addr = match r.addr {
-            std::net::IpAddr::V6(a) => format!("[{a}]"),
-            a => a.to_string(),
-        };
-        cmd.push_str(&format!(" --resolve {}", shell_quote(&format!("{}:{}:{addr}", r.host, r.port))));
+        cmd.push_str(&format!(" --resolve {}", shell_quote(&r.to_string())));
     }
     if options.insecure {
         cmd.push_str(" -k");

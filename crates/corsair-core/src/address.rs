@@ -168,8 +168,129 @@ pub fn classify_v6(ip: Ipv6Addr) -> AddressClass {
     }
 }
 
+/// One `--resolve` rule: connect to `addr` for `host` (on `port`, or any port), as curl's
+/// `--resolve HOST:PORT:ADDR`, with `*` for any port. Every command spells it the same way, so
+/// a rule copied from `corsair check` works in `corsair proxy` and back.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ResolveRule {
+    /// The host name, lower case, without a trailing dot.
+    pub host: String,
+    /// The port, or `None` for any (`*`).
+    pub port: Option<u16>,
+    /// The address to connect to instead of asking DNS.
+    pub addr: IpAddr,
+}
+
+impl ResolveRule {
+    /// Whether this rule pins `host` (any case, a trailing dot ignored) on `port`.
+    pub fn matches(&self, host: &str, port: u16) -> bool {
+        let host = host.strip_suffix('.').unwrap_or(host);
+        self.host.eq_ignore_ascii_case(host) && self.port.is_none_or(|p| p == port)
+    }
+
+    /// The address pinned for `host` on `port`: a rule for that port wins over a `*` rule.
+    pub fn find(rules: &[ResolveRule], host: &str, port: u16) -> Option<IpAddr> {
+        let mut any = None;
+        for rule in rules.iter().filter(|r| r.matches(host, port)) {
+            match rule.port {
+                Some(_) => return Some(rule.addr),
+                None => any = any.or(Some(rule.addr)),
+            }
+        }
+        any
+    }
+}
+
+impl std::str::FromStr for ResolveRule {
+    type Err = String;
+
+    /// Parses `HOST:PORT:ADDR` or `HOST:*:ADDR`; ADDR is IPv4 or IPv6, bracketed or not.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let bad = |why: &str| {
+            format!("`{s}` is not HOST:PORT:ADDR ({why}); write e.g. api.example.test:443:127.0.0.2, or api.example.test:*:127.0.0.2 for any port")
+        };
+        let mut parts = s.splitn(3, ':');
+        let (Some(host), Some(port), Some(addr)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(bad("three parts are needed"));
+        };
+        let host = host.strip_suffix('.').unwrap_or(host);
+        if host.is_empty() || host.starts_with('[') || host.parse::<IpAddr>().is_ok() {
+            return Err(bad("HOST must be a name"));
+        }
+        if !host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.' || b == b'_') {
+            return Err(bad("HOST must be a name"));
+        }
+        let port = match port {
+            "*" => None,
+            p => match p.parse::<u16>() {
+                Ok(n) if n > 0 && p.bytes().all(|b| b.is_ascii_digit()) => Some(n),
+                _ => return Err(bad("PORT must be 1 to 65535 or *")),
+            },
+        };
+        let addr = addr.strip_prefix('[').and_then(|a| a.strip_suffix(']')).unwrap_or(addr);
+        let addr = addr.parse::<IpAddr>().map_err(|_| bad("ADDR must be an IP address"))?;
+        Ok(ResolveRule { host: host.to_ascii_lowercase(), port, addr })
+    }
+}
+
+impl std::fmt::Display for ResolveRule {
+    /// The rule as it is written on a command line (IPv6 addresses bracketed).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:", self.host)?;
+        match self.port {
+            Some(p) => write!(f, "{p}:")?,
+            None => f.write_str("*:")?,
+        }
+        match self.addr {
+            IpAddr::V4(a) => write!(f, "{a}"),
+            IpAddr::V6(a) => write!(f, "[{a}]"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn resolve_rules_parse_every_spelling_and_print_back() {
+        for (text, host, port, addr, printed) in [
+            ("api.test:443:127.0.0.2", "api.test", Some(443), "127.0.0.2", "api.test:443:127.0.0.2"),
+            ("API.Test.:8080:::1", "api.test", Some(8080), "::1", "api.test:8080:[::1]"),
+            ("api.test:*:[::1]", "api.test", None, "::1", "api.test:*:[::1]"),
+        ] {
+            let rule: ResolveRule = text.parse().unwrap();
+            assert_eq!((rule.host.as_str(), rule.port, rule.addr), (host, port, addr.parse().unwrap()), "{text}");
+            assert_eq!(rule.to_string(), printed);
+            assert_eq!(printed.parse::<ResolveRule>().unwrap(), rule, "round trip of {printed}");
+        }
+    }
+
+    #[test]
+    fn resolve_rules_refuse_what_is_not_host_port_addr() {
+        for (text, why) in [
+            ("api.test:127.0.0.2", "three parts"),
+            ("api.test:0:127.0.0.2", "PORT"),
+            ("api.test:+80:127.0.0.2", "PORT"),
+            ("api.test:65536:127.0.0.2", "PORT"),
+            ("api.test:80:localhost", "ADDR"),
+            (":80:127.0.0.2", "HOST"),
+            ("127.0.0.1:80:127.0.0.2", "HOST"),
+            ("a b:80:127.0.0.2", "HOST"),
+            ("", "three parts"),
+        ] {
+            let e = text.parse::<ResolveRule>().unwrap_err();
+            assert!(e.contains(why) && e.contains("api.example.test:*:127.0.0.2"), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_port_rule_wins_over_an_any_port_rule() {
+        let rules: Vec<ResolveRule> =
+            ["api.test:*:127.0.0.3", "api.test:443:127.0.0.2"].iter().map(|r| r.parse().unwrap()).collect();
+        assert_eq!(ResolveRule::find(&rules, "API.test.", 443), Some("127.0.0.2".parse().unwrap()));
+        assert_eq!(ResolveRule::find(&rules, "api.test", 80), Some("127.0.0.3".parse().unwrap()));
+        assert_eq!(ResolveRule::find(&rules, "other.test", 80), None);
+    }
+
     use super::*;
 
     fn class(s: &str) -> AddressClass {

@@ -66,6 +66,7 @@ impl AddressSpace {
 /// A CORS failure, with the offending value where Chromium shows one (the "hint").
 ///
 /// Hints are raw response bytes; rendering escapes them as Chromium does.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum CorsError {
     /// A `same-origin` mode request to another origin (`kDisallowedByMode`).

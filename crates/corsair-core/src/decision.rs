@@ -86,6 +86,7 @@ impl RequestKind {
 
 /// Why a CORS request was refused. Byte fields borrow the request and may hold anything:
 /// use [`Refusal`]'s `Display` (which escapes) before logging them.
+#[non_exhaustive]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Refusal<'a> {
     /// More than one `Origin` line (browsers send one). Never for a policy of `*` alone without
@@ -166,6 +167,7 @@ enum AllowHeaders<'a> {
 }
 
 /// The answer to one request. Borrows the policy and the request; allocates nothing.
+#[must_use = "a decision does nothing until its headers are written or its refusal handled"]
 #[derive(Clone, Debug)]
 pub struct Decision<'a> {
     kind: RequestKind,

@@ -6,7 +6,7 @@
 //! recorded exchanges (preflight, redirect hops, final answer) to the [browser
 //! model](crate::browser), which says what the browser said and why.
 //!
-//! The three exports differ in what they keep (see `docs/` and the README):
+//! The three exports differ in what they keep (see docs/explain.md):
 //!
 //! - Chromium (`creator.name` `WebInspector`) adds private fields: `_resourceType` (`fetch`,
 //!   `xhr`, `preflight`, ...), `_initiator`, `_fromCache`, and `_error` (`net::ERR_FAILED` on a

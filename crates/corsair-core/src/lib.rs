@@ -47,6 +47,6 @@ pub use cors_error::CorsError;
 pub use decision::{Action, CorsHeaders, Decision, Refusal, RequestKind, RequestParts};
 pub use origin::{Origin, OriginError, OriginRef};
 pub use pattern::{OriginMatch, OriginPattern, OriginSet, PatternError};
-pub use policy::{Policy, PolicyBuilder, RefusalStyle};
+pub use policy::{IntoToken, Policy, PolicyBuilder, RefusalStyle};
 pub use policy_file::{Override, PolicyFile, PolicyTable};
 pub use vary::Vary;

@@ -295,6 +295,7 @@ impl fmt::Debug for Policy {
 ///
 /// Methods take text (as a file would) so every mistake comes back as a typed error from
 /// `build`, never a panic.
+#[must_use = "a builder does nothing until `build` is called"]
 #[derive(Clone, Debug)]
 pub struct PolicyBuilder {
     pub(crate) origins: Vec<String>,
@@ -332,6 +333,56 @@ impl Default for PolicyBuilder {
     }
 }
 
+/// What the builder's method and header lists accept: strings as written in a config file, and
+/// the `http` crate's [`Method`](http::Method) and [`HeaderName`](http::HeaderName), as
+/// tower-http's users write them. Everything is validated by [`PolicyBuilder::build`] alike.
+pub trait IntoToken {
+    /// The token as text.
+    fn into_token(self) -> String;
+}
+
+impl IntoToken for String {
+    fn into_token(self) -> String {
+        self
+    }
+}
+
+impl IntoToken for &String {
+    fn into_token(self) -> String {
+        self.clone()
+    }
+}
+
+impl IntoToken for &str {
+    fn into_token(self) -> String {
+        self.to_owned()
+    }
+}
+
+impl IntoToken for http::Method {
+    fn into_token(self) -> String {
+        self.as_str().to_owned()
+    }
+}
+
+impl IntoToken for &http::Method {
+    fn into_token(self) -> String {
+        self.as_str().to_owned()
+    }
+}
+
+impl IntoToken for http::HeaderName {
+    fn into_token(self) -> String {
+        self.as_str().to_owned()
+    }
+}
+
+impl IntoToken for &http::HeaderName {
+    fn into_token(self) -> String {
+        self.as_str().to_owned()
+    }
+}
+
 impl PolicyBuilder {
     /// Allows one origin or pattern (see [`OriginPattern`]).
     pub fn allow_origin(mut self, pattern: impl Into<String>) -> Self {
@@ -346,20 +397,20 @@ impl PolicyBuilder {
     }
 
     /// Allows these methods in preflights (`*` for any). GET, HEAD and POST need no listing.
-    pub fn allow_methods<I: IntoIterator<Item = S>, S: Into<String>>(mut self, methods: I) -> Self {
-        self.methods.extend(methods.into_iter().map(Into::into));
+    pub fn allow_methods<I: IntoIterator<Item = S>, S: IntoToken>(mut self, methods: I) -> Self {
+        self.methods.extend(methods.into_iter().map(IntoToken::into_token));
         self
     }
 
     /// Allows these request headers in preflights (`*` for any but Authorization).
-    pub fn allow_headers<I: IntoIterator<Item = S>, S: Into<String>>(mut self, names: I) -> Self {
-        self.headers.extend(names.into_iter().map(Into::into));
+    pub fn allow_headers<I: IntoIterator<Item = S>, S: IntoToken>(mut self, names: I) -> Self {
+        self.headers.extend(names.into_iter().map(IntoToken::into_token));
         self
     }
 
     /// Lets scripts read these response headers (`*` for all, without credentials only).
-    pub fn expose_headers<I: IntoIterator<Item = S>, S: Into<String>>(mut self, names: I) -> Self {
-        self.expose.extend(names.into_iter().map(Into::into));
+    pub fn expose_headers<I: IntoIterator<Item = S>, S: IntoToken>(mut self, names: I) -> Self {
+        self.expose.extend(names.into_iter().map(IntoToken::into_token));
         self
     }
 

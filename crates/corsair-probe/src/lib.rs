@@ -22,7 +22,6 @@
 
 mod transport;
 
-use std::net::IpAddr;
 use std::time::Duration;
 
 use corsair_core::browser::{Fetch, Intent, Request, Response, SendKind, Step, Verdict};
@@ -32,7 +31,7 @@ pub use transport::TransportError;
 /// How the probe connects.
 #[derive(Clone, Debug)]
 pub struct ProbeOptions {
-    /// `HOST:PORT` to address overrides, as curl's `--resolve`.
+    /// Host (and port) to address overrides, as curl's `--resolve`.
     pub resolve: Vec<Resolve>,
     /// Limit for each exchange (connect, TLS and response head).
     pub timeout: Duration,
@@ -53,33 +52,9 @@ impl Default for ProbeOptions {
     }
 }
 
-/// One `--resolve HOST:PORT:ADDR` entry.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Resolve {
-    /// Host name, lower case.
-    pub host: String,
-    /// Port.
-    pub port: u16,
-    /// Address to connect to instead of asking DNS.
-    pub addr: IpAddr,
-}
-
-impl std::str::FromStr for Resolve {
-    type Err = String;
-
-    /// Parses `HOST:PORT:ADDR` (ADDR may be a bracketed IPv6 address).
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let bad = || format!("`{s}` is not HOST:PORT:ADDR (e.g. api.example.com:443:127.0.0.1)");
-        let (host, rest) = s.split_once(':').ok_or_else(bad)?;
-        let (port, addr) = rest.split_once(':').ok_or_else(bad)?;
-        let port: u16 = port.parse().map_err(|_| bad())?;
-        let addr: IpAddr = addr.trim_start_matches('[').trim_end_matches(']').parse().map_err(|_| bad())?;
-        if host.is_empty() {
-            return Err(bad());
-        }
-        Ok(Resolve { host: host.to_ascii_lowercase(), port, addr })
-    }
-}
+/// One `--resolve` rule (`HOST:PORT:ADDR`, `*` for any port): the core's, shared with the
+/// proxy so both read the same syntax.
+pub use corsair_core::address::ResolveRule as Resolve;
 
 /// One request the model sent and what came back.
 #[derive(Clone, Debug)]

@@ -134,8 +134,8 @@ fn tls_message(e: &std::io::Error) -> String {
 
 async fn resolve(host: &str, port: u16, options: &ProbeOptions) -> Result<SocketAddr, TransportError> {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
-    if let Some(r) = options.resolve.iter().find(|r| r.host == bare.to_ascii_lowercase() && r.port == port) {
-        return Ok(SocketAddr::new(r.addr, port));
+    if let Some(addr) = crate::Resolve::find(&options.resolve, bare, port) {
+        return Ok(SocketAddr::new(addr, port));
     }
     if let Ok(ip) = bare.parse() {
         return Ok(SocketAddr::new(ip, port));
@@ -197,11 +197,7 @@ where
             None => response.status().canonical_reason().unwrap_or_default().to_owned(),
         })
     };
-    let mut out = Response::new(response.status().as_u16());
-    for (name, value) in response.headers() {
-        out.headers.push((name.as_str().to_owned(), value.as_bytes().to_vec()));
-    }
-    Ok(Received { version, reason, response: out })
+    Ok(Received { version, reason, response: Response::from(&response) })
 }
 
 fn build_request(

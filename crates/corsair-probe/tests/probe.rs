@@ -145,7 +145,7 @@ async fn redirects_are_followed_by_the_model_not_the_client() {
 async fn https_with_a_self_signed_certificate_needs_insecure_and_then_speaks_http2() {
     let server = TestServer::start_tls(loopback(1), cors_server("", "")).await;
     let url = format!("https://localhost:{}/items", server.addr.port());
-    let resolve = vec![Resolve { host: "localhost".into(), port: server.addr.port(), addr: loopback(1) }];
+    let resolve = vec![Resolve { host: "localhost".into(), port: Some(server.addr.port()), addr: loopback(1) }];
     let strict = Probe::new(ProbeOptions { resolve: resolve.clone(), ..ProbeOptions::default() }).unwrap();
     let t = strict.run(intent(&url)).await;
     assert!(matches!(t.transport_error(), Some(TransportError::Tls(_))), "{:?}", t.transport_error());
@@ -225,9 +225,11 @@ async fn a_huge_response_head_is_refused_and_a_huge_body_is_never_read() {
 #[test]
 fn resolve_entries_parse_like_curls() {
     let r: Resolve = "API.example.com:443:127.0.0.2".parse().unwrap();
-    assert_eq!((r.host.as_str(), r.port, r.addr), ("api.example.com", 443, loopback(2)));
+    assert_eq!((r.host.as_str(), r.port, r.addr), ("api.example.com", Some(443), loopback(2)));
     let v6: Resolve = "h:80:[::1]".parse().unwrap();
     assert!(v6.addr.is_loopback());
+    let any: Resolve = "h:*:127.0.0.3".parse().unwrap();
+    assert_eq!(any.port, None);
     for bad in ["h:80", "h:x:127.0.0.1", ":80:127.0.0.1", "h:80:nope"] {
         assert!(bad.parse::<Resolve>().is_err(), "{bad}");
     }

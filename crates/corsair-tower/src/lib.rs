@@ -115,18 +115,20 @@
 //! clone of a block the policy prepared when it was built
 //! ([`Decision::answer_headers`](corsair_core::Decision::answer_headers)). Each service keeps its
 //! own reference to the current policy, so a request reads one atomic and writes nothing shared.
-//! `tests/allocations.rs` counts; `benches/cors.rs` compares with tower-http (the README has the
+//! `tests/allocations.rs` counts; `benches/cors.rs` compares with tower-http (docs/tower.md has the
 //! numbers).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod file;
 mod future;
 mod handle;
 mod layer;
 mod refusal;
 mod service;
 
-pub use corsair_core::{ConfigErrors, Policy, PolicyBuilder, Refusal, RefusalStyle};
+pub use corsair_core::{ConfigErrors, IntoToken, Policy, PolicyBuilder, Refusal, RefusalStyle};
+pub use file::{load_policy, LoadError};
 pub use future::ResponseFuture;
 pub use handle::PolicyHandle;
 pub use layer::{CorsLayer, PolicyExt};

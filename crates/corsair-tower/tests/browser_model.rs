@@ -22,7 +22,7 @@ use corsair_core::browser::{Credentials, Fetch, Intent, Response, Step, Verdict}
 use corsair_core::{Action, Origin, RefusalStyle};
 use corsair_probe::{Probe, ProbeOptions};
 use corsair_tower::{CorsLayer, Policy};
-use http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode};
+use http::{HeaderMap, HeaderValue, Request, StatusCode};
 use tower::{Layer, Service};
 
 const API: &str = "http://127.0.0.1:8080/api/items";
@@ -51,22 +51,6 @@ fn app(_: Request<()>) -> Ready<Result<http::Response<String>, Infallible>> {
     ready(Ok(response))
 }
 
-fn to_http(req: &corsair_core::browser::Request) -> Request<()> {
-    let mut r = Request::builder()
-        .method(Method::from_bytes(req.method.as_bytes()).expect("a token method"))
-        .uri(req.url.as_str())
-        .body(())
-        .unwrap();
-    for (n, v) in &req.headers {
-        r.headers_mut().append(HeaderName::from_bytes(n.as_bytes()).unwrap(), HeaderValue::from_str(v).unwrap());
-    }
-    r
-}
-
-fn to_model(status: StatusCode, headers: &HeaderMap) -> Response {
-    headers.iter().fold(Response::new(status.as_u16()), |r, (n, v)| r.header(n.as_str(), v.as_bytes()))
-}
-
 /// Runs a fetch against `server` (one request in, one response out) to its verdict.
 /// The verdict without the failing response it keeps: the layer's answer carries its debug
 /// header (`corsair-refusal`), which the bare decision does not write and the browser ignores.
@@ -85,7 +69,7 @@ fn exchange(intent: Intent, mut server: impl FnMut(Request<()>) -> Response) -> 
     for _ in 0..10 {
         match fetch.next() {
             Step::Done(v) => return v,
-            Step::Send(req) => fetch.receive(server(to_http(&req))),
+            Step::Send(req) => fetch.receive(server(req.to_http().expect("the model makes valid requests"))),
         }
     }
     panic!("the model keeps sending requests");
@@ -97,7 +81,7 @@ fn through_layer(policy: &Policy) -> impl FnMut(Request<()>) -> Response {
     move |request| {
         let mut future = pin!(service.call(request));
         match future.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
-            Poll::Ready(Ok(r)) => to_model(r.status(), r.headers()),
+            Poll::Ready(Ok(r)) => Response::from(&r),
             Poll::Ready(Err(never)) => match never {},
             Poll::Pending => panic!("the app answers at once"),
         }
@@ -114,7 +98,7 @@ fn through_decision<'a>(policy: &'a Policy, all_allowed: &'a mut bool) -> impl F
             Action::Forward => (StatusCode::OK, app_headers()),
         };
         d.apply_to(&mut headers);
-        to_model(status, &headers)
+        Response::from_http(status, &headers)
     }
 }
 

@@ -5,35 +5,16 @@ use clap::{Parser, Subcommand};
 
 use crate::cmd;
 
-/// What every subcommand's exit status means, as a literal for `concat!` in longer help texts.
-macro_rules! exit_status_help {
-    () => {
-        "\
-Exit status:
-  0  ok
-  1  the policy has errors (each printed as `error: FILE:LINE:COL: message`)
-  2  usage error, or the file could not be read"
-    };
-}
-pub(crate) use exit_status_help;
-
-/// What every subcommand's exit status means, shown at the end of `--help`.
-pub const EXIT_STATUS_HELP: &str = exit_status_help!();
-
-/// The process exit status, the same for every subcommand.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-#[repr(u8)]
-pub enum Status {
-    /// Everything checked out.
-    Ok = 0,
-    /// The input was read and has problems (policy errors; later: refused requests).
-    Findings = 1,
-    /// Bad flags or unreadable input. clap also exits with 2 on usage errors.
-    Usage = 2,
-    /// `corsair proxy` was stopped at once by a second SIGTERM or Ctrl-C; requests in flight
-    /// were cut off. 130 is what shells report for a Ctrl-C.
-    Interrupted = 130,
-}
+/// What the exit statuses mean across commands, at the end of `corsair --help`; each
+/// subcommand's `--help` says exactly when it returns each.
+pub const EXIT_STATUS_HELP: &str = "\
+Exit status (each command's --help says exactly when):
+  0    done: the policy is valid, the browser would allow the request, no finding at or above
+       --fail-on, the snippet or page was written; for the proxy, stopped by SIGTERM or Ctrl-C
+  1    a problem found: policy errors, a request the browser would block, an audit finding, a
+       stack that cannot express the whole policy
+  2    could not do the job: bad flags, unreadable input, a server that could not be reached
+  130  the proxy was stopped at once by a second SIGTERM or Ctrl-C";
 
 /// corsair: from "blocked by CORS policy" to a correct, safe fix.
 #[derive(Debug, Parser)]

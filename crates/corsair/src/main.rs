@@ -8,6 +8,7 @@ mod cli;
 mod cmd;
 mod json;
 mod snippet;
+mod status;
 
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
@@ -42,8 +43,8 @@ fn main() -> ExitCode {
             cmd::explain::run(args, &mut io::stdin().lock(), prompt, &mut out, &mut err)
         }
         Command::Snippet(args) => cmd::snippet::run(args, &env, &mut out, &mut err),
-        Command::Completions(args) => cmd::completions::run(&args, &mut out, &mut err),
-        Command::Man(args) => cmd::man::run(&args, &mut out, &mut err),
+        Command::Completions(args) => cmd::completions::run(&args, Cli::command(), &mut out, &mut err),
+        Command::Man(args) => cmd::man::run(&args, Cli::command(), &mut out, &mut err),
         Command::Proxy(_) => unreachable!("handled above"),
     };
     // A closed stdout (`corsair ... | head`) is not worth a panic; the status stands.

@@ -292,18 +292,18 @@ fn policy_check_checks_the_proxy_table_too() {
 }
 
 #[test]
-fn proxy_help_and_the_readme_list_every_proxy_key() {
+fn proxy_help_and_the_proxy_docs_list_every_proxy_key() {
     let help = command(&["proxy", "--help"], &[]).output().unwrap();
     let help = String::from_utf8(help.stdout).unwrap();
     assert!(help.contains(PROXY_KEYS_HELP), "{help}");
-    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../README.md")).unwrap();
-    let start = readme.find("| `[proxy]` key |").expect("the README's [proxy] table");
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/proxy.md")).unwrap();
+    let start = readme.find("| `[proxy]` key |").expect("docs/proxy.md's [proxy] table");
     let table: Vec<&str> = readme[start..].lines().take_while(|l| l.starts_with('|')).collect();
     for key in PROXY_KEYS {
         let row = format!("`{}`", key.name);
         assert!(
             table.iter().any(|l| l.split('|').nth(1).is_some_and(|c| c.contains(&row))),
-            "{} in the README's table",
+            "{} in docs/proxy.md's table",
             key.name
         );
     }

@@ -214,6 +214,18 @@ impl Request {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
     }
+
+    /// The request as an `http` request head for an in-process server (corsair-tower, a test's
+    /// service): method as sent, the full URL as the URI, the CORS-relevant header lines in
+    /// order; no body (attach [`Request::body`] if the server reads it). `Err` only for a
+    /// method, URL or header the `http` crate cannot hold, which the model never makes.
+    pub fn to_http(&self) -> Result<http::Request<()>, http::Error> {
+        let mut builder = http::Request::builder().method(self.method.as_str()).uri(self.url.as_str());
+        for (name, value) in &self.headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        builder.body(())
+    }
 }
 
 /// What the model wants next.
@@ -252,6 +264,7 @@ impl ResponseType {
 }
 
 /// Something worth knowing even when the request went through.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Warning {
     /// `Access-Control-Allow-Headers: *` covered `Authorization`; the standard says it must not,
@@ -342,6 +355,7 @@ pub struct Allowed {
 }
 
 /// Why a fetch failed before script got a response.
+#[non_exhaustive]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Failure {
     /// Blocked by CORS.
@@ -354,6 +368,34 @@ pub enum Failure {
     FetchApi(FetchApiError),
     /// A network-level failure (`net::ERR_...`).
     Network(NetError),
+}
+
+impl Failure {
+    /// A stable name for the kind of failure (the `kind` of JSON reports), so every front end
+    /// spells it the same way.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Failure::Cors(_) => "cors",
+            Failure::MixedContent => "mixed_content",
+            Failure::TypeError(_) => "type_error",
+            Failure::FetchApi(_) => "fetch_api",
+            Failure::Network(_) => "network",
+        }
+    }
+
+    /// One sentence on what this kind of failure means, for failures that are not CORS (whose
+    /// explanation is the [`CorsError`]'s own); empty for CORS.
+    pub fn summary(&self) -> &'static str {
+        match self {
+            Failure::MixedContent => {
+                "An https page may not fetch plain-http URLs (except loopback): serve the API over https."
+            }
+            Failure::TypeError(_) => "fetch() refuses these arguments before sending anything.",
+            Failure::FetchApi(_) => "The browser refuses to send this request at all.",
+            Failure::Network(_) => "The request failed below CORS (connection, redirect limits or redirect mode).",
+            Failure::Cors(_) => "",
+        }
+    }
 }
 
 /// Blink's early refusals.

@@ -12,10 +12,25 @@ pub struct Response {
     pub headers: Vec<(String, Vec<u8>)>,
 }
 
+impl<B> From<&http::Response<B>> for Response {
+    fn from(r: &http::Response<B>) -> Response {
+        Response::from_http(r.status(), r.headers())
+    }
+}
+
 impl Response {
     /// A response with this status and no headers.
     pub fn new(status: u16) -> Response {
         Response { status, headers: Vec::new() }
+    }
+
+    /// The status and header lines of an `http` response head, in order, repeated names kept:
+    /// what a transport or an in-process server hands the model.
+    pub fn from_http(status: http::StatusCode, headers: &http::HeaderMap) -> Response {
+        Response {
+            status: status.as_u16(),
+            headers: headers.iter().map(|(n, v)| (n.as_str().to_owned(), v.as_bytes().to_vec())).collect(),
+        }
     }
 
     /// Adds a header line (builder style, for tests and examples).

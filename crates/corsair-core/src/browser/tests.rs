@@ -2557,3 +2557,26 @@ mod allow_origin_remarks {
         assert_eq!(run.warnings(), []);
     }
 }
+
+#[test]
+fn requests_and_responses_convert_to_and_from_http_types() {
+    let mut f = Fetch::new(fetch(API).method("PUT").header("X-Token", "7"));
+    let Step::Send(preflight) = f.next() else { panic!("a preflight first") };
+    let head = preflight.to_http().unwrap();
+    assert_eq!((head.method().as_str(), head.uri().to_string()), ("OPTIONS", API.to_owned()));
+    let lines: Vec<(&str, &str)> = head.headers().iter().map(|(n, v)| (n.as_str(), v.to_str().unwrap())).collect();
+    let expected: Vec<(String, String)> =
+        preflight.headers.iter().map(|(n, v)| (n.to_ascii_lowercase(), v.clone())).collect();
+    assert_eq!(lines, expected.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect::<Vec<_>>());
+
+    let mut answer = http::Response::new(());
+    *answer.status_mut() = http::StatusCode::NO_CONTENT;
+    for (n, v) in [("access-control-allow-origin", PAGE), ("vary", "origin"), ("vary", "access-control-request-method")]
+    {
+        answer.headers_mut().append(n, http::HeaderValue::from_static(v));
+    }
+    let model = Response::from(&answer);
+    assert_eq!(model.status, 204);
+    assert_eq!(model.normalized("Vary").as_deref(), Some(&b"origin, access-control-request-method"[..]));
+    assert_eq!(model, Response::from_http(answer.status(), answer.headers()));
+}

@@ -525,3 +525,22 @@ fn file_origin_in_any_case_is_a_null_origin() {
     let p = Policy::builder().allow_origin("File:///x").dangerously_allow_null(true).build().unwrap();
     assert!(p.origins()[0].is_null());
 }
+
+#[test]
+fn builder_takes_http_types_as_tower_http_users_write_them() {
+    use http::header::{AUTHORIZATION, CONTENT_TYPE, ETAG};
+    use http::Method;
+    let typed = base()
+        .allow_methods([Method::PUT, Method::DELETE])
+        .allow_headers([CONTENT_TYPE, AUTHORIZATION])
+        .expose_headers(&[ETAG]);
+    let strings = base()
+        .allow_methods(["PUT", "DELETE"])
+        .allow_headers(["content-type", "authorization"])
+        .expose_headers(["etag"]);
+    assert_eq!(toml_of(typed), toml_of(strings));
+    // A method http accepts but CORS forbids is refused the same way, whichever type said it.
+    let from_type = only_error(base().allow_methods([Method::CONNECT]));
+    let from_text = only_error(base().allow_methods(["CONNECT"]));
+    assert_eq!(from_type, from_text);
+}

@@ -8,9 +8,9 @@ use clap::{Args, ValueEnum};
 use corsair_audit::report::{self, Summary};
 use corsair_audit::{AuditOptions, Auditor, Severity};
 
-use crate::cli::Status;
 use crate::cmd::check::{NetArgs, UsageError};
 use crate::cmd::style::Style;
+use crate::status::Status;
 
 /// Exit statuses of `corsair audit`.
 const AUDIT_EXIT_HELP: &str = "\

@@ -19,10 +19,10 @@ use corsair_core::Origin;
 use corsair_probe::{Exchange, Probe, ProbeOptions, Resolve, Run, Stopped, Transcript, Until};
 use serde_json::{json, Value};
 
-use crate::cli::Status;
 use crate::cmd::style::Style;
 use crate::cmd::term::{self, Waiting};
 use crate::snippet::{self, Stack};
+use crate::status::Status;
 
 const CHECK_HELP: &str = "\
 Without --preflight-only, check sends the real request after the preflight, as the browser
@@ -166,7 +166,8 @@ pub struct CheckArgs {
 /// How the probe reaches servers; shared by `check` and `explain --live`.
 #[derive(Debug, Clone, Args)]
 pub struct NetArgs {
-    /// Connect to ADDR for HOST:PORT, as curl's --resolve (repeatable).
+    /// Connect to ADDR for HOST on PORT (`*`: any port) instead of asking DNS, as curl's --resolve
+    /// (repeatable).
     #[arg(long, value_name = "HOST:PORT:ADDR")]
     pub resolve: Vec<String>,
     /// Seconds to wait for each response.
@@ -567,7 +568,7 @@ fn causes(t: &Transcript) -> Vec<Cause> {
     corsair_core::browser::causes(&answered, &t.verdict)
 }
 
-/// The `--format json` document (see the README for the contract).
+/// The `--format json` document (see docs/check.md for the contract).
 pub fn to_json(t: &Transcript, stack: Option<Stack>, read: &[String]) -> Value {
     let causes = causes(t);
     let preflight = t.exchanges.iter().find(|x| x.request.kind == SendKind::Preflight).map(exchange_json);
@@ -657,9 +658,9 @@ fn engine_differences(b: &Blocked) -> Vec<String> {
 fn error_json(b: &Blocked, stack: Option<Stack>, causes: &[Cause]) -> Value {
     let Some(e) = b.cors_error() else {
         return json!({
-            "kind": failure_kind(b),
+            "kind": b.failure.kind(),
             "firefox_code": null,
-            "explanation": failure_explanation(b),
+            "explanation": b.failure.summary(),
             "fix": null,
         });
     };
@@ -685,30 +686,6 @@ fn error_json(b: &Blocked, stack: Option<Stack>, causes: &[Cause]) -> Value {
             "verified_snippet_command": stack.and_then(|s| snippet::verified_command(s, b)),
         },
     })
-}
-
-fn failure_kind(b: &Blocked) -> &'static str {
-    use corsair_core::browser::Failure;
-    match &b.failure {
-        Failure::Cors(_) => "cors",
-        Failure::MixedContent => "mixed_content",
-        Failure::TypeError(_) => "type_error",
-        Failure::FetchApi(_) => "fetch_api",
-        Failure::Network(_) => "network",
-    }
-}
-
-fn failure_explanation(b: &Blocked) -> &'static str {
-    use corsair_core::browser::Failure;
-    match &b.failure {
-        Failure::MixedContent => {
-            "An https page may not fetch plain-http URLs (except loopback): serve the API over https."
-        }
-        Failure::TypeError(_) => "fetch() refuses these arguments before sending anything.",
-        Failure::FetchApi(_) => "The browser refuses to send this request at all.",
-        Failure::Network(_) => "The request failed below CORS (connection, redirect limits or redirect mode).",
-        Failure::Cors(_) => "",
-    }
 }
 
 /// The page's request and every exchange, with the headers that matter.
@@ -963,7 +940,7 @@ fn write_verdict_for(
                 }
             } else {
                 writeln!(out, "\nWhy:")?;
-                prose(out, failure_explanation(b))?;
+                prose(out, b.failure.summary())?;
             }
         }
     }

@@ -5,10 +5,10 @@
 
 use std::io::Write;
 
-use clap::{Args, CommandFactory};
+use clap::Args;
 use clap_complete::Shell;
 
-use crate::cli::{Cli, Status};
+use crate::status::Status;
 
 /// Flags of `corsair completions`.
 #[derive(Debug, Args)]
@@ -18,7 +18,11 @@ Install (one of):
   zsh         corsair completions zsh > ~/.zfunc/_corsair   (with fpath+=~/.zfunc before compinit)
   fish        corsair completions fish > ~/.config/fish/completions/corsair.fish
   powershell  corsair completions powershell >> $PROFILE
-  elvish      corsair completions elvish >> ~/.config/elvish/rc.elv")]
+  elvish      corsair completions elvish >> ~/.config/elvish/rc.elv
+
+Exit status:
+  0  the script was written
+  2  it could not be written (the reason on stderr)")]
 pub struct CompletionsArgs {
     /// The shell to write the script for.
     #[arg(value_enum, value_name = "SHELL")]
@@ -26,9 +30,12 @@ pub struct CompletionsArgs {
 }
 
 /// Writes the script to `out`. A write error (closed stdout) is a usage-level failure.
-pub fn run(args: &CompletionsArgs, out: &mut dyn Write, err: &mut dyn Write) -> Status {
+///
+/// `tree` is corsair's whole command tree (`Cli::command()`), given by `main` (see
+/// [`crate::cmd::man::run`]).
+pub fn run(args: &CompletionsArgs, mut tree: clap::Command, out: &mut dyn Write, err: &mut dyn Write) -> Status {
     let mut script = Vec::new();
-    clap_complete::generate(args.shell, &mut Cli::command(), "corsair", &mut script);
+    clap_complete::generate(args.shell, &mut tree, "corsair", &mut script);
     match out.write_all(&script).and_then(|()| out.flush()) {
         Ok(()) => Status::Ok,
         Err(e) => {

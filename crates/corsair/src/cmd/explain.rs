@@ -10,10 +10,10 @@ use corsair_core::console::{self, Browser, FirefoxReason, Message};
 use corsair_core::cors_error::{CorsError, FixContext};
 use serde_json::{json, Value};
 
-use crate::cli::Status;
 use crate::cmd::check::{self, CheckArgs, CredentialsArg, Format, NetArgs, RedirectArg};
 use crate::cmd::style::Style;
 use crate::snippet::Stack;
+use crate::status::Status;
 
 const EXPLAIN_HELP: &str = "\
 The message comes from the argument, or from standard input when it is absent or `-` (on a

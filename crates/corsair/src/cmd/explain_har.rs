@@ -10,12 +10,12 @@ use corsair_core::har::{self, CredentialsFrom, Engine, Har, Judged, Outcome, Rep
 use corsair_probe::{Exchange, Received, Transcript};
 use serde_json::{json, Value};
 
-use crate::cli::Status;
 use crate::cmd::check::{self, Format};
 use crate::cmd::explain::ExplainArgs;
 use crate::cmd::style::Style;
 use crate::cmd::term;
 use crate::snippet;
+use crate::status::Status;
 
 /// Runs `corsair explain --har FILE`: 0 when every cross-origin request passed, 1 when one was
 /// blocked or could not be judged from the file, 2 when the file cannot be read as a HAR.

@@ -4,17 +4,21 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use clap::{Args, CommandFactory};
+use clap::Args;
 use clap_mangen::Man;
 
-use crate::cli::{Cli, Status};
+use crate::status::Status;
 
 /// Flags of `corsair man`.
 #[derive(Debug, Args)]
 #[command(after_help = "\
 Examples:
   corsair man | man -l -                        read the main page now
-  corsair man --out /usr/local/share/man/man1   install every page (then: mandb)")]
+  corsair man --out /usr/local/share/man/man1   install every page (then: mandb)
+
+Exit status:
+  0  the pages were written
+  2  a page could not be written (the reason on stderr)")]
 pub struct ManArgs {
     /// Write one page per command (corsair.1, corsair-policy-check.1, ...) into DIR instead of
     /// the main page to stdout. DIR is created when missing.
@@ -23,13 +27,18 @@ pub struct ManArgs {
 }
 
 /// Writes the main page to `out`, or every page into `--out`, listing the files on stderr.
-pub fn run(args: &ManArgs, out: &mut dyn Write, err: &mut dyn Write) -> Status {
+///
+/// `tree` is corsair's whole command tree (`Cli::command()`), given by `main` so that this
+/// module, itself a node of that tree, does not reach back up to it.
+pub fn run(args: &ManArgs, tree: clap::Command, out: &mut dyn Write, err: &mut dyn Write) -> Status {
+    // Without clap's `help` subcommand, which has no page.
+    let tree = tree.disable_help_subcommand(true);
     let written = match &args.out {
         None => {
             let mut page = Vec::new();
-            Man::new(pages_command()).render(&mut page).and_then(|()| out.write_all(&page)).and_then(|()| out.flush())
+            Man::new(tree).render(&mut page).and_then(|()| out.write_all(&page)).and_then(|()| out.flush())
         }
-        Some(dir) => std::fs::create_dir_all(dir).and_then(|()| write_pages(dir, err)),
+        Some(dir) => std::fs::create_dir_all(dir).and_then(|()| write_pages(tree, dir, err)),
     };
     match written {
         Ok(()) => Status::Ok,
@@ -42,7 +51,7 @@ pub fn run(args: &ManArgs, out: &mut dyn Write, err: &mut dyn Write) -> Status {
 
 /// One page per command and subcommand, named after its path (`corsair-policy-check.1`), so
 /// `man corsair-policy-check` finds it.
-fn write_pages(dir: &std::path::Path, err: &mut dyn Write) -> std::io::Result<()> {
+fn write_pages(tree: clap::Command, dir: &std::path::Path, err: &mut dyn Write) -> std::io::Result<()> {
     fn each(cmd: clap::Command, dir: &std::path::Path, err: &mut dyn Write) -> std::io::Result<()> {
         for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()).cloned() {
             each(sub, dir, err)?;
@@ -50,14 +59,8 @@ fn write_pages(dir: &std::path::Path, err: &mut dyn Write) -> std::io::Result<()
         let path = Man::new(cmd).generate_to(dir)?;
         writeln!(err, "{}", path.display())
     }
-    let mut cmd = pages_command();
+    let mut cmd = tree;
     // Gives every subcommand its display name (`corsair-policy-check`), which names its file.
     cmd.build();
     each(cmd, dir, err)
-}
-
-/// The command tree the pages describe: without clap's `help` subcommand, which has no page
-/// of its own (the main page must not refer to a `corsair-help(1)` that is never written).
-fn pages_command() -> clap::Command {
-    Cli::command().disable_help_subcommand(true)
 }

@@ -1,5 +1,5 @@
 //! One module per subcommand: its flags, and a `run` that takes the streams and the
-//! environment it may use and returns an exit [`Status`](crate::cli::Status).
+//! environment it may use and returns an exit [`Status`](crate::status::Status).
 
 pub mod audit;
 pub mod check;

@@ -15,8 +15,19 @@ use corsair_core::policy_file::MAX_POLICY_FILE_LEN;
 use corsair_core::{ConfigErrors, Located, Policy, PolicyFile};
 use corsair_gateway::config;
 
-use crate::cli::{exit_status_help, Status, EXIT_STATUS_HELP};
 use crate::json;
+use crate::status::Status;
+
+/// `corsair policy`'s exit statuses, as a literal for `concat!`.
+macro_rules! policy_exit_help {
+    () => {
+        "\
+Exit status:
+  0  ok
+  1  the policy has errors (each printed as `error: FILE:LINE:COL: message`)
+  2  usage error, or the file could not be read"
+    };
+}
 
 /// The keys, the environment and the exit status, after `policy check --help`. Policy-file
 /// syntax errors point here for the list of keys.
@@ -47,12 +58,12 @@ A [proxy] table (`corsair proxy --help` lists its keys) is checked as corsair pr
 without requiring an upstream, which a flag may give.
 
 ",
-    exit_status_help!()
+    policy_exit_help!()
 );
 
 /// Flags of `corsair policy`.
 #[derive(Debug, Args)]
-#[command(after_help = EXIT_STATUS_HELP)]
+#[command(after_help = policy_exit_help!())]
 pub struct PolicyArgs {
     /// What to do with the policy file.
     #[command(subcommand)]

@@ -11,7 +11,7 @@ use corsair_gateway::config::{self, Mode};
 use corsair_gateway::{Config, Control, Flags, Server, Source};
 use corsair_gateway::{HEALTH_PATH, METRICS_PATH};
 
-use crate::cli::Status;
+use crate::status::Status;
 
 mod log;
 

@@ -8,7 +8,7 @@ use clap::Args;
 use corsair_core::{Policy, PolicyFile};
 use corsair_snippet::{render, Stack};
 
-use crate::cli::Status;
+use crate::status::Status;
 
 const SNIPPET_HELP: &str = "\
 Exit status:
