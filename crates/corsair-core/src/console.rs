@@ -186,7 +186,7 @@ enum Marker {
     NetworkLine,
 }
 
-const MARKERS: [(&str, Marker); 17] = [
+const MARKERS: [(&str, Marker); 18] = [
     ("Access to", Marker::Chromium),
     ("Failed to load", Marker::FailedToLoad),
     ("XMLHttpRequest cannot load", Marker::CannotLoad),
@@ -199,6 +199,7 @@ const MARKERS: [(&str, Marker); 17] = [
     ("Preflight response is not successful", Marker::WebKit),
     ("Header Access-Control-Allow-", Marker::WebKit),
     ("Cross-origin redirection to", Marker::WebKit),
+    ("Not allowed to follow a redirection while loading", Marker::WebKit),
     ("is not allowed by Access-Control-Allow-", Marker::Back),
     ("has been blocked from loading by Cross-Origin Resource Sharing policy:", Marker::BlockedFromLoading),
     ("Response to preflight request doesn't pass access control check:", Marker::BareReason),

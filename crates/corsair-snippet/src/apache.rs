@@ -31,7 +31,8 @@ pub(crate) fn render(plan: &Plan) -> (Vec<Part>, Vec<String>) {
     s.push_str("# corsair snippet for Apache httpd 2.4: paste into the <VirtualHost> (or the server config),\n");
     s.push_str("# not into <Directory>, <Location> or .htaccess. Needs mod_setenvif, mod_headers, mod_rewrite\n");
     s.push_str("# (a2enmod setenvif headers rewrite). Remove other CORS handling (Header lines, the app's own):\n");
-    s.push_str("# `Header always` adds to what the app sends, so both would go out.\n");
+    s.push_str("# `Header always` adds to what the app sends, so both would go out. The origins those allowed:\n");
+    s.push_str("# add a `SetEnvIf Origin` line each below.\n");
     s.push_str(&crate::warning_comments("#", plan, &[]));
 
     s.push_str("\n# The allowed origin, or unset. Exact origins first (answered with the listed value), then\n");

@@ -35,7 +35,8 @@ pub(crate) fn render(plan: &Plan) -> (Vec<Part>, Vec<String>) {
     let mut s = String::new();
     s.push_str("# corsair snippet for Caddy 2: paste into the site block and move the site's handlers\n");
     s.push_str("# (reverse_proxy, file_server, handle blocks, ...) into the route below, where it says.\n");
-    s.push_str("# Remove other header lines that set Access-Control-*.\n");
+    s.push_str("# Remove other header lines that set Access-Control-* (and the app's own, behind reverse_proxy:\n");
+    s.push_str("# both would go out); the origins they allowed: add a line each to the first map.\n");
     s.push_str(&crate::warning_comments("#", plan, &[]));
 
     s.push_str("\n# The allowed origin, or empty. Exact origins first, then anchored patterns (case-sensitive).\n");

@@ -5,13 +5,58 @@
 
 use crate::javascript::js;
 use crate::plan::Plan;
-use crate::Part;
+use crate::{Addition, Part};
+
+/// Lines that add to the options of the `cors()` the app mounts: `[].concat` keeps a string, a
+/// RegExp or a list of them, and methods and headers are extended, never replaced, so the other
+/// routes and origins keep working.
+pub(crate) fn amend(a: &Addition) -> Vec<Part> {
+    let mut s = String::new();
+    s.push_str("// corsair fix for Express + cors: add to the cors() the app already mounts; keep what it allows.\n");
+    s.push_str("// If its options are written inline, name them first:\n");
+    s.push_str("//     const corsOptions = { ...the options you have... };\n//     app.use(cors(corsOptions));\n");
+    s.push_str("// Paste these lines after `const corsOptions = ...`, before app.use(cors(corsOptions)).\n");
+    s.push_str("// Keep one CORS middleware: remove any other that sets Access-Control-* headers (res.header,\n");
+    s.push_str("// res.set, res.setHeader, a second cors()): two of them send each header twice, and browsers\n");
+    s.push_str("// refuse two values.\n");
+    if let Some(status) = a.outside_layer {
+        s.push_str(&format!(
+            "// The {status} came from something that runs before cors(): mount app.use(cors(corsOptions))\n"
+        ));
+        s.push_str("// first, before body parsers, authentication and routes, and keep error handlers after it.\n");
+    }
+    if let Some(origin) = &a.origin {
+        s.push_str("// The page's origin next to those listed today. If `origin` is a function, add the check\n");
+        s.push_str("// inside it instead; if it was unset or '*', cors answered `*`, which credentials cannot use.\n");
+        s.push_str(&format!("corsOptions.origin = [].concat(corsOptions.origin ?? [], {});\n", js(origin)));
+    }
+    if a.credentials {
+        s.push_str("corsOptions.credentials = true;\n");
+    }
+    if let Some(method) = &a.method {
+        s.push_str("// The methods allowed today (cors's default when unset) and this one.\n");
+        s.push_str(&format!(
+            "corsOptions.methods = [...new Set([...String(corsOptions.methods ?? 'GET,HEAD,PUT,PATCH,POST,DELETE').split(','), {}])];\n",
+            js(method)
+        ));
+    }
+    if !a.headers.is_empty() {
+        let names: Vec<String> = a.headers.iter().map(|h| js(h)).collect();
+        s.push_str("// Unset, cors allows whatever a preflight asks; a list of yours needs these added.\n");
+        s.push_str(&format!(
+            "if (corsOptions.allowedHeaders !== undefined) corsOptions.allowedHeaders = [...String(corsOptions.allowedHeaders).split(','), {}];\n",
+            names.join(", ")
+        ));
+    }
+    vec![Part { place: "the file that calls app.use(cors(corsOptions))".to_owned(), text: s }]
+}
 
 pub(crate) fn render(plan: &Plan) -> (Vec<Part>, Vec<String>) {
     let mut s = String::new();
     s.push_str("// corsair snippet for Express (npm install express cors).\n");
     s.push_str("// Mount it first: app.use(require('./cors-policy')), before routes, auth and error handlers,\n");
-    s.push_str("// and remove any other CORS middleware (a second one doubles the headers).\n");
+    s.push_str("// and remove any other CORS middleware: cors(), or hand-written res.header('Access-Control-...')\n");
+    s.push_str("// lines (a second one doubles the headers). Their origins: add them to ALLOWED_ORIGINS below.\n");
     s.push_str(&crate::warning_comments("//", plan, &[]));
     s.push_str("'use strict';\nconst cors = require('cors');\n\n");
     s.push_str(&crate::javascript::checks(plan));

@@ -20,7 +20,8 @@ fn alternation(names: &[String]) -> String {
 
 pub(crate) fn render(plan: &Plan) -> (Vec<Part>, Vec<String>) {
     let mut h = String::new();
-    h.push_str("# corsair snippet for nginx: paste into the http {} block (maps must be at http level).\n");
+    h.push_str("# corsair snippet for nginx: paste into the http {} block (maps must be at http level), once:\n");
+    h.push_str("# a second copy is an error (duplicate map); to allow more origins, add lines to $cors_origin.\n");
     h.push_str(&crate::warning_comments("#", plan, &[]));
     h.push_str("map $http_origin $cors_has_origin {\n    default 1;\n    \"\" 0;\n}\n\n");
 
@@ -118,8 +119,12 @@ pub(crate) fn render(plan: &Plan) -> (Vec<Part>, Vec<String>) {
     ));
 
     let mut s = String::new();
-    s.push_str("# corsair snippet for nginx: paste into the server {} block, before any location.\n");
-    s.push_str("# A location with add_header of its own drops these: repeat them there (or include a file).\n");
+    s.push_str("# corsair snippet for nginx: paste into the server {} block, or into the location {} that serves\n");
+    s.push_str("# the API (valid in both). A location with add_header lines of its own inherits none of the\n");
+    s.push_str("# server's: paste these into that location. Remove the add_header Access-Control-* lines and the\n");
+    s.push_str("# `if ($request_method = OPTIONS)` blocks these replace; the origins they allowed: add a line each\n");
+    s.push_str("# to the $cors_origin map. If the app behind proxy_pass sends CORS headers itself, fix it there\n");
+    s.push_str("# instead (both would send them, and browsers refuse two values).\n");
     s.push_str("# `always` sends them on 4xx and 5xx answers too; empty values are not sent.\n");
     s.push_str("add_header Access-Control-Allow-Origin $cors_allow_origin always;\n");
     if plan.credentials {

@@ -5,11 +5,11 @@
 use crate::plan::Plan;
 
 /// A Python string literal.
-fn py(text: &str) -> String {
+pub(crate) fn py(text: &str) -> String {
     format!("'{}'", text.replace('\\', "\\\\").replace('\'', "\\'"))
 }
 
-fn py_list(items: &[String]) -> String {
+pub(crate) fn py_list(items: &[String]) -> String {
     items.iter().map(|s| py(s)).collect::<Vec<_>>().join(", ")
 }
 

@@ -571,20 +571,7 @@ impl Page {
     /// collects what the page saw, and, when it failed, Chromium's "Access to fetch at ..."
     /// console line for `url`.
     pub async fn fetch(&self, url: &str, method: &str, headers: &[(&str, &str)]) -> Fetched {
-        let headers: Vec<Value> = headers.iter().map(|(n, v)| json!([n, v])).collect();
-        let init = json!({"method": method, "headers": headers, "mode": "cors", "credentials": "omit"});
-        let script = format!(
-            "(async () => {{
-  try {{
-    const r = await fetch({url}, {init});
-    return {{ok: true, status: r.status, body: await r.text(), readable: [...r.headers.keys()]}};
-  }} catch (e) {{
-    return {{ok: false, status: null, body: String(e), readable: []}};
-  }}
-}})()",
-            url = json!(url),
-        );
-        let v = self.evaluate(&script).await.expect("the script runs");
+        let v = self.evaluate(&crate::firefox::fetch_script(url, method, headers)).await.expect("the script runs");
         let ok = v["ok"].as_bool() == Some(true);
         if !ok {
             // The CORS line comes first, then "Failed to load resource: net::ERR_FAILED".
@@ -595,18 +582,8 @@ impl Page {
             .into_iter()
             .find(|e| e.text.starts_with("Access to fetch at") && e.text.contains(url))
             .map(|e| e.text);
-        Fetched {
-            ok,
-            status: v["status"].as_u64(),
-            body: v["body"].as_str().unwrap_or_default().to_owned(),
-            readable: v["readable"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|h| h.as_str().map(str::to_owned))
-                .collect(),
-            console,
-        }
+        let seen = crate::firefox::Fetched::from_script(&v, Vec::new());
+        Fetched { ok, status: seen.status, body: seen.body, readable: seen.readable, console }
     }
 }
 

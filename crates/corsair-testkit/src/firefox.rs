@@ -320,24 +320,9 @@ impl Page {
     /// Runs `fetch(url, {method, headers, mode: "cors", credentials: "omit"})` in the page and
     /// collects what the page saw and Firefox's CORS console lines about `url`.
     pub async fn fetch(&self, url: &str, method: &str, headers: &[(&str, &str)]) -> Fetched {
-        let headers: Vec<Value> = headers.iter().map(|(n, v)| json!([n, v])).collect();
-        let init = json!({"method": method, "headers": headers, "mode": "cors", "credentials": "omit"});
-        let script = fetch_script(url, &init);
-        let v = self.evaluate(&script).await.expect("the script runs");
-        let ok = v["ok"].as_bool() == Some(true);
-        let console = self.settle_cors_lines(url, ok).await;
-        Fetched {
-            ok,
-            status: v["status"].as_u64(),
-            body: v["body"].as_str().unwrap_or_default().to_owned(),
-            readable: v["readable"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|h| h.as_str().map(str::to_owned))
-                .collect(),
-            console,
-        }
+        let v = self.evaluate(&fetch_script(url, method, headers)).await.expect("the script runs");
+        let console = self.settle_cors_lines(url, v["ok"].as_bool() == Some(true)).await;
+        Fetched::from_script(&v, console)
     }
 
     /// Firefox's CORS lines naming `needle`, once they have stopped arriving: the lines follow
@@ -364,7 +349,11 @@ impl Page {
     }
 }
 
-fn fetch_script(url: &str, init: &Value) -> String {
+/// The script [`Page::fetch`] runs (and the WebKit driver's `fetch`): `{ok, status, body,
+/// readable}` whether the promise resolved or rejected.
+pub(crate) fn fetch_script(url: &str, method: &str, headers: &[(&str, &str)]) -> String {
+    let headers: Vec<Value> = headers.iter().map(|(n, v)| json!([n, v])).collect();
+    let init = json!({"method": method, "headers": headers, "mode": "cors", "credentials": "omit"});
     format!(
         "(async () => {{
   try {{
@@ -400,7 +389,8 @@ pub fn remote_value(v: &Value) -> Value {
     }
 }
 
-/// What a `fetch()` from a page came to ([`Page::fetch`]).
+/// What a `fetch()` from a page came to ([`Page::fetch`], and WebKit's
+/// [`Browser::fetch`](crate::webkit::Browser::fetch)).
 #[derive(Debug)]
 pub struct Fetched {
     /// The promise resolved.
@@ -412,6 +402,26 @@ pub struct Fetched {
     pub body: String,
     /// Response header names the script could read.
     pub readable: Vec<String>,
-    /// Firefox's "Cross-Origin Request Blocked" lines about the URL, in order.
+    /// The engine's CORS lines about the URL, in order: Firefox's "Cross-Origin Request
+    /// Blocked" lines; WebKit's error lines (the cause, then "Fetch API cannot load URL due to
+    /// access control checks.").
     pub console: Vec<String>,
+}
+
+impl Fetched {
+    /// What [`fetch_script`] returned, with the console lines gathered about it.
+    pub(crate) fn from_script(v: &Value, console: Vec<String>) -> Fetched {
+        Fetched {
+            ok: v["ok"].as_bool() == Some(true),
+            status: v["status"].as_u64(),
+            body: v["body"].as_str().unwrap_or_default().to_owned(),
+            readable: v["readable"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|h| h.as_str().map(str::to_owned))
+                .collect(),
+            console,
+        }
+    }
 }

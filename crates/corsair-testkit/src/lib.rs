@@ -10,6 +10,7 @@ pub mod firefox;
 pub mod fuzz;
 pub mod har;
 pub mod redis;
+pub mod webkit;
 
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};

@@ -7,6 +7,7 @@
 mod cli;
 mod cmd;
 mod json;
+mod layers;
 mod snippet;
 mod status;
 

@@ -223,9 +223,46 @@ fn implied(b: &Blocked) -> Option<(Policy, bool)> {
     build(false).map(|p| (p, false)).or_else(|| build(true).map(|p| (p, true)))
 }
 
-/// The configuration for `stack` that lets the blocked request through: corsair-snippet's
-/// run-verified one for the implied policy where the stack has it, else a per-request snippet.
+/// The grants the blocked request needs that the answers did not give, when they show a CORS
+/// layer: what a fix adds to that layer. `None` without a layer (or without a real origin).
+pub fn addition(b: &Blocked) -> Option<corsair_snippet::Addition> {
+    if b.page_origin.is_null() {
+        return None;
+    }
+    let missing = b.missing_grants();
+    missing.layer_seen.then(|| corsair_snippet::Addition {
+        origin: missing.origin.then(|| b.page_origin.to_string()),
+        credentials: missing.credentials,
+        method: missing.method.map(|m| m.to_ascii_uppercase()),
+        headers: missing.headers,
+        outside_layer: missing.outside_layer,
+    })
+}
+
+/// The fix that adds to the CORS layer the answers show, for stacks whose usual layer takes
+/// additions (Express's `cors`, django-cors-headers, Starlette's `CORSMiddleware`).
+pub fn amendment(stack: Stack, b: &Blocked) -> Option<corsair_snippet::Snippet> {
+    corsair_snippet::amend(&addition(b)?, verified_stack(stack)?)
+}
+
+/// [`render`] as its parts (where each goes, what to paste), for tools that apply them.
+pub fn render_parts(stack: Stack, b: &Blocked) -> Vec<corsair_snippet::Part> {
+    if let Some(a) = amendment(stack, b) {
+        return a.parts;
+    }
+    if let (Some(s), Some(policy)) = (verified_stack(stack), implied_policy(b)) {
+        return corsair_snippet::render(&policy, s).parts;
+    }
+    vec![corsair_snippet::Part { place: stack.title().to_owned(), text: render(stack, b) }]
+}
+
+/// The configuration for `stack` that lets the blocked request through: an addition to the CORS
+/// layer the answers show where the stack's layer takes one ([`amendment`]), else corsair-snippet's
+/// run-verified snippet for the implied policy where the stack has it, else a per-request snippet.
 pub fn render(stack: Stack, b: &Blocked) -> String {
+    if let Some(a) = amendment(stack, b) {
+        return a.to_string();
+    }
     if let (Some(s), Some(policy)) = (verified_stack(stack), implied_policy(b)) {
         return corsair_snippet::render(&policy, s).to_string();
     }

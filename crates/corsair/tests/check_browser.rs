@@ -1,5 +1,5 @@
 //! `corsair check --browser`: the real binary against scripted loopback servers, printing
-//! Chromium's words, Firefox ESR's, or both.
+//! Chromium's words, Firefox ESR's, WebKit's, or all three.
 
 use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
@@ -27,6 +27,24 @@ async fn check(url: &str, extra: &[&str]) -> (Option<i32>, String) {
     a.extend(extra.iter().map(|s| (*s).to_owned()));
     let o = corsair(a).await;
     (o.status.code(), String::from_utf8_lossy(&o.stdout).into_owned())
+}
+
+/// `corsair explain --format json` of `pasted`, given on standard input.
+async fn explain(pasted: String) -> Value {
+    let explained = tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_corsair"))
+            .args(["explain", "--format", "json"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(pasted.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    serde_json::from_slice(&explained.stdout).unwrap()
 }
 
 fn blocked_at(url: &str, reason: &str) -> String {
@@ -107,7 +125,7 @@ async fn all_says_the_engines_agree_when_allowed() {
     let url = format!("{}/items", server.origin("http"));
     let (code, out) = check(&url, &["--browser", "all"]).await;
     assert_eq!(code, Some(0), "{out}");
-    assert!(out.contains("Chromium: ALLOWED\nFirefox: ALLOWED\nThe engines agree.\n"), "{out}");
+    assert!(out.contains("Chromium: ALLOWED\nFirefox: ALLOWED\nSafari/WebKit: ALLOWED\nThe engines agree.\n"), "{out}");
 }
 
 #[tokio::test]
@@ -203,22 +221,84 @@ async fn explain_reads_back_what_check_prints_for_firefox() {
     let lines: Vec<String> =
         v["engines"]["firefox"]["console"].as_array().unwrap().iter().map(|l| l.as_str().unwrap().to_owned()).collect();
     assert_eq!(lines.len(), 2);
-    let explained = tokio::task::spawn_blocking(move || {
-        use std::io::Write;
-        let mut child = Command::new(env!("CARGO_BIN_EXE_corsair"))
-            .args(["explain", "--format", "json"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child.stdin.take().unwrap().write_all(lines[0].as_bytes()).unwrap();
-        child.wait_with_output().unwrap()
-    })
-    .await
-    .unwrap();
-    let e: Value = serde_json::from_slice(&explained.stdout).unwrap();
+    let e = explain(lines[0].clone()).await;
     assert_eq!(e["browser"], "firefox");
     assert_eq!(e["error"]["firefox_code"], v["engines"]["firefox"]["reason_code"]);
     assert_eq!(e["url"], url.as_str());
     assert_eq!(e["status"], 404);
+}
+
+#[tokio::test]
+async fn webkit_prints_webkits_two_lines_with_the_status_checked_first() {
+    // The preflight answers 404 with the origin allowed: Chromium and Firefox report the status;
+    // so does WebKit, which checks it first.
+    let server = TestServer::start(loopback(1), preflight_404()).await;
+    let url = format!("{}/items", server.origin("http"));
+    let (code, out) = check(&url, &["-X", "PUT", "--browser", "webkit"]).await;
+    assert_eq!(code, Some(1), "{out}");
+    let expected = format!(
+        "\nWebKit console:\n  Preflight response is not successful. Status code: 404\n  Fetch API cannot load {url} due to access control checks.\nfetch() rejects with: TypeError: Load failed\n"
+    );
+    assert!(out.contains(&expected), "{out}");
+    assert!(!out.contains("Chromium console"), "{out}");
+    assert!(out.contains("\nFix:\n"), "the fix is the same model's: {out}");
+    let (_, out) = check(&url, &["-X", "PUT", "--format", "json", "--browser", "webkit"]).await;
+    let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert_eq!(v["verdict"], "blocked");
+    assert!(v["browser_message"].as_str().unwrap().starts_with("Access to fetch at"), "existing field unchanged");
+    let wk = &v["engines"]["webkit"];
+    assert_eq!(wk["verdict"], "blocked");
+    assert_eq!(wk["console"][0], "Preflight response is not successful. Status code: 404");
+    assert_eq!(wk["fetch_rejection"], "TypeError: Load failed");
+}
+
+#[tokio::test]
+async fn all_says_webkit_is_not_checked_where_it_would_send_other_requests() {
+    // A Range WebKit safelists and the others preflight (here refused): WebKit is not checked
+    // by a Chromium probe, and is checked (allowed) by its own.
+    let ranged = TestServer::start(
+        loopback(2),
+        Arc::new(|r: &Recorded| {
+            if r.method == "OPTIONS" {
+                Reply::status(403)
+            } else {
+                Reply::status(200).header("Access-Control-Allow-Origin", "*")
+            }
+        }),
+    )
+    .await;
+    let url = format!("{}/items", ranged.origin("http"));
+    let (_, out) = check(&url, &["-H", "Range: bytes=+0-", "--browser", "all"]).await;
+    assert!(out.contains("\nSafari/WebKit: NOT CHECKED: it would send other requests here"), "{out}");
+    let (code, out) = check(&url, &["-H", "Range: bytes=+0-", "--browser", "all", "--format", "json"]).await;
+    assert_eq!(code, Some(1), "{out}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["engines"]["chromium"]["verdict"], "blocked");
+    assert_eq!(v["engines"]["firefox"]["verdict"], "blocked", "Firefox reads only digits too");
+    assert_eq!(v["engines"]["webkit"]["verdict"], "not_checked");
+    let (code, out) = check(&url, &["-H", "Range: bytes=+0-", "--browser", "webkit"]).await;
+    assert_eq!(code, Some(0), "WebKit sends it without a preflight: {out}");
+}
+
+#[tokio::test]
+async fn explain_reads_back_what_check_prints_for_webkit() {
+    let server = TestServer::start(loopback(1), Arc::new(|_: &Recorded| Reply::status(200))).await;
+    let url = format!("{}/items", server.origin("http"));
+    let (_, out) = check(&url, &["--format", "json", "--browser", "webkit"]).await;
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let lines: Vec<String> =
+        v["engines"]["webkit"]["console"].as_array().unwrap().iter().map(|l| l.as_str().unwrap().to_owned()).collect();
+    assert_eq!(
+        lines,
+        [
+            format!("Origin {PAGE} is not allowed by Access-Control-Allow-Origin. Status code: 200"),
+            format!("Fetch API cannot load {url} due to access control checks."),
+        ]
+    );
+    let e = explain(lines.join("\n")).await;
+    assert_eq!(e["browser"], "webkit");
+    assert_eq!(e["error"]["kind"], "kMissingAllowOriginHeader");
+    assert_eq!(e["url"], url.as_str());
+    assert_eq!(e["page_origin"], PAGE);
+    assert_eq!(e["status"], 200);
 }

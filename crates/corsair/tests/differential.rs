@@ -21,9 +21,11 @@
 //! every disagreement.
 //!
 //! `firefox_and_corsair_agree` runs the same scenarios in headless Firefox ESR (WebDriver BiDi)
-//! against `corsair check --browser firefox`, comparing the same aspects with the model's Firefox
-//! console lines, and checks that real Firefox differs from the Chromium model exactly where
-//! `ENGINE_DIVERGENCES` says (`DIFFERENTIAL_FIREFOX_REPORT=path` writes its report).
+//! against `corsair check --browser firefox`, and `webkit_and_corsair_agree` in WebKitGTK
+//! (WebKitWebDriver under Xvfb) against `--browser webkit`, comparing the same aspects with the
+//! model's console lines for that engine; each checks that the real engine differs from the
+//! Chromium model exactly where `FIREFOX_DIVERGENCES` / `WEBKIT_DIVERGENCES` say
+//! (`DIFFERENTIAL_FIREFOX_REPORT=path`, `DIFFERENTIAL_WEBKIT_REPORT=path` write the reports).
 //!
 //! Run: `cargo test -p corsair --test differential -- --nocapture`. With `DIFFERENTIAL_REPORT=path`
 //! the table is also written there as Markdown; with `DIFFERENTIAL_VERBOSE=1` every aspect of
@@ -38,7 +40,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use corsair_testkit::chromium::{Chromium, ConsoleEntry, Page};
-use corsair_testkit::firefox::{self, Firefox};
+use corsair_testkit::firefox::Firefox;
+use corsair_testkit::webkit::WebKit;
 use corsair_testkit::{loopback, Recorded, Reply, Script, TestServer};
 use serde_json::{json, Value};
 
@@ -128,8 +131,8 @@ struct Observed {
     kind: Option<String>,
     failing_url: Option<String>,
     initial_url: Option<String>,
-    /// corsair only: the model's Firefox console lines (`engines.firefox.console`).
-    firefox_console: Vec<String>,
+    /// corsair only: the model's console lines for the engine asked for (`engines.KEY.console`).
+    engine_console: Vec<String>,
 }
 
 fn fetch_expression(url: &str, s: &Scenario) -> String {
@@ -201,19 +204,7 @@ async fn run_chromium(
     if let Some(e) = result["error"].as_str() {
         o.notes.push(format!("rejected: {e}"));
     }
-    let seen = log.lock().map(|l| l.clone()).unwrap_or_default();
-    o.preflights = seen
-        .iter()
-        .filter(|r| r.path.starts_with(&format!("{prefix}/")))
-        .filter(|r| !r.header("user-agent").unwrap_or_default().starts_with("corsair/"))
-        .filter(|r| r.method == "OPTIONS")
-        .map(|r| {
-            (
-                r.header("access-control-request-method").map(str::to_owned),
-                r.header("access-control-request-headers").map(str::to_owned),
-            )
-        })
-        .collect();
+    o.preflights = browser_preflights(log, index);
     Ok(o)
 }
 
@@ -290,7 +281,7 @@ async fn run_corsair_as(s: &Scenario, index: usize, origins: &Origins, browser: 
         kind: v["error"]["kind"].as_str().map(str::to_owned),
         failing_url: urls.last().map(|u| (*u).to_owned()),
         initial_url: urls.first().map(|u| (*u).to_owned()),
-        firefox_console: v["engines"]["firefox"]["console"]
+        engine_console: v["engines"][browser]["console"]
             .as_array()
             .into_iter()
             .flatten()
@@ -373,23 +364,8 @@ async fn chromium_and_corsair_agree() {
     let started = Instant::now();
     let version = chromium.version().expect("chromium --version");
 
-    let all = Arc::new(scenarios::all());
-    let origins = Arc::new(OnceLock::new());
-    let log: Log = Arc::new(Mutex::new(Vec::new()));
-    let server =
-        |host: Host, n: u8| TestServer::start(loopback(n), script(host, all.clone(), origins.clone(), log.clone()));
-    let page_server = server(Host::Page, 1).await;
-    let api_server = server(Host::Api, 2).await;
-    let other_server = server(Host::Other, 3).await;
-    origins
-        .set(Origins {
-            page: page_server.origin("http"),
-            api: api_server.origin("http"),
-            other: other_server.origin("http"),
-            page_host: page_server.addr.to_string(),
-        })
-        .expect("origins set once");
-    let origins = origins.get().expect("origins");
+    let servers = Servers::start().await;
+    let (all, origins, log) = (&servers.all, servers.origins(), &servers.log);
 
     let browser = chromium.launch().await.expect("Chromium starts");
     let product = browser.product().await.expect("Browser.getVersion");
@@ -401,7 +377,7 @@ async fn chromium_and_corsair_agree() {
 
     let mut rows = Vec::new();
     for (index, s) in all.iter().enumerate() {
-        let c = run_chromium(&page, s, index, origins, &log)
+        let c = run_chromium(&page, s, index, origins, log)
             .await
             .unwrap_or_else(|e| panic!("#{index} {}: Chromium: {e}", s.name));
         let k = run_corsair(s, index, origins).await.unwrap_or_else(|e| panic!("#{index} {}: corsair: {e}", s.name));
@@ -523,16 +499,248 @@ async fn chromium_and_corsair_agree() {
     assert!(disagreements.is_empty(), "Chromium and corsair disagree:{disagreements}");
 }
 
-/// Divergences between real Firefox ESR 153 and the model's Firefox words, investigated:
-/// (scenario name, aspect, why). The Firefox run reports each as "known" and fails when one
-/// starts to agree, so the table cannot go stale. Empty: every one found is modelled (below).
+/// The three scripted servers every run uses, with the scenarios they answer and what they saw.
+struct Servers {
+    all: Arc<Vec<Scenario>>,
+    origins: Arc<OnceLock<Origins>>,
+    log: Log,
+    _running: [TestServer; 3],
+}
+
+impl Servers {
+    async fn start() -> Servers {
+        let all = Arc::new(scenarios::all());
+        let origins = Arc::new(OnceLock::new());
+        let log: Log = Arc::new(Mutex::new(Vec::new()));
+        let server =
+            |host: Host, n: u8| TestServer::start(loopback(n), script(host, all.clone(), origins.clone(), log.clone()));
+        let running = [server(Host::Page, 1).await, server(Host::Api, 2).await, server(Host::Other, 3).await];
+        let [page, api, other] = &running;
+        let set = Origins {
+            page: page.origin("http"),
+            api: api.origin("http"),
+            other: other.origin("http"),
+            page_host: page.addr.to_string(),
+        };
+        origins.set(set).expect("origins set once");
+        Servers { all, origins, log, _running: running }
+    }
+
+    fn origins(&self) -> &Origins {
+        self.origins.get().expect("origins")
+    }
+}
+
+/// An engine other than Chromium, run against `corsair check --browser KEY`: the same aspects,
+/// with the model's console lines for that engine (`engines.KEY.console`) as corsair's message.
+struct EngineRun {
+    /// `Firefox`, `WebKit`.
+    name: &'static str,
+    /// `--browser` and the JSON key.
+    key: &'static str,
+    /// Where real browser and model differ, investigated: (scenario, aspect, why). Reported as
+    /// "known"; the run fails when one starts to agree, so the table cannot go stale.
+    known: &'static [(&'static str, &'static str, &'static str)],
+    /// Where the real browser differs from the Chromium model (verdict, preflight, request
+    /// headers, readable headers), each with its reason; the run fails unless these are exactly
+    /// the differences.
+    divergences: &'static [(&'static str, &'static str, &'static str)],
+    /// Reads one observed console text back with `corsair explain`'s parser: how many messages.
+    read_back: fn(&str) -> Result<usize, String>,
+}
+
+/// One scenario of an engine run: the browser's observations, the model's for that engine, the
+/// model's for Chromium.
+type EngineRow = (usize, String, Observed, Observed, Observed);
+
+/// The model's answers for `engine` and for Chromium, as a row beside the browser's.
+async fn engine_row(engine: &EngineRun, s: &Scenario, index: usize, origins: &Origins, seen: Observed) -> EngineRow {
+    let k = run_corsair_as(s, index, origins, engine.key)
+        .await
+        .unwrap_or_else(|e| panic!("#{index} {}: corsair: {e}", s.name));
+    let c = run_corsair_as(s, index, origins, "chromium")
+        .await
+        .unwrap_or_else(|e| panic!("#{index} {}: corsair: {e}", s.name));
+    (index, s.name.clone(), seen, k, c)
+}
+
+/// Compares an engine's rows and fails listing every disagreement.
+fn compare_engine(engine: &EngineRun, rows: &[EngineRow], version: &str, started: Instant) {
+    let name_of = engine.name;
+    let mut agree = [0usize; 5];
+    let mut known = [0usize; 5];
+    let mut disagreements = String::new();
+    let mut known_notes = String::new();
+    let verbose = std::env::var_os("DIFFERENTIAL_VERBOSE").is_some();
+    for (index, name, f, k, _) in rows {
+        // The same comparison as Chromium's, with the model's lines for this engine.
+        let mut pairs = aspects(f, k);
+        pairs[3] = (
+            f.message.clone().unwrap_or_else(|| "(none)".to_owned()),
+            if k.engine_console.is_empty() { "(none)".to_owned() } else { k.engine_console.join("\n") },
+        );
+        let mut details = String::new();
+        for (i, (a, b)) in pairs.iter().enumerate() {
+            let mark = engine.known.iter().find(|(n, aspect, _)| n == name && *aspect == ASPECTS[i]);
+            match (a == b, mark) {
+                (true, None) => agree[i] += 1,
+                (false, Some((_, _, why))) => {
+                    known[i] += 1;
+                    let _ = writeln!(
+                        known_notes,
+                        "\n#{index:03} {name}: {} (known: {why})\n  {name_of}: {a}\n  corsair: {b}",
+                        ASPECTS[i]
+                    );
+                }
+                (false, None) => {
+                    let _ = writeln!(
+                        details,
+                        "\n#{index:03} {name}: {} differs\n  {name_of}: {a}\n  corsair: {b}",
+                        ASPECTS[i]
+                    );
+                }
+                (true, Some(_)) => {
+                    let _ = writeln!(
+                        details,
+                        "\n#{index:03} {name}: {} now agrees but is recorded as a known {name_of} divergence; remove it",
+                        ASPECTS[i]
+                    );
+                }
+            }
+        }
+        if !details.is_empty() {
+            disagreements.push_str(&details);
+            for n in &f.notes {
+                let _ = writeln!(disagreements, "  {name_of}: {n}");
+            }
+            for n in &k.notes {
+                let _ = writeln!(disagreements, "  corsair: {n}");
+            }
+        }
+        if verbose {
+            println!("#{index:03} {name}");
+            for (i, (a, b)) in pairs.iter().enumerate() {
+                println!("  {:<10} {name_of}: {a}\n  {:<10} corsair: {b}", ASPECTS[i], "");
+            }
+        }
+    }
+    // The engines differ exactly where recorded.
+    let mut engine_diffs = 0;
+    for (index, name, f, _, c) in rows {
+        let pairs = aspects(f, c);
+        for i in [0, 1, 2, 4] {
+            let recorded = engine.divergences.iter().find(|(n, a, _)| n == name && *a == ASPECTS[i]);
+            let (a, b) = &pairs[i];
+            match (a != b, recorded) {
+                (true, Some(_)) => engine_diffs += 1,
+                (false, None) => {}
+                (true, None) => {
+                    let _ = writeln!(disagreements, "\n#{index:03} {name}: {} differs between {name_of} and the Chromium model, not recorded as an engine divergence\n  {name_of}: {a}\n  Chromium: {b}", ASPECTS[i]);
+                }
+                (false, Some(_)) => {
+                    let _ = writeln!(disagreements, "\n#{index:03} {name}: {} is recorded as an engine divergence but {name_of} now agrees with the Chromium model; remove it", ASPECTS[i]);
+                }
+            }
+        }
+    }
+    // Every console text the browser printed, read back by the parser `corsair explain` uses.
+    let mut read_back = (0, 0);
+    for (index, name, f, _, _) in rows {
+        let Some(message) = &f.message else { continue };
+        match (engine.read_back)(message) {
+            Ok(n) => {
+                read_back.0 += n;
+                read_back.1 += n;
+            }
+            Err(e) => {
+                read_back.1 += 1;
+                let _ = writeln!(
+                    disagreements,
+                    "\n#{index:03} {name}: {name_of} console not read back ({e}):\n  {message}"
+                );
+            }
+        }
+    }
+    let total = rows.len();
+    let blocked = rows.iter().filter(|(_, _, f, _, _)| !f.allowed).count();
+    let mut summary = format!(
+        "{total} scenarios ({blocked} blocked in {name_of}), {version}, {:.1}s\n",
+        started.elapsed().as_secs_f64()
+    );
+    for (i, a) in ASPECTS.iter().enumerate() {
+        let _ = write!(summary, "  {a:<10} {}/{total} agree", agree[i]);
+        let _ = match known[i] {
+            0 => writeln!(summary),
+            n => writeln!(summary, ", {n} known divergence{}", if n == 1 { "" } else { "s" }),
+        };
+    }
+    let _ = writeln!(summary, "  {name_of} messages read back by corsair explain: {}/{}", read_back.0, read_back.1);
+    let _ = writeln!(
+        summary,
+        "  engine divergences from the Chromium model (verdict, preflight, ACRM/ACRH, readable): {engine_diffs}, all recorded"
+    );
+    println!("\n{summary}");
+    if !known_notes.is_empty() {
+        println!("Known {name_of} divergences:{known_notes}");
+    }
+    let report = format!("DIFFERENTIAL_{}_REPORT", engine.key.to_ascii_uppercase());
+    if let Ok(path) = std::env::var(&report) {
+        std::fs::write(&path, format!("{summary}{known_notes}{disagreements}")).expect("write the report");
+    }
+    assert!(total >= 80, "the suite needs at least 80 scenarios, has {total}");
+    assert!(disagreements.is_empty(), "{name_of} and corsair disagree:{disagreements}");
+}
+
+/// The preflights the servers saw for scenario `index` from a browser (not from corsair).
+fn browser_preflights(log: &Log, index: usize) -> Vec<(Option<String>, Option<String>)> {
+    let prefix = prefix(index);
+    let seen = log.lock().map(|l| l.clone()).unwrap_or_default();
+    seen.iter()
+        .filter(|r| r.path.starts_with(&format!("{prefix}/")))
+        .filter(|r| !r.header("user-agent").unwrap_or_default().starts_with("corsair/"))
+        .filter(|r| r.method == "OPTIONS")
+        .map(|r| {
+            (
+                r.header("access-control-request-method").map(str::to_owned),
+                r.header("access-control-request-headers").map(str::to_owned),
+            )
+        })
+        .collect()
+}
+
+/// What a page's `fetch()` came to in a browser other than Chromium, from the script's result
+/// and the engine's console lines about it.
+fn observed(result: &Value, lines: Vec<String>, preflights: Vec<(Option<String>, Option<String>)>) -> Observed {
+    let allowed = result["ok"].as_bool() == Some(true);
+    let mut readable: Vec<String> =
+        result["readable"].as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_owned)).collect();
+    readable.sort();
+    let mut notes: Vec<String> = lines.iter().map(|l| format!("[console] {l}")).collect();
+    if let Some(e) = result["error"].as_str() {
+        notes.push(format!("rejected: {e}"));
+    }
+    Observed {
+        allowed,
+        verdict: if allowed {
+            format!("allowed ({})", result["type"].as_str().unwrap_or("?"))
+        } else {
+            "blocked".to_owned()
+        },
+        preflights,
+        message: (!lines.is_empty()).then(|| lines.join("\n")),
+        readable: if allowed { readable } else { Vec::new() },
+        notes,
+        ..Observed::default()
+    }
+}
+
+/// Divergences between real Firefox ESR 153 and the model's Firefox words, investigated. Empty:
+/// every one found is modelled.
 const FIREFOX_KNOWN: &[(&str, &str, &str)] = &[];
 
-/// Where real Firefox differs from the model's Chromium (verdict, preflight, request headers,
-/// readable headers; the console words always differ), each with its reason: the engine
-/// divergences `Engine::Firefox` models. The Firefox run fails unless the scenarios and aspects
-/// on which Firefox and `check --browser chromium` differ are exactly these.
-const ENGINE_DIVERGENCES: &[(&str, &str, &str)] = &[
+/// Where real Firefox differs from the model's Chromium, each with its reason: the engine
+/// divergences `Engine::Firefox` models.
+const FIREFOX_DIVERGENCES: &[(&str, &str, &str)] = &[
     ("DPR 2.5 (client hint)", "verdict", HINTS),
     ("DPR 2.5 (client hint)", "preflight", HINTS),
     ("DPR 2.5 (client hint)", "ACRM/ACRH", HINTS),
@@ -552,220 +760,127 @@ const HINTS: &str = "DPR, Device-Memory, Downlink, Width, Viewport-Width, RTT, E
 const RANGE: &str = "Firefox safelists a Range whose numbers overflow Chromium's int64 (it reads u64): no preflight";
 const REDIRECT: &str = "Firefox keeps its force-preflight flag across redirects: after a 303 turned the preflighted POST into a plain GET it preflights the new URL (here unanswered, so blocked); Chromium recomputes and sends the GET";
 
-/// The preflights the servers saw for scenario `index` from a browser (not from corsair).
-fn browser_preflights(log: &Log, index: usize) -> Vec<(Option<String>, Option<String>)> {
-    let prefix = prefix(index);
-    let seen = log.lock().map(|l| l.clone()).unwrap_or_default();
-    seen.iter()
-        .filter(|r| r.path.starts_with(&format!("{prefix}/")))
-        .filter(|r| !r.header("user-agent").unwrap_or_default().starts_with("corsair/"))
-        .filter(|r| r.method == "OPTIONS")
-        .map(|r| {
-            (
-                r.header("access-control-request-method").map(str::to_owned),
-                r.header("access-control-request-headers").map(str::to_owned),
-            )
-        })
-        .collect()
-}
-
-async fn run_firefox(
-    page: &firefox::Page,
-    s: &Scenario,
-    index: usize,
-    origins: &Origins,
-    log: &Log,
-) -> Result<Observed, String> {
-    let prefix = prefix(index);
-    let url = format!("{}{prefix}/a", origins.api);
-    let result = page.evaluate(&fetch_expression(&url, s)).await?;
-    let allowed = result["ok"].as_bool() == Some(true);
-    let lines = page.settle_cors_lines(&format!("{prefix}/"), allowed).await;
-    let mut readable: Vec<String> =
-        result["readable"].as_array().into_iter().flatten().filter_map(|v| v.as_str().map(str::to_owned)).collect();
-    readable.sort();
-    let mut notes: Vec<String> = lines.iter().map(|l| format!("[console] {l}")).collect();
-    if let Some(e) = result["error"].as_str() {
-        notes.push(format!("rejected: {e}"));
-    }
-    Ok(Observed {
-        allowed,
-        verdict: if allowed {
-            format!("allowed ({})", result["type"].as_str().unwrap_or("?"))
-        } else {
-            "blocked".to_owned()
-        },
-        preflights: browser_preflights(log, index),
-        message: (!lines.is_empty()).then(|| lines.join("\n")),
-        readable: if allowed { readable } else { Vec::new() },
-        notes,
-        ..Observed::default()
-    })
-}
+const FIREFOX: EngineRun = EngineRun {
+    name: "Firefox",
+    key: "firefox",
+    known: FIREFOX_KNOWN,
+    divergences: FIREFOX_DIVERGENCES,
+    // Each Firefox line is one message, naming Firefox and its reason.
+    read_back: |message| {
+        for line in message.lines() {
+            match corsair_core::console::parse(line) {
+                Ok(m) if m.browser == Some(corsair_core::console::Browser::Firefox) && m.firefox_reason.is_some() => {}
+                other => return Err(format!("{line:?} read as {other:?}")),
+            }
+        }
+        Ok(message.lines().count())
+    },
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn firefox_and_corsair_agree() {
     let Some(firefox) = Firefox::for_tests() else { return };
     let started = Instant::now();
     let version = firefox.version().expect("firefox --version");
-    let all = Arc::new(scenarios::all());
-    let origins = Arc::new(OnceLock::new());
-    let log: Log = Arc::new(Mutex::new(Vec::new()));
-    let server =
-        |host: Host, n: u8| TestServer::start(loopback(n), script(host, all.clone(), origins.clone(), log.clone()));
-    let page_server = server(Host::Page, 1).await;
-    let api_server = server(Host::Api, 2).await;
-    let other_server = server(Host::Other, 3).await;
-    origins
-        .set(Origins {
-            page: page_server.origin("http"),
-            api: api_server.origin("http"),
-            other: other_server.origin("http"),
-            page_host: page_server.addr.to_string(),
-        })
-        .expect("origins set once");
-    let origins = origins.get().expect("origins");
+    let servers = Servers::start().await;
+    let origins = servers.origins();
     let browser = firefox.launch().await.expect("Firefox starts");
     let page = browser.new_page().await.expect("a tab");
     page.navigate(&format!("{}/page", origins.page)).await.expect("the page loads");
     page.take_log();
 
     let mut rows = Vec::new();
-    let mut chromium_model = Vec::new();
-    for (index, s) in all.iter().enumerate() {
-        let f = run_firefox(&page, s, index, origins, &log)
+    for (index, s) in servers.all.iter().enumerate() {
+        let prefix = prefix(index);
+        let url = format!("{}{prefix}/a", origins.api);
+        let result = page
+            .evaluate(&fetch_expression(&url, s))
             .await
             .unwrap_or_else(|e| panic!("#{index} {}: Firefox: {e}", s.name));
-        let k = run_corsair_as(s, index, origins, "firefox")
-            .await
-            .unwrap_or_else(|e| panic!("#{index} {}: corsair: {e}", s.name));
-        let c = run_corsair_as(s, index, origins, "chromium")
-            .await
-            .unwrap_or_else(|e| panic!("#{index} {}: corsair: {e}", s.name));
-        chromium_model.push(c);
-        rows.push((index, s.name.clone(), f, k));
+        let allowed = result["ok"].as_bool() == Some(true);
+        let lines = page.settle_cors_lines(&format!("{prefix}/"), allowed).await;
+        let seen = observed(&result, lines, browser_preflights(&servers.log, index));
+        rows.push(engine_row(&FIREFOX, s, index, origins, seen).await);
     }
     browser.close().await;
+    compare_engine(&FIREFOX, &rows, &version, started);
+}
 
-    let mut agree = [0usize; 5];
-    let mut known = [0usize; 5];
-    let mut disagreements = String::new();
-    let mut known_notes = String::new();
-    let verbose = std::env::var_os("DIFFERENTIAL_VERBOSE").is_some();
-    for (index, name, f, k) in &rows {
-        // The same comparison as Chromium's, with the model's Firefox lines as corsair's message.
-        let mut pairs = aspects(f, k);
-        pairs[3] = (
-            f.message.clone().unwrap_or_else(|| "(none)".to_owned()),
-            if k.firefox_console.is_empty() { "(none)".to_owned() } else { k.firefox_console.join("\n") },
+/// Divergences between real WebKitGTK and the model's WebKit words, investigated.
+const WEBKIT_KNOWN: &[(&str, &str, &str)] = &[];
+
+/// Where real WebKit differs from the model's Chromium, each with its reason: the engine
+/// divergences `Engine::WebKit` models.
+const WEBKIT_DIVERGENCES: &[(&str, &str, &str)] = &[
+    ("DPR 2.5 (client hint)", "verdict", WEBKIT_HINTS),
+    ("DPR 2.5 (client hint)", "preflight", WEBKIT_HINTS),
+    ("DPR 2.5 (client hint)", "ACRM/ACRH", WEBKIT_HINTS),
+    ("safelisted values over 1024 bytes", "ACRM/ACRH", "WebKit has no 1024-byte total for safelisted values (Chromium then lists accept, accept-language, content-language, content-type) and does not safelist the client hints"),
+    ("Range BYTES=1-2", "preflight", WEBKIT_RANGE_CASE),
+    ("Range BYTES=1-2", "ACRM/ACRH", WEBKIT_RANGE_CASE),
+    ("Range Bytes=0-1", "preflight", WEBKIT_RANGE_CASE),
+    ("Range Bytes=0-1", "ACRM/ACRH", WEBKIT_RANGE_CASE),
+    ("Range bytes=+1-2", "preflight", WEBKIT_RANGE_PLUS),
+    ("Range bytes=+1-2", "ACRM/ACRH", WEBKIT_RANGE_PLUS),
+    ("Range bytes=1-+2", "preflight", WEBKIT_RANGE_PLUS),
+    ("Range bytes=1-+2", "ACRM/ACRH", WEBKIT_RANGE_PLUS),
+    ("Range bytes=+0-, preflight refused", "verdict", WEBKIT_RANGE_PLUS),
+    ("Range bytes=+0-, preflight refused", "preflight", WEBKIT_RANGE_PLUS),
+    ("Range bytes=+0-, preflight refused", "ACRM/ACRH", WEBKIT_RANGE_PLUS),
+    ("Range bytes=9223372036854775807-", "preflight", WEBKIT_RANGE_U64),
+    ("Range bytes=9223372036854775807-", "ACRM/ACRH", WEBKIT_RANGE_U64),
+    ("Range bytes=0-9223372036854775807", "preflight", WEBKIT_RANGE_U64),
+    ("Range bytes=0-9223372036854775807", "ACRM/ACRH", WEBKIT_RANGE_U64),
+    ("Range bytes=0-9223372036854775808", "preflight", WEBKIT_RANGE_U64),
+    ("Range bytes=0-9223372036854775808", "ACRM/ACRH", WEBKIT_RANGE_U64),
+    ("303 POST json -> GET", "verdict", WEBKIT_REDIRECT),
+    ("303 POST json -> GET", "preflight", WEBKIT_REDIRECT),
+    ("303 POST json -> GET", "ACRM/ACRH", WEBKIT_REDIRECT),
+];
+const WEBKIT_HINTS: &str = "DPR, Device-Memory, Downlink, Width, Viewport-Width, RTT, ECT and Save-Data are safelisted by Chromium only: WebKit preflights them (here unanswered, so blocked)";
+const WEBKIT_RANGE_CASE: &str = "WebKit reads `bytes=` in any case: a safelisted Range, no preflight";
+const WEBKIT_RANGE_PLUS: &str = "WebKit's integer parser takes a `+` before a number: a safelisted Range, no preflight (so a refused preflight does not block it)";
+const WEBKIT_RANGE_U64: &str =
+    "WebKit safelists a Range whose numbers overflow Chromium's int64 (it reads u64): no preflight";
+const WEBKIT_REDIRECT: &str = "WebKit keeps Content-Type when a 303 makes the POST a GET, so the GET to the new URL is preflighted again with `content-type` (here unanswered, so blocked); Chromium drops it and sends the GET";
+
+const WEBKIT: EngineRun = EngineRun {
+    name: "WebKit",
+    key: "webkit",
+    known: WEBKIT_KNOWN,
+    divergences: WEBKIT_DIVERGENCES,
+    // WebKit's lines for one failure (the cause, then "Fetch API cannot load URL due to access
+    // control checks.") are one message.
+    read_back: |message| match corsair_core::console::parse(message) {
+        Ok(m) if m.browser == Some(corsair_core::console::Browser::WebKit) && m.is_explained() => Ok(1),
+        other => Err(format!("read as {other:?}")),
+    },
+};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webkit_and_corsair_agree() {
+    let Some(webkit) = WebKit::for_tests() else { return };
+    let started = Instant::now();
+    let servers = Servers::start().await;
+    let origins = servers.origins();
+    let browser = webkit.launch().await.expect("WebKit starts");
+    let version = format!("WebKitGTK {}", browser.version());
+    browser.navigate(&format!("{}/page", origins.page)).await.expect("the page loads");
+
+    let mut rows = Vec::new();
+    for (index, s) in servers.all.iter().enumerate() {
+        let url = format!("{}{}/a", origins.api, prefix(index));
+        let (result, lines) = browser
+            .evaluate_logged(&fetch_expression(&url, s))
+            .await
+            .unwrap_or_else(|e| panic!("#{index} {}: WebKit: {e}", s.name));
+        let errors = lines.iter().filter(|l| l.level == "ERROR").map(|l| l.text.clone()).collect();
+        let mut seen = observed(&result, errors, browser_preflights(&servers.log, index));
+        seen.notes.extend(
+            lines.iter().filter(|l| l.level != "ERROR").map(|l| format!("[{} {}] {}", l.source, l.level, l.text)),
         );
-        let mut details = String::new();
-        for (i, (a, b)) in pairs.iter().enumerate() {
-            let mark = FIREFOX_KNOWN.iter().find(|(n, aspect, _)| n == name && *aspect == ASPECTS[i]);
-            match (a == b, mark) {
-                (true, None) => agree[i] += 1,
-                (false, Some((_, _, why))) => {
-                    known[i] += 1;
-                    let _ = writeln!(
-                        known_notes,
-                        "\n#{index:03} {name}: {} (known: {why})\n  Firefox: {a}\n  corsair: {b}",
-                        ASPECTS[i]
-                    );
-                }
-                (false, None) => {
-                    let _ = writeln!(
-                        details,
-                        "\n#{index:03} {name}: {} differs\n  Firefox: {a}\n  corsair: {b}",
-                        ASPECTS[i]
-                    );
-                }
-                (true, Some(_)) => {
-                    let _ = writeln!(
-                        details,
-                        "\n#{index:03} {name}: {} now agrees but is in FIREFOX_KNOWN; remove it",
-                        ASPECTS[i]
-                    );
-                }
-            }
-        }
-        if !details.is_empty() {
-            disagreements.push_str(&details);
-            for n in &f.notes {
-                let _ = writeln!(disagreements, "  Firefox: {n}");
-            }
-            for n in &k.notes {
-                let _ = writeln!(disagreements, "  corsair: {n}");
-            }
-        }
-        if verbose {
-            println!("#{index:03} {name}");
-            for (i, (a, b)) in pairs.iter().enumerate() {
-                println!("  {:<10} Firefox: {a}\n  {:<10} corsair: {b}", ASPECTS[i], "");
-            }
-        }
+        rows.push(engine_row(&WEBKIT, s, index, origins, seen).await);
     }
-    // The engines differ exactly where recorded.
-    let mut engine_diffs = 0;
-    for ((index, name, f, _), c) in rows.iter().zip(&chromium_model) {
-        let pairs = aspects(f, c);
-        for i in [0, 1, 2, 4] {
-            let recorded = ENGINE_DIVERGENCES.iter().find(|(n, a, _)| n == name && *a == ASPECTS[i]);
-            let (a, b) = &pairs[i];
-            match (a != b, recorded) {
-                (true, Some(_)) => engine_diffs += 1,
-                (false, None) => {}
-                (true, None) => {
-                    let _ = writeln!(disagreements, "\n#{index:03} {name}: {} differs between Firefox and the Chromium model, not in ENGINE_DIVERGENCES\n  Firefox:  {a}\n  Chromium: {b}", ASPECTS[i]);
-                }
-                (false, Some(_)) => {
-                    let _ = writeln!(disagreements, "\n#{index:03} {name}: {} is in ENGINE_DIVERGENCES but Firefox now agrees with the Chromium model; remove it", ASPECTS[i]);
-                }
-            }
-        }
-    }
-    // Every Firefox line, read back by the parser `corsair explain` uses, names Firefox.
-    let mut read_back = (0, 0);
-    for (index, name, f, _) in &rows {
-        for line in f.message.iter().flat_map(|m| m.lines()) {
-            read_back.1 += 1;
-            match corsair_core::console::parse(line) {
-                Ok(m) if m.browser == Some(corsair_core::console::Browser::Firefox) && m.firefox_reason.is_some() => {
-                    read_back.0 += 1
-                }
-                other => {
-                    let _ = writeln!(
-                        disagreements,
-                        "\n#{index:03} {name}: Firefox line not read back ({other:?}):\n  {line}"
-                    );
-                }
-            }
-        }
-    }
-    let total = rows.len();
-    let blocked = rows.iter().filter(|(_, _, f, _)| !f.allowed).count();
-    let mut summary = format!(
-        "{total} scenarios ({blocked} blocked in Firefox), {version}, {:.1}s\n",
-        started.elapsed().as_secs_f64()
-    );
-    for (i, a) in ASPECTS.iter().enumerate() {
-        let _ = write!(summary, "  {a:<10} {}/{total} agree", agree[i]);
-        let _ = match known[i] {
-            0 => writeln!(summary),
-            n => writeln!(summary, ", {n} known divergence{}", if n == 1 { "" } else { "s" }),
-        };
-    }
-    let _ = writeln!(summary, "  Firefox lines read back by corsair explain: {}/{}", read_back.0, read_back.1);
-    let _ = writeln!(
-        summary,
-        "  engine divergences from the Chromium model (verdict, preflight, ACRM/ACRH, readable): {engine_diffs}, all recorded"
-    );
-    println!("\n{summary}");
-    if !known_notes.is_empty() {
-        println!("Known Firefox divergences:{known_notes}");
-    }
-    if let Ok(path) = std::env::var("DIFFERENTIAL_FIREFOX_REPORT") {
-        std::fs::write(&path, format!("{summary}{known_notes}{disagreements}")).expect("write the report");
-    }
-    assert!(total >= 80, "the suite needs at least 80 scenarios, has {total}");
-    assert!(disagreements.is_empty(), "Firefox and corsair disagree:{disagreements}");
+    browser.close().await;
+    compare_engine(&WEBKIT, &rows, &version, started);
 }

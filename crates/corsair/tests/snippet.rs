@@ -30,8 +30,20 @@ fn list_names_every_stack() {
         "php",
         "node",
         "fastify",
+        "cloudflare-workers",
+        "s3",
+        "api-gateway",
+        "spring",
+        "aspnet",
+        "laravel",
+        "ingress-nginx",
+        "traefik",
     ] {
         assert!(stdout.lines().any(|l| l.starts_with(stack)), "{stack} missing from {stdout}");
+    }
+    for golden in ["s3", "traefik"] {
+        let line = stdout.lines().find(|l| l.starts_with(golden)).unwrap();
+        assert!(line.contains("golden-only (not run here)"), "{line}");
     }
 }
 

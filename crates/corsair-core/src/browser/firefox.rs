@@ -47,22 +47,29 @@ pub const CHROMIUM_ONLY_SAFELISTED: [&str; 9] =
 pub(super) fn unsafe_request_header_names(headers: &[(String, String)], entries: &[(String, usize)]) -> Vec<String> {
     let mut names = Vec::new();
     for (name, value) in headers {
-        let lower = name.to_ascii_lowercase();
-        if crate::safelist::is_forbidden_request_header(name, value.as_bytes()) {
-            continue;
-        }
-        let safelisted = match lower.as_str() {
-            "range" => is_range(value.as_bytes()),
-            n if CHROMIUM_ONLY_SAFELISTED.contains(&n) => false,
-            _ => crate::safelist::is_cors_safelisted_request_header(name, value.as_bytes()),
-        };
-        if !safelisted {
+        if !is_safelisted(name, value.as_bytes(), is_range) {
+            let lower = name.to_ascii_lowercase();
             let times = entries.iter().find(|(n, _)| *n == lower).map_or(1, |(_, c)| *c);
             names.extend(std::iter::repeat_n(lower, times.max(1)));
         }
     }
     names.sort();
     names
+}
+
+/// Whether Firefox and WebKit send this header without a preflight (a forbidden one is never
+/// sent, so it counts as safelisted): Chromium's safelist per header, without the client hints,
+/// and with the engine's own `Range` rule.
+pub(super) fn is_safelisted(name: &str, value: &[u8], range: fn(&[u8]) -> bool) -> bool {
+    if crate::safelist::is_forbidden_request_header(name, value) {
+        return true;
+    }
+    let lower = name.to_ascii_lowercase();
+    match lower.as_str() {
+        "range" => range(value),
+        n if CHROMIUM_ONLY_SAFELISTED.contains(&n) => false,
+        _ => crate::safelist::is_cors_safelisted_request_header(name, value),
+    }
 }
 
 /// `bytes=FIRST-[LAST]` with `FIRST <= LAST`; Firefox reads the numbers as `u64`.

@@ -9,7 +9,9 @@
 //!
 //! [`Intent::engine`] set to [`Engine::Firefox`] applies Firefox's request rules where they
 //! differ (its narrower safelist, its `Access-Control-Request-Headers`, a preflight again after
-//! a redirect); [`firefox`] words any verdict as Firefox does.
+//! a redirect); [`firefox`] words any verdict as Firefox does. [`Engine::WebKit`] does the same
+//! for WebKit (the client hints not safelisted, no 1024-byte rule, its `Range` rule, body
+//! headers kept when a redirect makes the request a `GET`); [`webkit`] words the verdict.
 //!
 //! ```
 //! use corsair_core::browser::{Credentials, Fetch, Intent, Response, SendKind, Step};
@@ -38,8 +40,10 @@
 
 pub mod cause;
 pub mod firefox;
+pub mod grants;
 pub mod preflight;
 pub mod response;
+pub mod webkit;
 
 use std::fmt;
 
@@ -50,6 +54,7 @@ pub use crate::cors_error::Initiator;
 use crate::cors_error::{CorsError, Fix, FixContext};
 use crate::origin::{HostKind, Origin};
 pub use cause::{causes, Cause};
+pub use grants::MissingGrants;
 pub use preflight::PreflightGrant;
 pub use response::{check_access, Response};
 
@@ -467,6 +472,9 @@ pub struct Blocked {
     pub response: Option<Response>,
     /// The redirect mode (Firefox words a failed redirect hop by it).
     pub redirect: RedirectMode,
+    /// The request headers of the failing request, as the script set them (combined, in
+    /// order): WebKit names the first one a preflight refused in its own order and spelling.
+    pub headers: Vec<(String, String)>,
 }
 
 impl Blocked {
@@ -694,8 +702,10 @@ impl Fetch {
             // Chromium adds `Accept: */*` before this computation, so it counts toward 1024 bytes.
             with_accept.push(("Accept".to_owned(), "*/*".to_owned()));
         }
-        if self.engine == Engine::Firefox {
-            return firefox::unsafe_request_header_names(&self.headers, &self.entries);
+        match self.engine {
+            Engine::Firefox => return firefox::unsafe_request_header_names(&self.headers, &self.entries),
+            Engine::WebKit => return webkit::unsafe_request_header_names(&self.headers),
+            Engine::Chromium => {}
         }
         crate::safelist::cors_unsafe_request_header_names(with_accept.iter().map(|(n, v)| (n.as_str(), v.as_bytes())))
     }
@@ -962,15 +972,19 @@ impl Fetch {
         // `redirect_info.cc`: 303 turns anything but HEAD into GET, 301/302 turn POST into GET.
         // Only a method that actually changes loses its body headers (so a 303 after a GET keeps
         // its `Content-Type`).
+        let engine = self.engine;
         let rewrite = (response.status == 303 && self.method != "HEAD")
             || (matches!(response.status, 301 | 302) && self.method == "POST");
         if rewrite && self.method != "GET" {
             "GET".clone_into(&mut self.method);
             self.body = None;
+            // WebKit keeps them: its preflight after a 303 that made a JSON POST a GET still
+            // lists `content-type` (WebKitGTK 2.50).
             self.headers.retain(|(n, _)| {
-                !["content-type", "content-length", "content-encoding", "content-language", "content-location"]
-                    .iter()
-                    .any(|h| n.eq_ignore_ascii_case(h))
+                engine == Engine::WebKit
+                    || !["content-type", "content-length", "content-encoding", "content-language", "content-location"]
+                        .iter()
+                        .any(|h| n.eq_ignore_ascii_case(h))
             });
         }
         if hop_cross_origin {
@@ -1003,6 +1017,7 @@ impl Fetch {
             warnings: std::mem::take(&mut self.warnings),
             response: self.last_response.take(),
             redirect: self.redirect,
+            headers: self.headers.clone(),
         };
         self.state = State::Done(Verdict::Blocked(blocked));
     }

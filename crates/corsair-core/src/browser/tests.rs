@@ -2560,7 +2560,7 @@ mod allow_origin_remarks {
 
 #[test]
 fn requests_and_responses_convert_to_and_from_http_types() {
-    let mut f = Fetch::new(fetch(API).method("PUT").header("X-Token", "7"));
+    let f = Fetch::new(fetch(API).method("PUT").header("X-Token", "7"));
     let Step::Send(preflight) = f.next() else { panic!("a preflight first") };
     let head = preflight.to_http().unwrap();
     assert_eq!((head.method().as_str(), head.uri().to_string()), ("OPTIONS", API.to_owned()));

@@ -3,8 +3,8 @@
 //! cause lines.
 
 use super::detail::{self, Detail};
-use super::kinds::FirefoxReason;
-use super::paste::Squeezed;
+use super::kinds::{FirefoxReason, OtherFailure};
+use super::paste::{floor_boundary, Squeezed};
 use super::{Browser, Message};
 use crate::cors_error::{CorsError, Initiator};
 
@@ -434,6 +434,20 @@ fn webkit_fixed(sq: &Squeezed<'_>, p: usize, m: &mut Message) -> Option<usize> {
             m.detail = sq.prose(p, a);
             return Some(a);
         }
+    }
+    // `redirect: 'error'` met a redirect. The URL is left to the "cannot load" line that follows,
+    // so the two lines join into one message.
+    if let Some(a) = sq.eat(p, "Not allowed to follow a redirection while loading") {
+        m.other = Some(OtherFailure::RedirectModeError);
+        // The URL runs to the next line, which the squeezed text cannot see: to the next
+        // message's start.
+        let end = ["Fetch API cannot load", "XMLHttpRequest cannot load"]
+            .iter()
+            .filter_map(|next| sq.find(a, next))
+            .min()
+            .unwrap_or_else(|| floor_boundary(&sq.s, a.saturating_add(super::paste::WINDOW)));
+        m.detail = sq.prose(p, end);
+        return Some(end);
     }
     if let Some(a) = sq.eat(p, "Cross-origin redirection to") {
         let b = sq.find_in_message(a, "denied by Cross-Origin Resource Sharing policy:")?;

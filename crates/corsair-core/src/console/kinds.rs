@@ -117,6 +117,9 @@ pub enum OtherFailure {
     RedirectAfterPreflight,
     /// A redirect to a scheme without CORS (Chromium before 2019, WebKit).
     RedirectDisallowedScheme,
+    /// WebKit: the page's `fetch()` said `redirect: 'error'` and the answer was a redirect
+    /// ("Not allowed to follow a redirection while loading URL").
+    RedirectModeError,
     /// Chromium's Private Network Access (2021-2025): no
     /// `Access-Control-Allow-Private-Network` in the preflight's answer.
     PrivateNetworkAllowMissing {
@@ -156,6 +159,7 @@ impl OtherFailure {
             AuthorizationNotCoveredByWildcard => "CORSAllowHeaderFromPreflightDeprecation",
             RedirectAfterPreflight => "RedirectAfterPreflight",
             RedirectDisallowedScheme => "RedirectDisallowedScheme",
+            RedirectModeError => "RedirectModeError",
             PrivateNetworkAllowMissing { .. } => "kPreflightMissingAllowPrivateNetwork",
             PrivateNetworkAllowInvalid { .. } => "kPreflightInvalidAllowPrivateNetwork",
             PrivateNetworkUnexpected { .. } => "kUnexpectedPrivateNetworkAccess",
@@ -179,6 +183,7 @@ impl OtherFailure {
             AuthorizationNotCoveredByWildcard => "A warning, not a failure yet: `Access-Control-Allow-Headers: *` does not cover `Authorization`, and Firefox will refuse such requests.",
             RedirectAfterPreflight => "Chromium before 2018 refused to follow a redirect of a request that needed a preflight.",
             RedirectDisallowedScheme => "A cross-origin request was redirected to a URL whose scheme has no CORS (not http or https).",
+            RedirectModeError => "The page called fetch() with `redirect: 'error'`, and the server answered with a redirect: the browser refuses to follow it. No CORS header would change that.",
             PrivateNetworkAllowMissing { .. } | PrivateNetworkAllowInvalid { .. } => "A public page asked for a private or local address (Private Network Access), and the preflight's answer did not carry `Access-Control-Allow-Private-Network: true`.",
             PrivateNetworkUnexpected { .. } => "The resource turned out to be on a more private network than the request declared (Private Network Access).",
             PrivateNetworkIdMissing { .. } => "The preflight's answer to a private network request lacked the `Private-Network-Access-Id` or `-Name` header that the permission prompt needs.",
@@ -196,6 +201,7 @@ impl OtherFailure {
             AuthorizationNotCoveredByWildcard => "List `Authorization` explicitly: `Access-Control-Allow-Headers: Authorization, ...`.",
             RedirectAfterPreflight => "Call the final URL directly so that no redirect happens.",
             RedirectDisallowedScheme => "Redirect to an http(s) URL, or call the final URL directly.",
+            RedirectModeError => "Call the final URL directly, or drop `redirect: 'error'` from the fetch() call.",
             PrivateNetworkAllowMissing { .. } | PrivateNetworkAllowInvalid { .. } => "Answer the preflight with `Access-Control-Allow-Private-Network: true` (older Chromium), or serve the page over https and let the user grant local network access (current Chromium).",
             PrivateNetworkUnexpected { .. } => "Declare the target address space on the request, or call the server through the address space it is in.",
             PrivateNetworkIdMissing { .. } => "Send `Private-Network-Access-Id` and `Private-Network-Access-Name` on the preflight's answer.",

@@ -21,6 +21,7 @@ use serde_json::{json, Value};
 
 use crate::cmd::style::Style;
 use crate::cmd::term::{self, Waiting};
+use crate::layers::Layers;
 use crate::snippet::{self, Stack};
 use crate::status::Status;
 
@@ -49,7 +50,8 @@ pub struct CheckCommand {
     #[arg(skip)]
     pub method_given: bool,
     /// Whose words to print: Chromium's console message, Firefox ESR's console lines and reason
-    /// code, or both, saying where they differ. The verdict is one model for both.
+    /// code, WebKit's two console lines, or all three, saying where they differ. The verdict is
+    /// one model with each engine's request rules.
     #[arg(long, value_enum, default_value_t = BrowserChoice::Chromium)]
     pub browser: BrowserChoice,
 }
@@ -61,7 +63,9 @@ pub enum BrowserChoice {
     Chromium,
     /// Firefox ESR.
     Firefox,
-    /// Chromium and Firefox, one verdict each.
+    /// WebKit (Safari's engine).
+    Webkit,
+    /// Chromium, Firefox and WebKit, one verdict each.
     All,
 }
 
@@ -71,7 +75,8 @@ impl BrowserChoice {
         match self {
             BrowserChoice::Chromium => &[Engine::Chromium],
             BrowserChoice::Firefox => &[Engine::Firefox],
-            BrowserChoice::All => &[Engine::Chromium, Engine::Firefox],
+            BrowserChoice::Webkit => &[Engine::WebKit],
+            BrowserChoice::All => &[Engine::Chromium, Engine::Firefox, Engine::WebKit],
         }
     }
 }
@@ -306,10 +311,17 @@ pub fn run(command: CheckCommand, out: &mut dyn Write, err: &mut dyn Write) -> S
         Err(UsageError(m)) => return could_not_run(args, "usage", &m, out, err),
     };
     // Firefox's safelist is narrower: its verdict may need a preflight Chromium never sends.
-    let intent = if command.browser == BrowserChoice::Firefox { intent.engine(Engine::Firefox) } else { intent };
+    let intent = match command.browser {
+        BrowserChoice::Firefox => intent.engine(Engine::Firefox),
+        BrowserChoice::Webkit => intent.engine(Engine::WebKit),
+        BrowserChoice::Chromium | BrowserChoice::All => intent,
+    };
     let until = if command.send.preflight_only { Until::Preflight } else { Until::Verdict };
-    match probe_on_terminal(intent.clone(), options, until, err) {
-        Ok(Run::Done(t)) => report_for(args, &intent, &t, command.browser.engines(), out, err),
+    match probe_on_terminal(intent.clone(), options.clone(), until, err) {
+        Ok(Run::Done(t)) => {
+            let layers = layers_of(&intent, &t, options);
+            report_for(args, &intent, &t, command.browser.engines(), Some(&layers), out, err)
+        }
         Ok(Run::Stopped(stopped)) => report_stopped(args, &intent, &stopped, out),
         Err(m) => could_not_run(args, "could_not_check", &m, out, err),
     }
@@ -396,9 +408,26 @@ fn probe_on_terminal(intent: Intent, options: ProbeOptions, until: Until, err: &
     Ok(run)
 }
 
+/// The layers the answers show; when there are two (or a CORS header came twice), the extra
+/// request that tells their lines apart ([`Layers::extra_request`]) is sent and read.
+fn layers_of(intent: &Intent, t: &Transcript, options: ProbeOptions) -> Layers {
+    let mut layers = Layers::seen(t);
+    if t.verdict.is_allowed() || !layers.two() {
+        return layers;
+    }
+    let Some((extra, until)) = Layers::extra_request(intent, t) else { return layers };
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return layers };
+    let Ok(probe) = Probe::new(options) else { return layers };
+    match runtime.block_on(probe.run_until(extra, until, &mut |_| {})) {
+        Run::Done(t) => layers.attribute(&t.exchanges),
+        Run::Stopped(s) => layers.attribute(&s.exchanges),
+    }
+    layers
+}
+
 /// Prints the transcript in the chosen format and picks the exit status.
 pub fn report(args: &CheckArgs, intent: &Intent, t: &Transcript, out: &mut dyn Write, err: &mut dyn Write) -> Status {
-    report_for(args, intent, t, &[Engine::Chromium], out, err)
+    report_for(args, intent, t, &[Engine::Chromium], None, out, err)
 }
 
 /// [`report`] in the words of each of `engines`.
@@ -407,36 +436,47 @@ fn report_for(
     intent: &Intent,
     t: &Transcript,
     engines: &[Engine],
+    layers: Option<&Layers>,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Status {
     let stack = args.stack.or_else(|| snippet::detect(t));
+    let layers = layers.filter(|l| l.two() && !t.verdict.is_allowed());
     let read_warnings = unreadable(&args.read, t, intent.credentials == Credentials::Include);
-    let unprobed = unprobed_engine(intent, t);
+    let unprobed = unprobed_engines(intent, t);
     let written = match args.format {
         Format::Json => {
             let mut v = to_json(t, stack, &read_warnings);
-            if let Some(engine) = unprobed {
-                let key = if engine == Engine::Firefox { "firefox" } else { "chromium" };
-                v["engines"][key] = json!({"verdict": "not_checked"});
+            if let Some(l) = layers {
+                v["layers"] = l.to_json();
+                if let (Some((place, text)), Some(fix)) = (l.fix(), v["error"]["fix"].as_object_mut()) {
+                    fix.insert("snippet".into(), json!(text));
+                    fix.insert("snippet_parts".into(), json!([{"place": place, "text": text}]));
+                    fix.insert("snippet_adds_to_existing_layer".into(), json!(false));
+                    fix.insert("verified_snippet_command".into(), Value::Null);
+                }
+            }
+            for engine in &unprobed {
+                v["engines"][engine_key(*engine)] = json!({"verdict": "not_checked"});
             }
             writeln!(out, "{v}")
         }
         Format::Text => {
             let (s, columns) = (Style::for_stdout(), term::stdout_columns());
-            let shown: Vec<Engine> = engines.iter().copied().filter(|e| unprobed != Some(*e)).collect();
-            let text = write_text(out, intent, t, &shown, stack, &read_warnings, s, columns);
-            match unprobed.filter(|e| engines.contains(e)) {
-                Some(engine) => text.and_then(|()| {
+            let shown: Vec<Engine> = engines.iter().copied().filter(|e| !unprobed.contains(e)).collect();
+            let mut text = write_text(out, intent, t, &shown, stack, layers, &read_warnings, s, columns);
+            for engine in unprobed.iter().filter(|e| engines.contains(e)) {
+                text = text.and_then(|()| {
                     writeln!(
                         out,
-                        "\n{}: NOT CHECKED: it would send other requests here (Firefox preflights the client hints Chromium safelists and a preflighted request again after a redirect, and words Access-Control-Request-Headers its own way); run with --browser {} for its verdict",
+                        "\n{}: NOT CHECKED: it would send other requests here (its safelist, its Access-Control-Request-Headers and its preflights after a redirect differ from {}'s); run with --browser {} for its verdict",
                         engine.name(),
-                        engine.name().to_ascii_lowercase(),
+                        intent.engine.name(),
+                        engine_key(*engine),
                     )
-                }),
-                None => text,
+                });
             }
+            text
         }
     };
     let _ = written;
@@ -452,24 +492,38 @@ fn report_for(
     }
 }
 
-/// The engine this probe does not speak for: the other engine, when replaying the exchanges
-/// through its model asks for a request that was not sent (Firefox's narrower safelist, its
-/// preflight again after a redirect). Only requests differ between the engines' models, so when
-/// the replay matches, so does the verdict.
-fn unprobed_engine(intent: &Intent, t: &Transcript) -> Option<Engine> {
+/// The engines this probe does not speak for: those whose model, replaying the exchanges, asks
+/// for a request that was not sent (Firefox's and WebKit's narrower safelists, their own
+/// Access-Control-Request-Headers and preflights after a redirect). Only requests differ between
+/// the engines' models, so when the replay matches, so does the verdict.
+fn unprobed_engines(intent: &Intent, t: &Transcript) -> Vec<Engine> {
     use corsair_core::browser::{Fetch, Step};
-    let other = if intent.engine == Engine::Firefox { Engine::Chromium } else { Engine::Firefox };
-    let mut fetch = Fetch::new(intent.clone().engine(other));
-    for x in &t.exchanges {
-        match fetch.next() {
-            Step::Send(r) if r == x.request => match &x.response {
-                Ok(received) => fetch.receive(received.response.clone()),
-                Err(e) => fetch.fail(e.net_error()),
-            },
-            _ => return Some(other),
+    let replays = |engine: Engine| {
+        let mut fetch = Fetch::new(intent.clone().engine(engine));
+        for x in &t.exchanges {
+            match fetch.next() {
+                Step::Send(r) if r == x.request => match &x.response {
+                    Ok(received) => fetch.receive(received.response.clone()),
+                    Err(e) => fetch.fail(e.net_error()),
+                },
+                _ => return false,
+            }
         }
+        matches!(fetch.next(), Step::Done(_))
+    };
+    ALL_ENGINES.into_iter().filter(|e| *e != intent.engine && !replays(*e)).collect()
+}
+
+/// Every engine the model speaks for, in the order `--browser all` prints them.
+const ALL_ENGINES: [Engine; 3] = [Engine::Chromium, Engine::Firefox, Engine::WebKit];
+
+/// The engine's `--browser` value and key in the JSON's `engines`.
+fn engine_key(engine: Engine) -> &'static str {
+    match engine {
+        Engine::Chromium => "chromium",
+        Engine::Firefox => "firefox",
+        Engine::WebKit => "webkit",
     }
-    (!matches!(fetch.next(), Step::Done(_))).then_some(other)
 }
 
 /// `--read NAME` headers the page could not read, as warnings that say why: not exposed, or
@@ -629,6 +683,11 @@ fn engines_json(t: &Transcript) -> Value {
             "reason_code": blocked.and_then(Blocked::firefox_code),
             "fetch_rejection": blocked.map(|_| corsair_core::browser::firefox::FETCH_REJECTION),
         },
+        "webkit": {
+            "verdict": verdict,
+            "console": blocked.map(Blocked::webkit_console_lines).unwrap_or_default(),
+            "fetch_rejection": blocked.map(|_| corsair_core::browser::webkit::FETCH_REJECTION),
+        },
     })
 }
 
@@ -651,6 +710,22 @@ fn engine_differences(b: &Blocked) -> Vec<String> {
     }
     if lines.first().is_some_and(|l| l.contains(" Status code: ")) {
         out.push("Firefox names the response status; Chromium's message does not".to_owned());
+    }
+    let webkit = b.webkit_console_lines();
+    let status_first = matches!(
+        b.cors_error(),
+        Some(e) if e.is_preflight() && !matches!(e, corsair_core::CorsError::PreflightInvalidStatus { .. })
+    );
+    if status_first && webkit.first().is_some_and(|l| l.starts_with("Preflight response is not successful")) {
+        out.push(
+            "WebKit checks the preflight's status before its headers: it reports the status, where Chromium reports a header"
+                .to_owned(),
+        );
+    }
+    if webkit.len() == 2 {
+        out.push(
+            "WebKit prints the cause, then \"Fetch API cannot load URL due to access control checks.\"".to_owned(),
+        );
     }
     out
 }
@@ -683,6 +758,8 @@ fn error_json(b: &Blocked, stack: Option<Stack>, causes: &[Cause]) -> Value {
             "remove": fix.remove,
             "preflight_status": fix.preflight_status,
             "snippet": stack.map(|s| snippet::render(s, b)),
+            "snippet_parts": stack.map(|s| snippet::render_parts(s, b).into_iter().map(|p| json!({"place": p.place, "text": p.text})).collect::<Vec<_>>()),
+            "snippet_adds_to_existing_layer": stack.is_some_and(|s| snippet::amendment(s, b).is_some()),
             "verified_snippet_command": stack.and_then(|s| snippet::verified_command(s, b)),
         },
     })
@@ -804,6 +881,7 @@ fn write_text(
     t: &Transcript,
     engines: &[Engine],
     stack: Option<Stack>,
+    layers: Option<&Layers>,
     read: &[String],
     s: Style,
     columns: Option<usize>,
@@ -812,7 +890,7 @@ fn write_text(
     if let Some(e) = t.transport_error() {
         return writeln!(out, "{}: {e}", s.red("COULD NOT CHECK"));
     }
-    write_verdict_for(out, t, engines, stack, read, s, columns)
+    write_verdict_for(out, t, engines, stack, layers, read, s, columns)
 }
 
 /// The verdict, the console message, why, the fix, warnings and notes: what `check` prints after
@@ -825,15 +903,17 @@ pub(crate) fn write_verdict(
     s: Style,
     columns: Option<usize>,
 ) -> std::io::Result<()> {
-    write_verdict_for(out, t, &[Engine::Chromium], stack, read, s, columns)
+    write_verdict_for(out, t, &[Engine::Chromium], stack, None, read, s, columns)
 }
 
 /// [`write_verdict`] with each engine's verdict and console words, then the shared why and fix.
+#[allow(clippy::too_many_arguments)] // Each is one independent choice of the caller's.
 fn write_verdict_for(
     out: &mut dyn Write,
     t: &Transcript,
     engines: &[Engine],
     stack: Option<Stack>,
+    layers: Option<&Layers>,
     read: &[String],
     s: Style,
     columns: Option<usize>,
@@ -866,6 +946,8 @@ fn write_verdict_for(
                 }
                 if *engine == Engine::Firefox {
                     write_firefox(out, b)?;
+                } else if *engine == Engine::WebKit {
+                    write_webkit(out, b)?;
                 } else {
                     writeln!(out, "\nChromium console:\n  {}", b.console_message())?;
                     if let Some(code) = b.cors_error().and_then(|e| e.firefox_code()).filter(|_| !several) {
@@ -876,7 +958,7 @@ fn write_verdict_for(
             if several {
                 let differences = engine_differences(b);
                 if differences.is_empty() {
-                    writeln!(out, "\nThe engines agree: both block, for the same reason.")?;
+                    writeln!(out, "\nThe engines agree: each blocks, for the same reason.")?;
                 } else {
                     writeln!(out, "\nThe engines agree on the verdict (blocked); where their words differ:")?;
                     for d in differences {
@@ -910,16 +992,33 @@ fn write_verdict_for(
                         writeln!(out, "    {}", s.red(&format!("remove {r}")))?;
                     }
                 }
-                if let Some(stack) = stack.filter(|_| page_fix.is_none()) {
+                if let Some(l) = layers {
+                    write_layers(out, l, stack, s, columns)?;
+                }
+                let doubled = layers.and_then(Layers::fix).filter(|_| page_fix.is_none());
+                if let Some((place, text)) = &doubled {
+                    writeln!(out, "\nFix it in one layer ({place}):")?;
+                    for line in text.lines() {
+                        writeln!(out, "    {line}")?;
+                    }
+                }
+                if let Some(stack) = stack.filter(|_| page_fix.is_none() && doubled.is_none()) {
                     writeln!(out, "\nFor {} ({}):", stack.title(), stack.reason(args_detected(t, stack)))?;
                     for line in snippet::render(stack, b).lines() {
                         writeln!(out, "    {line}")?;
                     }
                     if let Some(command) = snippet::verified_command(stack, b) {
-                        writeln!(
-                            out,
-                            "\nThis allows exactly this request. Other routes' methods and headers, more origins: add them and run"
-                        )?;
+                        if snippet::amendment(stack, b).is_some() {
+                            writeln!(
+                                out,
+                                "\nThis adds to the CORS layer the answers show and keeps what it allows. To replace that layer with a run-verified one (list every origin, method and header it must allow):"
+                            )?;
+                        } else {
+                            writeln!(
+                                out,
+                                "\nThis allows exactly this request. Other routes' methods and headers, more origins: add them and run"
+                            )?;
+                        }
                         writeln!(out, "    {}", s.green(&command))?;
                         if command.contains("--dangerously-allow-insecure-origins") {
                             prose(
@@ -962,21 +1061,65 @@ fn write_verdict_for(
     Ok(())
 }
 
+/// The layers the answers show and where each `Access-Control-Allow-Origin` line comes from.
+fn write_layers(
+    out: &mut dyn Write,
+    l: &Layers,
+    stack: Option<Stack>,
+    s: Style,
+    columns: Option<usize>,
+) -> std::io::Result<()> {
+    writeln!(out, "\n{}", s.yellow("Two layers answer here:"))?;
+    let named = [&l.front, &l.app];
+    for n in named.into_iter().flatten() {
+        writeln!(out, "  {} ({})", n.product, n.evidence)?;
+    }
+    if !l.duplicated.is_empty() {
+        let names: Vec<String> = l.duplicated.iter().map(|n| crate::layers::title(n)).collect();
+        term::write_wrapped(out, &format!("sent twice: {}", names.join(", ")), columns, ("  ", "  ", 2))?;
+    }
+    for line in l.origins_of_lines() {
+        writeln!(out, "  {line}")?;
+    }
+    if l.duplicated.is_empty() {
+        let front = l.front.as_ref().map_or("the proxy", |f| f.product);
+        let fixed =
+            stack.map_or("the layer that sends the CORS headers".to_owned(), |st| format!("{} (below)", st.title()));
+        term::write_wrapped(
+            out,
+            &format!("Fix CORS in one of them, {fixed}; add no CORS lines to {front} as well: both would go out, and browsers refuse two values."),
+            columns,
+            ("  ", "  ", 2),
+        )?;
+    }
+    Ok(())
+}
+
 /// Firefox's console lines, its reason code and the fetch() rejection.
 fn write_firefox(out: &mut dyn Write, b: &Blocked) -> std::io::Result<()> {
-    let lines = b.firefox_console_lines();
-    if lines.is_empty() {
-        writeln!(out, "\nFirefox console: (no CORS line for this failure)")?;
-    } else {
-        writeln!(out, "\nFirefox console:")?;
-        for line in &lines {
-            writeln!(out, "  {line}")?;
-        }
-    }
+    write_console(out, "Firefox", &b.firefox_console_lines())?;
     if let Some(code) = b.firefox_code() {
         writeln!(out, "Firefox reason: {code}")?;
     }
     writeln!(out, "fetch() rejects with: {}", corsair_core::browser::firefox::FETCH_REJECTION)
+}
+
+/// WebKit's two console lines and the fetch() rejection.
+fn write_webkit(out: &mut dyn Write, b: &Blocked) -> std::io::Result<()> {
+    write_console(out, "WebKit", &b.webkit_console_lines())?;
+    writeln!(out, "fetch() rejects with: {}", corsair_core::browser::webkit::FETCH_REJECTION)
+}
+
+/// An engine's console lines, indented under its name.
+fn write_console(out: &mut dyn Write, engine: &str, lines: &[String]) -> std::io::Result<()> {
+    if lines.is_empty() {
+        return writeln!(out, "\n{engine} console: (no CORS line for this failure)");
+    }
+    writeln!(out, "\n{engine} console:")?;
+    for line in lines {
+        writeln!(out, "  {line}")?;
+    }
+    Ok(())
 }
 
 fn args_detected(t: &Transcript, stack: Stack) -> bool {

@@ -104,6 +104,9 @@ pub(crate) fn policy(
     })
 }
 
+/// The widest `--for` name, so `--list` lines up.
+const NAME_WIDTH: usize = 18;
+
 /// Prints the stacks (`--list`) or the snippet for one.
 pub fn run(
     args: SnippetArgs,
@@ -113,7 +116,7 @@ pub fn run(
 ) -> Status {
     if args.list {
         for stack in Stack::ALL {
-            let _ = writeln!(out, "{:<8} {}", stack.name(), stack.description());
+            let _ = writeln!(out, "{:<width$} {}", stack.name(), stack.description(), width = NAME_WIDTH);
         }
         return Status::Ok;
     }

@@ -682,5 +682,27 @@ pub fn all() -> Vec<Scenario> {
                 .actual(200, &[(ACAO, "*")]),
         );
     }
+
+    // --- where the engines word things apart (appended, so earlier numbers stay) ---------------
+    // WebKit names a header it knows in its own spelling, and any other as the script wrote it;
+    // Chromium and Firefox in lower case.
+    let no_acah = [(ACAO, "*")];
+    v.push(
+        s("content-type json set in lower case, no ACAH")
+            .method("POST")
+            .header("content-type", "application/json")
+            .preflight(204, &no_acah),
+    );
+    v.push(s("X-CUSTOM in upper case, no ACAH").header("X-CUSTOM", "1").preflight(204, &no_acah));
+    // WebKit checks the preflight's status before Access-Control-Allow-Origin; Chromium and
+    // Firefox the other way round.
+    v.push(custom(s("preflight 403, ACAO other origin")).preflight(403, &[(ACAO, "{other}"), (ACAH, "x-custom")]));
+    // WebKit reads `bytes=` in any case and a `+` before a number: safelisted there only.
+    v.push(
+        s("Range bytes=+0-, preflight refused")
+            .header("Range", "bytes=+0-")
+            .preflight(403, &[])
+            .actual(200, &[(ACAO, "*")]),
+    );
     v
 }
