@@ -265,6 +265,13 @@ pub struct Limits {
     pub connect_timeout: Duration,
     /// Open client connections; more wait in the accept queue.
     pub max_connections: usize,
+    /// Longest wait for a request head on an open connection, idle or not (hyper's and the
+    /// relay's); then the connection closes.
+    pub header_read_timeout: Duration,
+    /// Longest TLS handshake of a client before its connection is dropped.
+    pub handshake_timeout: Duration,
+    /// Longest wait for requests in flight at shutdown.
+    pub grace: Duration,
 }
 
 impl Default for Limits {
@@ -274,6 +281,9 @@ impl Default for Limits {
             request_timeout: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(5),
             max_connections: 10_000,
+            header_read_timeout: Duration::from_secs(30),
+            handshake_timeout: Duration::from_secs(10),
+            grace: Duration::from_secs(30),
         }
     }
 }

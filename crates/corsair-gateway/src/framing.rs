@@ -9,7 +9,7 @@
 //! `Transfer-Encoding` exactly `chunked` and never with `Content-Length`, none in HTTP/1.0.
 //!
 //! ```
-//! use corsair_gateway::framing::{Body, FramingCheck, Malformed};
+//! use corsair_gateway::fuzzing::framing::{Body, FramingCheck, Malformed};
 //!
 //! let mut check = FramingCheck::default();
 //! check.line(b"Host", b"api.example.com");

@@ -1,45 +1,66 @@
 //! # corsair-gateway
 //!
 //! `corsair proxy`: a CORS gateway in front of any API. The protocol is corsair-core's and the
-//! CORS middleware is corsair-tower's; this crate is the HTTP shell around them:
+//! CORS middleware is corsair-tower's; this crate is the HTTP shell around them. What an
+//! embedder touches:
 //!
 //! - [`config`]: the `[proxy]` settings beside the policy in one TOML file, per-profile
-//!   overrides, flags, every error located.
-//! - [`server`]: listeners (TLS, HTTP/1.1 and HTTP/2, upgrades), connection limit, reload and
-//!   graceful shutdown.
-//! - [`service`]: one request: operations endpoints, route, CORS layer, decision log.
-//! - [`relay`]: the HTTP/1.1 fast path: plain requests on plain connections, relayed as bytes
-//!   with the core's decision; everything else goes to hyper.
-//! - [`forward`]: the request to the upstream and the streamed answer; open-proxy rules.
-//! - [`framing`]: where a request's body ends, and the framing both paths refuse (smuggling).
-//! - [`connect`]: upstream connections through the SSRF guard, TLS with ALPN.
-//! - [`egress`]: the SSRF guard. Resolve, then refuse every address that is not public (by
-//!   [`corsair_core::address`]) unless an explicit rule opens its range, and hand back the exact
-//!   address that was checked, so the connection goes there and DNS cannot rebind in between.
-//! - [`loops`]: an upstream that is the proxy itself, refused at start and answered `508` per
-//!   request (forwarded requests carry a `Via` mark of this server's own).
-//! - [`target`]: reading the upstream URL out of an open-proxy path (`/{absolute-url}`).
-//! - [`ratelimit`]: per-client and per-`Origin` rate limits (GCRA) behind a store trait, so
-//!   instances behind a load balancer can share one store.
+//!   overrides, flags, every error located ([`config::load`] -> [`Config`]).
+//! - [`server`]: [`Server`] binds and serves (TLS, HTTP/1.1 and HTTP/2, upgrades, connection
+//!   limit, graceful shutdown); [`Control`] reloads and stops it.
 //! - [`metrics`]: the Prometheus metrics (`/metrics`), lock-free and allocation-free to record.
-//! - [`body`]: the streamed response body type.
+//! - [`ratelimit`] and [`egress`]: the rate limits and the SSRF guard a [`Config`] holds.
+//!
+//! Inside, every arrow points down (`tests/modules.rs` checks there is no cycle):
+//!
+//! ```text
+//! server      listeners, TLS, lifecycle, Control
+//!   service     one request: operations paths, route, CORS layer, decision log
+//!     forward     hyper's path, in named steps      relay/   the HTTP/1.1 fast path
+//!       rewrite     header rules over a HeaderSink  route    what a route's requests share
+//!       answer      the gateway's own answers       upstream the pool (hyper's client)
+//!         observe (logs, counts) metrics  body  connect  egress  loops  framing  target  ratelimit/
+//!           config/   file, flags, environment -> typed Config
+//! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-pub mod body;
+mod answer;
+mod body;
 pub mod config;
-pub mod connect;
+mod connect;
 pub mod egress;
-pub mod forward;
-pub mod framing;
-pub mod loops;
+mod forward;
+mod framing;
+mod loops;
 pub mod metrics;
+mod observe;
 pub mod ratelimit;
-pub mod relay;
+mod relay;
+mod rewrite;
+mod route;
 pub mod server;
-pub mod service;
-pub mod target;
-pub mod upstream;
+mod service;
+mod target;
+mod upstream;
 
 pub use config::{Config, Flags, Source};
 pub use server::{Control, Server};
+pub use service::{HEALTH_PATH, METRICS_PATH};
+
+/// Entry points for the fuzz targets (`fuzz/`), their stable smoke tests and the doc examples
+/// of the parsers that read untrusted bytes: not part of the API, and may change at any time.
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::relay::{chunked, head};
+
+    /// The request framing rules of both paths.
+    pub mod framing {
+        pub use crate::framing::{check, Body, FramingCheck, Line, Malformed};
+    }
+
+    /// The open proxy's `/{absolute-url}` paths.
+    pub mod target {
+        pub use crate::target::{parse, TargetError};
+    }
+}

@@ -21,20 +21,12 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{watch, OwnedSemaphorePermit, Semaphore};
 use tokio_rustls::TlsAcceptor;
 
+use crate::config::Limits;
 use crate::config::{Config, TlsFiles};
-use crate::forward::Peer;
 use crate::metrics::Reload;
+use crate::route::Peer;
 use crate::service::{handle, ops, Listener, Runtime, Services};
-use crate::{loops, relay};
-
-/// Longest wait for in-flight requests at shutdown.
-pub const GRACE: Duration = Duration::from_secs(30);
-
-/// Longest wait for a request head on an open connection, idle or not (hyper's and the relay's).
-pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// Longest TLS handshake before the connection is dropped.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+use crate::{answer, loops, relay};
 
 /// A runtime with its listener TLS configuration.
 struct Loaded {
@@ -104,8 +96,8 @@ impl Server {
         Control { shared: self.shared.clone(), listen: self.local_addr() }
     }
 
-    /// Serves until [`Control::shutdown`], then waits up to [`GRACE`] for open requests (or
-    /// until [`Control::abort`]).
+    /// Serves until [`Control::shutdown`], then waits up to the configuration's
+    /// [`grace`](Limits::grace) for open requests (or until [`Control::abort`]).
     pub async fn serve(self) -> io::Result<()> {
         let Server { listener, admin, shared, max_connections } = self;
         let graceful = GracefulShutdown::new();
@@ -139,10 +131,11 @@ impl Server {
             };
         }
         drop(listener);
+        let grace = shared.loaded.load().runtime.config.limits.grace;
         tokio::select! {
             _ = graceful.shutdown() => {}
-            _ = tokio::time::sleep(GRACE) => {
-                tracing::warn!(target: "corsair::server", "requests still open after {} s; closing them", GRACE.as_secs());
+            _ = tokio::time::sleep(grace) => {
+                tracing::warn!(target: "corsair::server", "requests still open after {} s; closing them", grace.as_secs());
             }
             _ = abort.wait_for(|a| *a) => {}
         }
@@ -235,17 +228,18 @@ async fn serve_relayed(
 ) {
     let _open = shared.services.metrics.track_connection();
     let peer = Peer { addr, tls: false };
-    let mut client = relay::Client::new(tcp, peer);
+    let header_timeout = shared.loaded.load().runtime.config.limits.header_read_timeout;
+    let mut client = relay::Client::new(tcp, peer, header_timeout);
     let mut stop = shared.shutdown.subscribe();
     let current = || shared.loaded.load().runtime.clone();
     // The main listener always answers the operations paths: the relay hands them to hyper.
-    if let relay::End::Hyper = client.run(current, true, &mut stop).await {
+    if let relay::End::Hyper = client.run(current, &mut stop).await {
         serve_connection(client.into_io(), peer, shared, watcher).await;
     }
     drop(permit);
 }
 
-/// One TLS connection: the handshake (bounded by [`HANDSHAKE_TIMEOUT`]), then HTTP.
+/// One TLS connection: the handshake (bounded by [`Limits::handshake_timeout`]), then HTTP.
 async fn serve_tls(
     acceptor: TlsAcceptor,
     tcp: TcpStream,
@@ -255,7 +249,8 @@ async fn serve_tls(
     permit: OwnedSemaphorePermit,
 ) {
     let _open = shared.services.metrics.track_connection();
-    match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
+    let limit = shared.loaded.load().runtime.config.limits.handshake_timeout;
+    match tokio::time::timeout(limit, acceptor.accept(tcp)).await {
         Ok(Ok(tls)) => {
             let peer = Peer { addr, tls: true };
             serve_connection(tls, peer, shared, watcher).await;
@@ -266,9 +261,9 @@ async fn serve_tls(
     drop(permit);
 }
 
-fn builder() -> auto::Builder<TokioExecutor> {
+fn builder(limits: &Limits) -> auto::Builder<TokioExecutor> {
     let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder.http1().timer(TokioTimer::new()).header_read_timeout(HEADER_READ_TIMEOUT);
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(limits.header_read_timeout);
     builder.http2().timer(TokioTimer::new()).max_concurrent_streams(256);
     builder
 }
@@ -279,8 +274,8 @@ where
 {
     // Each request takes the runtime current when it arrives and keeps it to the end: a reload
     // applies to the next request on every connection, and no request sees two configurations.
+    let builder = builder(&shared.loaded.load().runtime.config.limits);
     let service = service_fn(move |request| handle(shared.loaded.load().runtime.clone(), peer, request));
-    let builder = builder();
     let connection = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
     if let Err(e) = watcher.watch(connection.into_owned()).await {
         tracing::debug!(target: "corsair::server", addr = %peer.addr, error = %e, "connection ended with an error");
@@ -299,14 +294,11 @@ async fn serve_admin(listener: TcpListener, shared: Arc<Shared>) {
                 let metrics = shared.services.metrics.clone();
                 async move {
                     Ok::<_, std::convert::Infallible>(ops(&request, &metrics, Listener::Admin).unwrap_or_else(|| {
-                        crate::forward::answer(
-                            http::StatusCode::NOT_FOUND,
-                            "this listener serves /healthz and /metrics only",
-                        )
+                        answer::answer(http::StatusCode::NOT_FOUND, "this listener serves /healthz and /metrics only")
                     }))
                 }
             });
-            let builder = builder();
+            let builder = builder(&shared.loaded.load().runtime.config.limits);
             let _ = builder.serve_connection(TokioIo::new(tcp), service).await;
         });
     }
@@ -378,11 +370,6 @@ impl Control {
     /// Counts a reload that failed before it reached the server (the file had errors).
     pub fn reload_failed(&self) {
         self.shared.services.metrics.config_reload(Reload::Error);
-    }
-
-    /// The runtime new connections get.
-    pub fn current(&self) -> Arc<Runtime> {
-        self.shared.loaded.load().runtime.clone()
     }
 
     /// Stops accepting and lets open requests finish.

@@ -14,16 +14,19 @@ use hyper::body::Incoming;
 use tower_layer::Layer;
 use tower_service::Service;
 
+use crate::answer::answer;
 use crate::body::ProxyBody;
 use crate::config::StoreSettings;
 use crate::config::{Config, Mode};
 use crate::connect::{client_tls, Connector, PinnedResolver};
-use crate::forward::{self, answer, Destination, Forward, GatewayRefusal, Outcome, Peer};
+use crate::forward::Forward;
 use crate::framing;
 use crate::loops::LoopMark;
-use crate::metrics::{self, Kind, Metrics, Reason, UpstreamError};
+use crate::metrics::{self, Metrics};
+use crate::observe::{record, LogLine, Outcome};
 use crate::ratelimit::{ConfiguredStore, MemoryStore, RateLimiter, RedisStore, WhenStoreFails};
-use crate::relay::RelayRoute;
+use crate::relay::{self, RelayRoute};
+use crate::route::{self, Destination, Peer};
 use crate::upstream::UpstreamClient;
 
 /// What outlives reloads: the counters, the rate-limit state and the server's loop mark.
@@ -99,12 +102,13 @@ impl Runtime {
             _ => None,
         };
         let route = |destination, policy: Arc<Policy>| {
-            let shared = Arc::new(forward::Route {
+            let shared = Arc::new(route::Route {
                 destination,
                 policy: policy.clone(),
                 client: client.clone(),
                 limits: config.limits,
                 forwarded: config.forwarded,
+                via: services.loop_mark.via().clone(),
                 limiter: limiter.clone(),
                 metrics: services.metrics.clone(),
             });
@@ -141,19 +145,28 @@ impl Runtime {
         self.routes.iter().find(|r| covers(&r.prefix, path))
     }
 
-    /// The relay of the route for `path`, if that route has one.
-    pub(crate) fn relay_for(&self, path: &str) -> Option<&Arc<RelayRoute>> {
-        self.route(path)?.relay.as_ref()
-    }
-
     /// True if some route can be relayed: plain connections then start in the relay.
     pub fn relays(&self) -> bool {
         self.routes.iter().any(|r| r.relay.is_some())
     }
+}
 
-    /// The counters and stores that outlive reloads.
-    pub(crate) fn services(&self) -> &Services {
-        &self.services
+/// The relay reads the runtime current when each request arrives through this.
+impl relay::Routes for Runtime {
+    fn relay_for(&self, path: &str) -> Option<&Arc<RelayRoute>> {
+        self.route(path)?.relay.as_ref()
+    }
+
+    fn is_operations_path(&self, path: &str) -> bool {
+        path == HEALTH_PATH || path == METRICS_PATH
+    }
+
+    fn loop_mark(&self) -> &LoopMark {
+        &self.services.loop_mark
+    }
+
+    fn metrics(&self) -> &Metrics {
+        &self.services.metrics
     }
 }
 
@@ -210,7 +223,7 @@ pub const METRICS_PATH: &str = "/.corsair/metrics";
 pub async fn handle(
     runtime: Arc<Runtime>,
     peer: Peer,
-    mut request: Request<Incoming>,
+    request: Request<Incoming>,
 ) -> Result<Response<ProxyBody>, Infallible> {
     if let Err(malformed) = check_framing(&request) {
         return Ok(malformed);
@@ -225,7 +238,6 @@ pub async fn handle(
         let text = "this request has been through this proxy already: its upstream leads back to the proxy";
         return Ok(answer(StatusCode::LOOP_DETECTED, text));
     }
-    request.headers_mut().append(header::VIA, mark.via().clone());
     let started = Instant::now();
     let kind = RequestKind::of(&request);
     let websocket = request.headers().contains_key(header::UPGRADE);
@@ -318,100 +330,6 @@ impl KeptLines {
     }
 }
 
-/// One request in the decision log, as [`handle`] and the relay write it.
-#[derive(Clone, Copy)]
-pub(crate) struct LogLine<'a> {
-    pub route: &'a str,
-    pub method: &'a http::Method,
-    pub path: &'a str,
-    pub origin: Option<&'a HeaderValue>,
-    pub kind: RequestKind,
-    pub status: u16,
-    /// Why the gateway or the policy refused it.
-    pub refused: Option<&'static str>,
-    /// Report-only mode: the refusal kind and reason the policy would have given.
-    pub would_refuse: Option<(&'static str, &'a str)>,
-    pub started: Instant,
-    pub upstream: Option<std::time::Duration>,
-}
-
-impl LogLine<'_> {
-    /// Logs refusals at info level, upstream failures at warn, everything else at debug.
-    pub(crate) fn write(&self) {
-        self.write_with_reason(None);
-    }
-
-    /// [`write`](LogLine::write), naming the policy's `reason` for a refusal.
-    pub(crate) fn write_with_reason(&self, reason: Option<&str>) {
-        let LogLine { route, method, path, status, refused, would_refuse, .. } = *self;
-        // Field values are worked out only when the event is enabled (most requests log nothing).
-        let origin = || self.origin.map(|o| String::from_utf8_lossy(o.as_bytes()).into_owned());
-        let ms = || millis(self.started.elapsed());
-        let upstream_ms = || self.upstream.map(millis);
-        let kind = match self.kind {
-            RequestKind::NotCors => "not_cors",
-            RequestKind::Preflight => "preflight",
-            RequestKind::Actual => "actual",
-        };
-        if let Some(error) = refused.filter(|r| is_outage(r)) {
-            // Not a refusal: the request was let through and the upstream failed it.
-            tracing::warn!(
-                target: "corsair::decision",
-                route, %method, path, origin = origin(), kind, status, error,
-                ms = ms(), upstream_ms = upstream_ms(), "upstream failed"
-            );
-        } else if refused.is_some() {
-            tracing::info!(
-                target: "corsair::decision",
-                route, %method, path, origin = origin(), kind, status, refused, reason,
-                ms = ms(), upstream_ms = upstream_ms(), "request refused"
-            );
-        } else if let Some((would_refuse, reason)) = would_refuse {
-            tracing::info!(
-                target: "corsair::decision",
-                route, %method, path, origin = origin(), kind, status, would_refuse, reason,
-                ms = ms(), upstream_ms = upstream_ms(), "request would be refused (report-only: forwarded)"
-            );
-        } else {
-            tracing::debug!(
-                target: "corsair::decision",
-                route, %method, path, origin = origin(), kind, status, ms = ms(),
-                upstream_ms = upstream_ms(), "request"
-            );
-        }
-    }
-}
-
-/// A duration in milliseconds, to a tenth: log lines do not need nanoseconds.
-fn millis(d: std::time::Duration) -> f64 {
-    (d.as_secs_f64() * 1e4).round() / 10.0
-}
-
-/// Whether a [`GatewayRefusal`] label (as [`LogLine::refused`] holds it) is an upstream outage
-/// (502, 504), not a refusal.
-fn is_outage(label: &str) -> bool {
-    label == GatewayRefusal::Timeout.as_str() || label == GatewayRefusal::Upstream(UpstreamError::Refused).as_str()
-}
-
-/// Counts one request in the metrics. `outcome` is the forwarder's, present when it refused or
-/// the decision log is at debug level; an allowed request without one counts as allowed, one the
-/// upstream failed (502, 504) as failed, not refused.
-pub(crate) fn record(m: &Metrics, kind: RequestKind, websocket: bool, outcome: &Outcome, cors: Option<&'static str>) {
-    let kind = if websocket { Kind::Websocket } else { Kind::from(kind) };
-    if cors.is_none()
-        && outcome.refused.is_some_and(|r| matches!(r, GatewayRefusal::Timeout | GatewayRefusal::Upstream(_)))
-    {
-        m.request(kind, metrics::Outcome::Failed);
-        return;
-    }
-    let reason = cors.and_then(Reason::from_refusal_kind).or_else(|| outcome.refused.and_then(GatewayRefusal::reason));
-    m.request(kind, if reason.is_some() { metrics::Outcome::Refused } else { metrics::Outcome::Allowed });
-    if let Some(reason) = reason {
-        m.refusal(reason);
-    }
-    // Upstream latency and errors are counted by the forwarder, which knows them first.
-}
-
 /// Which listener a request came in on, for [`ops`].
 #[derive(Clone, Copy)]
 pub enum Listener<'a> {
@@ -446,32 +364,6 @@ pub fn ops(request: &Request<Incoming>, metrics: &Metrics, listener: Listener<'_
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn durations_are_logged_in_milliseconds_to_a_tenth() {
-        use std::time::Duration;
-        assert_eq!(millis(Duration::from_nanos(1_234_567)).to_string(), "1.2");
-        assert_eq!(millis(Duration::from_micros(250)).to_string(), "0.3");
-        assert_eq!(millis(Duration::from_secs(2)).to_string(), "2000");
-    }
-
-    #[test]
-    fn upstream_failures_are_outages_and_policy_refusals_are_not() {
-        assert!(is_outage(GatewayRefusal::Timeout.as_str()));
-        assert!(is_outage(GatewayRefusal::Upstream(UpstreamError::Connect).as_str()));
-        for r in
-            [GatewayRefusal::Target, GatewayRefusal::Egress, GatewayRefusal::RateLimit, GatewayRefusal::BodyTooLarge]
-        {
-            assert!(!is_outage(r.as_str()), "{r:?}");
-        }
-        let m = Metrics::default();
-        let outcome = Outcome { upstream: None, refused: Some(GatewayRefusal::Upstream(UpstreamError::Refused)) };
-        record(&m, RequestKind::Actual, false, &outcome, None);
-        let mut text = String::new();
-        m.render(&mut text);
-        assert!(text.contains("corsair_requests_total{kind=\"actual\",result=\"failed\"} 1\n"), "{text}");
-        assert!(text.contains("corsair_requests_total{kind=\"actual\",result=\"refused\"} 0\n"), "{text}");
-    }
 
     #[test]
     fn prefixes_cover_on_segment_boundaries() {

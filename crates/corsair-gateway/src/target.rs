@@ -5,7 +5,7 @@
 //! `/https://host` into `/https:/host`; that one damage is repaired, nothing else is guessed.
 //!
 //! ```
-//! use corsair_gateway::target::{parse, TargetError};
+//! use corsair_gateway::fuzzing::target::{parse, TargetError};
 //!
 //! let url = parse("/https://api.example.com/items?x=1").unwrap();
 //! assert_eq!(url.as_str(), "https://api.example.com/items?x=1");

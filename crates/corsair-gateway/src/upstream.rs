@@ -16,22 +16,19 @@
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::pin::Pin;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::task::{ready, Context, Poll};
+use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
 use http::header::{self, HeaderValue};
 use http::uri::{Authority, PathAndQuery, Scheme};
 use http::{Request, Response, StatusCode, Uri};
-use http_body::{Body, Frame, SizeHint};
 use hyper::body::Incoming;
 use hyper::client::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 
+use crate::body::{Recycle, RequestBody, UpstreamBody};
 use crate::connect::{ConnectError, Connector};
-use crate::forward::RequestBody;
 
 /// How long an idle connection is kept for reuse.
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
@@ -56,8 +53,8 @@ struct Shared {
 /// The idle connections to one upstream origin.
 struct Origin {
     key: Key,
-    /// Oldest first; with the time each came back.
-    http1: VecDeque<(http1::SendRequest<RequestBody>, Instant)>,
+    /// Oldest first; with where each goes back to and the time it came back.
+    http1: VecDeque<(http1::SendRequest<RequestBody>, Arc<Home>, Instant)>,
     /// With the time each was last used; the last handle dropped closes the connection.
     http2: Vec<(http2::SendRequest<RequestBody>, Instant)>,
 }
@@ -76,8 +73,24 @@ impl PartialEq for Key {
     }
 }
 
+/// Where an HTTP/1.1 connection goes back to when a response body ends: made once per
+/// connection, so a response hands it on with a reference count. Weak, so a pool dropped by a
+/// reload is not kept alive by the connections it pooled.
+struct Home {
+    pool: Weak<Shared>,
+    key: Key,
+}
+
+impl Recycle for Home {
+    fn recycle(self: Arc<Self>, sender: http1::SendRequest<RequestBody>) {
+        if let Some(shared) = self.pool.upgrade() {
+            shared.put_back(self, sender);
+        }
+    }
+}
+
 enum Conn {
-    Http1(http1::SendRequest<RequestBody>),
+    Http1(http1::SendRequest<RequestBody>, Arc<Home>),
     Http2(http2::SendRequest<RequestBody>),
 }
 
@@ -134,14 +147,14 @@ impl UpstreamClient {
                 None => (self.connect(&key, request.uri()).await?, false),
             };
             let mut refused = match conn {
-                Conn::Http1(mut sender) => {
+                Conn::Http1(mut sender, home) => {
                     // A pooled one was ready at checkout; a new one is after its handshake.
                     if !reused {
                         sender.ready().await.map_err(ClientError::Send)?;
                     }
                     to_origin_form(&mut request, &key);
                     match sender.try_send_request(request).await {
-                        Ok(response) => return Ok(self.http1_response(response, key, sender)),
+                        Ok(response) => return Ok(http1_response(response, home, sender)),
                         Err(refused) => refused,
                     }
                 }
@@ -153,7 +166,7 @@ impl UpstreamClient {
                         return Err(ClientError::Send(e));
                     }
                     match sender.try_send_request(request).await {
-                        Ok(response) => return Ok(response.map(|body| UpstreamBody { body, back: None })),
+                        Ok(response) => return Ok(response.map(|body| UpstreamBody::new(body, None))),
                         Err(refused) => refused,
                     }
                 }
@@ -186,17 +199,17 @@ impl UpstreamClient {
         }
         let mut busy = Vec::new();
         let mut found = None;
-        while let Some((mut sender, since)) = origin.http1.pop_back() {
+        while let Some((mut sender, home, since)) = origin.http1.pop_back() {
             if now.duration_since(since) >= IDLE_TIMEOUT {
                 continue;
             }
             match sender.poll_ready(cx) {
                 Poll::Ready(Ok(())) => {
-                    found = Some(Conn::Http1(sender));
+                    found = Some(Conn::Http1(sender, home));
                     break;
                 }
                 Poll::Ready(Err(_)) => {}
-                Poll::Pending => busy.push((sender, since)),
+                Poll::Pending => busy.push((sender, home, since)),
             }
         }
         // Back where they were, newest last, for a later request.
@@ -217,22 +230,6 @@ impl UpstreamClient {
             }
         };
         &mut idle[at]
-    }
-
-    fn put_back(&self, key: &Key, sender: http1::SendRequest<RequestBody>) {
-        if sender.is_closed() {
-            return;
-        }
-        let now = Instant::now();
-        let mut idle = self.shared.idle.lock().unwrap_or_else(PoisonError::into_inner);
-        let origin = Self::origin(&mut idle, key);
-        while origin.http1.front().is_some_and(|(s, since)| s.is_closed() || now.duration_since(*since) >= IDLE_TIMEOUT)
-        {
-            origin.http1.pop_front();
-        }
-        if origin.http1.len() < MAX_IDLE_PER_ORIGIN {
-            origin.http1.push_back((sender, now));
-        }
     }
 
     async fn connect(&self, key: &Key, uri: &Uri) -> Result<Conn, ClientError> {
@@ -258,29 +255,41 @@ impl UpstreamClient {
                 tracing::debug!(target: "corsair::upstream", error = %e, "HTTP/1.1 upstream connection ended");
             }
         });
-        Ok(Conn::Http1(sender))
+        let home = Arc::new(Home { pool: Arc::downgrade(&self.shared), key: key.clone() });
+        Ok(Conn::Http1(sender, home))
     }
+}
 
-    /// An HTTP/1.1 response, whose connection goes back to the pool when its body ends (at
-    /// once if it has none), unless the upstream switched protocols on it.
-    fn http1_response(
-        &self,
-        response: Response<Incoming>,
-        key: Key,
-        sender: http1::SendRequest<RequestBody>,
-    ) -> Response<UpstreamBody> {
-        let mut back = (response.status() != StatusCode::SWITCHING_PROTOCOLS).then(|| GiveBack {
-            client: self.clone(),
-            key,
-            sender,
-        });
-        if response.body().is_end_stream() {
-            if let Some(b) = back.take() {
-                b.give();
-            }
+impl Shared {
+    fn put_back(&self, home: Arc<Home>, sender: http1::SendRequest<RequestBody>) {
+        if sender.is_closed() {
+            return;
         }
-        response.map(|body| UpstreamBody { body, back })
+        let now = Instant::now();
+        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
+        let origin = UpstreamClient::origin(&mut idle, &home.key);
+        while origin
+            .http1
+            .front()
+            .is_some_and(|(s, _, since)| s.is_closed() || now.duration_since(*since) >= IDLE_TIMEOUT)
+        {
+            origin.http1.pop_front();
+        }
+        if origin.http1.len() < MAX_IDLE_PER_ORIGIN {
+            origin.http1.push_back((sender, home, now));
+        }
     }
+}
+
+/// An HTTP/1.1 response, whose connection goes back to the pool when its body ends (at once if
+/// it has none), unless the upstream switched protocols on it.
+fn http1_response(
+    response: Response<Incoming>,
+    home: Arc<Home>,
+    sender: http1::SendRequest<RequestBody>,
+) -> Response<UpstreamBody> {
+    let back = (response.status() != StatusCode::SWITCHING_PROTOCOLS).then_some((home as Arc<dyn Recycle>, sender));
+    response.map(|body| UpstreamBody::new(body, back))
 }
 
 impl Key {
@@ -321,64 +330,5 @@ fn to_absolute_form(request: &mut Request<RequestBody>, key: &Key) {
     parts.path_and_query = request.uri().path_and_query().cloned().or_else(|| Some(PathAndQuery::from_static("/")));
     if let Ok(uri) = Uri::from_parts(parts) {
         *request.uri_mut() = uri;
-    }
-}
-
-/// An HTTP/1.1 connection to hand back once its response body has ended.
-struct GiveBack {
-    client: UpstreamClient,
-    key: Key,
-    sender: http1::SendRequest<RequestBody>,
-}
-
-impl GiveBack {
-    fn give(self) {
-        self.client.put_back(&self.key, self.sender);
-    }
-}
-
-/// An upstream's response body, streamed; reading it to the end puts its HTTP/1.1 connection
-/// back in the pool.
-pub struct UpstreamBody {
-    body: Incoming,
-    back: Option<GiveBack>,
-}
-
-impl fmt::Debug for UpstreamBody {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("UpstreamBody").field("body", &self.body).field("pooled", &self.back.is_some()).finish()
-    }
-}
-
-impl Body for UpstreamBody {
-    type Data = Bytes;
-    type Error = hyper::Error;
-
-    fn poll_frame(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
-        let this = self.get_mut();
-        let frame = ready!(Pin::new(&mut this.body).poll_frame(cx));
-        let ended = match &frame {
-            None => true,
-            Some(Ok(_)) => this.body.is_end_stream(),
-            // A broken body leaves the connection in no state to reuse: it goes with the body.
-            Some(Err(_)) => {
-                this.back = None;
-                false
-            }
-        };
-        if ended {
-            if let Some(back) = this.back.take() {
-                back.give();
-            }
-        }
-        Poll::Ready(frame)
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.body.is_end_stream()
-    }
-
-    fn size_hint(&self) -> SizeHint {
-        self.body.size_hint()
     }
 }

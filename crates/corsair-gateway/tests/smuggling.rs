@@ -89,7 +89,7 @@ fn cases() -> Vec<Case> {
             "operations path with a body",
             &[&with_len(&format!(
                 "GET {} HTTP/1.1\r\nHost: x\r\nContent-Length: {{n}}\r\n\r\n{{smuggled}}",
-                corsair_gateway::service::HEALTH_PATH
+                corsair_gateway::HEALTH_PATH
             ))],
             &[],
             &[200],

@@ -4,7 +4,7 @@
 
 use corsair_gateway::config::{parse_upstream, TargetPattern};
 use corsair_gateway::ratelimit::Quota;
-use corsair_gateway::target;
+use corsair_gateway::fuzzing::target;
 
 /// Parses `data` every way and checks what each accepted value promises.
 pub fn run(data: &[u8]) {

@@ -5,8 +5,8 @@
 
 use corsair_core::CorsHeaders;
 use corsair_gateway::config::Forwarded;
-use corsair_gateway::relay::chunked::Chunked;
-use corsair_gateway::relay::head::{self, ForwardedFor, Framing, Parsed};
+use corsair_gateway::fuzzing::chunked::Chunked;
+use corsair_gateway::fuzzing::head::{self, ForwardedFor, Framing, Parsed};
 
 /// Reads `data` as a request head, a response head and a chunked body.
 pub fn run(data: &[u8]) {
@@ -23,7 +23,7 @@ fn request(data: &[u8]) {
     let count = lines.iter().take_while(|l| !l.name.is_empty()).count();
     for mode in [Forwarded::Set, Forwarded::Append, Forwarded::Off] {
         let mut out = Vec::new();
-        let fwd = ForwardedFor { mode, client: b"127.0.0.1", proto: b"http" };
+        let fwd = ForwardedFor { mode, client: b"127.0.0.1", proto: "http" };
         let upstream = head::Upstream { path: parsed.target, host: b"up.test", via: b"1.1 corsair-0123456789abcdef" };
         head::write_request(&mut out, &parsed, &lines[..count], upstream, fwd);
         let mut again = [httparse::EMPTY_HEADER; 2 * head::MAX_REQUEST_LINES];

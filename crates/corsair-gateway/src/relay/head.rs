@@ -11,15 +11,13 @@ use corsair_core::CorsHeaders;
 use http::StatusCode;
 
 use crate::config::Forwarded;
-use crate::forward::HOP_BY_HOP_NAMES;
 use crate::framing::{self, trim, Body, FramingCheck, Line};
+use crate::rewrite::{self, Added, HeaderSink, Value};
 
 /// Most request header lines the relay reads; requests with more go to hyper (which takes 100).
 pub const MAX_REQUEST_LINES: usize = 64;
 /// Most response header lines (hyper's client takes the same).
 pub const MAX_RESPONSE_LINES: usize = 100;
-/// Most names one response's `Connection` lines may list.
-const MAX_CONNECTION_OPTIONS: usize = 16;
 
 /// A request head the relay forwards.
 #[derive(Debug)]
@@ -123,12 +121,6 @@ fn is_plain_target_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/?%".contains(&b)
 }
 
-/// Request lines the relay does not pass on: hop-by-hop ones, `Host`, which it replaces, and
-/// framing or forwarding names spelt with `_`.
-fn dropped_upstream(name: &str) -> bool {
-    is(name, "host") || HOP_BY_HOP_NAMES.iter().any(|n| is(name, n)) || framing::is_disguised(name.as_bytes())
-}
-
 /// How the relay writes `X-Forwarded-*`, per the route's [`Forwarded`] mode.
 #[derive(Clone, Copy, Debug)]
 pub struct ForwardedFor<'a> {
@@ -137,7 +129,7 @@ pub struct ForwardedFor<'a> {
     /// The client's address, as header text.
     pub client: &'a [u8],
     /// `http` or `https`.
-    pub proto: &'a [u8],
+    pub proto: &'static str,
 }
 
 /// What the upstream head says of where it goes and who sent it on.
@@ -151,9 +143,30 @@ pub struct Upstream<'a> {
     pub via: &'a [u8],
 }
 
-/// Writes the upstream request head: the request line with the upstream's path, its `Host`, the
-/// client's lines less the hop-by-hop ones, this proxy's `Via`, and `X-Forwarded-*` as the
-/// forwarder writes them for hyper.
+/// The relay's [`HeaderSink`]: lines written as the rewrite decides them, nothing allocated.
+struct Writer<'o> {
+    out: &'o mut Vec<u8>,
+}
+
+impl HeaderSink for Writer<'_> {
+    #[inline]
+    fn keep(&mut self, name: &[u8], value: &[u8]) {
+        write_line(self.out, name, value);
+    }
+
+    fn remove(&mut self, _: &[u8]) {}
+
+    #[inline]
+    fn add(&mut self, line: &Added, value: &Value<'_>) {
+        self.out.extend_from_slice(line.start.as_bytes());
+        value.write_to(self.out);
+        self.out.extend_from_slice(b"\r\n");
+    }
+}
+
+/// Writes the upstream request head: the request line with the upstream's path, then the
+/// client's lines as [`rewrite::request`] rewrites them for hyper's path too (its `Host`, no
+/// hop-by-hop lines, this proxy's `Via`, `X-Forwarded-*`).
 pub fn write_request(
     out: &mut Vec<u8>,
     head: &RequestHead<'_>,
@@ -162,57 +175,26 @@ pub fn write_request(
     forwarded: ForwardedFor<'_>,
 ) {
     out.clear();
-    let Upstream { path, host, via } = upstream;
-    for part in [head.method.as_bytes(), b" ", path.as_bytes(), b" HTTP/1.1\r\nhost: ", host, b"\r\n"] {
+    for part in [head.method.as_bytes(), b" ", upstream.path.as_bytes(), b" HTTP/1.1\r\n"] {
         out.extend_from_slice(part);
     }
-    let mode = forwarded.mode;
-    let mut prior_for: Option<&[u8]> = None;
-    let (mut has_proto, mut has_host) = (false, false);
-    for line in lines {
-        let name = line.name;
-        if dropped_upstream(name) {
-            continue;
-        }
-        if mode != Forwarded::Off {
-            if is(name, "x-forwarded-for") {
-                // Append extends the first line, as the forwarder does; Set drops them all.
-                if mode == Forwarded::Append && prior_for.is_none() {
-                    prior_for = Some(line.value);
-                }
-                continue;
-            }
-            if is(name, "x-forwarded-proto") || is(name, "x-forwarded-host") {
-                if mode == Forwarded::Set {
-                    continue;
-                }
-                has_proto |= is(name, "x-forwarded-proto");
-                has_host |= is(name, "x-forwarded-host");
-            }
-        }
-        write_line(out, name.as_bytes(), line.value);
-    }
-    write_line(out, b"via", via);
-    if mode == Forwarded::Off {
-        out.extend_from_slice(b"\r\n");
-        return;
-    }
-    out.extend_from_slice(b"x-forwarded-for: ");
-    if let Some(prior) = prior_for {
-        out.extend_from_slice(prior);
-        out.extend_from_slice(b", ");
-    }
-    out.extend_from_slice(forwarded.client);
-    out.extend_from_slice(b"\r\n");
-    if !has_proto {
-        write_line(out, b"x-forwarded-proto", forwarded.proto);
-    }
-    if let (false, Some(host)) = (has_host, head.host) {
-        write_line(out, b"x-forwarded-host", host);
-    }
+    let rules = rewrite::Upstream {
+        host: Some(Value::Bytes(upstream.host)),
+        via: Value::Bytes(upstream.via),
+        forwarded: forwarded.mode,
+        client: forwarded.client,
+        proto: forwarded.proto,
+        original_host: head.host.map(Value::Bytes),
+        open: false,
+        websocket: false,
+        // `parse_request` takes no other `Connection` options than `keep-alive` and `close`.
+        plain_connection: true,
+    };
+    rewrite::request(|| lines.iter().map(|l| (l.name.as_bytes(), l.value)), &rules, &mut Writer { out: &mut *out });
     out.extend_from_slice(b"\r\n");
 }
 
+#[inline]
 fn write_line(out: &mut Vec<u8>, name: &[u8], value: &[u8]) {
     out.extend_from_slice(name);
     out.extend_from_slice(b": ");
@@ -311,16 +293,37 @@ pub fn parse_response<'b>(
     Ok(Some((ResponseHead { len, status, framing, reusable, length }, count, reason)))
 }
 
-/// Response lines the relay does not pass on: hop-by-hop ones, `Upgrade` (no upgrade is relayed),
-/// and the framing it writes itself.
-fn dropped_downstream(name: &str) -> bool {
-    is(name, "upgrade") || is(name, "content-length") || HOP_BY_HOP_NAMES.iter().any(|n| is(name, n))
+/// The relay's [`HeaderSink`] for the client's head: the rewrite's lines, less the framing the
+/// relay writes itself and the upstream's CORS lines (the policy's replace them, as the CORS
+/// layer does on hyper's path); notes whether the upstream sent a `Date`.
+struct ClientWriter<'o> {
+    out: Writer<'o>,
+    has_date: bool,
+}
+
+impl HeaderSink for ClientWriter<'_> {
+    #[inline]
+    fn keep(&mut self, name: &[u8], value: &[u8]) {
+        if name.eq_ignore_ascii_case(b"content-length") || is_cors_response_header_bytes(name) {
+            return;
+        }
+        self.has_date |= name.eq_ignore_ascii_case(b"date");
+        self.out.keep(name, value);
+    }
+
+    fn remove(&mut self, _: &[u8]) {}
+
+    #[inline]
+    fn add(&mut self, line: &Added, value: &Value<'_>) {
+        self.out.add(line, value);
+    }
 }
 
 /// Writes the head the client gets: the status line (with the upstream's reason phrase, as
-/// hyper keeps it), the upstream's lines less hop-by-hop
-/// ones, the names its `Connection` lists and its CORS lines, then `cors`, the merged `Vary`,
-/// `Date` if the upstream sent none, the framing, and `Connection: close` when `close`.
+/// hyper keeps it), the upstream's lines as [`rewrite::response`] rewrites them for hyper's path
+/// too (no hop-by-hop lines, nor the names `Connection` lists), less its CORS lines and framing,
+/// then `cors`, the merged `Vary`, `Date` if the upstream sent none, the framing, and
+/// `Connection: close` when `close`.
 pub fn write_response(
     out: &mut Vec<u8>,
     head: &ResponseHead,
@@ -329,35 +332,17 @@ pub fn write_response(
     cors: &CorsHeaders,
     close: bool,
 ) -> Result<(), &'static str> {
-    let mut listed: [&[u8]; MAX_CONNECTION_OPTIONS] = [b""; MAX_CONNECTION_OPTIONS];
-    let mut count = 0;
-    for line in lines.iter().filter(|l| is(l.name, "connection")) {
-        for option in line.value.split(|&b| b == b',').map(trim).filter(|o| !o.is_empty()) {
-            if count == MAX_CONNECTION_OPTIONS {
-                return Err("too many Connection options");
-            }
-            listed[count] = option;
-            count += 1;
-        }
-    }
-    let listed = &listed[..count];
     out.extend_from_slice(b"HTTP/1.1 ");
     out.extend_from_slice(itoa::Buffer::new().format(head.status).as_bytes());
     out.push(b' ');
     out.extend_from_slice(reason.as_bytes());
     out.extend_from_slice(b"\r\n");
-    let mut has_date = false;
-    for line in lines {
-        let name = line.name;
-        if dropped_downstream(name)
-            || is_cors_response_header_bytes(name.as_bytes())
-            || listed.iter().any(|l| l.eq_ignore_ascii_case(name.as_bytes()))
-        {
-            continue;
-        }
-        has_date |= is(name, "date");
-        write_line(out, name.as_bytes(), line.value);
+    let mut writer = ClientWriter { out: Writer { out: &mut *out }, has_date: false };
+    let raw = || lines.iter().map(|l| (l.name.as_bytes(), l.value));
+    if rewrite::response(raw, rewrite::Downstream::default(), &mut writer) {
+        return Err("too many Connection options");
     }
+    let has_date = writer.has_date;
     for (name, value) in cors.lines() {
         write_line(out, name.as_str().as_bytes(), value.as_bytes());
     }

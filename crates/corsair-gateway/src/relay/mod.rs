@@ -22,7 +22,7 @@ use std::io;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::{Buf, BytesMut};
 use corsair_core::decision::CORS_REQUEST_HEADERS;
@@ -34,11 +34,15 @@ use tokio::net::TcpStream;
 use tokio::sync::watch;
 use tokio::time::Sleep;
 
+use crate::answer;
 use crate::body::ProxyBody;
 use crate::config::Upstream;
 use crate::connect::{ConnectError, Connector, Stream};
-use crate::forward::{self, Destination, GatewayRefusal, Outcome, Peer, Route};
-use crate::service::{self, Runtime};
+use crate::loops::LoopMark;
+use crate::metrics::Metrics;
+use crate::observe::{self, count_failure, GatewayRefusal, LogLine, Outcome};
+use crate::rewrite;
+use crate::route::{Destination, Peer, Route};
 use crate::upstream::{ClientError, IDLE_TIMEOUT, MAX_IDLE_PER_ORIGIN};
 use chunked::Chunked;
 use head::{Framing, Parsed, RequestHead, ResponseHead};
@@ -46,6 +50,19 @@ use head::{Framing, Parsed, RequestHead, ResponseHead};
 /// Longest request or response head; longer requests go to hyper (which answers 431), longer
 /// responses are a 502.
 pub const MAX_HEAD: usize = 64 * 1024;
+
+/// What the relay needs of the configuration current when a request arrives (the service's
+/// runtime): a trait, so that the relay sits below the service that builds it.
+pub trait Routes {
+    /// The relay of the route for `path`, if that route has one.
+    fn relay_for(&self, path: &str) -> Option<&Arc<RelayRoute>>;
+    /// Whether `path` is one the gateway answers itself (health, metrics): hyper's to serve.
+    fn is_operations_path(&self, path: &str) -> bool;
+    /// This server's `Via` mark.
+    fn loop_mark(&self) -> &LoopMark;
+    /// The process's metrics.
+    fn metrics(&self) -> &Metrics;
+}
 
 /// Room made in a buffer before each read.
 const READ_CHUNK: usize = 8 * 1024;
@@ -151,6 +168,8 @@ pub struct Client {
     /// The CORS lines of the request, for the core's decision.
     cors_lines: CorsLines,
     deadline: Deadline,
+    /// Longest wait for a request head.
+    header_timeout: Duration,
 }
 
 /// What one exchange left.
@@ -161,18 +180,19 @@ enum Served {
 }
 
 impl Client {
-    /// A new client connection.
-    pub fn new(io: TcpStream, peer: Peer) -> Client {
+    /// A new client connection, which closes when no request head comes in `header_timeout`.
+    pub fn new(io: TcpStream, peer: Peer, header_timeout: Duration) -> Client {
         Client {
             io,
             buf: BytesMut::with_capacity(READ_CHUNK),
             out: Vec::with_capacity(1024),
             answer: Vec::with_capacity(1024),
-            client_text: forward::address_value(peer.addr.ip().to_canonical()),
+            client_text: rewrite::address_value(peer.addr.ip().to_canonical()),
             path: String::new(),
             peer,
             cors_lines: CorsLines::default(),
-            deadline: Deadline::new(),
+            deadline: Deadline::new(header_timeout),
+            header_timeout,
         }
     }
 
@@ -184,18 +204,13 @@ impl Client {
     /// Serves requests until the connection ends or one needs hyper. `runtime` gives the
     /// configuration current when each request arrives; `stop` turns true at shutdown, after
     /// which the connection closes once the exchange in progress is done.
-    pub async fn run(
-        &mut self,
-        runtime: impl Fn() -> Arc<Runtime>,
-        ops_here: bool,
-        stop: &mut watch::Receiver<bool>,
-    ) -> End {
+    pub async fn run<R: Routes>(&mut self, runtime: impl Fn() -> Arc<R>, stop: &mut watch::Receiver<bool>) -> End {
         loop {
             if !self.read_head(stop).await {
                 break;
             }
             let runtime = runtime();
-            match self.serve(&runtime, ops_here).await {
+            match self.serve(&*runtime).await {
                 Served::KeepAlive if !*stop.borrow() => continue,
                 Served::KeepAlive | Served::Close => break,
                 Served::Hyper => return End::Hyper,
@@ -208,7 +223,7 @@ impl Client {
     /// connection is over: closed, idle past the header timeout, or shutting down between
     /// requests.
     async fn read_head(&mut self, stop: &mut watch::Receiver<bool>) -> bool {
-        self.deadline.set(Instant::now() + crate::server::HEADER_READ_TIMEOUT);
+        self.deadline.set(Instant::now() + self.header_timeout);
         loop {
             if head::may_be_complete(&self.buf) || self.buf.len() > MAX_HEAD {
                 return true;
@@ -231,7 +246,7 @@ impl Client {
     }
 
     /// Serves the request whose head is at the start of the buffer.
-    async fn serve(&mut self, runtime: &Runtime, ops_here: bool) -> Served {
+    async fn serve(&mut self, runtime: &impl Routes) -> Served {
         let started = Instant::now();
         let plan = {
             let mut lines = [httparse::EMPTY_HEADER; head::MAX_REQUEST_LINES];
@@ -243,20 +258,20 @@ impl Client {
             let count = lines.iter().take_while(|l| !l.name.is_empty()).count();
             // Either way the answer is awaited after this block, so the lines array is not part of
             // the future's state.
-            match plan(runtime, ops_here, &head, &lines[..count], &mut self.cors_lines, &mut self.out) {
+            match plan(runtime, &head, &lines[..count], &mut self.cors_lines, &mut self.out) {
                 Some(answer @ Plan::Answer { .. }) => answer,
                 Some(Plan::Forward(forwarding)) => {
                     let relay = &forwarding.relay;
                     self.path.clear();
                     self.path.push_str(head.target.split('?').next().unwrap_or_default());
                     let (upstream, prefix, strip, host) = relay.fixed();
-                    let path = forward::upstream_path(upstream, prefix, strip, head.target);
+                    let path = rewrite::upstream_path(upstream, prefix, strip, head.target);
                     let forwarded = head::ForwardedFor {
                         mode: relay.route.forwarded,
                         client: self.client_text.as_bytes(),
-                        proto: if self.peer.tls { b"https" } else { b"http" },
+                        proto: if self.peer.tls { "https" } else { "http" },
                     };
-                    let via = runtime.services().loop_mark.via().as_bytes();
+                    let via = runtime.loop_mark().via().as_bytes();
                     let upstream = head::Upstream { path: &path, host: host.as_bytes(), via };
                     head::write_request(&mut self.out, &head, &lines[..count], upstream, forwarded);
                     Plan::Forward(forwarding)
@@ -277,8 +292,8 @@ impl Client {
     }
 
     /// Sends the relay's own answer (an allowed preflight), whose head [`plan`] wrote.
-    async fn answer(&mut self, close: bool, runtime: &Runtime) -> Served {
-        service::record(&runtime.services().metrics, RequestKind::Preflight, false, &Outcome::default(), None);
+    async fn answer(&mut self, close: bool, runtime: &impl Routes) -> Served {
+        observe::record(runtime.metrics(), RequestKind::Preflight, false, &Outcome::default(), None);
         if self.io.write_all(&self.out).await.is_err() || close {
             return Served::Close;
         }
@@ -286,7 +301,7 @@ impl Client {
     }
 
     /// Forwards the request whose upstream head is in `self.out` and relays the answer.
-    async fn forward(&mut self, plan: Forwarding, runtime: &Runtime, started: Instant) -> Served {
+    async fn forward(&mut self, plan: Forwarding, runtime: &impl Routes, started: Instant) -> Served {
         let relay = plan.relay.clone();
         let timeout = relay.route.limits.request_timeout;
         // The whole body is in hand when it is no longer than what was read with the head: then
@@ -314,14 +329,14 @@ impl Client {
             Some(Ok(pair)) => pair,
             Some(Err(e)) => {
                 let (response, outcome) = match e {
-                    Failure::Connect(e) => forward::failure(&ClientError::Connect(e), elapsed),
-                    Failure::Broken(why) => forward::broken(&why, elapsed),
+                    Failure::Connect(e) => answer::failure(&ClientError::Connect(e), elapsed),
+                    Failure::Broken(why) => answer::broken(&why, elapsed),
                     Failure::Client => return Served::Close,
                 };
                 return self.fail(response, outcome, &plan, runtime, started).await;
             }
             None => {
-                let (response, outcome) = forward::timed_out(timeout, elapsed);
+                let (response, outcome) = answer::timed_out(timeout, elapsed);
                 return self.fail(response, outcome, &plan, runtime, started).await;
             }
         };
@@ -332,7 +347,7 @@ impl Client {
         }
         relay.route.metrics.upstream(elapsed);
         let outcome = Outcome { upstream: Some(elapsed), refused: None };
-        service::record(&runtime.services().metrics, plan.kind, false, &outcome, None);
+        observe::record(runtime.metrics(), plan.kind, false, &outcome, None);
         match relay_body(&mut self.io, &mut self.answer, &mut conn, head.framing).await {
             Ok(()) => {
                 // Back to the route's pool at once: an idle client holds no upstream connection.
@@ -357,13 +372,13 @@ impl Client {
         mut response: Response<ProxyBody>,
         outcome: Outcome,
         plan: &Forwarding,
-        runtime: &Runtime,
+        runtime: &impl Routes,
         started: Instant,
     ) -> Served {
         let metrics = &plan.relay.route.metrics;
-        forward::count_failure(metrics, &outcome);
-        service::record(&runtime.services().metrics, plan.kind, false, &outcome, None);
-        let line = service::LogLine {
+        count_failure(metrics, &outcome);
+        observe::record(runtime.metrics(), plan.kind, false, &outcome, None);
+        let line = LogLine {
             route: plan.relay.fixed().1,
             method: &plan.method,
             path: &self.path,
@@ -449,20 +464,19 @@ impl CorsLines {
 /// Decides what to do with a parsed request; `None` hands it to hyper. An answer of the relay's
 /// own is written into `out`.
 fn plan(
-    runtime: &Runtime,
-    ops_here: bool,
+    runtime: &impl Routes,
     head: &RequestHead<'_>,
     lines: &[httparse::Header<'_>],
     cors_lines: &mut CorsLines,
     out: &mut Vec<u8>,
 ) -> Option<Plan> {
     let path = head.target.split('?').next().unwrap_or_default();
-    if ops_here && (path == service::HEALTH_PATH || path == service::METRICS_PATH) {
+    if runtime.is_operations_path(path) {
         return None;
     }
     let relay = runtime.relay_for(path)?;
     // A request that has been through this proxy already: hyper's path answers 508.
-    let mark = &runtime.services().loop_mark;
+    let mark = runtime.loop_mark();
     if lines.iter().any(|l| l.name.eq_ignore_ascii_case("via") && mark.in_via(l.value)) {
         return None;
     }
@@ -777,8 +791,8 @@ struct Deadline {
 }
 
 impl Deadline {
-    fn new() -> Deadline {
-        let at = Instant::now() + crate::server::HEADER_READ_TIMEOUT;
+    fn new(first: Duration) -> Deadline {
+        let at = Instant::now() + first;
         Deadline { sleep: Box::pin(tokio::time::sleep_until(at.into())), at }
     }
 

@@ -8,8 +8,8 @@ use std::time::{Duration, SystemTime};
 
 use clap::{Args, ValueEnum};
 use corsair_gateway::config::{self, Mode};
-use corsair_gateway::service::{HEALTH_PATH, METRICS_PATH};
 use corsair_gateway::{Config, Control, Flags, Server, Source};
+use corsair_gateway::{HEALTH_PATH, METRICS_PATH};
 
 use crate::status::Status;
 

@@ -62,7 +62,7 @@ fn upstream_head(raw: &str, mode: Forwarded) -> String {
     let Parsed::Head(head) = parse_request(raw.as_bytes(), &mut lines) else { panic!("{raw:?}") };
     let count = lines.iter().take_while(|l| !l.name.is_empty()).count();
     let mut out = Vec::new();
-    let fwd = ForwardedFor { mode, client: b"127.0.0.9", proto: b"http" };
+    let fwd = ForwardedFor { mode, client: b"127.0.0.9", proto: "http" };
     let upstream = Upstream { path: head.target, host: b"up.test:8080", via: b"1.1 corsair-test" };
     write_request(&mut out, &head, &lines[..count], upstream, fwd);
     String::from_utf8(out).unwrap()
