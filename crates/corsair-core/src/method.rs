@@ -34,7 +34,12 @@ pub fn normalize(method: &str) -> Cow<'_, str> {
 
 /// True for `GET`, `HEAD` and `POST`, compared byte for byte (so `post` is not safelisted).
 pub fn is_safelisted(method: &str) -> bool {
-    SAFELISTED.contains(&method)
+    is_safelisted_bytes(method.as_bytes())
+}
+
+/// [`is_safelisted`] on raw header bytes (a preflight's `Access-Control-Request-Method`).
+pub fn is_safelisted_bytes(method: &[u8]) -> bool {
+    SAFELISTED.iter().any(|m| m.as_bytes() == method)
 }
 
 /// True for `CONNECT`, `TRACE` and `TRACK` in any case.

@@ -27,15 +27,17 @@
 //! assert_eq!(acao, "https://app.example.com");
 //! ```
 
+pub mod decision;
+
 use std::fmt;
 
 use http::{HeaderValue, StatusCode};
 
 use crate::config_error::{ConfigError, ConfigErrors, Field};
-use crate::decision::{AnswerBlocks, ListedNames};
 use crate::origin::Origin;
 use crate::pattern::{OriginPattern, OriginSet, PatternError};
 use crate::{method, safelist, token};
+use decision::{AnswerBlocks, ListedNames};
 
 /// Longest `max_age` accepted (Firefox's cap, 24 hours).
 pub const MAX_MAX_AGE: u32 = 86_400;
@@ -108,26 +110,26 @@ pub(crate) enum HeaderRule {
 /// Cheap to share (`Arc<Policy>`); immutable, so a running server swaps whole policies.
 #[derive(Clone)]
 pub struct Policy {
-    pub(crate) origins: OriginSet<HeaderValue>,
-    pub(crate) credentials: bool,
-    pub(crate) methods: MethodRule,
-    pub(crate) headers: HeaderRule,
-    pub(crate) expose: Vec<Box<str>>,
-    pub(crate) max_age: Option<u32>,
-    pub(crate) allow_private_network: bool,
-    pub(crate) forward_preflights: bool,
-    pub(crate) refusal: RefusalStyle,
-    pub(crate) preflight_status: StatusCode,
-    pub(crate) dangerously_allow_null: bool,
-    pub(crate) dangerously_allow_insecure_origins: bool,
-    pub(crate) values: Values,
+    origins: OriginSet<HeaderValue>,
+    credentials: bool,
+    methods: MethodRule,
+    headers: HeaderRule,
+    expose: Vec<Box<str>>,
+    max_age: Option<u32>,
+    allow_private_network: bool,
+    forward_preflights: bool,
+    refusal: RefusalStyle,
+    preflight_status: StatusCode,
+    dangerously_allow_null: bool,
+    dangerously_allow_insecure_origins: bool,
+    values: Values,
     /// Allowed preflights' answers, ready to clone.
-    pub(crate) answers: AnswerBlocks,
+    answers: AnswerBlocks,
     /// The allowed request-header names joined, for the browser-form merge (empty for `*`).
-    pub(crate) listed_headers: ListedNames,
+    listed_headers: ListedNames,
     /// Remarks about how the policy was put together (an override that removed `*`), from
     /// [`crate::PolicyFile`]; part of [`Policy::warnings`].
-    pub(crate) notes: Vec<String>,
+    notes: Vec<String>,
 }
 
 /// Header values computed at build time.
@@ -209,6 +211,13 @@ impl Policy {
     /// True if Private Network Access preflights are allowed.
     pub fn allows_private_network(&self) -> bool {
         self.allow_private_network
+    }
+
+    /// The policy with remarks its source adds (a policy file's overrides), shown by
+    /// [`Policy::warnings`].
+    pub(crate) fn with_notes(mut self, notes: Vec<String>) -> Policy {
+        self.notes = notes;
+        self
     }
 
     /// Non-fatal remarks about the policy, for `corsair policy check` and logs.

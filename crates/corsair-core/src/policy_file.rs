@@ -311,9 +311,8 @@ impl PolicyFile {
         // Overrides that cannot be read are left out; the rest is still validated, so every
         // error comes at once.
         match resolved.builder.clone().build() {
-            Ok(mut policy) if errors.is_empty() => {
-                policy.notes = resolved.dropped_star.iter().map(|d| self.dropped_star_note(d)).collect();
-                Ok(policy)
+            Ok(policy) if errors.is_empty() => {
+                Ok(policy.with_notes(resolved.dropped_star.iter().map(|d| self.dropped_star_note(d)).collect()))
             }
             Ok(_) => Err(errors),
             Err(errs) => {

@@ -464,7 +464,7 @@ impl Policy {
         if lines.method.more || !is_token(acrm) {
             return Err(Refusal::MalformedMethod(acrm));
         }
-        let safelisted = matches!(acrm, b"GET" | b"HEAD" | b"POST");
+        let safelisted = crate::method::is_safelisted_bytes(acrm);
         d.allow_methods = match &self.methods {
             MethodRule::Any if self.credentials => first,
             MethodRule::Any => self.values.allow_methods.as_ref(),

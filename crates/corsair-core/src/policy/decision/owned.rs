@@ -80,7 +80,7 @@ impl CorsHeaders {
 
     /// The header lines, in the order [`CorsHeaders::apply_to`] sets them: for shells that
     /// write a response head as bytes (remove the application's CORS lines first, as
-    /// [`crate::decision::is_cors_response_header_bytes`] tells, and merge [`CorsHeaders::vary`]).
+    /// [`crate::policy::decision::is_cors_response_header_bytes`] tells, and merge [`CorsHeaders::vary`]).
     pub fn lines(&self) -> impl Iterator<Item = (HeaderName, &HeaderValue)> + '_ {
         let single = [
             (header::ACCESS_CONTROL_ALLOW_ORIGIN, self.allow_origin.as_ref()),

@@ -933,7 +933,7 @@ fn apply_to_not_cors_adds_only_vary() {
 fn remove_cors_headers_removes_each_cors_name_and_nothing_else() {
     for name in CORS_RESPONSE_HEADERS {
         let mut resp = response(&[(name, "x"), (name, "y"), ("content-type", "text/plain")]);
-        crate::decision::remove_cors_headers(&mut resp);
+        crate::policy::decision::remove_cors_headers(&mut resp);
         assert!(resp.get(name).is_none(), "{name}");
         assert_eq!(resp.len(), 1, "{name}: other headers stay");
     }
@@ -943,23 +943,23 @@ fn remove_cors_headers_removes_each_cors_name_and_nothing_else() {
         ("x-access-control-max-age", "1"),
     ];
     let mut resp = response(&keep);
-    crate::decision::remove_cors_headers(&mut resp);
+    crate::policy::decision::remove_cors_headers(&mut resp);
     assert_eq!(resp.len(), 3, "look-alike names are not CORS response headers");
 }
 
 #[test]
 fn is_cors_response_header_agrees_with_the_list() {
     for name in CORS_RESPONSE_HEADERS {
-        assert!(crate::decision::is_cors_response_header(&http::HeaderName::from_static(name)), "{name}");
+        assert!(crate::policy::decision::is_cors_response_header(&http::HeaderName::from_static(name)), "{name}");
     }
     for name in ["vary", "access-control-request-headers", "origin", "access-control-allow-originx"] {
-        assert!(!crate::decision::is_cors_response_header(&http::HeaderName::from_static(name)), "{name}");
+        assert!(!crate::policy::decision::is_cors_response_header(&http::HeaderName::from_static(name)), "{name}");
     }
 }
 
 #[test]
 fn the_bytes_test_of_cors_response_headers_agrees_in_any_case() {
-    use crate::decision::is_cors_response_header_bytes as bytes;
+    use crate::policy::decision::is_cors_response_header_bytes as bytes;
     for name in CORS_RESPONSE_HEADERS {
         assert!(bytes(name.as_bytes()), "{name}");
         assert!(bytes(name.to_ascii_uppercase().as_bytes()), "{name}");
