@@ -571,7 +571,7 @@ impl Page {
     /// collects what the page saw, and, when it failed, Chromium's "Access to fetch at ..."
     /// console line for `url`.
     pub async fn fetch(&self, url: &str, method: &str, headers: &[(&str, &str)]) -> Fetched {
-        let v = self.evaluate(&crate::firefox::fetch_script(url, method, headers)).await.expect("the script runs");
+        let v = self.evaluate(&crate::page_fetch::fetch_script(url, method, headers)).await.expect("the script runs");
         let ok = v["ok"].as_bool() == Some(true);
         if !ok {
             // The CORS line comes first, then "Failed to load resource: net::ERR_FAILED".
@@ -582,7 +582,7 @@ impl Page {
             .into_iter()
             .find(|e| e.text.starts_with("Access to fetch at") && e.text.contains(url))
             .map(|e| e.text);
-        let seen = crate::firefox::Fetched::from_script(&v, Vec::new());
+        let seen = crate::page_fetch::Fetched::from_script(&v, Vec::new());
         Fetched { ok, status: seen.status, body: seen.body, readable: seen.readable, console }
     }
 }

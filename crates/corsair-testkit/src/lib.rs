@@ -9,6 +9,8 @@ pub mod chromium;
 pub mod firefox;
 pub mod fuzz;
 pub mod har;
+pub mod modules;
+pub mod page_fetch;
 pub mod redis;
 pub mod webkit;
 

@@ -42,8 +42,8 @@ use tokio::process::{Child, Command};
 use tokio::sync::Notify;
 
 use crate::chromium::{find_browser, for_tests, fresh_profile_dir, is_executable, kill_group};
-use crate::firefox::fetch_script;
-pub use crate::firefox::Fetched;
+use crate::page_fetch::fetch_script;
+pub use crate::page_fetch::Fetched;
 
 /// Where to look for `WebKitWebDriver` when `WEBKIT_WEBDRIVER` is not set.
 pub const CANDIDATES: [&str; 1] = ["/usr/bin/WebKitWebDriver"];

@@ -1,6 +1,5 @@
 use super::*;
 use crate::origin::OriginError;
-use crate::policy_file::PolicyFile;
 
 fn base() -> PolicyBuilder {
     Policy::builder().allow_origin("https://app.example.com")
@@ -436,69 +435,6 @@ fn upper_case_patch_warns_that_pages_must_write_it_so() {
 fn a_plain_policy_has_no_warnings() {
     let p = base().allow_methods(["PUT"]).allow_headers(["content-type"]).max_age(600).build().unwrap();
     assert!(p.warnings().is_empty(), "{:?}", p.warnings());
-}
-
-// to_toml round-trips through the policy-file parser -------------------------------------------
-
-fn round_trip(b: PolicyBuilder) {
-    let first = b.build().unwrap().to_toml();
-    let file = PolicyFile::parse("policy.toml", &first).unwrap_or_else(|e| panic!("{e}\n{first}"));
-    let second = file.policy(None, |_| None).unwrap_or_else(|e| panic!("{e}\n{first}")).to_toml();
-    assert_eq!(first, second);
-}
-
-#[test]
-fn minimal_policy_round_trips() {
-    round_trip(base());
-}
-
-#[test]
-fn full_policy_round_trips() {
-    round_trip(
-        Policy::builder()
-            .allow_origins(["https://app.example.com", "https://*.staging.example.com", "http://localhost:*"])
-            .allow_methods(["PUT", "DELETE", "patch"])
-            .allow_headers(["Content-Type", "authorization", "X-Request-Id"])
-            .expose_headers(["ETag", "x-total"])
-            .allow_credentials(true)
-            .max_age(600)
-            .allow_private_network(true)
-            .forward_preflights(true)
-            .preflight_status(200)
-            .refusal(RefusalStyle::RejectAll(StatusCode::NOT_FOUND)),
-    );
-}
-
-#[test]
-fn wildcard_policy_round_trips() {
-    round_trip(
-        Policy::builder()
-            .allow_origin("*")
-            .allow_methods(["*"])
-            .allow_headers(["*", "authorization"])
-            .expose_headers(["*"]),
-    );
-}
-
-#[test]
-fn dangerous_flags_round_trip() {
-    round_trip(
-        Policy::builder()
-            .allow_origins(["null", "http://intranet.example"])
-            .dangerously_allow_null(true)
-            .allow_credentials(true)
-            .dangerously_allow_insecure_origins(true),
-    );
-}
-
-#[test]
-fn omit_headers_and_zero_max_age_round_trip() {
-    round_trip(base().refusal(RefusalStyle::OmitHeaders).max_age(0));
-}
-
-#[test]
-fn idn_origin_round_trips_as_punycode() {
-    round_trip(Policy::builder().allow_origin("https://*.bücher.example"));
 }
 
 #[test]

@@ -695,3 +695,70 @@ fn an_unclosed_list_is_one_error_not_the_parsers_recovery() {
     assert_eq!(errs.len(), 1, "{errs:#?}");
     assert_eq!(errs[0].to_string(), "cors.toml:2:11: a list is not closed: end it with `]`");
 }
+
+// to_toml round-trips through the policy-file parser -------------------------------------------
+
+fn round_trip(b: PolicyBuilder) {
+    let first = b.build().unwrap().to_toml();
+    let file = PolicyFile::parse("policy.toml", &first).unwrap_or_else(|e| panic!("{e}\n{first}"));
+    let second = file.policy(None, |_| None).unwrap_or_else(|e| panic!("{e}\n{first}")).to_toml();
+    assert_eq!(first, second);
+}
+
+#[test]
+fn minimal_policy_round_trips() {
+    round_trip(app_policy());
+}
+
+#[test]
+fn full_policy_round_trips() {
+    round_trip(
+        Policy::builder()
+            .allow_origins(["https://app.example.com", "https://*.staging.example.com", "http://localhost:*"])
+            .allow_methods(["PUT", "DELETE", "patch"])
+            .allow_headers(["Content-Type", "authorization", "X-Request-Id"])
+            .expose_headers(["ETag", "x-total"])
+            .allow_credentials(true)
+            .max_age(600)
+            .allow_private_network(true)
+            .forward_preflights(true)
+            .preflight_status(200)
+            .refusal(RefusalStyle::RejectAll(StatusCode::NOT_FOUND)),
+    );
+}
+
+#[test]
+fn wildcard_policy_round_trips() {
+    round_trip(
+        Policy::builder()
+            .allow_origin("*")
+            .allow_methods(["*"])
+            .allow_headers(["*", "authorization"])
+            .expose_headers(["*"]),
+    );
+}
+
+#[test]
+fn dangerous_flags_round_trip() {
+    round_trip(
+        Policy::builder()
+            .allow_origins(["null", "http://intranet.example"])
+            .dangerously_allow_null(true)
+            .allow_credentials(true)
+            .dangerously_allow_insecure_origins(true),
+    );
+}
+
+#[test]
+fn omit_headers_and_zero_max_age_round_trip() {
+    round_trip(app_policy().refusal(RefusalStyle::OmitHeaders).max_age(0));
+}
+
+#[test]
+fn idn_origin_round_trips_as_punycode() {
+    round_trip(Policy::builder().allow_origin("https://*.bücher.example"));
+}
+
+fn app_policy() -> crate::PolicyBuilder {
+    crate::Policy::builder().allow_origin("https://app.example.com")
+}
