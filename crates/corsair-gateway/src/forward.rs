@@ -241,7 +241,7 @@ impl Forward {
         // not make the proxy answer in HTTP/1.0 and close every connection).
         parts.version = Version::default();
         let open = self.is_open().then_some(target_url);
-        rewrite::response_map(&mut parts.headers, Downstream { switching, open });
+        rewrite::response_map(&mut parts.headers, Downstream { switching, open, plain_connection: false });
         let body = if switching { ProxyBody::Empty } else { ProxyBody::Upstream(body) };
         Response::from_parts(parts, body)
     }

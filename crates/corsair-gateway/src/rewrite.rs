@@ -146,6 +146,9 @@ pub(crate) struct Downstream<'a> {
     /// The open proxy, with the target URL that redirects are resolved against: no cookies or
     /// credential prompts from a third party, a sandbox for its HTML, redirects through the proxy.
     pub open: Option<Option<&'a url::Url>>,
+    /// The caller has read the `Connection` lines and found only `keep-alive` and `close`, at
+    /// most [`MAX_CONNECTION_OPTIONS`] (the relay's parser does): they are not read again.
+    pub plain_connection: bool,
 }
 
 /// Whether `name` is `known` (lower case) in any case. A plain loop that stops at the first
@@ -250,7 +253,8 @@ fn name_of(name: &[u8]) -> Name {
 
 /// Most `Connection` options a message may have for the relay, which keeps the ones it must
 /// look for at hand; a message with more is read again for each line (hyper's path).
-const LISTED: usize = 16;
+pub(crate) const MAX_CONNECTION_OPTIONS: usize = 16;
+const LISTED: usize = MAX_CONNECTION_OPTIONS;
 
 /// Names kept at hand; more are looked for in the lines again.
 const KEPT: usize = 4;
@@ -398,7 +402,7 @@ where
     F: Fn() -> I,
     I: Iterator<Item = (&'l [u8], &'l [u8])>,
 {
-    let listed = Listed::of(&lines, down.switching);
+    let listed = if down.plain_connection { Listed::none(&lines) } else { Listed::of(&lines, down.switching) };
     // The first `Location` decides for all of them, as a map's `get` and `insert` would.
     let mut location: Option<Redirect> = None;
     for (name, value) in lines() {
@@ -686,7 +690,7 @@ mod tests {
         h.insert(header::CONNECTION, HeaderValue::from_static("Upgrade"));
         h.insert(header::UPGRADE, HeaderValue::from_static("websocket"));
         let mut response = h.clone();
-        response_map(&mut response, Downstream { switching: true, open: None });
+        response_map(&mut response, Downstream { switching: true, open: None, plain_connection: false });
         assert_eq!(response.get(header::CONNECTION).unwrap(), "upgrade");
         assert_eq!(response.get(header::UPGRADE).unwrap(), "websocket");
         request_map(&mut h, &upstream(Forwarded::Off, true));
@@ -697,7 +701,7 @@ mod tests {
     #[test]
     fn redirects_come_back_through_the_proxy() {
         let base = url::Url::parse("https://api.example.com/v1/items").unwrap();
-        let open = || Downstream { switching: false, open: Some(Some(&base)) };
+        let open = || Downstream { switching: false, open: Some(Some(&base)), plain_connection: false };
         let mut h = HeaderMap::new();
         h.insert(header::LOCATION, HeaderValue::from_static("/v2/items?x=1"));
         response_map(&mut h, open());

@@ -229,6 +229,10 @@ pub struct ResponseHead {
     /// The `Content-Length` it declares (a `HEAD` answer or a `304` says it for a body it does
     /// not send).
     pub length: Option<u64>,
+    /// Its `Connection` lines, if any, list only `keep-alive` and `close` (at most
+    /// [`rewrite::MAX_CONNECTION_OPTIONS`] of them): they name no other line to remove, so the
+    /// rewrite need not read them again.
+    pub plain_connection: bool,
 }
 
 /// Parses the response head at the start of `buf`: `Ok(None)` asks for more bytes, an error
@@ -254,6 +258,7 @@ pub fn parse_response<'b>(
     let mut length: Option<u64> = None;
     let mut chunked = false;
     let mut close = !http11;
+    let (mut plain_connection, mut options) = (true, 0);
     for line in response.headers.iter() {
         if is(line.name, "content-length") {
             for item in line.value.split(|&b| b == b',') {
@@ -269,9 +274,12 @@ pub fn parse_response<'b>(
             }
             chunked = true;
         } else if is(line.name, "connection") {
-            for option in line.value.split(|&b| b == b',').map(trim) {
+            for option in line.value.split(|&b| b == b',').map(trim).filter(|o| !o.is_empty()) {
+                options += 1;
                 if option.eq_ignore_ascii_case(b"close") {
                     close = true;
+                } else if !option.eq_ignore_ascii_case(b"keep-alive") {
+                    plain_connection = false;
                 }
             }
         }
@@ -290,7 +298,8 @@ pub fn parse_response<'b>(
     let reusable = !close && framing != Framing::UntilClose && !(chunked && length.is_some());
     let count = response.headers.len();
     let reason = response.reason.unwrap_or_default();
-    Ok(Some((ResponseHead { len, status, framing, reusable, length }, count, reason)))
+    let plain_connection = plain_connection && options <= rewrite::MAX_CONNECTION_OPTIONS;
+    Ok(Some((ResponseHead { len, status, framing, reusable, length, plain_connection }, count, reason)))
 }
 
 /// The relay's [`HeaderSink`] for the client's head: the rewrite's lines, less the framing the
@@ -339,7 +348,8 @@ pub fn write_response(
     out.extend_from_slice(b"\r\n");
     let mut writer = ClientWriter { out: Writer { out: &mut *out }, has_date: false };
     let raw = || lines.iter().map(|l| (l.name.as_bytes(), l.value));
-    if rewrite::response(raw, rewrite::Downstream::default(), &mut writer) {
+    let down = rewrite::Downstream { plain_connection: head.plain_connection, ..Default::default() };
+    if rewrite::response(raw, down, &mut writer) {
         return Err("too many Connection options");
     }
     let has_date = writer.has_date;

@@ -185,3 +185,24 @@ fn status_lines_use_the_canonical_reason() {
     write_status(&mut out, 599);
     assert_eq!(out, b"HTTP/1.1 418 I'm a teapot\r\nHTTP/1.1 599 <none>\r\n");
 }
+
+#[test]
+fn the_parser_tells_the_rewrite_when_connection_names_no_line() {
+    let plain = |connection: &str| {
+        let raw = format!("HTTP/1.1 200 OK\r\n{connection}Content-Length: 0\r\n\r\n");
+        let mut lines = [httparse::EMPTY_HEADER; MAX_RESPONSE_LINES];
+        parse_response(raw.as_bytes(), &mut lines, false).unwrap().unwrap().0.plain_connection
+    };
+    assert!(plain(""));
+    assert!(plain("Connection: keep-alive\r\n"));
+    assert!(plain("Connection: Close, KEEP-ALIVE\r\nConnection: ,\r\n"));
+    assert!(!plain("Connection: keep-alive, x-secret\r\n"));
+    assert!(!plain("Connection: upgrade\r\n"));
+    let many: String = (0..17).map(|_| "keep-alive, ").collect();
+    assert!(!plain(&format!("Connection: {many}\r\n")), "more than the rewrite keeps at hand");
+    assert!(client_head(
+        &format!("HTTP/1.1 200 OK\r\nConnection: {many}\r\nContent-Length: 0\r\n\r\n"),
+        &CorsHeaders::default()
+    )
+    .is_err());
+}
