@@ -61,6 +61,10 @@ pub const LAUNCH_FLAGS: [&str; 11] = [
 /// How long one CDP command may take before the driver gives up.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How long Chromium may take to start listening: a second or two on an idle machine, but
+/// 30 s was seen to pass on 2 cores with two other browsers starting beside it.
+const LAUNCH_TIMEOUT: Duration = Duration::from_secs(120);
+
 /// An installed Chromium binary.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Chromium {
@@ -106,7 +110,7 @@ impl Chromium {
         let stderr = child.stderr.take().ok_or("no stderr pipe")?;
         let mut lines = BufReader::new(stderr).lines();
         let mut seen = Vec::new();
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        let deadline = tokio::time::Instant::now() + LAUNCH_TIMEOUT;
         let ws_url = loop {
             let line = tokio::time::timeout_at(deadline, lines.next_line()).await;
             match line {
@@ -123,7 +127,8 @@ impl Chromium {
                 Err(_) => {
                     kill_group(&mut child);
                     return Err(format!(
-                        "Chromium did not print its DevTools URL in 30s; its stderr:\n{}",
+                        "Chromium did not print its DevTools URL in {}s; its stderr:\n{}",
+                        LAUNCH_TIMEOUT.as_secs(),
                         seen.join("\n")
                     ));
                 }
