@@ -36,7 +36,7 @@ fn main() {
         None => ("// This corsair was built without the WebAssembly module: see docs/ui.md.\n".to_owned(), 0),
     };
     fs::write(out.join("corsair_web.js"), script).expect("OUT_DIR is writable");
-    println!("cargo:rustc-env=CORSAIR_WEB_WASM_BYTES={size}");
+    println!("cargo:rustc-env=EMBEDDED_WEB_WASM_BYTES={size}");
 }
 
 /// `OUT_DIR` is `<target>/[<triple>/]<profile>/build/corsair-<hash>/out`: the first ancestor that

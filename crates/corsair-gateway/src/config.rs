@@ -14,12 +14,13 @@
 //! ([`PROXY_KEYS`]).
 
 use std::collections::BTreeMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+use corsair_core::address::ResolveRule;
 use corsair_core::policy_file::{Key, Kind, Override};
 use corsair_core::{ConfigError, ConfigErrors, Location, Policy, PolicyFile};
 use http::uri::{Authority, Scheme};
@@ -73,8 +74,9 @@ pub struct Config {
     pub debug_header: bool,
     /// The SSRF guard, when on (always in open mode).
     pub egress: Option<Egress>,
-    /// Names resolved to fixed addresses instead of DNS (`--resolve`, tests).
-    pub resolve: BTreeMap<String, IpAddr>,
+    /// Names resolved to fixed addresses instead of DNS (`--resolve`, tests): the rule for
+    /// the port wins over a `*` rule ([`ResolveRule::find`]).
+    pub resolve: Vec<ResolveRule>,
     /// A second listener, for operations only: `/healthz` and `/metrics` (also at
     /// [`HEALTH_PATH`](crate::service::HEALTH_PATH) and [`METRICS_PATH`](crate::service::METRICS_PATH)).
     /// Keep it private: metrics say who calls and what is refused.
@@ -321,7 +323,8 @@ pub struct Flags {
     pub report_only: bool,
     /// `--debug-header`.
     pub debug_header: bool,
-    /// `--resolve HOST:ADDR`, repeated.
+    /// `--resolve HOST:PORT:ADDR` (`*` for any port), repeated; the older `HOST:ADDR` means
+    /// `HOST:*:ADDR`.
     pub resolve: Vec<String>,
 }
 
@@ -871,13 +874,11 @@ fn load_inner(
             Err(e) => r.error("proxy.egress_allow", Some(range.span()), e.to_string()),
         }
     }
-    let mut resolve = BTreeMap::new();
+    let mut resolve = Vec::new();
     for entry in &flags.resolve {
-        match entry.rsplit_once(':').map(|(h, a)| (h, a.trim_matches(['[', ']']).parse::<IpAddr>())) {
-            Some((host, Ok(ip))) if !host.is_empty() => {
-                resolve.insert(host.to_ascii_lowercase(), ip);
-            }
-            _ => r.error("--resolve", None, format!("`{entry}` is not HOST:ADDRESS; write e.g. api.test:127.0.0.2")),
+        match parse_resolve(entry) {
+            Ok(rule) => resolve.push(rule),
+            Err(e) => r.error("--resolve", None, e),
         }
     }
 
@@ -1149,8 +1150,31 @@ pub fn parse_upstream(text: &str) -> Result<Upstream, String> {
     Ok(Upstream { scheme, authority, base_path })
 }
 
+/// One `--resolve` entry: the rule every command reads (`HOST:PORT:ADDR`, `*` for any port),
+/// or the proxy's older `HOST:ADDR` with an IPv4 address, which means any port.
+fn parse_resolve(entry: &str) -> Result<ResolveRule, String> {
+    if let Some((host, addr)) = entry.split_once(':').filter(|(_, a)| !a.contains(':')) {
+        if let Ok(addr) = addr.parse::<std::net::Ipv4Addr>() {
+            return format!("{host}:*:{addr}").parse();
+        }
+    }
+    entry.parse()
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn resolve_entries_read_the_shared_rule_and_the_older_form() {
+        use std::net::IpAddr;
+        let rule = |e: &str| super::parse_resolve(e).map(|r| (r.host, r.port, r.addr));
+        let ip = |a: &str| a.parse::<IpAddr>().unwrap();
+        assert_eq!(rule("api.test:127.0.0.2"), Ok(("api.test".into(), None, ip("127.0.0.2"))));
+        assert_eq!(rule("api.test:*:::1"), Ok(("api.test".into(), None, ip("::1"))));
+        assert_eq!(rule("Api.Test:8443:[::1]"), Ok(("api.test".into(), Some(8443), ip("::1"))));
+        assert!(rule("api.test:::1").is_err(), "an IPv6 address needs the port part");
+        assert!(rule("api.test").unwrap_err().contains("HOST:PORT:ADDR"));
+    }
+
     use super::*;
 
     fn load_text(text: &str, flags: &Flags) -> Result<Config, ConfigErrors> {

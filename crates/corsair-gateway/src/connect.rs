@@ -4,7 +4,6 @@
 //! The upstream pool ([`crate::upstream`]) calls this connector, so a checked connection is
 //! reused for later requests to the same scheme and authority, and never re-resolved in between.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
@@ -21,25 +20,27 @@ use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 use tokio_rustls::TlsConnector;
 
+use corsair_core::address::ResolveRule;
+
 use crate::egress::{self, Egress, Resolver, SystemResolver};
 
 /// DNS, except for names pinned to an address (`--resolve`, tests).
 #[derive(Clone, Debug, Default)]
 pub struct PinnedResolver {
-    pins: BTreeMap<String, IpAddr>,
+    pins: Vec<ResolveRule>,
 }
 
 impl PinnedResolver {
-    /// Resolves the names in `pins` to their address, others by DNS.
-    pub fn new(pins: BTreeMap<String, IpAddr>) -> PinnedResolver {
+    /// Resolves the names `pins` covers to their address, others by DNS.
+    pub fn new(pins: Vec<ResolveRule>) -> PinnedResolver {
         PinnedResolver { pins }
     }
 }
 
 impl Resolver for PinnedResolver {
     async fn resolve(&self, host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
-        match self.pins.get(&host.to_ascii_lowercase()) {
-            Some(ip) => Ok(vec![SocketAddr::new(*ip, port)]),
+        match ResolveRule::find(&self.pins, host, port) {
+            Some(ip) => Ok(vec![SocketAddr::new(ip, port)]),
             None => SystemResolver.resolve(host, port).await,
         }
     }

@@ -109,7 +109,10 @@ fn upstreams(config: &Config) -> impl Iterator<Item = (&str, u16)> {
 
 /// The address of an IP literal or a pinned name.
 fn literal(config: &Config, host: &str, port: u16) -> Option<SocketAddr> {
-    let ip = host.parse::<IpAddr>().ok().or_else(|| config.resolve.get(&host.to_ascii_lowercase()).copied())?;
+    let ip = host
+        .parse::<IpAddr>()
+        .ok()
+        .or_else(|| corsair_core::address::ResolveRule::find(&config.resolve, host, port))?;
     Some(SocketAddr::new(ip, port))
 }
 

@@ -95,8 +95,10 @@ pub struct ProxyArgs {
     /// Name the reason of each refusal in a `corsair-refusal` response header.
     #[arg(long)]
     pub debug_header: bool,
-    /// Resolve HOST to ADDRESS instead of asking DNS, e.g. api.test:127.0.0.2 (repeatable).
-    #[arg(long, value_name = "HOST:ADDRESS")]
+    /// Connect to ADDR for HOST on PORT (`*`: any port) instead of asking DNS, as `corsair
+    /// check --resolve` and curl's, e.g. api.test:*:127.0.0.2 (repeatable; HOST:ADDR still
+    /// means HOST:*:ADDR).
+    #[arg(long, value_name = "HOST:PORT:ADDR")]
     pub resolve: Vec<String>,
     /// Log format on stderr.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]

@@ -60,7 +60,7 @@ const FILES: [(&str, &str, &[u8]); 4] = [
 ];
 
 /// Bytes of WebAssembly embedded (0: built without it).
-const WASM_BYTES: &str = env!("CORSAIR_WEB_WASM_BYTES");
+const WASM_BYTES: &str = env!("EMBEDDED_WEB_WASM_BYTES");
 
 /// How to build the module, for a corsair built without it.
 const HOW_TO_BUILD: &str = "this corsair was built without the page's WebAssembly module; build it, then corsair:
