@@ -43,7 +43,7 @@ pub mod vary;
 
 pub use config_error::{ConfigError, ConfigErrors, Field, Located, Location};
 pub use cors_error::CorsError;
-pub use decision::{Action, CorsHeaders, Decision, Refusal, RequestKind, RequestParts};
+pub use decision::{Action, CorsHeaders, Decision, Refusal, RefusalKind, RequestKind, RequestParts};
 pub use origin::{Origin, OriginError, OriginRef};
 pub use pattern::{OriginMatch, OriginPattern, OriginSet, PatternError};
 pub use policy::decision;

@@ -5,7 +5,7 @@
 
 use std::time::{Duration, Instant};
 
-use corsair_core::RequestKind;
+use corsair_core::{RefusalKind, RequestKind};
 use http::HeaderValue;
 
 use crate::metrics::{self, Kind, Metrics, Reason, UpstreamError};
@@ -91,7 +91,7 @@ pub(crate) struct LogLine<'a> {
     /// Why the gateway or the policy refused it.
     pub refused: Option<&'static str>,
     /// Report-only mode: the refusal kind and reason the policy would have given.
-    pub would_refuse: Option<(&'static str, &'a str)>,
+    pub would_refuse: Option<(RefusalKind, &'a str)>,
     pub started: Instant,
     pub upstream: Option<Duration>,
 }
@@ -128,6 +128,7 @@ impl LogLine<'_> {
                 ms = ms(), upstream_ms = upstream_ms(), "request refused"
             );
         } else if let Some((would_refuse, reason)) = would_refuse {
+            let would_refuse = would_refuse.as_str();
             tracing::info!(
                 target: "corsair::decision",
                 route, %method, path, origin = origin(), kind, status, would_refuse, reason,
@@ -157,7 +158,7 @@ fn is_outage(label: &str) -> bool {
 /// Counts one request in the metrics. `outcome` is the forwarder's, present when it refused or
 /// the decision log is at debug level; an allowed request without one counts as allowed, one the
 /// upstream failed (502, 504) as failed, not refused.
-pub(crate) fn record(m: &Metrics, kind: RequestKind, websocket: bool, outcome: &Outcome, cors: Option<&'static str>) {
+pub(crate) fn record(m: &Metrics, kind: RequestKind, websocket: bool, outcome: &Outcome, cors: Option<RefusalKind>) {
     let kind = if websocket { Kind::Websocket } else { Kind::from(kind) };
     if cors.is_none()
         && outcome.refused.is_some_and(|r| matches!(r, GatewayRefusal::Timeout | GatewayRefusal::Upstream(_)))

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use corsair_core::decision::CORS_REQUEST_HEADERS;
-use corsair_core::{Policy, RequestKind};
+use corsair_core::{Policy, RefusalKind, RequestKind};
 use corsair_tower::{Cors, CorsLayer};
 use http::{header, HeaderValue, Request, Response, StatusCode, Version};
 use hyper::body::Incoming;
@@ -275,7 +275,7 @@ pub async fn handle(
         origin: origin.as_ref(),
         kind,
         status: response.status().as_u16(),
-        refused: outcome.refused.map(|r| r.as_str()).or(cors_refusal),
+        refused: outcome.refused.map(|r| r.as_str()).or(cors_refusal.map(RefusalKind::as_str)),
         would_refuse: would_refuse.as_ref().map(|(kind, reason)| (*kind, reason.as_str())),
         started,
         upstream: outcome.upstream,

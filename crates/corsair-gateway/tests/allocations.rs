@@ -32,7 +32,7 @@ fn recording_metrics_allocates_nothing() {
     let ((), n) = counted(|| {
         metrics.request(Kind::Actual, Outcome::Allowed);
         metrics.request(Kind::Preflight, Outcome::Refused);
-        metrics.refusal(Reason::from_refusal_kind("header").unwrap());
+        metrics.refusal(Reason::from_refusal_kind(corsair_core::RefusalKind::Header).unwrap());
         metrics.refusal(Reason::RateLimit);
         metrics.upstream(Duration::from_millis(12));
         metrics.upstream_error(UpstreamError::Timeout);

@@ -4,7 +4,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-use corsair_core::CorsHeaders;
+use corsair_core::{CorsHeaders, RefusalKind};
 use http::Response;
 use pin_project_lite::pin_project;
 
@@ -27,7 +27,7 @@ pin_project! {
         Forwarded {
             #[pin]
             future: F,
-            cors: Option<(CorsHeaders, Option<(Marks, &'static str)>)>,
+            cors: Option<(CorsHeaders, Option<(Marks, RefusalKind)>)>,
         },
         /// The layer answered.
         Answered {
@@ -37,7 +37,7 @@ pin_project! {
 }
 
 impl<F, B> ResponseFuture<F, B> {
-    pub(crate) fn forwarded(future: F, cors: CorsHeaders, refusal: Option<(Marks, &'static str)>) -> Self {
+    pub(crate) fn forwarded(future: F, cors: CorsHeaders, refusal: Option<(Marks, RefusalKind)>) -> Self {
         ResponseFuture { state: State::Forwarded { future, cors: Some((cors, refusal)) } }
     }
 

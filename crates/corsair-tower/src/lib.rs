@@ -127,7 +127,7 @@ mod layer;
 mod refusal;
 mod service;
 
-pub use corsair_core::{ConfigErrors, IntoToken, Policy, PolicyBuilder, Refusal, RefusalStyle};
+pub use corsair_core::{ConfigErrors, IntoToken, Policy, PolicyBuilder, Refusal, RefusalKind, RefusalStyle};
 pub use file::{load_policy, LoadError};
 pub use future::ResponseFuture;
 pub use handle::PolicyHandle;

@@ -11,11 +11,11 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::sync::OnceLock;
 use std::time::Instant;
 
-use corsair_core::Refusal;
+use corsair_core::{Refusal, RefusalKind};
 use http::{HeaderName, HeaderValue, Method, Response};
 
 /// The debug header on refused requests' responses: `corsair-refusal: origin | method | header |
-/// private-network` ([`Refusal::kind`]). Only with [`CorsLayer::debug`](crate::CorsLayer::debug).
+/// private-network` ([`RefusalKind::as_str`]). Only with [`CorsLayer::debug`](crate::CorsLayer::debug).
 pub const REFUSAL_HEADER: HeaderName = HeaderName::from_static("corsair-refusal");
 
 /// The `tracing` target of refusal events.
@@ -27,7 +27,7 @@ pub const TARGET: &str = "corsair_tower";
 /// service did. Allowed and non-CORS requests' responses never carry one.
 ///
 /// ```
-/// use corsair_tower::{CorsLayer, Policy, Refused};
+/// use corsair_tower::{CorsLayer, Policy, RefusalKind, Refused};
 /// use http::{Request, Response};
 /// use tower::{service_fn, Layer, ServiceExt};
 ///
@@ -41,15 +41,16 @@ pub const TARGET: &str = "corsair_tower";
 /// let response = service.oneshot(evil).await.unwrap();
 /// // A gateway around the layer counts it, without parsing headers.
 /// let refused = response.extensions().get::<Refused>().map(|r| r.kind);
-/// assert_eq!(refused, Some("origin"));
+/// assert_eq!(refused, Some(RefusalKind::Origin));
+/// assert_eq!(refused.map(RefusalKind::as_str), Some("origin"));
 /// # }
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub struct Refused {
-    /// What the policy refused: [`Refusal::kind`], one of `origin`, `method`, `header`,
-    /// `private-network`.
-    pub kind: &'static str,
+    /// What the policy refused ([`Refusal::kind`]); [`RefusalKind::as_str`] gives the label
+    /// (`origin`, `method`, `header`, `private-network`).
+    pub kind: RefusalKind,
 }
 
 impl From<&Refusal<'_>> for Refused {
@@ -74,9 +75,9 @@ impl Marks {
     }
 
     /// Marks `response` as the answer to a refused request of `kind`.
-    pub(crate) fn apply<B>(self, kind: &'static str, response: &mut Response<B>) {
+    pub(crate) fn apply<B>(self, kind: RefusalKind, response: &mut Response<B>) {
         if self.header {
-            response.headers_mut().insert(REFUSAL_HEADER, HeaderValue::from_static(kind));
+            response.headers_mut().insert(REFUSAL_HEADER, HeaderValue::from_static(kind.as_str()));
         }
         if self.extension {
             response.extensions_mut().insert(Refused { kind });
@@ -118,7 +119,7 @@ impl EventBudget {
     }
 }
 
-/// Emits the refusal event: level INFO, target [`TARGET`], fields `kind` ([`Refusal::kind`]),
+/// Emits the refusal event: level INFO, target [`TARGET`], fields `kind` ([`RefusalKind::as_str`]),
 /// `reason` (its `Display`, escaped and cut to a bounded length), `method`, and `suppressed`
 /// (events left out since the last one, at most [`MAX_REFUSAL_EVENTS_PER_SECOND`] a second).
 /// Nothing is counted or formatted when no subscriber records the event.
@@ -129,7 +130,7 @@ pub(crate) fn report(budget: &EventBudget, refusal: &Refusal<'_>, method: &Metho
     let Some(suppressed) = budget.take() else { return };
     tracing::info!(
         target: "corsair_tower",
-        kind = refusal.kind(),
+        kind = refusal.kind().as_str(),
         reason = %refusal,
         method = %method,
         suppressed,

@@ -65,7 +65,7 @@ fn policy() -> PolicyBuilder {
 }
 
 fn refused(r: &Response<String>) -> Option<&'static str> {
-    r.extensions().get::<Refused>().map(|r| r.kind)
+    r.extensions().get::<Refused>().map(|r| r.kind.as_str())
 }
 
 #[test]

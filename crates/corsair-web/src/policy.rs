@@ -84,7 +84,7 @@ pub fn decide(input: &str) -> Value {
             RequestKind::Actual => "actual",
         },
         "allowed": d.is_allowed(),
-        "refusal": d.refusal().map(|r| json!({"kind": r.kind(), "reason": r.to_string()})),
+        "refusal": d.refusal().map(|r| json!({"kind": r.kind().as_str(), "reason": r.to_string()})),
         "action": match d.action() {
             Action::Forward => json!({"forward": true, "status": null}),
             Action::Respond(status) => json!({"forward": false, "status": status.as_u16()}),

@@ -110,15 +110,56 @@ pub enum Refusal<'a> {
 }
 
 impl Refusal<'_> {
-    /// A short, fixed label for logs, metrics and debug headers: `origin`, `method`, `header`,
-    /// `private-network`.
-    pub fn kind(&self) -> &'static str {
+    /// What was refused, for logs, metrics and debug headers, which must not carry the
+    /// client's bytes: [`RefusalKind::as_str`] gives the fixed label.
+    pub fn kind(&self) -> RefusalKind {
         match self {
-            Refusal::MultipleOrigins | Refusal::MalformedOrigin(_) | Refusal::OriginNotAllowed(_) => "origin",
-            Refusal::MalformedMethod(_) | Refusal::MethodNotAllowed(_) => "method",
-            Refusal::MalformedHeaders(_) | Refusal::HeaderNotAllowed(_) => "header",
-            Refusal::PrivateNetworkNotAllowed => "private-network",
+            Refusal::MultipleOrigins | Refusal::MalformedOrigin(_) | Refusal::OriginNotAllowed(_) => {
+                RefusalKind::Origin
+            }
+            Refusal::MalformedMethod(_) | Refusal::MethodNotAllowed(_) => RefusalKind::Method,
+            Refusal::MalformedHeaders(_) | Refusal::HeaderNotAllowed(_) => RefusalKind::Header,
+            Refusal::PrivateNetworkNotAllowed => RefusalKind::PrivateNetwork,
         }
+    }
+}
+
+/// What part of a CORS request a policy refused: the [`Refusal`] without the request's bytes,
+/// so it can travel from the decision to a response mark, a log line and a metric label as a
+/// plain value, and every shell names it with the same word ([`RefusalKind::as_str`]).
+#[non_exhaustive]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum RefusalKind {
+    /// The `Origin`: not listed, malformed, or sent more than once.
+    Origin,
+    /// The preflight's `Access-Control-Request-Method`: not allowed, or not a token.
+    Method,
+    /// A name in `Access-Control-Request-Headers`: not allowed, or the list is malformed.
+    Header,
+    /// `Access-Control-Request-Private-Network: true` without the policy's permission.
+    PrivateNetwork,
+}
+
+impl RefusalKind {
+    /// Every kind, in a fixed order, for shells that keep one counter or label per kind.
+    pub const ALL: [RefusalKind; 4] =
+        [RefusalKind::Origin, RefusalKind::Method, RefusalKind::Header, RefusalKind::PrivateNetwork];
+
+    /// The label logs, metrics, the `corsair-refusal` debug header and the docs use: `origin`,
+    /// `method`, `header`, `private-network`. Fixed: dashboards and alerts match on it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RefusalKind::Origin => "origin",
+            RefusalKind::Method => "method",
+            RefusalKind::Header => "header",
+            RefusalKind::PrivateNetwork => "private-network",
+        }
+    }
+}
+
+impl fmt::Display for RefusalKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 

@@ -247,7 +247,7 @@ fn unlisted_origin_is_refused() {
     let r = get(EVIL);
     let d = r.decide(exact());
     assert_eq!(d.refusal(), Some(&Refusal::OriginNotAllowed(EVIL.as_bytes())));
-    assert_eq!(d.refusal().unwrap().kind(), "origin");
+    assert_eq!(d.refusal().unwrap().kind(), RefusalKind::Origin);
 }
 
 #[test]
@@ -270,7 +270,7 @@ fn acrm_that_is_not_one_token_is_malformed() {
         let r = preflight(APP, bad);
         let d = r.decide(p);
         assert_eq!(d.refusal(), Some(&Refusal::MalformedMethod(bad.as_bytes())), "{bad:?}");
-        assert_eq!(d.refusal().unwrap().kind(), "method");
+        assert_eq!(d.refusal().unwrap().kind(), RefusalKind::Method);
     }
 }
 
@@ -337,7 +337,7 @@ fn unlisted_request_header_is_refused_with_its_name() {
     let r = preflight_with(APP, "PUT", &["content-type,x-secret"]);
     let d = r.decide(exact());
     assert_eq!(d.refusal(), Some(&Refusal::HeaderNotAllowed(b"x-secret")));
-    assert_eq!(d.refusal().unwrap().kind(), "header");
+    assert_eq!(d.refusal().unwrap().kind(), RefusalKind::Header);
     assert_eq!(d.headers().count(), 0, "no partial headers on a refusal");
 }
 
@@ -368,7 +368,7 @@ fn private_network_request_is_refused_unless_allowed() {
     );
     let d = r.decide(exact());
     assert_eq!(d.refusal(), Some(&Refusal::PrivateNetworkNotAllowed));
-    assert_eq!(d.refusal().unwrap().kind(), "private-network");
+    assert_eq!(d.refusal().unwrap().kind(), RefusalKind::PrivateNetwork);
     assert_eq!(d.action(), Action::Respond(StatusCode::FORBIDDEN));
 }
 
@@ -1279,5 +1279,29 @@ fn the_merge_walks_runs_and_gaps_of_a_long_list() {
             let unlisted = format!("{value}{separator}x-custom-header-100");
             assert!(!all_listed(&sorted, unlisted.as_bytes()), "{unlisted}");
         }
+    }
+}
+
+/// The labels are a contract (metric labels, the `corsair-refusal` header, docs): each kind keeps
+/// its word, and every refusal maps to one of them.
+#[test]
+fn refusal_kinds_keep_their_labels() {
+    let labels: Vec<&str> = RefusalKind::ALL.iter().map(|k| k.as_str()).collect();
+    assert_eq!(labels, ["origin", "method", "header", "private-network"]);
+    for k in RefusalKind::ALL {
+        assert_eq!(k.to_string(), k.as_str());
+    }
+    let every = [
+        (Refusal::MultipleOrigins, RefusalKind::Origin),
+        (Refusal::MalformedOrigin(b"x"), RefusalKind::Origin),
+        (Refusal::OriginNotAllowed(b"x"), RefusalKind::Origin),
+        (Refusal::MalformedMethod(b"x"), RefusalKind::Method),
+        (Refusal::MethodNotAllowed(b"x"), RefusalKind::Method),
+        (Refusal::MalformedHeaders(b"x"), RefusalKind::Header),
+        (Refusal::HeaderNotAllowed(b"x"), RefusalKind::Header),
+        (Refusal::PrivateNetworkNotAllowed, RefusalKind::PrivateNetwork),
+    ];
+    for (refusal, kind) in every {
+        assert_eq!(refusal.kind(), kind, "{refusal:?}");
     }
 }
