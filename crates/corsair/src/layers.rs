@@ -13,7 +13,6 @@
 use corsair_core::browser::{Credentials, Intent, Response, SendKind};
 use corsair_core::Origin;
 use corsair_probe::{Exchange, Transcript, Until};
-use serde_json::{json, Value};
 
 /// The origin of the extra request: reserved (`.invalid`), so no allow-list can hold it.
 pub const UNLISTED_ORIGIN: &str = "https://unlisted.corsair.invalid";
@@ -182,19 +181,6 @@ impl Layers {
                 ))
             }
         }
-    }
-
-    /// The JSON object `check --format json` adds under `layers`.
-    pub fn to_json(&self) -> Value {
-        let named = |n: &Option<Named>| n.as_ref().map(|n| json!({"product": n.product, "evidence": n.evidence}));
-        json!({
-            "front": named(&self.front),
-            "app": named(&self.app),
-            "duplicated": self.duplicated,
-            "unlisted_origin": UNLISTED_ORIGIN,
-            "unlisted_origin_lines": self.unlisted_lines.as_ref().map(|l| l.iter().map(|(n, v)| json!([n, v])).collect::<Vec<_>>()),
-            "lines": self.origins_of_lines(),
-        })
     }
 }
 

@@ -6,8 +6,8 @@
 
 mod cli;
 mod cmd;
-mod json;
 mod layers;
+mod report;
 mod snippet;
 mod status;
 

@@ -65,6 +65,13 @@ pub enum Format {
     Jsonl,
 }
 
+/// The last line of `--format jsonl`.
+#[derive(serde::Serialize)]
+struct JsonlSummary {
+    /// The same object as the JSON report's `summary`.
+    summary: serde_json::Value,
+}
+
 /// `--fail-on`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum FailOn {
@@ -161,7 +168,7 @@ fn audit(
     let stream = args.format == Format::Jsonl;
     let reports = runtime.block_on(auditor.audit_all(urls, args.concurrency, &mut |r| {
         if stream {
-            let _ = writeln!(out, "{}", report::target_json(r));
+            let _ = crate::report::write_json(out, &report::target_json(r));
             let _ = out.flush();
         }
         finished += 1;
@@ -188,7 +195,11 @@ fn audit(
     };
     let rendered = match args.format {
         Format::Text => report::text_with(&reports, &paint),
-        Format::Jsonl => format!("{}\n", serde_json::json!({ "summary": report::summary_json(&reports) })),
+        Format::Jsonl => {
+            let mut line = Vec::new();
+            let _ = crate::report::write_json(&mut line, &JsonlSummary { summary: report::summary_json(&reports) });
+            String::from_utf8_lossy(&line).into_owned()
+        }
         Format::Json => format!("{}\n", report::json(&reports)),
         Format::Sarif => format!("{:#}\n", report::sarif(&reports)),
         Format::Html => report::html(&reports),

@@ -11,17 +11,16 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use corsair_core::browser::{
-    Blocked, Cause, Credentials, Diagnosis, Exposure, Intent, Mode, RedirectMode, Request, ResponseType, SendKind,
-    Verdict, Warning,
+    Blocked, Credentials, Diagnosis, Exposure, Intent, Mode, RedirectMode, Request, ResponseType, SendKind, Verdict,
 };
 use corsair_core::console::Browser as Engine;
 use corsair_core::Origin;
 use corsair_probe::{Exchange, Probe, ProbeOptions, Resolve, Run, Stopped, Transcript, Until};
-use serde_json::{json, Value};
 
 use crate::cmd::style::Style;
 use crate::cmd::term::{self, Waiting};
 use crate::layers::Layers;
+use crate::report::{self, check::CheckReport};
 use crate::snippet::{self, Stack};
 use crate::status::Status;
 
@@ -213,6 +212,16 @@ pub enum CredentialsArg {
     Include,
 }
 
+impl From<CredentialsArg> for Credentials {
+    fn from(c: CredentialsArg) -> Credentials {
+        match c {
+            CredentialsArg::Omit => Credentials::Omit,
+            CredentialsArg::SameOrigin => Credentials::SameOrigin,
+            CredentialsArg::Include => Credentials::Include,
+        }
+    }
+}
+
 /// `--redirect`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum RedirectArg {
@@ -225,9 +234,10 @@ pub enum RedirectArg {
 }
 
 /// `--format`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// For people; colour only on a terminal.
+    #[default]
     Text,
     /// A stable contract for CI and other tools.
     Json,
@@ -236,9 +246,27 @@ pub enum Format {
 /// A usage problem, reported on one line with exit status 2.
 pub struct UsageError(pub String);
 
-impl CheckArgs {
-    /// The page's intent and the probe's options, or what is wrong with the flags.
-    pub fn intent(&self) -> Result<(Intent, ProbeOptions), UsageError> {
+/// The page's request as `check` takes it from any caller (its own flags, `explain --live`):
+/// typed values, no clap. The strings are the user's, checked by [`CheckRequest::intent`].
+#[derive(Debug, Clone)]
+pub struct CheckRequest {
+    /// The URL the page fetches.
+    pub url: String,
+    /// The page's origin.
+    pub origin: String,
+    /// The method, as written in fetch().
+    pub method: String,
+    /// Request headers the page sets, `Name: value`.
+    pub headers: Vec<String>,
+    /// fetch()'s credentials mode.
+    pub credentials: Credentials,
+    /// fetch()'s redirect mode.
+    pub redirect: RedirectMode,
+}
+
+impl CheckRequest {
+    /// The page's intent, or what is wrong with the request's strings.
+    pub fn intent(&self) -> Result<Intent, UsageError> {
         if let Some(fixed) = missing_scheme(&self.url) {
             return Err(UsageError(format!("`{}` has no scheme; write {fixed}", self.url)));
         }
@@ -251,16 +279,8 @@ impl CheckArgs {
         let origin = Origin::parse(&self.origin).map_err(|e| UsageError(format!("--origin: {e}")))?;
         let mut intent = Intent::new(url, origin)
             .method(&self.method)
-            .credentials(match self.credentials {
-                CredentialsArg::Omit => Credentials::Omit,
-                CredentialsArg::SameOrigin => Credentials::SameOrigin,
-                CredentialsArg::Include => Credentials::Include,
-            })
-            .redirect(match self.redirect {
-                RedirectArg::Follow => RedirectMode::Follow,
-                RedirectArg::Error => RedirectMode::Error,
-                RedirectArg::Manual => RedirectMode::Manual,
-            })
+            .credentials(self.credentials)
+            .redirect(self.redirect)
             .mode(Mode::Cors);
         for line in &self.headers {
             let (name, value) = line
@@ -272,6 +292,47 @@ impl CheckArgs {
             }
             intent = intent.header(name, value.trim());
         }
+        Ok(intent)
+    }
+}
+
+/// How to report a finished check: the format, the stack to write the fix for (else
+/// detected), and the `--read` headers to warn about.
+#[derive(Debug, Clone, Default)]
+pub struct Output {
+    /// Text or JSON.
+    pub format: Format,
+    /// The server software the fix is written for.
+    pub stack: Option<Stack>,
+    /// Response headers the page wants to read.
+    pub read: Vec<String>,
+}
+
+impl CheckArgs {
+    /// The flags' request, as [`CheckRequest`].
+    pub fn request(&self) -> CheckRequest {
+        CheckRequest {
+            url: self.url.clone(),
+            origin: self.origin.clone(),
+            method: self.method.clone(),
+            headers: self.headers.clone(),
+            credentials: self.credentials.into(),
+            redirect: match self.redirect {
+                RedirectArg::Follow => RedirectMode::Follow,
+                RedirectArg::Error => RedirectMode::Error,
+                RedirectArg::Manual => RedirectMode::Manual,
+            },
+        }
+    }
+
+    /// The flags' output choices, as [`Output`].
+    pub fn output(&self) -> Output {
+        Output { format: self.format, stack: self.stack, read: self.read.clone() }
+    }
+
+    /// The page's intent and the probe's options, or what is wrong with the flags.
+    pub fn intent(&self) -> Result<(Intent, ProbeOptions), UsageError> {
+        let intent = self.request().intent()?;
         let options = self.net.options()?;
         Ok((intent, options))
     }
@@ -308,7 +369,7 @@ pub fn run(command: CheckCommand, out: &mut dyn Write, err: &mut dyn Write) -> S
     let with_body = |(i, o)| Ok((with_body(i, &command.send, command.method_given)?, o));
     let (intent, options) = match args.intent().and_then(with_body) {
         Ok(x) => x,
-        Err(UsageError(m)) => return could_not_run(args, "usage", &m, out, err),
+        Err(UsageError(m)) => return could_not_run(args.format, "usage", &m, out, err),
     };
     // Firefox's safelist is narrower: its verdict may need a preflight Chromium never sends.
     let intent = match command.browser {
@@ -320,10 +381,10 @@ pub fn run(command: CheckCommand, out: &mut dyn Write, err: &mut dyn Write) -> S
     match probe_on_terminal(intent.clone(), options.clone(), until, err) {
         Ok(Run::Done(t)) => {
             let layers = layers_of(&intent, &t, options);
-            report_for(args, &intent, &t, command.browser.engines(), Some(&layers), out, err)
+            report_for(&args.output(), &intent, &t, command.browser.engines(), Some(&layers), out, err)
         }
-        Ok(Run::Stopped(stopped)) => report_stopped(args, &intent, &stopped, out),
-        Err(m) => could_not_run(args, "could_not_check", &m, out, err),
+        Ok(Run::Stopped(stopped)) => report_stopped(args.format, &intent, &stopped, out),
+        Err(m) => could_not_run(args.format, "could_not_check", &m, out, err),
     }
 }
 
@@ -344,34 +405,12 @@ fn with_body(mut intent: Intent, send: &SendArgs, method_given: bool) -> Result<
 
 /// Reports a check that sent nothing: one line on stderr and, for `--format json`, a document
 /// whose verdict says so, so that a tool reading stdout never takes it for "blocked".
-fn could_not_run(args: &CheckArgs, kind: &str, message: &str, out: &mut dyn Write, err: &mut dyn Write) -> Status {
+fn could_not_run(format: Format, kind: &'static str, message: &str, out: &mut dyn Write, err: &mut dyn Write) -> Status {
     let _ = writeln!(err, "corsair: {message}");
-    if args.format == Format::Json {
-        let _ = writeln!(
-            out,
-            "{}",
-            json!({
-                "verdict": "error",
-                "browser_message": null,
-                "error": not_checked_json(kind, message),
-                "preflight": null,
-                "requests": [],
-                "unsent": null,
-                "readable_headers": [],
-                "response_type": null,
-                "warnings": [],
-                "notes": [],
-                "stack": null,
-                "causes": [],
-            })
-        );
+    if format == Format::Json {
+        let _ = report::write_json(out, &CheckReport::not_checked(kind, message));
     }
     Status::Usage
-}
-
-/// The `error` object of a check that could not run or could not finish.
-fn not_checked_json(kind: &str, message: &str) -> Value {
-    json!({ "kind": kind, "firefox_code": null, "explanation": message, "fix": null })
 }
 
 /// Runs the probe on a small runtime of its own.
@@ -426,13 +465,13 @@ fn layers_of(intent: &Intent, t: &Transcript, options: ProbeOptions) -> Layers {
 }
 
 /// Prints the transcript in the chosen format and picks the exit status.
-pub fn report(args: &CheckArgs, intent: &Intent, t: &Transcript, out: &mut dyn Write, err: &mut dyn Write) -> Status {
-    report_for(args, intent, t, &[Engine::Chromium], None, out, err)
+pub fn report(output: &Output, intent: &Intent, t: &Transcript, out: &mut dyn Write, err: &mut dyn Write) -> Status {
+    report_for(output, intent, t, &[Engine::Chromium], None, out, err)
 }
 
 /// [`report`] in the words of each of `engines`.
 fn report_for(
-    args: &CheckArgs,
+    args: &Output,
     intent: &Intent,
     t: &Transcript,
     engines: &[Engine],
@@ -446,20 +485,14 @@ fn report_for(
     let unprobed = unprobed_engines(intent, t);
     let written = match args.format {
         Format::Json => {
-            let mut v = to_json(t, stack, &read_warnings);
+            let mut doc = CheckReport::of(t, stack, &read_warnings);
             if let Some(l) = layers {
-                v["layers"] = l.to_json();
-                if let (Some((place, text)), Some(fix)) = (l.fix(), v["error"]["fix"].as_object_mut()) {
-                    fix.insert("snippet".into(), json!(text));
-                    fix.insert("snippet_parts".into(), json!([{"place": place, "text": text}]));
-                    fix.insert("snippet_adds_to_existing_layer".into(), json!(false));
-                    fix.insert("verified_snippet_command".into(), Value::Null);
-                }
+                doc = doc.with_layers(l);
             }
             for engine in &unprobed {
-                v["engines"][engine_key(*engine)] = json!({"verdict": "not_checked"});
+                doc.engine_not_checked(*engine);
             }
-            writeln!(out, "{v}")
+            report::write_json(out, &doc)
         }
         Format::Text => {
             let (s, columns) = (Style::for_stdout(), term::stdout_columns());
@@ -552,145 +585,6 @@ fn unreadable(wanted: &[String], t: &Transcript, include: bool) -> Vec<String> {
         .collect()
 }
 
-fn all_warnings(t: &Transcript, read: &[String]) -> Vec<String> {
-    let mut w: Vec<String> = t.verdict.warnings().iter().filter(|w| !w.is_note()).map(Warning::to_string).collect();
-    w.extend(read.iter().cloned());
-    w
-}
-
-/// What is worth knowing but needs no change.
-fn notes(t: &Transcript) -> Vec<String> {
-    let mut notes: Vec<String> = t.verdict.warnings().iter().filter(|w| w.is_note()).map(Warning::to_string).collect();
-    notes.extend(echoed_with_credentials(t));
-    notes
-}
-
-/// A credentialed answer that names the page's origin is what an exact allow-list sends, and
-/// also what a server that echoes every origin sends (Express `origin: true`): one request
-/// cannot tell them apart, `corsair audit` can.
-fn echoed_with_credentials(t: &Transcript) -> Option<String> {
-    if !t.verdict.is_allowed() {
-        return None;
-    }
-    let last = t.exchanges.last()?;
-    let origin = last.request.header("origin")?;
-    let response = &last.response.as_ref().ok()?.response;
-    let echoed = last.request.with_credentials
-        && response.normalized("access-control-allow-origin").as_deref() == Some(origin.as_bytes())
-        && response.normalized("access-control-allow-credentials").as_deref() == Some(b"true");
-    echoed.then(|| {
-        format!(
-            "the server named {origin} with credentials allowed; if it echoes any origin, every site can read this user's data: `corsair audit {}` finds out",
-            last.request.url
-        )
-    })
-}
-
-fn header_pairs<'a>(headers: impl IntoIterator<Item = (&'a str, String)>) -> Value {
-    Value::Array(headers.into_iter().map(|(n, v)| json!([n, v])).collect())
-}
-
-fn request_json(r: &Request) -> Value {
-    json!({
-        "method": r.method,
-        "url": r.url.as_str(),
-        "headers": header_pairs(r.headers.iter().map(|(n, v)| (n.as_str(), v.clone()))),
-    })
-}
-
-fn exchange_json(x: &Exchange) -> Value {
-    let request = request_json(&x.request);
-    match &x.response {
-        Ok(r) => json!({
-            "request": request,
-            "response": {
-                "status": r.response.status,
-                "reason": r.reason,
-                "version": r.version,
-                "headers": header_pairs(r.response.headers.iter().map(|(n, v)| (n.as_str(), String::from_utf8_lossy(v).into_owned()))),
-            },
-            "error": null,
-        }),
-        Err(e) => json!({ "request": request, "response": null, "error": e.to_string() }),
-    }
-}
-
-/// What the answers show about why the fetch was blocked.
-fn causes(t: &Transcript) -> Vec<Cause> {
-    let answered: Vec<_> =
-        t.exchanges.iter().filter_map(|x| x.response.as_ref().ok().map(|r| (&x.request, &r.response))).collect();
-    corsair_core::browser::causes(&answered, &t.verdict)
-}
-
-/// The `--format json` document (see docs/check.md for the contract).
-pub fn to_json(t: &Transcript, stack: Option<Stack>, read: &[String]) -> Value {
-    let causes = causes(t);
-    let preflight = t.exchanges.iter().find(|x| x.request.kind == SendKind::Preflight).map(exchange_json);
-    let (verdict, error, readable, response_type) = match (&t.verdict, t.transport_error()) {
-        (Verdict::Allowed(a), _) => {
-            ("allowed", Value::Null, json!(a.readable_headers), json!(a.response_type.as_str()))
-        }
-        (Verdict::Blocked(_), Some(e)) => {
-            ("error", not_checked_json("could_not_check", &e.to_string()), json!([]), Value::Null)
-        }
-        (Verdict::Blocked(b), None) => ("blocked", error_json(b, stack, &causes), json!([]), Value::Null),
-    };
-    json!({
-        "verdict": verdict,
-        "browser_message": t.verdict.console_message(),
-        "engines": engines_json(t),
-        "error": error,
-        "preflight": preflight,
-        "requests": t.exchanges.iter().map(exchange_json).collect::<Vec<_>>(),
-        "unsent": null,
-        "readable_headers": readable,
-        "response_type": response_type,
-        "warnings": all_warnings(t, read),
-        "notes": notes(t),
-        "stack": stack.map(|s| s.name()),
-        "causes": causes.iter().map(|c| json!({
-            "kind": c.kind(),
-            "explains_block": c.explains_block(),
-            "explanation": c.explanation(),
-            "fix": c.fix(),
-            "fix_in_page": c.fix_is_in_the_page(),
-        })).collect::<Vec<_>>(),
-    })
-}
-
-/// Each engine's words for the verdict: `verdict`, `console` lines, the reason (Chromium's
-/// error kind, Firefox's reason code) and what `fetch()` rejects with.
-fn engines_json(t: &Transcript) -> Value {
-    let verdict = match (&t.verdict, t.transport_error()) {
-        (Verdict::Allowed(_), _) => "allowed",
-        (Verdict::Blocked(_), Some(_)) => "error",
-        (Verdict::Blocked(_), None) => "blocked",
-    };
-    let blocked = match (&t.verdict, t.transport_error()) {
-        (Verdict::Blocked(b), None) => Some(b),
-        _ => None,
-    };
-    json!({
-        "chromium": {
-            "verdict": verdict,
-            "console": blocked.map(Blocked::console_lines).unwrap_or_default(),
-            "error_kind": blocked.and_then(Blocked::cors_error).map(|e| e.chromium_name()),
-            "fetch_rejection": blocked.map(|_| "TypeError: Failed to fetch"),
-        },
-        "firefox": {
-            "verdict": verdict,
-            "console": blocked.map(Blocked::firefox_console_lines).unwrap_or_default(),
-            "reason_code": blocked.and_then(Blocked::firefox_code),
-            "fetch_rejection": blocked.map(|_| corsair_core::browser::firefox::FETCH_REJECTION),
-        },
-        "webkit": {
-            "verdict": verdict,
-            "console": blocked.map(Blocked::webkit_console_lines).unwrap_or_default(),
-            "fetch_rejection": blocked.map(|_| corsair_core::browser::webkit::FETCH_REJECTION),
-        },
-    })
-}
-
 /// Where Firefox's words say something Chromium's do not, for `--browser all`.
 fn engine_differences(b: &Blocked) -> Vec<String> {
     let mut out = Vec::new();
@@ -728,41 +622,6 @@ fn engine_differences(b: &Blocked) -> Vec<String> {
         );
     }
     out
-}
-
-fn error_json(b: &Blocked, stack: Option<Stack>, causes: &[Cause]) -> Value {
-    let Some(e) = b.cors_error() else {
-        return json!({
-            "kind": b.failure.kind(),
-            "firefox_code": null,
-            "explanation": b.failure.summary(),
-            "fix": null,
-        });
-    };
-    let fix = b.fix().unwrap_or_default();
-    if let Some(page_fix) = causes.iter().find(|c| c.fix_is_in_the_page()).and_then(Cause::fix) {
-        return json!({
-            "kind": e.chromium_name(),
-            "firefox_code": e.firefox_code(),
-            "explanation": e.explanation(),
-            "fix": { "summary": page_fix, "headers": [], "remove": [], "snippet": null },
-        });
-    }
-    json!({
-        "kind": e.chromium_name(),
-        "firefox_code": e.firefox_code(),
-        "explanation": e.explanation(),
-        "fix": {
-            "summary": fix.summary,
-            "headers": header_pairs(fix.headers.iter().map(|(n, v)| (n.as_str(), v.clone()))),
-            "remove": fix.remove,
-            "preflight_status": fix.preflight_status,
-            "snippet": stack.map(|s| snippet::render(s, b)),
-            "snippet_parts": stack.map(|s| snippet::render_parts(s, b).into_iter().map(|p| json!({"place": p.place, "text": p.text})).collect::<Vec<_>>()),
-            "snippet_adds_to_existing_layer": stack.is_some_and(|s| snippet::amendment(s, b).is_some()),
-            "verified_snippet_command": stack.and_then(|s| snippet::verified_command(s, b)),
-        },
-    })
 }
 
 /// The page's request and every exchange, with the headers that matter.
@@ -827,28 +686,10 @@ fn is_safe(method: &str) -> bool {
 }
 
 /// Reports a `--preflight-only` check that stopped before the actual request.
-fn report_stopped(args: &CheckArgs, intent: &Intent, stopped: &Stopped, out: &mut dyn Write) -> Status {
-    let verdict = if stopped.exchanges.is_empty() { "not_sent" } else { "preflight_passed" };
+fn report_stopped(format: Format, intent: &Intent, stopped: &Stopped, out: &mut dyn Write) -> Status {
     let unsent = &stopped.unsent;
-    let _ = match args.format {
-        Format::Json => writeln!(
-            out,
-            "{}",
-            json!({
-                "verdict": verdict,
-                "browser_message": null,
-                "error": null,
-                "preflight": stopped.exchanges.iter().find(|x| x.request.kind == SendKind::Preflight).map(exchange_json),
-                "requests": stopped.exchanges.iter().map(exchange_json).collect::<Vec<_>>(),
-                "unsent": request_json(unsent),
-                "readable_headers": [],
-                "response_type": null,
-                "warnings": [],
-                "notes": [],
-                "stack": null,
-                "causes": [],
-            })
-        ),
+    let _ = match format {
+        Format::Json => report::write_json(out, &CheckReport::stopped(stopped)),
         Format::Text => {
             let s = Style::for_stdout();
             write_timeline(out, intent, &stopped.exchanges, s).and_then(|()| {
@@ -1035,7 +876,7 @@ fn write_verdict_for(
             }
         }
     }
-    let warnings = all_warnings(t, read);
+    let warnings = report::check::warnings(t, read);
     if !warnings.is_empty() {
         writeln!(out, "\nWarnings:")?;
         let bullet = format!("  {} ", s.yellow("!"));
@@ -1043,7 +884,7 @@ fn write_verdict_for(
             term::write_wrapped(out, &w, columns, (&bullet, "    ", 4))?;
         }
     }
-    let notes = notes(t);
+    let notes = report::check::notes(t);
     if !notes.is_empty() {
         writeln!(out, "\nNotes:")?;
         for n in notes {

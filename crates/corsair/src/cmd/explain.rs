@@ -5,12 +5,12 @@
 use std::io::{Read, Write};
 
 use clap::Args;
-use corsair_core::browser::Verdict;
+use corsair_core::browser::{RedirectMode, Verdict};
 use corsair_core::console::{self, Browser, Message, Stated};
 use corsair_core::cors_error::CorsError;
-use serde_json::Value;
 
-use crate::cmd::check::{self, CheckArgs, CredentialsArg, Format, NetArgs, RedirectArg};
+use crate::cmd::check::{self, CheckRequest, CredentialsArg, Format, NetArgs, Output};
+use crate::report::{self, check::CheckReport, explain::ExplainReport};
 use crate::cmd::style::Style;
 use crate::snippet::Stack;
 use crate::status::Status;
@@ -120,7 +120,7 @@ pub fn run(args: ExplainArgs, stdin: &mut dyn Read, prompt: bool, out: &mut dyn 
 
 /// Explains one message (and checks it with --live).
 fn explain_one(args: &ExplainArgs, message: &Message, out: &mut dyn Write, err: &mut dyn Write) -> Status {
-    let check_args = live_args(args, message);
+    let request = live_request(args, message);
     let live = if args.live {
         // A failed preflight means the page's request was not a simple GET: checking one would
         // answer a different question.
@@ -132,14 +132,14 @@ fn explain_one(args: &ExplainArgs, message: &Message, out: &mut dyn Write, err: 
             );
             return Status::Usage;
         }
-        let Some(check_args) = check_args.clone() else {
+        let Some(request) = request else {
             let _ = writeln!(
                 err,
                 "corsair: --live needs the page's origin and the URL: this message does not name both; add --origin ORIGIN"
             );
             return Status::Usage;
         };
-        let (intent, options) = match check_args.intent() {
+        let (intent, options) = match request.intent().and_then(|i| Ok((i, args.net.options()?))) {
             Ok(x) => x,
             Err(check::UsageError(m)) => {
                 let _ = writeln!(err, "corsair: {m}");
@@ -147,7 +147,7 @@ fn explain_one(args: &ExplainArgs, message: &Message, out: &mut dyn Write, err: 
             }
         };
         match check::probe(intent.clone(), options) {
-            Ok(t) => Some((check_args, intent, t)),
+            Ok(t) => Some((intent, t)),
             Err(m) => {
                 let _ = writeln!(err, "corsair: {m}");
                 return Status::Usage;
@@ -156,19 +156,22 @@ fn explain_one(args: &ExplainArgs, message: &Message, out: &mut dyn Write, err: 
     } else {
         None
     };
-    let conclusion = live.as_ref().map(|(_, _, t)| conclude(message, &t.verdict));
+    let conclusion = live.as_ref().map(|(_, t)| conclude(message, &t.verdict));
     match args.format {
         Format::Json => {
-            let live_json =
-                live.as_ref().map(|(a, _, t)| check::to_json(t, a.stack.or_else(|| crate::snippet::detect(t)), &[]));
-            let _ = writeln!(out, "{}", to_json(message, args, live_json, conclusion.as_ref()));
+            let live = live
+                .as_ref()
+                .map(|(_, t)| CheckReport::of(t, args.stack.or_else(|| crate::snippet::detect(t)), &[]));
+            let doc = ExplainReport::new(message.to_json(&stated(args)), live, conclusion.as_ref().map(|c| c.word));
+            let _ = report::write_json(out, &doc);
         }
         Format::Text => {
             let s = Style::for_stdout();
             let _ = write_text(out, message, args, s);
-            if let Some((a, intent, t)) = &live {
+            if let Some((intent, t)) = &live {
                 let _ = writeln!(out, "\n{}", s.bold("Live check"));
-                let status = check::report(a, intent, t, out, err);
+                let output = Output { format: Format::Text, stack: args.stack, read: Vec::new() };
+                let status = check::report(&output, intent, t, out, err);
                 if status == Status::Usage {
                     return status;
                 }
@@ -179,8 +182,8 @@ fn explain_one(args: &ExplainArgs, message: &Message, out: &mut dyn Write, err: 
         }
     }
     match &live {
-        Some((_, _, t)) if t.transport_error().is_some() => Status::Usage,
-        Some((_, _, t)) if t.verdict.is_allowed() => Status::Ok,
+        Some((_, t)) if t.transport_error().is_some() => Status::Usage,
+        Some((_, t)) if t.verdict.is_allowed() => Status::Ok,
         Some(_) => Status::Findings,
         None if message.is_explained() => Status::Ok,
         // Not explained: not a success, whatever was read.
@@ -217,8 +220,8 @@ fn conclude(message: &Message, verdict: &Verdict) -> Conclusion {
     }
 }
 
-/// The request the message describes, as `check` flags: what the error implies, then the flags.
-fn live_args(args: &ExplainArgs, m: &Message) -> Option<CheckArgs> {
+/// The request the message describes, for `check`: what the error implies, then the flags.
+fn live_request(args: &ExplainArgs, m: &Message) -> Option<CheckRequest> {
     let origin = args.origin.clone().or_else(|| m.page_origin.clone())?;
     let url = m.initial_url.clone().or_else(|| m.url.clone())?;
     let mut method = args.method.clone().or_else(|| m.method.clone());
@@ -238,17 +241,13 @@ fn live_args(args: &ExplainArgs, m: &Message) -> Option<CheckArgs> {
     if m.credentials_included(&Stated::default()) {
         credentials.get_or_insert(CredentialsArg::Include);
     }
-    Some(CheckArgs {
+    Some(CheckRequest {
         url,
         origin,
         method: method.unwrap_or_else(|| "GET".to_owned()),
         headers,
-        credentials: credentials.unwrap_or(CredentialsArg::SameOrigin),
-        redirect: RedirectArg::Follow,
-        net: args.net.clone(),
-        format: args.format,
-        stack: args.stack,
-        read: Vec::new(),
+        credentials: credentials.unwrap_or(CredentialsArg::SameOrigin).into(),
+        redirect: RedirectMode::Follow,
     })
 }
 
@@ -353,13 +352,6 @@ fn write_text(out: &mut dyn Write, m: &Message, args: &ExplainArgs, s: Style) ->
         )?;
     }
     Ok(())
-}
-
-fn to_json(m: &Message, args: &ExplainArgs, live: Option<Value>, conclusion: Option<&Conclusion>) -> Value {
-    let mut doc = m.to_json(&stated(args));
-    doc["live"] = live.unwrap_or(Value::Null);
-    doc["conclusion"] = conclusion.map(|c| c.word).into();
-    doc
 }
 
 #[cfg(test)]

@@ -7,9 +7,13 @@ use std::io::Write;
 
 use corsair_core::har::{self, CredentialsFrom, Finding as Kind, Har, Judged, Outcome, Replay, Summary};
 use corsair_probe::{Exchange, Received, Transcript};
-use serde_json::{json, Value};
 
 use crate::cmd::check::{self, Format};
+use crate::report::{
+    self,
+    check::CheckReport,
+    har::{HarReport, HarRequest, HarSource, HarSummary, Missing},
+};
 use crate::cmd::explain::ExplainArgs;
 use crate::cmd::style::Style;
 use crate::cmd::term;
@@ -29,7 +33,7 @@ pub fn run(args: &ExplainArgs, path: &std::path::Path, out: &mut dyn Write, err:
     let replay = har::replay(&har);
     let report = Report::new(&har, &replay, args);
     let _ = match args.format {
-        Format::Json => writeln!(out, "{}", report.to_json()),
+        Format::Json => report::write_json(out, &report.to_report()),
         Format::Text => report.write_text(out, Style::for_stdout(), term::stdout_columns()),
     };
     if report.failures() > 0 {
@@ -150,62 +154,63 @@ impl<'a> Report<'a> {
         Ok(())
     }
 
-    fn to_json(&self) -> Value {
-        let requests: Vec<Value> = self
+    /// The `--format json` document.
+    fn to_report(&self) -> HarReport {
+        let requests = self
             .listed()
             .map(|(j, kind)| {
-                let checked = matches!(kind, Kind::Blocked | Kind::Allowed).then(|| {
+                let check = matches!(kind, Kind::Blocked | Kind::Allowed).then(|| {
                     let t = transcript(self.har, j);
-                    check::to_json(&t, self.args.stack.or_else(|| snippet::detect(&t)), &[])
+                    CheckReport::of(&t, self.args.stack.or_else(|| snippet::detect(&t)), &[])
                 });
                 let missing = match &j.outcome {
                     Outcome::Incomplete { missing, .. } => {
-                        json!({"kind": missing.name(), "description": missing.describe()})
+                        Some(Missing { description: missing.describe(), kind: missing.name() })
                     }
-                    Outcome::Judged(_) => Value::Null,
+                    Outcome::Judged(_) => None,
                 };
-                let fill_in = matches!(kind, Kind::Incomplete | Kind::BlockedNotInHar).then(|| j.check_command());
-                json!({
-                    "entry": j.entry,
-                    "method": j.intent.method,
-                    "url": j.intent.url.as_str(),
-                    "page_origin": j.intent.page_origin.as_str(),
-                    "origin_from": j.origin_from.name(),
-                    "credentials": j.intent.credentials.as_str(),
-                    "credentials_from": match j.credentials_from {
+                HarRequest {
+                    check,
+                    credentials: j.intent.credentials.as_str(),
+                    credentials_from: match j.credentials_from {
                         CredentialsFrom::CookieHeader => "cookie_header",
                         CredentialsFrom::BrowserFailure => "browser_failure",
                         CredentialsFrom::Default => "default",
                     },
-                    "verdict": kind.name(),
-                    "recorded_failure": j.recorded_failure,
-                    "entries": j.exchanges.iter().map(|(_, _, e)| e).collect::<Vec<_>>(),
-                    "sanitised": j.sanitised,
-                    "check": checked,
-                    "missing": missing,
-                    "fill_in": fill_in,
-                })
+                    entries: j.exchanges.iter().map(|(_, _, e)| *e).collect(),
+                    entry: j.entry,
+                    fill_in: matches!(kind, Kind::Incomplete | Kind::BlockedNotInHar).then(|| j.check_command()),
+                    method: j.intent.method.clone(),
+                    missing,
+                    origin_from: j.origin_from.name(),
+                    page_origin: j.intent.page_origin.as_str().to_owned(),
+                    recorded_failure: j.recorded_failure.clone(),
+                    sanitised: j.sanitised.clone(),
+                    url: j.intent.url.to_string(),
+                    verdict: kind.name(),
+                }
             })
             .collect();
-        json!({
-            "har": {
-                "creator": self.har.creator,
-                "version": self.har.creator_version,
-                "engine": self.har.engine.name(),
+        let s = &self.summary;
+        HarReport {
+            har: HarSource {
+                creator: self.har.creator.clone(),
+                engine: self.har.engine.name(),
+                version: self.har.creator_version.clone(),
             },
-            "messages_from": "chromium",
-            "note": self.har.words_note(),
-            "summary": {
-                "cross_origin": self.summary.cross_origin,
-                "blocked": self.summary.blocked,
-                "allowed": self.summary.allowed,
-                "incomplete": self.summary.incomplete,
-                "blocked_not_in_har": self.summary.blocked_not_in_har,
-                "same_origin": self.summary.same_origin,
-                "not_cors": self.summary.not_cors,
+            messages_from: "chromium",
+            note: self.har.words_note(),
+            requests,
+            summary: HarSummary {
+                allowed: s.allowed,
+                blocked: s.blocked,
+                blocked_not_in_har: s.blocked_not_in_har,
+                cross_origin: s.cross_origin,
+                incomplete: s.incomplete,
+                not_cors: s.not_cors,
+                same_origin: s.same_origin,
             },
-            "requests": requests,
-        })
+        }
     }
 }
 

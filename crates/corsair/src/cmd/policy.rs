@@ -7,15 +7,15 @@
 
 use std::cell::RefCell;
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
 use corsair_core::policy_file::MAX_POLICY_FILE_LEN;
-use corsair_core::{ConfigErrors, Located, Policy, PolicyFile};
+use corsair_core::{ConfigErrors, Policy, PolicyFile};
 use corsair_gateway::config;
 
-use crate::json;
+use crate::report::{self, policy::PolicyReport};
 use crate::status::Status;
 
 /// `corsair policy`'s exit statuses, as a literal for `concat!`.
@@ -127,20 +127,6 @@ pub fn run(args: PolicyArgs, env: &dyn Fn(&str) -> Option<String>, out: &mut dyn
     }
 }
 
-/// What `policy check` found, before it is rendered.
-struct Report {
-    /// The file name as the user wrote it; error locations use the same name.
-    file: String,
-    /// The profile applied, from `--profile` or `CORSAIR_PROFILE`.
-    profile: Option<String>,
-    /// The `CORSAIR_*` variables that were set and read (other than `CORSAIR_PROFILE`).
-    overrides: Vec<String>,
-    /// The policy, or every error in it.
-    result: Result<Policy, ConfigErrors>,
-    /// Warnings about the environment (other `CORSAIR_` names), before the policy's own.
-    notes: Vec<String>,
-}
-
 fn check(args: &CheckArgs, env: &dyn Fn(&str) -> Option<String>, out: &mut dyn Write, err: &mut dyn Write) -> Status {
     let file = args.file.display().to_string();
     let text = match read_policy_text(&args.file) {
@@ -167,15 +153,16 @@ fn check(args: &CheckArgs, env: &dyn Fn(&str) -> Option<String>, out: &mut dyn W
     let (variables, notes) = config::check_variables(names.iter().map(String::as_str));
     let result = merge(result, proxy, variables);
     let profile = args.profile.clone().or_else(|| env("CORSAIR_PROFILE").filter(|p| !p.is_empty()));
-    let report = Report { file, profile, overrides: read_vars.into_inner(), result, notes };
-    let written = match args.format {
-        Format::Text => write_text(&report, out, err),
-        Format::Json => write_json(&report, out),
+    let report = PolicyReport::new(file, profile, read_vars.into_inner(), &result, &notes);
+    // Nothing more can be said on a closed stream; the verdict still sets the status.
+    let _ = match args.format {
+        Format::Text => report.write_text(out, err),
+        Format::Json => report::write_json(out, &report).and_then(|()| out.flush()),
     };
-    match (written, &report.result) {
-        // Nothing more can be said on a closed stream; the verdict still sets the status.
-        (_, Ok(_)) => Status::Ok,
-        (_, Err(_)) => Status::Findings,
+    if report.ok {
+        Status::Ok
+    } else {
+        Status::Findings
     }
 }
 
@@ -211,89 +198,4 @@ fn read_policy_text(path: &Path) -> Result<String, String> {
     }
     String::from_utf8(bytes)
         .map_err(|e| format!("it is not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to()))
-}
-
-fn write_text(report: &Report, out: &mut dyn Write, err: &mut dyn Write) -> io::Result<()> {
-    match &report.result {
-        Ok(policy) => {
-            write!(out, "# corsair policy check: {}", report.file)?;
-            if let Some(profile) = &report.profile {
-                write!(out, " (profile {profile})")?;
-            }
-            writeln!(out, ": ok")?;
-            if !report.overrides.is_empty() {
-                writeln!(out, "# environment overrides: {}", report.overrides.join(", "))?;
-            }
-            out.write_all(policy.to_toml().as_bytes())?;
-            out.flush()?;
-            for warning in report.notes.iter().cloned().chain(policy.warnings()) {
-                writeln!(err, "warning: {warning}")?;
-            }
-        }
-        Err(errors) => {
-            for note in &report.notes {
-                writeln!(err, "warning: {note}")?;
-            }
-            for located in errors {
-                writeln!(err, "error: {located}")?;
-            }
-            let n = errors.len();
-            writeln!(err, "corsair: {n} {} in {}", if n == 1 { "error" } else { "errors" }, report.file)?;
-        }
-    }
-    Ok(())
-}
-
-fn write_json(report: &Report, out: &mut dyn Write) -> io::Result<()> {
-    let mut s = String::from("{");
-    s.push_str(&format!("\"ok\":{}", report.result.is_ok()));
-    s.push_str(",\"file\":");
-    json::push_str(&mut s, &report.file);
-    s.push_str(",\"profile\":");
-    json::push_opt_str(&mut s, report.profile.as_deref());
-    s.push_str(",\"overrides\":");
-    json::push_str_array(&mut s, &report.overrides);
-    s.push_str(",\"errors\":[");
-    if let Err(errors) = &report.result {
-        for (i, located) in errors.iter().enumerate() {
-            if i > 0 {
-                s.push(',');
-            }
-            push_json_error(&mut s, located);
-        }
-    }
-    s.push(']');
-    let (mut warnings, toml) = match &report.result {
-        Ok(policy) => (policy.warnings(), Some(policy.to_toml())),
-        Err(_) => (Vec::new(), None),
-    };
-    warnings.splice(0..0, report.notes.iter().cloned());
-    s.push_str(",\"warnings\":");
-    json::push_str_array(&mut s, &warnings);
-    s.push_str(",\"policy\":");
-    json::push_opt_str(&mut s, toml.as_deref());
-    s.push_str("}\n");
-    out.write_all(s.as_bytes())?;
-    out.flush()
-}
-
-/// `{"file", "line", "column", "key", "message"}`. `file` is the location's source: the file
-/// name, or `environment variable CORSAIR_...`; `line` and `column` are null when the error has
-/// no position (unknown profile, environment); `key` is the policy key, null for whole-file errors.
-fn push_json_error(s: &mut String, located: &Located) {
-    let (source, line, column) = match &located.location {
-        Some(loc) if loc.line > 0 => (Some(loc.source.as_str()), Some(loc.line), Some(loc.column)),
-        Some(loc) => (Some(loc.source.as_str()), None, None),
-        None => (None, None, None),
-    };
-    let number = |n: Option<usize>| n.map_or_else(|| "null".to_owned(), |n| n.to_string());
-    s.push_str("{\"file\":");
-    json::push_opt_str(s, source);
-    s.push_str(&format!(",\"line\":{},\"column\":{}", number(line), number(column)));
-    s.push_str(",\"key\":");
-    let key = located.error.field().key();
-    json::push_opt_str(s, (!key.is_empty()).then_some(key));
-    s.push_str(",\"message\":");
-    json::push_str(s, &located.error.to_string());
-    s.push('}');
 }
