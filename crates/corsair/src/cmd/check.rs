@@ -405,7 +405,13 @@ fn with_body(mut intent: Intent, send: &SendArgs, method_given: bool) -> Result<
 
 /// Reports a check that sent nothing: one line on stderr and, for `--format json`, a document
 /// whose verdict says so, so that a tool reading stdout never takes it for "blocked".
-fn could_not_run(format: Format, kind: &'static str, message: &str, out: &mut dyn Write, err: &mut dyn Write) -> Status {
+fn could_not_run(
+    format: Format,
+    kind: &'static str,
+    message: &str,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Status {
     let _ = writeln!(err, "corsair: {message}");
     if format == Format::Json {
         let _ = report::write_json(out, &CheckReport::not_checked(kind, message));

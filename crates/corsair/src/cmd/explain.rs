@@ -10,8 +10,8 @@ use corsair_core::console::{self, Browser, Message, Stated};
 use corsair_core::cors_error::CorsError;
 
 use crate::cmd::check::{self, CheckRequest, CredentialsArg, Format, NetArgs, Output};
-use crate::report::{self, check::CheckReport, explain::ExplainReport};
 use crate::cmd::style::Style;
+use crate::report::{self, check::CheckReport, explain::ExplainReport};
 use crate::snippet::Stack;
 use crate::status::Status;
 
@@ -159,9 +159,8 @@ fn explain_one(args: &ExplainArgs, message: &Message, out: &mut dyn Write, err: 
     let conclusion = live.as_ref().map(|(_, t)| conclude(message, &t.verdict));
     match args.format {
         Format::Json => {
-            let live = live
-                .as_ref()
-                .map(|(_, t)| CheckReport::of(t, args.stack.or_else(|| crate::snippet::detect(t)), &[]));
+            let live =
+                live.as_ref().map(|(_, t)| CheckReport::of(t, args.stack.or_else(|| crate::snippet::detect(t)), &[]));
             let doc = ExplainReport::new(message.to_json(&stated(args)), live, conclusion.as_ref().map(|c| c.word));
             let _ = report::write_json(out, &doc);
         }

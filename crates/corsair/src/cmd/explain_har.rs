@@ -9,14 +9,14 @@ use corsair_core::har::{self, CredentialsFrom, Finding as Kind, Har, Judged, Out
 use corsair_probe::{Exchange, Received, Transcript};
 
 use crate::cmd::check::{self, Format};
+use crate::cmd::explain::ExplainArgs;
+use crate::cmd::style::Style;
+use crate::cmd::term;
 use crate::report::{
     self,
     check::CheckReport,
     har::{HarReport, HarRequest, HarSource, HarSummary, Missing},
 };
-use crate::cmd::explain::ExplainArgs;
-use crate::cmd::style::Style;
-use crate::cmd::term;
 use crate::snippet;
 use crate::status::Status;
 

@@ -340,8 +340,7 @@ pub fn warnings(t: &Transcript, read: &[String]) -> Vec<String> {
 
 /// What is worth knowing but needs no change.
 pub fn notes(t: &Transcript) -> Vec<String> {
-    let mut notes: Vec<String> =
-        t.verdict.warnings().iter().filter(|w| w.is_note()).map(ToString::to_string).collect();
+    let mut notes: Vec<String> = t.verdict.warnings().iter().filter(|w| w.is_note()).map(ToString::to_string).collect();
     notes.extend(echoed_with_credentials(t));
     notes
 }
