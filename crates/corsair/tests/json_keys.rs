@@ -1,6 +1,7 @@
 //! The `--format json` documents are a contract (docs/check.md, docs/explain.md, docs/policy.md):
-//! every key each command wrote before the report module, pinned here per document shape, so a
-//! renamed, dropped or added key fails a test. The real binary runs against scripted loopback
+//! every key each command wrote before the report module, pinned here in parts (the check
+//! document's top level, `engines`, `error`, an exchange, ...) that each document shape puts
+//! together, so a renamed, dropped or added key fails a test. The real binary runs against scripted loopback
 //! servers, as in `tests/check.rs`.
 
 use std::collections::BTreeSet;
@@ -41,15 +42,32 @@ fn keys(v: &Value) -> BTreeSet<String> {
     out
 }
 
+/// The keys of the parts, each under its prefix (`""` for none).
+fn parts(parts: &[(&str, &[&str])]) -> BTreeSet<String> {
+    parts.iter().flat_map(|(at, keys)| keys.iter().map(move |k| format!("{at}{k}"))).collect()
+}
+
+/// The keys of a blocked check whose fix has a stack's snippet, under `at`.
+fn blocked_check(at: &str) -> BTreeSet<String> {
+    let exchanges = format!("{at}requests[].");
+    parts(&[
+        (at, CHECK_TOP),
+        (at, CHECK_ENGINES),
+        (at, CHECK_ERROR),
+        (at, CHECK_FIX),
+        (at, CHECK_SNIPPET_PARTS),
+        (&exchanges, EXCHANGE),
+    ])
+}
+
 /// Fails with the keys that are missing and those that are new.
-fn assert_keys(o: &Output, pinned: &[&str]) {
+fn assert_keys(o: &Output, pinned: BTreeSet<String>) {
     let text = String::from_utf8_lossy(&o.stdout);
     let mut found = BTreeSet::new();
     for line in text.lines() {
         let doc: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {text}"));
         found.extend(keys(&doc));
     }
-    let pinned: BTreeSet<String> = pinned.iter().map(|s| (*s).to_owned()).collect();
     let missing: Vec<_> = pinned.difference(&found).collect();
     let new: Vec<_> = found.difference(&pinned).collect();
     assert!(missing.is_empty() && new.is_empty(), "missing keys: {missing:?}\nnew keys: {new:?}\n{text}");
@@ -70,7 +88,7 @@ async fn check_documents_keep_their_keys() {
     let url = format!("{}/none", none.origin("http"));
     let o = corsair(&["check", &url, "--origin", PAGE, "--format", "json"]).await;
     assert_eq!(o.status.code(), Some(1));
-    assert_keys(&o, CHECK_BLOCKED);
+    assert_keys(&o, blocked_check(""));
 
     // Two layers: nginx in front of Express, each sending Access-Control-Allow-Origin.
     let double = TestServer::start(
@@ -88,7 +106,9 @@ async fn check_documents_keep_their_keys() {
     let url = format!("{}/double", double.origin("http"));
     let o = corsair(&["check", &url, "--origin", PAGE, "--format", "json"]).await;
     assert_eq!(o.status.code(), Some(1));
-    assert_keys(&o, CHECK_TWO_LAYERS);
+    let mut two = blocked_check("");
+    two.extend(parts(&[("", CHECK_LAYERS)]));
+    assert_keys(&o, two);
 
     let preflight = TestServer::start(
         loopback(1),
@@ -110,14 +130,20 @@ async fn check_documents_keep_their_keys() {
         ["check", &url, "--origin", PAGE, "--format", "json", "-X", "PUT", "-H", "Content-Type: application/json"];
     let o = corsair(&put).await;
     assert_eq!(o.status.code(), Some(0));
-    assert_keys(&o, CHECK_PREFLIGHT_ALLOWED);
+    assert_keys(
+        &o,
+        parts(&[("", CHECK_TOP), ("", CHECK_ENGINES), ("requests[].", EXCHANGE), ("preflight.", EXCHANGE)]),
+    );
     let o = corsair(&[&put[..], &["--preflight-only"]].concat()).await;
     assert_eq!(o.status.code(), Some(0));
-    assert_keys(&o, CHECK_PREFLIGHT_ONLY);
+    assert_keys(
+        &o,
+        parts(&[("", CHECK_TOP), ("requests[].", EXCHANGE), ("preflight.", EXCHANGE), ("unsent.", UNSENT)]),
+    );
 
     let o = corsair(&["check", &url, "--origin", PAGE, "--format", "json", "--timeout", "0"]).await;
     assert_eq!(o.status.code(), Some(2));
-    assert_keys(&o, CHECK_NOT_RUN);
+    assert_keys(&o, parts(&[("", CHECK_TOP), ("", CHECK_ERROR)]));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -127,12 +153,27 @@ async fn explain_documents_keep_their_keys() {
     let message = format!("Access to fetch at '{url}' from origin '{PAGE}' has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested resource.");
     let o = corsair(&["explain", &message, "--format", "json", "--live"]).await;
     assert_eq!(o.status.code(), Some(1));
-    assert_keys(&o, EXPLAIN_LIVE);
+    let mut live = blocked_check("live.");
+    live.extend(parts(&[("", EXPLAIN_MESSAGE)]));
+    assert_keys(&o, live);
 
     let har = concat!(env!("CARGO_MANIFEST_DIR"), "/../corsair-core/fuzz/seeds/har/chromium-recorded.har");
     let o = corsair(&["explain", "--har", har, "--format", "json"]).await;
     assert_eq!(o.status.code(), Some(1));
-    assert_keys(&o, EXPLAIN_HAR);
+    let check = "requests[].check.";
+    assert_keys(
+        &o,
+        parts(&[
+            ("", HAR),
+            (check, CHECK_TOP),
+            (check, CHECK_ENGINES),
+            (check, CHECK_ERROR),
+            (check, CHECK_FIX),
+            (&format!("{check}causes[]."), CAUSE),
+            (&format!("{check}requests[]."), EXCHANGE),
+            (&format!("{check}preflight."), EXCHANGE),
+        ]),
+    );
 }
 
 #[tokio::test]
@@ -146,57 +187,18 @@ async fn policy_check_documents_keep_their_keys() {
     let o = corsair(&["policy", "check", path.to_str().unwrap(), "--format", "json"]).await;
     std::fs::remove_file(&path).unwrap();
     assert_eq!(o.status.code(), Some(1));
-    assert_keys(&o, POLICY_CHECK);
+    assert_keys(&o, parts(&[("", POLICY_CHECK)]));
 }
 
-/// Every key of check blocked's document (taken from the output before the report module).
-const CHECK_BLOCKED: &[&str] = &[
+/// The check document's top-level keys (`engines` and `layers` apart: not in every shape).
+const CHECK_TOP: &[&str] = &[
     "browser_message",
     "causes",
-    "engines",
-    "engines.chromium",
-    "engines.chromium.console",
-    "engines.chromium.error_kind",
-    "engines.chromium.fetch_rejection",
-    "engines.chromium.verdict",
-    "engines.firefox",
-    "engines.firefox.console",
-    "engines.firefox.fetch_rejection",
-    "engines.firefox.reason_code",
-    "engines.firefox.verdict",
-    "engines.webkit",
-    "engines.webkit.console",
-    "engines.webkit.fetch_rejection",
-    "engines.webkit.verdict",
     "error",
-    "error.explanation",
-    "error.firefox_code",
-    "error.fix",
-    "error.fix.headers",
-    "error.fix.preflight_status",
-    "error.fix.remove",
-    "error.fix.snippet",
-    "error.fix.snippet_adds_to_existing_layer",
-    "error.fix.snippet_parts",
-    "error.fix.snippet_parts[].place",
-    "error.fix.snippet_parts[].text",
-    "error.fix.summary",
-    "error.fix.verified_snippet_command",
-    "error.kind",
     "notes",
     "preflight",
     "readable_headers",
     "requests",
-    "requests[].error",
-    "requests[].request",
-    "requests[].request.headers",
-    "requests[].request.method",
-    "requests[].request.url",
-    "requests[].response",
-    "requests[].response.headers",
-    "requests[].response.reason",
-    "requests[].response.status",
-    "requests[].response.version",
     "response_type",
     "stack",
     "unsent",
@@ -204,11 +206,8 @@ const CHECK_BLOCKED: &[&str] = &[
     "warnings",
 ];
 
-/// Every key of check two layers's document (taken from the output before the report module;
-/// `layers.front` has the keys of `layers.app`).
-const CHECK_TWO_LAYERS: &[&str] = &[
-    "browser_message",
-    "causes",
+/// `engines`: each engine's words.
+const CHECK_ENGINES: &[&str] = &[
     "engines",
     "engines.chromium",
     "engines.chromium.console",
@@ -224,21 +223,28 @@ const CHECK_TWO_LAYERS: &[&str] = &[
     "engines.webkit.console",
     "engines.webkit.fetch_rejection",
     "engines.webkit.verdict",
-    "error",
-    "error.explanation",
-    "error.firefox_code",
-    "error.fix",
+];
+
+/// `error`.
+const CHECK_ERROR: &[&str] = &["error.explanation", "error.firefox_code", "error.fix", "error.kind"];
+
+/// `error.fix` of a server fix (a page fix has fewer).
+const CHECK_FIX: &[&str] = &[
     "error.fix.headers",
     "error.fix.preflight_status",
     "error.fix.remove",
     "error.fix.snippet",
     "error.fix.snippet_adds_to_existing_layer",
     "error.fix.snippet_parts",
-    "error.fix.snippet_parts[].place",
-    "error.fix.snippet_parts[].text",
     "error.fix.summary",
     "error.fix.verified_snippet_command",
-    "error.kind",
+];
+
+/// `error.fix.snippet_parts[]`, with a stack.
+const CHECK_SNIPPET_PARTS: &[&str] = &["error.fix.snippet_parts[].place", "error.fix.snippet_parts[].text"];
+
+/// `layers`, when two layers answer.
+const CHECK_LAYERS: &[&str] = &[
     "layers",
     "layers.app",
     "layers.app.evidence",
@@ -250,139 +256,30 @@ const CHECK_TWO_LAYERS: &[&str] = &[
     "layers.lines",
     "layers.unlisted_origin",
     "layers.unlisted_origin_lines",
-    "notes",
-    "preflight",
-    "readable_headers",
-    "requests",
-    "requests[].error",
-    "requests[].request",
-    "requests[].request.headers",
-    "requests[].request.method",
-    "requests[].request.url",
-    "requests[].response",
-    "requests[].response.headers",
-    "requests[].response.reason",
-    "requests[].response.status",
-    "requests[].response.version",
-    "response_type",
-    "stack",
-    "unsent",
-    "verdict",
-    "warnings",
 ];
 
-/// Every key of check preflight allowed's document (taken from the output before the report module).
-const CHECK_PREFLIGHT_ALLOWED: &[&str] = &[
-    "browser_message",
-    "causes",
-    "engines",
-    "engines.chromium",
-    "engines.chromium.console",
-    "engines.chromium.error_kind",
-    "engines.chromium.fetch_rejection",
-    "engines.chromium.verdict",
-    "engines.firefox",
-    "engines.firefox.console",
-    "engines.firefox.fetch_rejection",
-    "engines.firefox.reason_code",
-    "engines.firefox.verdict",
-    "engines.webkit",
-    "engines.webkit.console",
-    "engines.webkit.fetch_rejection",
-    "engines.webkit.verdict",
+/// An exchange, under `requests[]` and `preflight`.
+const EXCHANGE: &[&str] = &[
     "error",
-    "notes",
-    "preflight",
-    "preflight.error",
-    "preflight.request",
-    "preflight.request.headers",
-    "preflight.request.method",
-    "preflight.request.url",
-    "preflight.response",
-    "preflight.response.headers",
-    "preflight.response.reason",
-    "preflight.response.status",
-    "preflight.response.version",
-    "readable_headers",
-    "requests",
-    "requests[].error",
-    "requests[].request",
-    "requests[].request.headers",
-    "requests[].request.method",
-    "requests[].request.url",
-    "requests[].response",
-    "requests[].response.headers",
-    "requests[].response.reason",
-    "requests[].response.status",
-    "requests[].response.version",
-    "response_type",
-    "stack",
-    "unsent",
-    "verdict",
-    "warnings",
+    "request",
+    "request.headers",
+    "request.method",
+    "request.url",
+    "response",
+    "response.headers",
+    "response.reason",
+    "response.status",
+    "response.version",
 ];
 
-/// Every key of check preflight only's document (taken from the output before the report module).
-const CHECK_PREFLIGHT_ONLY: &[&str] = &[
-    "browser_message",
-    "causes",
-    "error",
-    "notes",
-    "preflight",
-    "preflight.error",
-    "preflight.request",
-    "preflight.request.headers",
-    "preflight.request.method",
-    "preflight.request.url",
-    "preflight.response",
-    "preflight.response.headers",
-    "preflight.response.reason",
-    "preflight.response.status",
-    "preflight.response.version",
-    "readable_headers",
-    "requests",
-    "requests[].error",
-    "requests[].request",
-    "requests[].request.headers",
-    "requests[].request.method",
-    "requests[].request.url",
-    "requests[].response",
-    "requests[].response.headers",
-    "requests[].response.reason",
-    "requests[].response.status",
-    "requests[].response.version",
-    "response_type",
-    "stack",
-    "unsent",
-    "unsent.headers",
-    "unsent.method",
-    "unsent.url",
-    "verdict",
-    "warnings",
-];
+/// `unsent`, with `--preflight-only`.
+const UNSENT: &[&str] = &["headers", "method", "url"];
 
-/// Every key of check not run's document (taken from the output before the report module).
-const CHECK_NOT_RUN: &[&str] = &[
-    "browser_message",
-    "causes",
-    "error",
-    "error.explanation",
-    "error.firefox_code",
-    "error.fix",
-    "error.kind",
-    "notes",
-    "preflight",
-    "readable_headers",
-    "requests",
-    "response_type",
-    "stack",
-    "unsent",
-    "verdict",
-    "warnings",
-];
+/// `causes[]`.
+const CAUSE: &[&str] = &["explains_block", "explanation", "fix", "fix_in_page", "kind"];
 
-/// Every key of explain live's document (taken from the output before the report module).
-const EXPLAIN_LIVE: &[&str] = &[
+/// An explain document, `live` apart (the core's reading of the message, then `live` and `conclusion`).
+const EXPLAIN_MESSAGE: &[&str] = &[
     "browser",
     "conclusion",
     "detail",
@@ -400,57 +297,6 @@ const EXPLAIN_LIVE: &[&str] = &[
     "firefox_code",
     "initial_url",
     "live",
-    "live.browser_message",
-    "live.causes",
-    "live.engines",
-    "live.engines.chromium",
-    "live.engines.chromium.console",
-    "live.engines.chromium.error_kind",
-    "live.engines.chromium.fetch_rejection",
-    "live.engines.chromium.verdict",
-    "live.engines.firefox",
-    "live.engines.firefox.console",
-    "live.engines.firefox.fetch_rejection",
-    "live.engines.firefox.reason_code",
-    "live.engines.firefox.verdict",
-    "live.engines.webkit",
-    "live.engines.webkit.console",
-    "live.engines.webkit.fetch_rejection",
-    "live.engines.webkit.verdict",
-    "live.error",
-    "live.error.explanation",
-    "live.error.firefox_code",
-    "live.error.fix",
-    "live.error.fix.headers",
-    "live.error.fix.preflight_status",
-    "live.error.fix.remove",
-    "live.error.fix.snippet",
-    "live.error.fix.snippet_adds_to_existing_layer",
-    "live.error.fix.snippet_parts",
-    "live.error.fix.snippet_parts[].place",
-    "live.error.fix.snippet_parts[].text",
-    "live.error.fix.summary",
-    "live.error.fix.verified_snippet_command",
-    "live.error.kind",
-    "live.notes",
-    "live.preflight",
-    "live.readable_headers",
-    "live.requests",
-    "live.requests[].error",
-    "live.requests[].request",
-    "live.requests[].request.headers",
-    "live.requests[].request.method",
-    "live.requests[].request.url",
-    "live.requests[].response",
-    "live.requests[].response.headers",
-    "live.requests[].response.reason",
-    "live.requests[].response.status",
-    "live.requests[].response.version",
-    "live.response_type",
-    "live.stack",
-    "live.unsent",
-    "live.verdict",
-    "live.warnings",
     "method",
     "other",
     "page_origin",
@@ -459,24 +305,8 @@ const EXPLAIN_LIVE: &[&str] = &[
     "url",
 ];
 
-/// Every key of policy check's document (taken from the output before the report module).
-const POLICY_CHECK: &[&str] = &[
-    "errors",
-    "errors[].column",
-    "errors[].file",
-    "errors[].key",
-    "errors[].line",
-    "errors[].message",
-    "file",
-    "ok",
-    "overrides",
-    "policy",
-    "profile",
-    "warnings",
-];
-
-/// Every key of explain har's document (taken from the output before the report module).
-const EXPLAIN_HAR: &[&str] = &[
+/// An `explain --har` document, each request's `check` apart.
+const HAR: &[&str] = &[
     "har",
     "har.creator",
     "har.engine",
@@ -485,70 +315,6 @@ const EXPLAIN_HAR: &[&str] = &[
     "note",
     "requests",
     "requests[].check",
-    "requests[].check.browser_message",
-    "requests[].check.causes",
-    "requests[].check.causes[].explains_block",
-    "requests[].check.causes[].explanation",
-    "requests[].check.causes[].fix",
-    "requests[].check.causes[].fix_in_page",
-    "requests[].check.causes[].kind",
-    "requests[].check.engines",
-    "requests[].check.engines.chromium",
-    "requests[].check.engines.chromium.console",
-    "requests[].check.engines.chromium.error_kind",
-    "requests[].check.engines.chromium.fetch_rejection",
-    "requests[].check.engines.chromium.verdict",
-    "requests[].check.engines.firefox",
-    "requests[].check.engines.firefox.console",
-    "requests[].check.engines.firefox.fetch_rejection",
-    "requests[].check.engines.firefox.reason_code",
-    "requests[].check.engines.firefox.verdict",
-    "requests[].check.engines.webkit",
-    "requests[].check.engines.webkit.console",
-    "requests[].check.engines.webkit.fetch_rejection",
-    "requests[].check.engines.webkit.verdict",
-    "requests[].check.error",
-    "requests[].check.error.explanation",
-    "requests[].check.error.firefox_code",
-    "requests[].check.error.fix",
-    "requests[].check.error.fix.headers",
-    "requests[].check.error.fix.preflight_status",
-    "requests[].check.error.fix.remove",
-    "requests[].check.error.fix.snippet",
-    "requests[].check.error.fix.snippet_adds_to_existing_layer",
-    "requests[].check.error.fix.snippet_parts",
-    "requests[].check.error.fix.summary",
-    "requests[].check.error.fix.verified_snippet_command",
-    "requests[].check.error.kind",
-    "requests[].check.notes",
-    "requests[].check.preflight",
-    "requests[].check.preflight.error",
-    "requests[].check.preflight.request",
-    "requests[].check.preflight.request.headers",
-    "requests[].check.preflight.request.method",
-    "requests[].check.preflight.request.url",
-    "requests[].check.preflight.response",
-    "requests[].check.preflight.response.headers",
-    "requests[].check.preflight.response.reason",
-    "requests[].check.preflight.response.status",
-    "requests[].check.preflight.response.version",
-    "requests[].check.readable_headers",
-    "requests[].check.requests",
-    "requests[].check.requests[].error",
-    "requests[].check.requests[].request",
-    "requests[].check.requests[].request.headers",
-    "requests[].check.requests[].request.method",
-    "requests[].check.requests[].request.url",
-    "requests[].check.requests[].response",
-    "requests[].check.requests[].response.headers",
-    "requests[].check.requests[].response.reason",
-    "requests[].check.requests[].response.status",
-    "requests[].check.requests[].response.version",
-    "requests[].check.response_type",
-    "requests[].check.stack",
-    "requests[].check.unsent",
-    "requests[].check.verdict",
-    "requests[].check.warnings",
     "requests[].credentials",
     "requests[].credentials_from",
     "requests[].entries",
@@ -570,4 +336,20 @@ const EXPLAIN_HAR: &[&str] = &[
     "summary.incomplete",
     "summary.not_cors",
     "summary.same_origin",
+];
+
+/// A `policy check` document with errors.
+const POLICY_CHECK: &[&str] = &[
+    "errors",
+    "errors[].column",
+    "errors[].file",
+    "errors[].key",
+    "errors[].line",
+    "errors[].message",
+    "file",
+    "ok",
+    "overrides",
+    "policy",
+    "profile",
+    "warnings",
 ];

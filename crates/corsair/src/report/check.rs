@@ -325,7 +325,7 @@ fn preflight(exchanges: &[Exchange]) -> Option<ExchangeReport> {
 }
 
 /// What the answers show about why the fetch was blocked.
-pub fn causes(t: &Transcript) -> Vec<Cause> {
+fn causes(t: &Transcript) -> Vec<Cause> {
     let answered: Vec<_> =
         t.exchanges.iter().filter_map(|x| x.response.as_ref().ok().map(|r| (&x.request, &r.response))).collect();
     corsair_core::browser::causes(&answered, &t.verdict)
@@ -368,14 +368,10 @@ fn echoed_with_credentials(t: &Transcript) -> Option<String> {
 
 impl Engines {
     fn of(t: &Transcript) -> Engines {
-        let blocked = match (&t.verdict, t.transport_error()) {
-            (Verdict::Blocked(b), None) => Some(b),
-            _ => None,
-        };
-        let verdict = match (&t.verdict, blocked) {
-            (Verdict::Allowed(_), _) => "allowed",
-            (Verdict::Blocked(_), None) => "error",
-            (Verdict::Blocked(_), Some(_)) => "blocked",
+        let (verdict, blocked) = match (&t.verdict, t.transport_error()) {
+            (Verdict::Allowed(_), _) => ("allowed", None),
+            (Verdict::Blocked(_), Some(_)) => ("error", None),
+            (Verdict::Blocked(b), None) => ("blocked", Some(b)),
         };
         Engines {
             chromium: EngineReport::Judged(ChromiumWords {
