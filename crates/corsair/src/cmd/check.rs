@@ -20,7 +20,8 @@ use corsair_probe::{Exchange, Probe, ProbeOptions, Resolve, Run, Stopped, Transc
 use crate::cmd::style::Style;
 use crate::cmd::term::{self, Waiting};
 use crate::layers::Layers;
-use crate::report::{self, check::CheckReport};
+use crate::report;
+use crate::report::check::{CheckReport, FirefoxWords, WebKitWords};
 use crate::snippet::{self, Stack};
 use crate::status::Status;
 
@@ -489,21 +490,19 @@ fn report_for(
     let layers = layers.filter(|l| l.two() && !t.verdict.is_allowed());
     let read_warnings = unreadable(&args.read, t, intent.credentials == Credentials::Include);
     let unprobed = unprobed_engines(intent, t);
+    let mut doc = CheckReport::of(t, stack, &read_warnings);
+    if let Some(l) = layers {
+        doc = doc.with_layers(l);
+    }
+    for engine in &unprobed {
+        doc.engine_not_checked(*engine);
+    }
     let written = match args.format {
-        Format::Json => {
-            let mut doc = CheckReport::of(t, stack, &read_warnings);
-            if let Some(l) = layers {
-                doc = doc.with_layers(l);
-            }
-            for engine in &unprobed {
-                doc.engine_not_checked(*engine);
-            }
-            report::write_json(out, &doc)
-        }
+        Format::Json => report::write_json(out, &doc),
         Format::Text => {
             let (s, columns) = (Style::for_stdout(), term::stdout_columns());
             let shown: Vec<Engine> = engines.iter().copied().filter(|e| !unprobed.contains(e)).collect();
-            let mut text = write_text(out, intent, t, &shown, stack, layers, &read_warnings, s, columns);
+            let mut text = write_text(out, intent, t, &doc, &shown, stack, layers, s, columns);
             for engine in unprobed.iter().filter(|e| engines.contains(e)) {
                 text = text.and_then(|()| {
                     writeln!(
@@ -722,10 +721,10 @@ fn write_text(
     out: &mut dyn Write,
     intent: &Intent,
     t: &Transcript,
+    doc: &CheckReport,
     engines: &[Engine],
     stack: Option<Stack>,
     layers: Option<&Layers>,
-    read: &[String],
     s: Style,
     columns: Option<usize>,
 ) -> std::io::Result<()> {
@@ -733,7 +732,7 @@ fn write_text(
     if let Some(e) = t.transport_error() {
         return writeln!(out, "{}: {e}", s.red("COULD NOT CHECK"));
     }
-    write_verdict_for(out, t, engines, stack, layers, read, s, columns)
+    write_verdict_for(out, t, doc, engines, stack, layers, s, columns)
 }
 
 /// The verdict, the console message, why, the fix, warnings and notes: what `check` prints after
@@ -742,22 +741,23 @@ pub(crate) fn write_verdict(
     out: &mut dyn Write,
     t: &Transcript,
     stack: Option<Stack>,
-    read: &[String],
     s: Style,
     columns: Option<usize>,
 ) -> std::io::Result<()> {
-    write_verdict_for(out, t, &[Engine::Chromium], stack, None, read, s, columns)
+    let doc = CheckReport::of(t, stack, &[]);
+    write_verdict_for(out, t, &doc, &[Engine::Chromium], stack, None, s, columns)
 }
 
 /// [`write_verdict`] with each engine's verdict and console words, then the shared why and fix.
+/// The engines' words, the warnings and the notes are read from `doc`, the JSON's own struct.
 #[allow(clippy::too_many_arguments)] // Each is one independent choice of the caller's.
 fn write_verdict_for(
     out: &mut dyn Write,
     t: &Transcript,
+    doc: &CheckReport,
     engines: &[Engine],
     stack: Option<Stack>,
     layers: Option<&Layers>,
-    read: &[String],
     s: Style,
     columns: Option<usize>,
 ) -> std::io::Result<()> {
@@ -787,13 +787,18 @@ fn write_verdict_for(
                 } else {
                     writeln!(out, "{}", s.red("BLOCKED"))?;
                 }
+                let words = doc.engines.as_ref();
                 if *engine == Engine::Firefox {
-                    write_firefox(out, b)?;
+                    if let Some(words) = words.and_then(|w| w.firefox.judged()) {
+                        write_firefox(out, words)?;
+                    }
                 } else if *engine == Engine::WebKit {
-                    write_webkit(out, b)?;
+                    if let Some(words) = words.and_then(|w| w.webkit.judged()) {
+                        write_webkit(out, words)?;
+                    }
                 } else {
-                    writeln!(out, "\nChromium console:\n  {}", b.console_message())?;
-                    if let Some(code) = b.cors_error().and_then(|e| e.firefox_code()).filter(|_| !several) {
+                    writeln!(out, "\nChromium console:\n  {}", doc.browser_message.as_deref().unwrap_or_default())?;
+                    if let Some(code) = doc.error.as_ref().and_then(|e| e.firefox_code).filter(|_| !several) {
                         writeln!(out, "Firefox reason: {code}")?;
                     }
                 }
@@ -882,18 +887,16 @@ fn write_verdict_for(
             }
         }
     }
-    let warnings = report::check::warnings(t, read);
-    if !warnings.is_empty() {
+    if !doc.warnings.is_empty() {
         writeln!(out, "\nWarnings:")?;
         let bullet = format!("  {} ", s.yellow("!"));
-        for w in warnings {
+        for w in &doc.warnings {
             term::write_wrapped(out, &w, columns, (&bullet, "    ", 4))?;
         }
     }
-    let notes = report::check::notes(t);
-    if !notes.is_empty() {
+    if !doc.notes.is_empty() {
         writeln!(out, "\nNotes:")?;
-        for n in notes {
+        for n in &doc.notes {
             term::write_wrapped(out, &n, columns, ("  - ", "    ", 4))?;
         }
     }
@@ -935,18 +938,18 @@ fn write_layers(
 }
 
 /// Firefox's console lines, its reason code and the fetch() rejection.
-fn write_firefox(out: &mut dyn Write, b: &Blocked) -> std::io::Result<()> {
-    write_console(out, "Firefox", &b.firefox_console_lines())?;
-    if let Some(code) = b.firefox_code() {
+fn write_firefox(out: &mut dyn Write, words: &FirefoxWords) -> std::io::Result<()> {
+    write_console(out, "Firefox", &words.console)?;
+    if let Some(code) = words.reason_code {
         writeln!(out, "Firefox reason: {code}")?;
     }
-    writeln!(out, "fetch() rejects with: {}", corsair_core::browser::firefox::FETCH_REJECTION)
+    writeln!(out, "fetch() rejects with: {}", words.fetch_rejection.unwrap_or_default())
 }
 
 /// WebKit's two console lines and the fetch() rejection.
-fn write_webkit(out: &mut dyn Write, b: &Blocked) -> std::io::Result<()> {
-    write_console(out, "WebKit", &b.webkit_console_lines())?;
-    writeln!(out, "fetch() rejects with: {}", corsair_core::browser::webkit::FETCH_REJECTION)
+fn write_webkit(out: &mut dyn Write, words: &WebKitWords) -> std::io::Result<()> {
+    write_console(out, "WebKit", &words.console)?;
+    writeln!(out, "fetch() rejects with: {}", words.fetch_rejection.unwrap_or_default())
 }
 
 /// An engine's console lines, indented under its name.

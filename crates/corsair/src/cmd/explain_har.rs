@@ -132,7 +132,7 @@ impl<'a> Report<'a> {
                     let t = transcript(self.har, j);
                     let stack = self.args.stack.or_else(|| snippet::detect(&t));
                     writeln!(out)?;
-                    check::write_verdict(out, &t, stack, &[], s, columns)?;
+                    check::write_verdict(out, &t, stack, s, columns)?;
                 }
                 Kind::Incomplete => {
                     let Outcome::Incomplete { missing, .. } = &j.outcome else { continue };

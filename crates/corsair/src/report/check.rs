@@ -70,6 +70,16 @@ pub enum EngineReport<T> {
     },
 }
 
+impl<T> EngineReport<T> {
+    /// The engine's words, unless it was not checked.
+    pub fn judged(&self) -> Option<&T> {
+        match self {
+            EngineReport::Judged(words) => Some(words),
+            EngineReport::NotChecked { .. } => None,
+        }
+    }
+}
+
 /// Chromium's words for the verdict.
 #[derive(Debug, Serialize)]
 pub struct ChromiumWords {
@@ -332,14 +342,14 @@ fn causes(t: &Transcript) -> Vec<Cause> {
 }
 
 /// The verdict's warnings (not its notes), then `--read`'s.
-pub fn warnings(t: &Transcript, read: &[String]) -> Vec<String> {
+fn warnings(t: &Transcript, read: &[String]) -> Vec<String> {
     let mut w: Vec<String> = t.verdict.warnings().iter().filter(|w| !w.is_note()).map(ToString::to_string).collect();
     w.extend(read.iter().cloned());
     w
 }
 
 /// What is worth knowing but needs no change.
-pub fn notes(t: &Transcript) -> Vec<String> {
+fn notes(t: &Transcript) -> Vec<String> {
     let mut notes: Vec<String> = t.verdict.warnings().iter().filter(|w| w.is_note()).map(ToString::to_string).collect();
     notes.extend(echoed_with_credentials(t));
     notes
