@@ -418,3 +418,104 @@ fn the_caddy_fix_takes_the_sites_handlers_into_its_route() {
     let evil = check(&url, "https://evil.example", &asked);
     assert_eq!(evil["verdict"], "blocked", "{evil}");
 }
+
+/// The printed `src/cors.rs` of the axum fix, compiled as printed: it is the code corsair-snippet
+/// renders for every policy (its own test holds that file equal to the rendering), and its
+/// `include_str!("cors.toml")` reads the `cors.toml` this test wrote from the printed one.
+mod applied_axum {
+    use std::sync::OnceLock;
+
+    /// The `cors.toml` the user saved: the printed one, with the old layer's lists moved in.
+    pub static CORS_TOML: OnceLock<String> = OnceLock::new();
+
+    macro_rules! include_str {
+        ($file:literal) => {
+            CORS_TOML.get().expect("the test writes cors.toml first").as_str()
+        };
+    }
+
+    include!("../../corsair-snippet/tests/axum/cors.rs");
+
+    /// The layer the printed code builds.
+    pub fn layer() -> corsair_tower::CorsLayer {
+        cors_layer().expect("the printed cors.toml loads")
+    }
+
+    /// The file compiled above, to compare with what `corsair check` printed.
+    pub const CODE: &str = std::include_str!("../../corsair-snippet/tests/axum/cors.rs");
+}
+
+/// An axum app as tower-http's docs set it up: `CorsLayer` with an origin list that lacks the
+/// page, methods that lack PUT, headers that lack the page's header; routes with other methods.
+/// `layer` is either that mistake or the fix.
+fn axum_app(cors: impl FnOnce(axum::Router) -> axum::Router) -> (tokio::runtime::Runtime, u16) {
+    use axum::routing::get;
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let app = axum::Router::new()
+        .route("/items", get(|| async { "[]" }))
+        .route("/items/{id}", get(|| async { "{}" }).put(|| async { "{}" }).delete(|| async { "" }));
+    let app = cors(app);
+    runtime.spawn(async move { axum::serve(listener, app).await });
+    (runtime, port)
+}
+
+#[test]
+fn the_axum_fix_replaces_tower_http_and_keeps_what_it_allowed() {
+    use axum::http::{header, HeaderValue, Method};
+    let tower_http = |app: axum::Router| {
+        let origins: [HeaderValue; 2] =
+            [HeaderValue::from_static("https://admin.example.com"), HeaderValue::from_static("http://localhost:3000")];
+        app.layer(
+            tower_http::cors::CorsLayer::new()
+                .allow_origin(origins)
+                .allow_methods([Method::GET, Method::DELETE])
+                .allow_headers([header::CONTENT_TYPE])
+                .allow_credentials(true),
+        )
+    };
+    let (server, port) = axum_app(tower_http);
+    let url = format!("http://127.0.0.1:{port}/items/1");
+    let asked = ["-X", "PUT", "-H", "X-Trace: 1", "--credentials", "include", "--stack", "axum"];
+    let before = check(&url, PAGE, &asked);
+    assert_eq!(before["verdict"], "blocked", "{before}");
+    assert_eq!(before["stack"], "axum", "{before}");
+    // The old layer, for comparison: its origins pass with its methods.
+    let old = check(&url, "https://admin.example.com", &["-X", "DELETE", "--credentials", "include"]);
+    assert_eq!(old["verdict"], "allowed", "{old}");
+    let fix = parts(&before);
+    assert_eq!(fix.iter().map(|p| p.0.as_str()).collect::<Vec<_>>(), ["cors.toml", "src/cors.rs"], "{fix:?}");
+    assert_eq!(fix[1].1, applied_axum::CODE, "the printed code is the code compiled into this test");
+    assert!(fix[1].1.contains("replaces tower-http's CorsLayer"), "says what it replaces: {}", fix[1].1);
+    assert!(fix[1].1.contains("go into cors.toml's lists"), "says where the old lists go: {}", fix[1].1);
+    drop(server);
+
+    // Applied as it says: tower-http's layer removed, corsair-tower's added, and the old layer's
+    // origins, methods and headers moved into the printed cors.toml's lists.
+    let mut toml = fix[0].1.clone();
+    for (key, old) in [
+        ("allow_origins", "\"https://admin.example.com\", \"http://localhost:3000\", "),
+        ("allow_methods", "\"GET\", \"DELETE\", "),
+        ("allow_headers", "\"content-type\", "),
+    ] {
+        let at = format!("{key} = [");
+        assert!(toml.contains(&at), "the printed cors.toml has {key}: {toml}");
+        toml = toml.replacen(&at, &format!("{at}{old}"), 1);
+    }
+    applied_axum::CORS_TOML.set(toml.clone()).expect("set once");
+    let (_server, port) = axum_app(|app| app.layer(applied_axum::layer()));
+    let url = format!("http://127.0.0.1:{port}/items/1");
+    let after = check(&url, PAGE, &asked);
+    assert_eq!(after["verdict"], "allowed", "{after}\n{toml}");
+    for (origin, path, args) in [
+        ("https://admin.example.com", "/items/1", &["-X", "DELETE", "--credentials", "include"][..]),
+        ("http://localhost:3000", "/items", &["-H", "Content-Type: application/json", "--credentials", "include"][..]),
+        (PAGE, "/items", &["--credentials", "include"][..]),
+    ] {
+        let v = check(&format!("http://127.0.0.1:{port}{path}"), origin, args);
+        assert_eq!(v["verdict"], "allowed", "{origin} {path} {args:?} no longer passes: {v}\n{toml}");
+    }
+    let evil = check(&url, "https://evil.example", &asked);
+    assert_eq!(evil["verdict"], "blocked", "{evil}");
+}
