@@ -519,3 +519,77 @@ fn the_axum_fix_replaces_tower_http_and_keeps_what_it_allowed() {
     let evil = check(&url, "https://evil.example", &asked);
     assert_eq!(evil["verdict"], "blocked", "{evil}");
 }
+
+/// FastAPI's tutorial app with the usual narrow arguments: an origin list without the page, no
+/// credentials, `allow_methods=["GET"]`, `allow_headers=["content-type"]`.
+const FASTAPI_APP: &str = r#"from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+app = FastAPI()
+
+origins = ['https://admin.example.com']
+#FIX-ORIGINS
+app.add_middleware(
+    CORSMiddleware,
+    allow_origins=origins,
+    allow_methods=['GET'],
+    allow_headers=['content-type'],
+)
+
+
+@app.get('/items')
+async def read_items():
+    return []
+
+
+@app.put('/items/{id}')
+async def save_item(id: int):
+    return {}
+#FIX-END
+"#;
+
+#[test]
+fn the_fastapi_fix_extends_allow_methods_and_allow_headers_and_keeps_the_old_ones() {
+    if !servers::python_has(
+        "fastapi, uvicorn",
+        "FastAPI and uvicorn (python3 -m pip install fastapi==0.165.0 uvicorn==0.55.0)",
+    ) {
+        return;
+    }
+    let dir = servers::temp_dir("fastapi-fix");
+    let start = |app: &str| servers::uvicorn(&dir, app);
+    let (server, port) = start(FASTAPI_APP);
+    let url = format!("http://127.0.0.1:{port}/items/1");
+    let asked = ["-X", "PUT", "-H", "X-Trace: 1", "--credentials", "include"];
+    let before = check(&url, PAGE, &asked);
+    assert_eq!(before["verdict"], "blocked", "{before}");
+    assert_eq!(before["stack"], "fastapi", "{before}");
+    let fix = parts(&before);
+    assert_eq!(fix.len(), 2, "{fix:?}");
+    assert!(fix[0].0.contains("before add_middleware") && fix[1].0.contains("end of the module"), "{fix:?}");
+    let end = &fix[1].1;
+    for added in
+        ["'allow_credentials'] = True", "'allow_methods', ['GET']), 'PUT']", "'allow_headers', []), 'x-trace']"]
+    {
+        assert!(end.contains(added), "adds {added}: {end}");
+    }
+    // A preflight that only the old arguments allowed, to hold against the fixed app.
+    let old_args = ["-H", "Content-Type: application/json"];
+    let old = check(&format!("http://127.0.0.1:{port}/items"), "https://admin.example.com", &old_args);
+    assert_eq!(old["verdict"], "allowed", "{old}");
+    drop(server);
+
+    let fixed = FASTAPI_APP.replace("#FIX-ORIGINS\n", &fix[0].1).replace("#FIX-END\n", end);
+    let (_server, port) = start(&fixed);
+    let url = format!("http://127.0.0.1:{port}/items/1");
+    let after = check(&url, PAGE, &asked);
+    assert_eq!(after["verdict"], "allowed", "{after}\n{fixed}");
+    let old = check(&format!("http://127.0.0.1:{port}/items"), "https://admin.example.com", &old_args);
+    assert_eq!(old["verdict"], "allowed", "the old origin, GET and content-type still pass: {old}");
+    let page_get = check(&format!("http://127.0.0.1:{port}/items"), PAGE, &["--credentials", "include"]);
+    assert_eq!(page_get["verdict"], "allowed", "GET, allowed before, still is: {page_get}");
+    let evil = check(&url, "https://evil.example", &asked);
+    assert_eq!(evil["verdict"], "blocked", "{evil}");
+    let patch = check(&url, PAGE, &["-X", "PATCH", "--credentials", "include"]);
+    assert_eq!(patch["verdict"], "blocked", "the fix added PUT, not every method: {patch}");
+}
