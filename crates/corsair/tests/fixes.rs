@@ -593,3 +593,98 @@ fn the_fastapi_fix_extends_allow_methods_and_allow_headers_and_keeps_the_old_one
     let patch = check(&url, PAGE, &["-X", "PATCH", "--credentials", "include"]);
     assert_eq!(patch["verdict"], "blocked", "the fix added PUT, not every method: {patch}");
 }
+
+/// Express with `cors` narrowed the other way: the page's origin listed, but `methods` without
+/// PUT and no credentials.
+const EXPRESS_NARROW_METHODS: &str = r#"'use strict';
+const express = require('express');
+const cors = require('cors');
+const app = express();
+const corsOptions = {
+  origin: ['https://admin.example.com', 'http://localhost:5173'],
+  methods: ['GET', 'POST'],
+};
+//FIX
+app.use(cors(corsOptions));
+app.get('/items', (req, res) => res.json([]));
+app.post('/items', (req, res) => res.status(201).json({}));
+app.put('/items/:id', (req, res) => res.json({}));
+const server = app.listen(Number(process.argv[2]), '127.0.0.1');
+"#;
+
+#[test]
+fn the_express_fix_adds_the_method_and_credentials_and_keeps_the_methods_listed() {
+    let Some(modules) = express_modules() else { return };
+    let dir = servers::temp_dir("express-methods-fix");
+    let start = |app: &str| {
+        std::fs::write(dir.join("server.js"), app).unwrap();
+        let port = free_port();
+        let mut cmd = std::process::Command::new("node");
+        cmd.arg(dir.join("server.js")).arg(port.to_string()).env("NODE_PATH", &modules);
+        (Proc::start(cmd, &dir, port), port)
+    };
+    let (server, port) = start(EXPRESS_NARROW_METHODS);
+    let asked = ["-X", "PUT", "--credentials", "include"];
+    let before = check(&format!("http://127.0.0.1:{port}/items/1"), PAGE, &asked);
+    assert_eq!(before["verdict"], "blocked", "{before}");
+    let text = parts(&before)[0].1.clone();
+    assert!(text.contains("corsOptions.methods = "), "adds the method: {text}");
+    assert!(text.contains("corsOptions.credentials = true"), "allows credentials: {text}");
+    assert!(!text.contains("corsOptions.origin"), "the origin was listed already: {text}");
+    drop(server);
+
+    let (_server, port) = start(&EXPRESS_NARROW_METHODS.replace("//FIX\n", &text));
+    let after = check(&format!("http://127.0.0.1:{port}/items/1"), PAGE, &asked);
+    assert_eq!(after["verdict"], "allowed", "{after}\n{text}");
+    let post = check(
+        &format!("http://127.0.0.1:{port}/items"),
+        "https://admin.example.com",
+        &["-X", "POST", "-H", "Content-Type: application/json"],
+    );
+    assert_eq!(post["verdict"], "allowed", "POST, listed before, still passes: {post}");
+    let delete = check(&format!("http://127.0.0.1:{port}/items/1"), PAGE, &["-X", "DELETE"]);
+    assert_eq!(delete["verdict"], "blocked", "the fix added PUT, not cors's default list: {delete}");
+}
+
+#[test]
+fn the_django_fix_extends_cors_allow_methods_and_keeps_the_methods_listed() {
+    if !servers::python_has(
+        "django, corsheaders",
+        "Django and django-cors-headers (python3 -m pip install django==5.2.19 django-cors-headers==4.9.0)",
+    ) {
+        return;
+    }
+    let settings = DJANGO_SETTINGS.replace(
+        "CORS_ALLOWED_ORIGINS = ['https://admin.example.com']",
+        "CORS_ALLOWED_ORIGINS = ['http://localhost:5173']",
+    ) + "CORS_ALLOW_METHODS = ['GET', 'POST', 'OPTIONS']\n";
+    let dir = servers::temp_dir("django-methods-fix");
+    std::fs::write(dir.join("urls.py"), DJANGO_URLS).unwrap();
+    let start = |settings: &str| {
+        std::fs::write(dir.join("settings.py"), settings).unwrap();
+        let port = free_port();
+        let mut cmd = std::process::Command::new("python3");
+        cmd.args(["-m", "django", "runserver", "--noreload", "--nothreading", &format!("127.0.0.1:{port}")])
+            .current_dir(&dir)
+            .env("PYTHONPATH", &dir)
+            .env("DJANGO_SETTINGS_MODULE", "settings");
+        (Proc::start(cmd, &dir, port), port)
+    };
+    let (server, port) = start(&settings);
+    let asked = ["-X", "DELETE"];
+    let before = check(&format!("http://127.0.0.1:{port}/items/1"), PAGE, &asked);
+    assert_eq!(before["verdict"], "blocked", "{before}");
+    let text = parts(&before)[0].1.clone();
+    assert!(text.contains("CORS_ALLOW_METHODS = tuple(dict.fromkeys("), "extends the setting: {text}");
+    assert!(!text.contains("CORS_ALLOWED_ORIGINS ="), "the origin was listed already: {text}");
+    drop(server);
+
+    let (_server, port) = start(&format!("{settings}\n{text}"));
+    let after = check(&format!("http://127.0.0.1:{port}/items/1"), PAGE, &asked);
+    assert_eq!(after["verdict"], "allowed", "{after}\n{text}");
+    let post =
+        check(&format!("http://127.0.0.1:{port}/items"), PAGE, &["-X", "POST", "-H", "Content-Type: application/json"]);
+    assert_eq!(post["verdict"], "allowed", "POST, listed before, still passes: {post}");
+    let put = check(&format!("http://127.0.0.1:{port}/items/1"), PAGE, &["-X", "PUT"]);
+    assert_eq!(put["verdict"], "blocked", "the fix added DELETE, not the package's defaults: {put}");
+}
