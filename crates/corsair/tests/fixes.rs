@@ -32,11 +32,8 @@ fn the_express_fix_adds_the_origin_and_keeps_the_other_origins_and_methods() {
     let Some(modules) = express_modules() else { return };
     let dir = servers::temp_dir("express-fix");
     let start = |app: &str| {
-        std::fs::write(dir.join("server.js"), app).unwrap();
         let port = free_port();
-        let mut cmd = std::process::Command::new("node");
-        cmd.arg(dir.join("server.js")).arg(port.to_string()).env("NODE_PATH", &modules);
-        (Proc::start(cmd, &dir, port), port)
+        (servers::express(&modules, &dir, app, port), port)
     };
     let (server, port) = start(EXPRESS_APP);
     let url = format!("http://127.0.0.1:{port}/items/1");
@@ -102,24 +99,12 @@ urlpatterns = [path('items', items), path('items/<int:id>', items)]
 
 #[test]
 fn the_django_fix_changes_the_settings_of_an_installed_corsheaders_and_django_starts() {
-    if !servers::python_has(
-        "django, corsheaders",
-        "Django and django-cors-headers (python3 -m pip install django==5.2.19 django-cors-headers==4.9.0)",
-    ) {
+    if !servers::python_has("django, corsheaders", servers::DJANGO_INSTALL) {
         return;
     }
     let dir = servers::temp_dir("django-fix");
     std::fs::write(dir.join("urls.py"), DJANGO_URLS).unwrap();
-    let start = |settings: &str| {
-        std::fs::write(dir.join("settings.py"), settings).unwrap();
-        let port = free_port();
-        let mut cmd = std::process::Command::new("python3");
-        cmd.args(["-m", "django", "runserver", "--noreload", "--nothreading", &format!("127.0.0.1:{port}")])
-            .current_dir(&dir)
-            .env("PYTHONPATH", &dir)
-            .env("DJANGO_SETTINGS_MODULE", "settings");
-        (Proc::start(cmd, &dir, port), port)
-    };
+    let start = |settings: &str| servers::django(&dir, settings);
     let (server, port) = start(DJANGO_SETTINGS);
     let url = format!("http://127.0.0.1:{port}/items/1");
     let asked = ["-X", "PUT", "-H", "X-Trace: 1", "--credentials", "include"];
@@ -617,11 +602,8 @@ fn the_express_fix_adds_the_method_and_credentials_and_keeps_the_methods_listed(
     let Some(modules) = express_modules() else { return };
     let dir = servers::temp_dir("express-methods-fix");
     let start = |app: &str| {
-        std::fs::write(dir.join("server.js"), app).unwrap();
         let port = free_port();
-        let mut cmd = std::process::Command::new("node");
-        cmd.arg(dir.join("server.js")).arg(port.to_string()).env("NODE_PATH", &modules);
-        (Proc::start(cmd, &dir, port), port)
+        (servers::express(&modules, &dir, app, port), port)
     };
     let (server, port) = start(EXPRESS_NARROW_METHODS);
     let asked = ["-X", "PUT", "--credentials", "include"];
@@ -648,10 +630,7 @@ fn the_express_fix_adds_the_method_and_credentials_and_keeps_the_methods_listed(
 
 #[test]
 fn the_django_fix_extends_cors_allow_methods_and_keeps_the_methods_listed() {
-    if !servers::python_has(
-        "django, corsheaders",
-        "Django and django-cors-headers (python3 -m pip install django==5.2.19 django-cors-headers==4.9.0)",
-    ) {
+    if !servers::python_has("django, corsheaders", servers::DJANGO_INSTALL) {
         return;
     }
     let settings = DJANGO_SETTINGS.replace(
@@ -660,16 +639,7 @@ fn the_django_fix_extends_cors_allow_methods_and_keeps_the_methods_listed() {
     ) + "CORS_ALLOW_METHODS = ['GET', 'POST', 'OPTIONS']\n";
     let dir = servers::temp_dir("django-methods-fix");
     std::fs::write(dir.join("urls.py"), DJANGO_URLS).unwrap();
-    let start = |settings: &str| {
-        std::fs::write(dir.join("settings.py"), settings).unwrap();
-        let port = free_port();
-        let mut cmd = std::process::Command::new("python3");
-        cmd.args(["-m", "django", "runserver", "--noreload", "--nothreading", &format!("127.0.0.1:{port}")])
-            .current_dir(&dir)
-            .env("PYTHONPATH", &dir)
-            .env("DJANGO_SETTINGS_MODULE", "settings");
-        (Proc::start(cmd, &dir, port), port)
-    };
+    let start = |settings: &str| servers::django(&dir, settings);
     let (server, port) = start(&settings);
     let asked = ["-X", "DELETE"];
     let before = check(&format!("http://127.0.0.1:{port}/items/1"), PAGE, &asked);

@@ -17,13 +17,6 @@ fn express_app(origins: &str) -> String {
     )
 }
 
-fn start_express(modules: &Path, dir: &Path, app: &str, port: u16) -> Proc {
-    std::fs::write(dir.join("server.js"), app).unwrap();
-    let mut cmd = Command::new("node");
-    cmd.arg(dir.join("server.js")).arg(port.to_string()).env("NODE_PATH", modules);
-    Proc::start(cmd, dir, port)
-}
-
 /// nginx proxying to Express; `cors` is what the location adds (the seed's lines, or nothing),
 /// between `#SEED` and `#END`.
 fn start_nginx(bin: &str, dir: &Path, port: u16, upstream: u16, cors: &str) -> Proc {
@@ -56,8 +49,12 @@ fn nginx_and_express_both_adding_the_origin_are_named_and_one_is_removed() {
     let (Some(bin), Some(modules)) = (nginx_binary(), express_modules()) else { return };
     let dir = servers::temp_dir("layers-both");
     let (port, upstream) = (free_port(), free_port());
-    let _app =
-        start_express(&modules, &dir, &express_app("'http://localhost:5173', 'https://admin.example.com'"), upstream);
+    let _app = servers::express(
+        &modules,
+        &dir,
+        &express_app("'http://localhost:5173', 'https://admin.example.com'"),
+        upstream,
+    );
     let nginx = start_nginx(bin, &dir, port, upstream, NGINX_ECHO);
     let url = format!("http://127.0.0.1:{port}/api/items");
     let asked = ["--credentials", "include"];
@@ -101,7 +98,7 @@ fn behind_nginx_only_express_adds_cors_so_the_fix_goes_to_express_alone() {
     let dir = servers::temp_dir("layers-app");
     let (port, upstream) = (free_port(), free_port());
     let app = express_app("'https://admin.example.com'");
-    let express = start_express(&modules, &dir, &app, upstream);
+    let express = servers::express(&modules, &dir, &app, upstream);
     let _nginx = start_nginx(bin, &dir, port, upstream, "");
     let url = format!("http://127.0.0.1:{port}/api/items");
     let asked = ["--credentials", "include"];
@@ -120,7 +117,7 @@ fn behind_nginx_only_express_adds_cors_so_the_fix_goes_to_express_alone() {
     let fix = parts(&before);
     drop(express);
 
-    let _express = start_express(&modules, &dir, &app.replace("//FIX\n", &fix[0].1), upstream);
+    let _express = servers::express(&modules, &dir, &app.replace("//FIX\n", &fix[0].1), upstream);
     let after = check(&url, PAGE, &asked);
     assert_eq!(after["verdict"], "allowed", "{after}");
     assert_eq!(acao_lines(&after), 1, "one layer answers: {after}");
