@@ -658,3 +658,50 @@ fn the_django_fix_extends_cors_allow_methods_and_keeps_the_methods_listed() {
     let put = check(&format!("http://127.0.0.1:{port}/items/1"), PAGE, &["-X", "PUT"]);
     assert_eq!(put["verdict"], "blocked", "the fix added DELETE, not the package's defaults: {put}");
 }
+
+/// Express with an authentication middleware mounted before `cors()`: its 401 leaves before
+/// `cors` runs, so it carries no CORS headers and the page sees a CORS error instead.
+const EXPRESS_AUTH_FIRST: &str = r#"'use strict';
+const express = require('express');
+const cors = require('cors');
+const app = express();
+const corsOptions = { origin: ['http://localhost:5173'], credentials: true };
+app.use((req, res, next) => (req.method === 'OPTIONS' || req.headers.authorization ? next() : res.status(401).json({ error: 'login' })));
+//CORS
+app.use(cors(corsOptions));
+//END
+app.put('/items/:id', (req, res) => res.json({}));
+const server = app.listen(Number(process.argv[2]), '127.0.0.1');
+"#;
+
+#[test]
+fn a_401_from_middleware_before_express_cors_gets_the_fix_that_mounts_cors_first() {
+    let Some(modules) = express_modules() else { return };
+    let dir = servers::temp_dir("express-auth-fix");
+    let start = |app: &str| {
+        let port = free_port();
+        (servers::express(&modules, &dir, app, port), port)
+    };
+    let (server, port) = start(EXPRESS_AUTH_FIRST);
+    let asked = ["-X", "PUT", "-H", "Content-Type: application/json", "--credentials", "include"];
+    let before = check(&format!("http://127.0.0.1:{port}/items/1"), PAGE, &asked);
+    assert_eq!(before["verdict"], "blocked", "{before}");
+    let text = parts(&before)[0].1.clone();
+    assert!(text.contains("The 401 came from something that runs before cors()"), "{text}");
+    assert!(text.contains("mount app.use(cors(corsOptions))"), "{text}");
+    assert!(!text.contains("corsOptions.origin"), "re-adds nothing: {text}");
+    drop(server);
+
+    // Applied as it says: the cors() line moved above the authentication middleware.
+    let (head, rest) = EXPRESS_AUTH_FIRST.split_once("app.use((req, res, next)").expect("the auth line");
+    let (auth, rest) = rest.split_once("//CORS\n").expect("marker");
+    let (cors_line, tail) = rest.split_once("//END\n").expect("marker");
+    let moved = format!("{head}{cors_line}app.use((req, res, next){auth}{tail}");
+    let (_server, port) = start(&moved);
+    let after = check(&format!("http://127.0.0.1:{port}/items/1"), PAGE, &asked);
+    assert_eq!(after["verdict"], "allowed", "the page reads the 401 now: {after}\n{moved}");
+    let last = after["requests"].as_array().unwrap().last().unwrap();
+    assert_eq!(last["response"]["status"], 401, "{after}");
+    let evil = check(&format!("http://127.0.0.1:{port}/items/1"), "https://evil.example", &asked);
+    assert_eq!(evil["verdict"], "blocked", "{evil}");
+}
