@@ -705,3 +705,48 @@ fn a_401_from_middleware_before_express_cors_gets_the_fix_that_mounts_cors_first
     let evil = check(&format!("http://127.0.0.1:{port}/items/1"), "https://evil.example", &asked);
     assert_eq!(evil["verdict"], "blocked", "{evil}");
 }
+
+/// A middleware of the project's own above CorsMiddleware, answering 403 to requests without a
+/// token: its answer leaves before corsheaders runs.
+const DJANGO_GUARD: &str = r#"from django.http import JsonResponse
+
+
+class Guard:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method != 'OPTIONS' and 'HTTP_AUTHORIZATION' not in request.META:
+            return JsonResponse({'error': 'login'}, status=403)
+        return self.get_response(request)
+"#;
+
+#[test]
+fn a_403_from_django_middleware_above_corsheaders_gets_the_fix_that_moves_it_first() {
+    if !servers::python_has("django, corsheaders", servers::DJANGO_INSTALL) {
+        return;
+    }
+    let settings = DJANGO_SETTINGS
+        .replace(
+            "CORS_ALLOWED_ORIGINS = ['https://admin.example.com']",
+            "CORS_ALLOWED_ORIGINS = ['http://localhost:5173']",
+        )
+        .replace("MIDDLEWARE = [\n", "MIDDLEWARE = [\n    'guard.Guard',\n");
+    let dir = servers::temp_dir("django-guard-fix");
+    std::fs::write(dir.join("urls.py"), DJANGO_URLS).unwrap();
+    std::fs::write(dir.join("guard.py"), DJANGO_GUARD).unwrap();
+    let (server, port) = servers::django(&dir, &settings);
+    let asked = ["-X", "PUT", "-H", "Content-Type: application/json"];
+    let before = check(&format!("http://127.0.0.1:{port}/items/1"), PAGE, &asked);
+    assert_eq!(before["verdict"], "blocked", "{before}");
+    let text = parts(&before)[0].1.clone();
+    assert!(text.contains("The 403 came from middleware above CorsMiddleware"), "{text}");
+    assert!(!text.contains("CORS_ALLOWED_ORIGINS ="), "re-adds nothing: {text}");
+    drop(server);
+
+    let (_server, port) = servers::django(&dir, &format!("{settings}\n{text}"));
+    let after = check(&format!("http://127.0.0.1:{port}/items/1"), PAGE, &asked);
+    assert_eq!(after["verdict"], "allowed", "the page reads the 403 now: {after}\n{text}");
+    let last = after["requests"].as_array().unwrap().last().unwrap();
+    assert_eq!(last["response"]["status"], 403, "the guard still guards: {after}");
+}
