@@ -27,14 +27,17 @@ app.delete('/items/:id', (req, res) => res.status(204).end());
 const server = app.listen(Number(process.argv[2]), '127.0.0.1');
 "#;
 
+/// `app` served by node with the test's express and cors, on a port of its own.
+fn express_on_a_free_port(modules: &std::path::Path, dir: &std::path::Path, app: &str) -> (Proc, u16) {
+    let port = free_port();
+    (servers::express(modules, dir, app, port), port)
+}
+
 #[test]
 fn the_express_fix_adds_the_origin_and_keeps_the_other_origins_and_methods() {
     let Some(modules) = express_modules() else { return };
     let dir = servers::temp_dir("express-fix");
-    let start = |app: &str| {
-        let port = free_port();
-        (servers::express(&modules, &dir, app, port), port)
-    };
+    let start = |app: &str| express_on_a_free_port(&modules, &dir, app);
     let (server, port) = start(EXPRESS_APP);
     let url = format!("http://127.0.0.1:{port}/items/1");
     let asked = ["-X", "PUT", "-H", "X-Trace: 1", "--credentials", "include"];
@@ -601,10 +604,7 @@ const server = app.listen(Number(process.argv[2]), '127.0.0.1');
 fn the_express_fix_adds_the_method_and_credentials_and_keeps_the_methods_listed() {
     let Some(modules) = express_modules() else { return };
     let dir = servers::temp_dir("express-methods-fix");
-    let start = |app: &str| {
-        let port = free_port();
-        (servers::express(&modules, &dir, app, port), port)
-    };
+    let start = |app: &str| express_on_a_free_port(&modules, &dir, app);
     let (server, port) = start(EXPRESS_NARROW_METHODS);
     let asked = ["-X", "PUT", "--credentials", "include"];
     let before = check(&format!("http://127.0.0.1:{port}/items/1"), PAGE, &asked);
@@ -678,10 +678,7 @@ const server = app.listen(Number(process.argv[2]), '127.0.0.1');
 fn a_401_from_middleware_before_express_cors_gets_the_fix_that_mounts_cors_first() {
     let Some(modules) = express_modules() else { return };
     let dir = servers::temp_dir("express-auth-fix");
-    let start = |app: &str| {
-        let port = free_port();
-        (servers::express(&modules, &dir, app, port), port)
-    };
+    let start = |app: &str| express_on_a_free_port(&modules, &dir, app);
     let (server, port) = start(EXPRESS_AUTH_FIRST);
     let asked = ["-X", "PUT", "-H", "Content-Type: application/json", "--credentials", "include"];
     let before = check(&format!("http://127.0.0.1:{port}/items/1"), PAGE, &asked);
