@@ -891,13 +891,13 @@ fn write_verdict_for(
         writeln!(out, "\nWarnings:")?;
         let bullet = format!("  {} ", s.yellow("!"));
         for w in &doc.warnings {
-            term::write_wrapped(out, &w, columns, (&bullet, "    ", 4))?;
+            term::write_wrapped(out, w, columns, (&bullet, "    ", 4))?;
         }
     }
     if !doc.notes.is_empty() {
         writeln!(out, "\nNotes:")?;
         for n in &doc.notes {
-            term::write_wrapped(out, &n, columns, ("  - ", "    ", 4))?;
+            term::write_wrapped(out, n, columns, ("  - ", "    ", 4))?;
         }
     }
     Ok(())
