@@ -117,6 +117,7 @@ impl ProxySection for IgnoredAny {
 pub const MAX_POLICY_FILE_LEN: usize = 4 << 20;
 
 type List = Spanned<Vec<Spanned<String>>>;
+type GivenList = Given<Vec<String>>;
 
 /// One table of policy keys: the file's top level, or a profile. Every key is optional so
 /// profiles can override a few.
@@ -272,7 +273,12 @@ impl<X: ProxySection> PolicyFile<X> {
 
     /// [`PolicyFile::policy_with`], with the errors of overrides that could not be read
     /// (`unread`), which come after the profile's and before the values'.
-    fn build(&self, profile: Option<&str>, overrides: &Overrides, unread: ConfigErrors) -> Result<Policy, ConfigErrors> {
+    fn build(
+        &self,
+        profile: Option<&str>,
+        overrides: &Overrides,
+        unread: ConfigErrors,
+    ) -> Result<Policy, ConfigErrors> {
         let mut errors = ConfigErrors::default();
         let mut resolved = Resolved::default();
         resolved.apply(&self.table);
@@ -402,7 +408,7 @@ impl Resolved {
 
     fn apply_overrides(&mut self, o: &Overrides) {
         let b = &mut self.builder;
-        let lists: [(&'static str, &Option<Given<Vec<String>>>, &mut Vec<String>); 4] = [
+        let lists: [(&'static str, &Option<GivenList>, &mut Vec<String>); 4] = [
             ("allow_origins", &o.allow_origins, &mut b.origins),
             ("allow_methods", &o.allow_methods, &mut b.methods),
             ("allow_headers", &o.allow_headers, &mut b.headers),

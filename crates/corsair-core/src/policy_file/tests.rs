@@ -603,10 +603,7 @@ fn proxy_tables_are_checked_with_the_readers_keys_alongside_the_policy() {
     let shown: Vec<String> = errs.iter().map(ToString::to_string).collect();
     assert_eq!(shown.len(), 5, "{shown:#?}");
     assert!(shown[0].starts_with("cors.toml:1:1: unknown key `allow_origin`"), "{}", shown[0]);
-    assert_eq!(
-        shown[1],
-        "cors.toml:3:1: unknown key `proxy.listn`; did you mean `listen`?"
-    );
+    assert_eq!(shown[1], "cors.toml:3:1: unknown key `proxy.listn`; did you mean `listen`?");
     assert!(
         shown[2].starts_with("cors.toml:4:19: proxy.max_connections must be a whole number, not a string"),
         "{}",
@@ -641,9 +638,11 @@ fn the_proxy_table_is_read_in_the_same_pass_as_the_policy() {
 
 #[test]
 fn an_override_from_a_flag_is_blamed_on_the_flag() {
-    let mut overrides = Overrides::default();
-    overrides.allow_origins = Some(Given::flag("--allow-origin", vec!["https://b.example/".to_owned()]));
-    overrides.max_age = Some(Given::flag("--max-age", 100_000));
+    let overrides = Overrides {
+        allow_origins: Some(Given::flag("--allow-origin", vec!["https://b.example/".to_owned()])),
+        max_age: Some(Given::flag("--max-age", 100_000)),
+        ..Overrides::default()
+    };
     let errs: Vec<_> = file(BASE).policy_with(None, &overrides).unwrap_err().into_iter().collect();
     let shown: Vec<String> = errs.iter().map(ToString::to_string).collect();
     assert_eq!(shown.len(), 2, "{shown:?}");
@@ -664,10 +663,9 @@ fn an_unreadable_override_and_the_files_own_errors_come_together() {
 #[test]
 fn an_override_that_drops_a_star_says_so() {
     let text = "allow_origins = [\"https://a.example\"]\nallow_headers = [\"*\", \"authorization\"]\n";
-    let headers = |list: &str| {
-        let mut o = Overrides::default();
-        o.allow_headers = Some(Given::flag("--allow-headers", split_list(list)));
-        o
+    let headers = |list: &str| Overrides {
+        allow_headers: Some(Given::flag("--allow-headers", split_list(list))),
+        ..Overrides::default()
     };
     let warnings = file(text).policy_with(None, &headers("x-api-key")).unwrap().warnings();
     assert_eq!(warnings.len(), 1, "{warnings:?}");
@@ -788,4 +786,21 @@ fn idn_origin_round_trips_as_punycode() {
 
 fn app_policy() -> crate::PolicyBuilder {
     crate::Policy::builder().allow_origin("https://app.example.com")
+}
+
+/// The shape check and the JSON Schema (corsair-gateway) read [`TOP_KEYS`]; serde reads
+/// [`PolicyTable`]: both know exactly the same keys, at the top and in a profile.
+#[test]
+fn the_shape_checks_keys_are_exactly_the_keys_serde_reads() {
+    let message = toml::from_str::<PolicyTable<IgnoredAny>>("zzz = 1").unwrap_err().message().to_owned();
+    let (_, expected) = message.split_once("expected one of").expect(&message);
+    let mut read: Vec<&str> = expected.split(',').map(|k| k.trim().trim_matches('`')).collect();
+    read.sort_unstable();
+    let names = |keys: &[Key]| {
+        let mut v: Vec<&str> = keys.iter().map(|k| k.name).collect();
+        v.sort_unstable();
+        v
+    };
+    assert_eq!(names(TOP_KEYS), read);
+    assert_eq!(names(PROFILE_KEYS), read);
 }
