@@ -491,3 +491,41 @@ fn upstream_urls() {
     assert!(parse_upstream("http://user:pw@localhost").unwrap_err().contains("credentials"));
     assert!(parse_upstream("http://localhost/?a=1").unwrap_err().contains("query"));
 }
+
+#[test]
+fn flags_layer_over_the_environment_by_type_and_unreadable_variables_come_once() {
+    let text = r#"allow_origins = ["https://a.example"]
+[profiles.admin]
+allow_origins = ["https://admin.example"]
+[proxy]
+upstream = "http://localhost:1"
+[[proxy.routes]]
+prefix = "/admin"
+upstream = "http://localhost:2"
+profile = "admin"
+"#;
+    let source = Source { name: "c.toml".into(), text: text.into(), dir: PathBuf::new() };
+    let env = |k: &str| match k {
+        "CORSAIR_MAX_AGE" => Some("60".to_owned()),
+        "CORSAIR_ALLOW_CREDENTIALS" => Some("yes".to_owned()),
+        _ => None,
+    };
+    // Two policies (the top level and `admin`), one error for the variable.
+    let err = load(&source, &Flags::default(), env).unwrap_err();
+    assert_eq!(err.len(), 1, "{err}");
+    assert_eq!(
+        err.to_string(),
+        "error: environment variable CORSAIR_ALLOW_CREDENTIALS: `yes` is not a boolean; write true or false"
+    );
+    // The flag wins over the variable of the same key, and errors name the flag.
+    let env = |k: &str| (k == "CORSAIR_MAX_AGE").then(|| "60".to_owned());
+    let c = load(&source, &Flags { max_age: Some(120), ..Flags::default() }, env).unwrap();
+    assert!(routes(&c).iter().all(|r| r.policy.max_age() == Some(120)));
+    let c = load(&source, &Flags::default(), env).unwrap();
+    assert!(routes(&c).iter().all(|r| r.policy.max_age() == Some(60)));
+    let s = load(&source, &Flags { max_age: Some(100_000), ..Flags::default() }, env).unwrap_err().to_string();
+    assert!(s.starts_with("error: flag --max-age: max_age = 100000 is out of range"), "{s}");
+    // Flags of a list key may hold commas, like the variable.
+    let flags = Flags { allow_origins: vec!["https://b.example, https://c.example".into()], ..Flags::default() };
+    assert_eq!(routes(&load(&source, &flags, |_| None).unwrap())[0].policy.origins().len(), 2);
+}
