@@ -6,6 +6,8 @@ use std::io::{self, Write};
 use corsair_core::{ConfigErrors, Located, Policy};
 use serde::Serialize;
 
+use crate::advice::{self, Advised};
+
 /// The result of checking one file.
 #[derive(Debug, Serialize)]
 pub struct PolicyReport {
@@ -38,9 +40,9 @@ pub struct PolicyError {
     pub column: Option<usize>,
     /// The key, when the error is about one.
     pub key: Option<&'static str>,
-    /// What is wrong and what to write instead.
+    /// What is wrong and what to write instead, with the CLI's advice.
     pub message: String,
-    /// `FILE:LINE:COL: message`, as the text output prints it.
+    /// `FILE:LINE:COL: message`, with the advice, as the text output prints it.
     #[serde(skip)]
     pub located: String,
 }
@@ -109,8 +111,8 @@ impl PolicyError {
             line,
             column,
             key: (!key.is_empty()).then_some(key),
-            message: located.error.to_string(),
-            located: located.to_string(),
+            message: advice::message(&located.error),
+            located: Advised(located).to_string(),
         }
     }
 }
