@@ -114,15 +114,25 @@ impl ListedNames {
             if k < i {
                 return false;
             }
-            let after = skip_ows(value, q + len);
+            let mut after = q + len;
             match value.get(after) {
+                Some(b',') => {}
                 None => return true,
-                Some(b',') => {
-                    q = skip_ows(value, after + 1);
-                    i = k + 1;
+                Some(b' ' | b'\t') => {
+                    after = skip_ows(value, after);
+                    match value.get(after) {
+                        Some(b',') => {}
+                        None => return true,
+                        Some(_) => return false,
+                    }
                 }
                 Some(_) => return false,
             }
+            q = after + 1;
+            if matches!(value.get(q), Some(b' ' | b'\t')) {
+                q = skip_ows(value, q);
+            }
+            i = k + 1;
             // A run again only where the next listed name starts as the next requested one does
             // (one word compared): requests that skip names go on name by name.
             try_run = i < listed && starts_alike(&value[q..], &joined[starts[i]..]);
@@ -131,10 +141,9 @@ impl ListedNames {
 
     /// The place in the sorted list of the listed name at the start of `rest` (up to `,`, white
     /// space or the end), and its length; `None` if that name is not listed (or empty).
+    #[inline(always)]
     fn find(&self, rest: &[u8]) -> Option<(usize, usize)> {
-        let len = name_len(rest);
-        let name = &rest[..len];
-        let (first, last) = name_words(name);
+        let (len, first, last) = name_at(rest);
         let mask = self.table.len() - 1;
         let mut at = slot_of(first, last, len, self.table.len());
         loop {
@@ -142,7 +151,11 @@ impl ListedNames {
             if slot.len == 0 {
                 return None;
             }
-            if slot.len == len && slot.first == first && slot.last == last && self.same_middle(slot.index, name) {
+            if slot.first == first
+                && slot.len == len
+                && slot.last == last
+                && (len <= 16 || self.same_middle(slot.index, &rest[..len]))
+            {
                 return Some((slot.index, len));
             }
             at = (at + 1) & mask;
@@ -150,11 +163,11 @@ impl ListedNames {
     }
 
     /// Whether listed name `index` and `name`, of the same length and the same first and last
-    /// eight bytes, have the same bytes between (names longer than 16 bytes).
+    /// eight bytes, have the same bytes between: names longer than 16 bytes, rare, kept out of
+    /// the usual path.
+    #[cold]
+    #[inline(never)]
     fn same_middle(&self, index: usize, name: &[u8]) -> bool {
-        if name.len() <= 16 {
-            return true;
-        }
         let start = self.starts[0][index];
         self.joined[0].get(start..start + name.len()).is_some_and(|listed| listed[8..] == name[8..])
     }
@@ -182,15 +195,44 @@ fn name_words(name: &[u8]) -> (u64, u64) {
     }
 }
 
+/// The name at the start of `rest` (up to `,`, ` `, `\t` or the end): its length and
+/// [`name_words`]. A name of up to seven bytes with more bytes after it, the usual one, is read
+/// from one word.
+#[inline(always)]
+fn name_at(rest: &[u8]) -> (usize, u64, u64) {
+    if let Some(chunk) = rest.first_chunk::<8>() {
+        let w = u64::from_le_bytes(*chunk);
+        let ends = name_ends(w);
+        if ends != 0 {
+            let len = ends.trailing_zeros() as usize / 8;
+            // `len < 8`: the bytes of the name, the rest zero.
+            return (len, w & ((1u64 << (8 * len)) - 1), 0);
+        }
+    }
+    name_at_slowly(rest)
+}
+
+/// [`name_at`] for names of eight bytes or more, or at the end of the value.
+#[cold]
+#[inline(never)]
+fn name_at_slowly(rest: &[u8]) -> (usize, u64, u64) {
+    let len = name_len(rest);
+    let (first, last) = name_words(&rest[..len]);
+    (len, first, last)
+}
+
+/// The high bit of each byte of `w` (little-endian) that ends a name, and maybe of bytes after
+/// the first such byte (the zero-byte test can flag bytes after a true match, never before).
+fn name_ends(w: u64) -> u64 {
+    zero_byte(w ^ repeat(b',')) | zero_byte(w ^ repeat(b' ')) | zero_byte(w ^ repeat(b'\t'))
+}
+
 /// The length of the name at the start of `rest`: up to `,`, ` `, `\t` or the end, a word at a
 /// time.
 fn name_len(rest: &[u8]) -> usize {
     let mut len = 0;
     while let Some(chunk) = rest.get(len..).and_then(<[u8]>::first_chunk::<8>) {
-        // Little-endian, so the lowest flagged byte is the first one that ends the name (the
-        // zero-byte test can flag bytes after a true match, never before).
-        let w = u64::from_le_bytes(*chunk);
-        let ends = zero_byte(w ^ repeat(b',')) | zero_byte(w ^ repeat(b' ')) | zero_byte(w ^ repeat(b'\t'));
+        let ends = name_ends(u64::from_le_bytes(*chunk));
         if ends != 0 {
             return len + ends.trailing_zeros() as usize / 8;
         }
@@ -279,6 +321,8 @@ mod tests {
             proptest::prop_assert_eq!(common_prefix(&a, &b), plain);
             let end = a.iter().position(|&c| matches!(c, b',' | b' ' | b'\t')).unwrap_or(a.len());
             proptest::prop_assert_eq!(name_len(&a), end);
+            let (first, last) = name_words(&a[..end]);
+            proptest::prop_assert_eq!(name_at(&a), (end, first, last));
             let starts_alike_plain = a.len() < 8 || b.len() < 8 || a[..8] == b[..8];
             proptest::prop_assert_eq!(starts_alike(&a, &b), starts_alike_plain);
         }
