@@ -181,6 +181,9 @@ pub struct Decision<'a> {
     max_age: Option<&'a HeaderValue>,
     allow_private_network: Option<&'a HeaderValue>,
     vary: Vary,
+    /// `allow_methods` is the request's own method (a credentialed `*`), not the policy's list:
+    /// no prebuilt block holds that line.
+    method_echoed: bool,
     /// The policy's prebuilt block of exactly these lines (but the origin's value), if any.
     answer: Option<&'a HeaderMap>,
 }
@@ -214,9 +217,14 @@ impl<'a> Decision<'a> {
 
     /// The CORS response headers to set (replacing any the application set). Header lines for
     /// a credentialed `*` of request headers echo the request's validated lines, so a name may
-    /// repeat; values are always valid.
+    /// repeat; values are always valid. The same lines, in the same order, as
+    /// [`CorsHeaders::lines`] of [`Decision::to_headers`].
     pub fn headers(&self) -> impl Iterator<Item = (HeaderName, &'a HeaderValue)> + '_ {
-        // Values only, beside a constant table of names: a small iterator, cheap to move.
+        let (value, echo) = match self.allow_headers {
+            AllowHeaders::None => (None, None),
+            AllowHeaders::Value(v) => (Some(v), None),
+            AllowHeaders::Echo(h) => (None, Some(h.get_all(header::ACCESS_CONTROL_REQUEST_HEADERS).iter())),
+        };
         let values = [
             self.allow_origin,
             self.allow_credentials,
@@ -225,61 +233,72 @@ impl<'a> Decision<'a> {
             self.max_age,
             self.allow_private_network,
         ];
-        let single = SINGLE_NAMES.iter().zip(values).filter_map(|(n, v)| v.map(|v| (n.clone(), v)));
-        let (value, echo) = match self.allow_headers {
-            AllowHeaders::None => (None, None),
-            AllowHeaders::Value(v) => (Some(v), None),
-            AllowHeaders::Echo(h) => (None, Some(h.get_all(header::ACCESS_CONTROL_REQUEST_HEADERS).iter())),
-        };
-        let allow_headers = value.into_iter().chain(echo.into_iter().flatten());
-        single.chain(allow_headers.map(|v| (header::ACCESS_CONTROL_ALLOW_HEADERS, v)))
+        response_lines(values, value.into_iter().chain(echo.into_iter().flatten()))
     }
 
     /// Sets [`Decision::headers`] on a response's headers (replacing CORS headers already
-    /// there) and merges [`Decision::vary`].
+    /// there) and merges [`Decision::vary`]: what [`CorsHeaders::apply_to`] does.
     pub fn apply_to(&self, response: &mut HeaderMap) {
-        remove_cors_headers(response);
-        for (name, value) in self.headers() {
-            response.append(name, value.clone());
-        }
-        self.vary.merge_into(response);
+        write_response_lines(self.headers(), self.vary, response);
     }
 }
 
+/// The response lines of a decision, owned or borrowed: the single-line headers' values in the
+/// order of [`CORS_RESPONSE_HEADERS`] (its last name, `Access-Control-Allow-Headers`, excepted),
+/// then every `Access-Control-Allow-Headers` value. The one place lines are named and ordered.
+fn response_lines<'v>(
+    single: [Option<&'v HeaderValue>; 6],
+    allow_headers: impl Iterator<Item = &'v HeaderValue>,
+) -> impl Iterator<Item = (HeaderName, &'v HeaderValue)> {
+    let [single_names @ .., allow_headers_name] = &CORS_RESPONSE_HEADER_NAMES;
+    single_names
+        .iter()
+        .zip(single)
+        .filter_map(|(name, value)| value.map(|v| (name.clone(), v)))
+        .chain(allow_headers.map(|v| (allow_headers_name.clone(), v)))
+}
+
+/// Writes `lines` on a response's headers, replacing the CORS lines there, and merges `vary`:
+/// the one writer of a decision's headers into a map.
+fn write_response_lines<'v>(
+    lines: impl Iterator<Item = (HeaderName, &'v HeaderValue)>,
+    vary: Vary,
+    response: &mut HeaderMap,
+) {
+    remove_cors_headers(response);
+    for (name, value) in lines {
+        response.append(name, value.clone());
+    }
+    vary.merge_into(response);
+}
+
 /// Every response header CORS owns; an application's own values are replaced, never doubled.
+/// In the order a decision's lines are written ([`Decision::headers`], [`CorsHeaders::lines`]):
+/// the names are spelled here alone.
 pub const CORS_RESPONSE_HEADERS: [&str; 7] = [
     "access-control-allow-origin",
     "access-control-allow-credentials",
     "access-control-allow-methods",
-    "access-control-allow-headers",
     "access-control-expose-headers",
     "access-control-max-age",
     "access-control-allow-private-network",
+    "access-control-allow-headers",
 ];
 
-/// `Access-Control-Allow-Private-Network`, which `http` has no constant for.
-const ALLOW_PRIVATE_NETWORK: HeaderName = HeaderName::from_static("access-control-allow-private-network");
-
-/// The single-line headers of [`Decision::headers`], in the order it yields them.
-static SINGLE_NAMES: [HeaderName; 6] = [
-    header::ACCESS_CONTROL_ALLOW_ORIGIN,
-    header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
-    header::ACCESS_CONTROL_ALLOW_METHODS,
-    header::ACCESS_CONTROL_EXPOSE_HEADERS,
-    header::ACCESS_CONTROL_MAX_AGE,
-    ALLOW_PRIVATE_NETWORK,
-];
-
-/// [`CORS_RESPONSE_HEADERS`] as names, so removing them needs no parsing.
-const CORS_RESPONSE_HEADER_NAMES: [HeaderName; 7] = [
-    header::ACCESS_CONTROL_ALLOW_ORIGIN,
-    header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
-    header::ACCESS_CONTROL_ALLOW_METHODS,
-    header::ACCESS_CONTROL_ALLOW_HEADERS,
-    header::ACCESS_CONTROL_EXPOSE_HEADERS,
-    header::ACCESS_CONTROL_MAX_AGE,
-    ALLOW_PRIVATE_NETWORK,
-];
+/// [`CORS_RESPONSE_HEADERS`] as names (the `http` crate's own constants where it has them), so
+/// writing and removing them needs no parsing.
+static CORS_RESPONSE_HEADER_NAMES: [HeaderName; 7] = {
+    let n = CORS_RESPONSE_HEADERS;
+    [
+        HeaderName::from_static(n[0]),
+        HeaderName::from_static(n[1]),
+        HeaderName::from_static(n[2]),
+        HeaderName::from_static(n[3]),
+        HeaderName::from_static(n[4]),
+        HeaderName::from_static(n[5]),
+        HeaderName::from_static(n[6]),
+    ]
+};
 
 /// Every request header [`Policy::decide`] reads: a shell that builds the decision's header map
 /// itself (rather than passing the request's whole map) needs these lines, all of them, and no
@@ -348,7 +367,7 @@ impl Policy {
         match refusal {
             Ok(acao) => {
                 self.allow(&mut d, acao);
-                d.answer = self.answers.block_for(&d, &self.values);
+                d.answer = self.answers.block_for(&d);
             }
             Err(r) => {
                 d.refusal = Some(r);
@@ -413,6 +432,7 @@ impl Policy {
             max_age: None,
             allow_private_network: None,
             vary: self.origin_vary(),
+            method_echoed: false,
             answer: None,
         }
     }
@@ -466,7 +486,10 @@ impl Policy {
         }
         let safelisted = crate::method::is_safelisted_bytes(acrm);
         d.allow_methods = match &self.methods {
-            MethodRule::Any if self.credentials => first,
+            MethodRule::Any if self.credentials => {
+                d.method_echoed = true;
+                first
+            }
             MethodRule::Any => self.values.allow_methods.as_ref(),
             MethodRule::List(list) if safelisted || list.iter().any(|m| m.as_bytes() == acrm) => {
                 self.values.allow_methods.as_ref()

@@ -9,12 +9,10 @@
 //! its lines) and at most one value set, instead of hashing and inserting every line. Other
 //! answers (echoed methods or headers, Private Network Access) are rare and built line by line.
 
-use std::ptr;
-
-use http::header::{self, HeaderMap, HeaderValue};
+use http::header::{self, HeaderMap};
 
 use super::{Action, AllowHeaders, Decision, RequestKind};
-use crate::policy::{Policy, Values};
+use crate::policy::Policy;
 
 /// The prebuilt answers of one policy.
 #[derive(Clone, Debug, Default)]
@@ -68,28 +66,23 @@ impl AnswerBlocks {
     }
 
     /// The block holding exactly `d`'s lines (but the origin's value), if `d` is an allowed
-    /// preflight the server answers, without echoed values or Private Network Access.
-    pub(crate) fn block_for<'a>(&'a self, d: &Decision<'_>, values: &Values) -> Option<&'a HeaderMap> {
-        // The decision's values are references into the same policy's `values`: the same
-        // reference means the same line as in the block.
-        let same = |a: Option<&HeaderValue>, b: Option<&HeaderValue>| match (a, b) {
-            (None, None) => true,
-            (Some(a), Some(b)) => ptr::eq(a, b),
-            _ => false,
-        };
+    /// preflight the server answers, without echoed values or Private Network Access. Every other
+    /// value of such a decision is the policy's own (`Policy::allow` and `check_preflight` set
+    /// nothing else), which the blocks were written from.
+    pub(crate) fn block_for(&self, d: &Decision<'_>) -> Option<&HeaderMap> {
         let answered = matches!(d.action, Action::Respond(_));
         if d.kind != RequestKind::Preflight
             || d.refusal.is_some()
             || !answered
             || d.allow_private_network.is_some()
-            || !same(d.allow_methods, values.allow_methods.as_ref())
+            || d.method_echoed
         {
             return None;
         }
         match d.allow_headers {
             AllowHeaders::None => self.without_headers.as_ref(),
-            AllowHeaders::Value(v) if same(Some(v), values.allow_headers.as_ref()) => self.with_headers.as_ref(),
-            _ => None,
+            AllowHeaders::Value(_) => self.with_headers.as_ref(),
+            AllowHeaders::Echo(_) => None,
         }
     }
 }
