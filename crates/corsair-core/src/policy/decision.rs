@@ -250,12 +250,19 @@ fn response_lines<'v>(
     single: [Option<&'v HeaderValue>; 6],
     allow_headers: impl Iterator<Item = &'v HeaderValue>,
 ) -> impl Iterator<Item = (HeaderName, &'v HeaderValue)> {
-    let [single_names @ .., allow_headers_name] = &CORS_RESPONSE_HEADER_NAMES;
-    single_names
-        .iter()
-        .zip(single)
-        .filter_map(|(name, value)| value.map(|v| (name.clone(), v)))
-        .chain(allow_headers.map(|v| (allow_headers_name.clone(), v)))
+    // Constant names paired with the values (not a table walked at run time): each name is
+    // known where it is written.
+    [
+        (ALLOW_ORIGIN, single[0]),
+        (ALLOW_CREDENTIALS, single[1]),
+        (ALLOW_METHODS, single[2]),
+        (EXPOSE_HEADERS, single[3]),
+        (MAX_AGE, single[4]),
+        (ALLOW_PRIVATE_NETWORK, single[5]),
+    ]
+    .into_iter()
+    .filter_map(|(name, value)| value.map(|v| (name, v)))
+    .chain(allow_headers.map(|v| (ALLOW_HEADERS, v)))
 }
 
 /// Writes `lines` on a response's headers, replacing the CORS lines there, and merges `vary`:
@@ -287,18 +294,22 @@ pub const CORS_RESPONSE_HEADERS: [&str; 7] = [
 
 /// [`CORS_RESPONSE_HEADERS`] as names (the `http` crate's own constants where it has them), so
 /// writing and removing them needs no parsing.
-static CORS_RESPONSE_HEADER_NAMES: [HeaderName; 7] = {
-    let n = CORS_RESPONSE_HEADERS;
-    [
-        HeaderName::from_static(n[0]),
-        HeaderName::from_static(n[1]),
-        HeaderName::from_static(n[2]),
-        HeaderName::from_static(n[3]),
-        HeaderName::from_static(n[4]),
-        HeaderName::from_static(n[5]),
-        HeaderName::from_static(n[6]),
-    ]
-};
+const CORS_RESPONSE_HEADER_NAMES: [HeaderName; 7] = [
+    ALLOW_ORIGIN,
+    ALLOW_CREDENTIALS,
+    ALLOW_METHODS,
+    EXPOSE_HEADERS,
+    MAX_AGE,
+    ALLOW_PRIVATE_NETWORK,
+    ALLOW_HEADERS,
+];
+const ALLOW_ORIGIN: HeaderName = HeaderName::from_static(CORS_RESPONSE_HEADERS[0]);
+const ALLOW_CREDENTIALS: HeaderName = HeaderName::from_static(CORS_RESPONSE_HEADERS[1]);
+const ALLOW_METHODS: HeaderName = HeaderName::from_static(CORS_RESPONSE_HEADERS[2]);
+const EXPOSE_HEADERS: HeaderName = HeaderName::from_static(CORS_RESPONSE_HEADERS[3]);
+const MAX_AGE: HeaderName = HeaderName::from_static(CORS_RESPONSE_HEADERS[4]);
+const ALLOW_PRIVATE_NETWORK: HeaderName = HeaderName::from_static(CORS_RESPONSE_HEADERS[5]);
+const ALLOW_HEADERS: HeaderName = HeaderName::from_static(CORS_RESPONSE_HEADERS[6]);
 
 /// Every request header [`Policy::decide`] reads: a shell that builds the decision's header map
 /// itself (rather than passing the request's whole map) needs these lines, all of them, and no
