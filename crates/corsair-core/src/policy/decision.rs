@@ -181,9 +181,6 @@ pub struct Decision<'a> {
     max_age: Option<&'a HeaderValue>,
     allow_private_network: Option<&'a HeaderValue>,
     vary: Vary,
-    /// `allow_methods` is the request's own method (a credentialed `*`), not the policy's list:
-    /// no prebuilt block holds that line.
-    method_echoed: bool,
     /// The policy's prebuilt block of exactly these lines (but the origin's value), if any.
     answer: Option<&'a HeaderMap>,
 }
@@ -246,27 +243,29 @@ impl<'a> Decision<'a> {
 /// The response lines of a decision, owned or borrowed: the single-line headers' values in the
 /// order of [`CORS_RESPONSE_HEADERS`] (its last name, `Access-Control-Allow-Headers`, excepted),
 /// then every `Access-Control-Allow-Headers` value. The one place lines are named and ordered.
+#[inline]
 fn response_lines<'v>(
     single: [Option<&'v HeaderValue>; 6],
     allow_headers: impl Iterator<Item = &'v HeaderValue>,
 ) -> impl Iterator<Item = (HeaderName, &'v HeaderValue)> {
-    // Constant names paired with the values (not a table walked at run time): each name is
-    // known where it is written.
-    [
-        (ALLOW_ORIGIN, single[0]),
-        (ALLOW_CREDENTIALS, single[1]),
-        (ALLOW_METHODS, single[2]),
-        (EXPOSE_HEADERS, single[3]),
-        (MAX_AGE, single[4]),
-        (ALLOW_PRIVATE_NETWORK, single[5]),
-    ]
-    .into_iter()
-    .filter_map(|(name, value)| value.map(|v| (name, v)))
-    .chain(allow_headers.map(|v| (ALLOW_HEADERS, v)))
+    // The values and an index (a small iterator, cheap to move), each name a constant chosen
+    // where it is written.
+    let single_name = |i: usize| match i {
+        0 => ALLOW_ORIGIN,
+        1 => ALLOW_CREDENTIALS,
+        2 => ALLOW_METHODS,
+        3 => EXPOSE_HEADERS,
+        4 => MAX_AGE,
+        _ => ALLOW_PRIVATE_NETWORK,
+    };
+    (0..single.len())
+        .filter_map(move |i| single[i].map(|v| (single_name(i), v)))
+        .chain(allow_headers.map(|v| (ALLOW_HEADERS, v)))
 }
 
 /// Writes `lines` on a response's headers, replacing the CORS lines there, and merges `vary`:
 /// the one writer of a decision's headers into a map.
+#[inline]
 fn write_response_lines<'v>(
     lines: impl Iterator<Item = (HeaderName, &'v HeaderValue)>,
     vary: Vary,
@@ -294,15 +293,8 @@ pub const CORS_RESPONSE_HEADERS: [&str; 7] = [
 
 /// [`CORS_RESPONSE_HEADERS`] as names (the `http` crate's own constants where it has them), so
 /// writing and removing them needs no parsing.
-const CORS_RESPONSE_HEADER_NAMES: [HeaderName; 7] = [
-    ALLOW_ORIGIN,
-    ALLOW_CREDENTIALS,
-    ALLOW_METHODS,
-    EXPOSE_HEADERS,
-    MAX_AGE,
-    ALLOW_PRIVATE_NETWORK,
-    ALLOW_HEADERS,
-];
+const CORS_RESPONSE_HEADER_NAMES: [HeaderName; 7] =
+    [ALLOW_ORIGIN, ALLOW_CREDENTIALS, ALLOW_METHODS, EXPOSE_HEADERS, MAX_AGE, ALLOW_PRIVATE_NETWORK, ALLOW_HEADERS];
 const ALLOW_ORIGIN: HeaderName = HeaderName::from_static(CORS_RESPONSE_HEADERS[0]);
 const ALLOW_CREDENTIALS: HeaderName = HeaderName::from_static(CORS_RESPONSE_HEADERS[1]);
 const ALLOW_METHODS: HeaderName = HeaderName::from_static(CORS_RESPONSE_HEADERS[2]);
@@ -443,7 +435,6 @@ impl Policy {
             max_age: None,
             allow_private_network: None,
             vary: self.origin_vary(),
-            method_echoed: false,
             answer: None,
         }
     }
@@ -497,10 +488,8 @@ impl Policy {
         }
         let safelisted = crate::method::is_safelisted_bytes(acrm);
         d.allow_methods = match &self.methods {
-            MethodRule::Any if self.credentials => {
-                d.method_echoed = true;
-                first
-            }
+            // The request's own method: `answer.rs` builds no block for such a policy.
+            MethodRule::Any if self.credentials => first,
             MethodRule::Any => self.values.allow_methods.as_ref(),
             MethodRule::List(list) if safelisted || list.iter().any(|m| m.as_bytes() == acrm) => {
                 self.values.allow_methods.as_ref()

@@ -12,7 +12,7 @@
 use http::header::{self, HeaderMap};
 
 use super::{Action, AllowHeaders, Decision, RequestKind};
-use crate::policy::Policy;
+use crate::policy::{MethodRule, Policy};
 
 /// The prebuilt answers of one policy.
 #[derive(Clone, Debug, Default)]
@@ -42,7 +42,10 @@ impl AnswerBlocks {
             lines(d)
         };
         let refused = [refused(RequestKind::Preflight), refused(RequestKind::Actual)];
-        if policy.forward_preflights {
+        // No allowed block where the server does not answer preflights, or where the answer's
+        // methods line echoes the request's (a credentialed `*` of methods).
+        let echoes_methods = matches!(policy.methods, MethodRule::Any) && policy.credentials;
+        if policy.forward_preflights || echoes_methods {
             return AnswerBlocks { refused, ..AnswerBlocks::default() };
         }
         let allowed = |allow_headers| {
@@ -66,17 +69,13 @@ impl AnswerBlocks {
     }
 
     /// The block holding exactly `d`'s lines (but the origin's value), if `d` is an allowed
-    /// preflight the server answers, without echoed values or Private Network Access. Every other
-    /// value of such a decision is the policy's own (`Policy::allow` and `check_preflight` set
-    /// nothing else), which the blocks were written from.
+    /// preflight the server answers, without echoed headers or Private Network Access. Every
+    /// other value of such a decision is the policy's own (`Policy::allow` and `check_preflight`
+    /// set nothing else; a policy that echoes methods has no allowed blocks), which the blocks
+    /// were written from.
     pub(crate) fn block_for(&self, d: &Decision<'_>) -> Option<&HeaderMap> {
         let answered = matches!(d.action, Action::Respond(_));
-        if d.kind != RequestKind::Preflight
-            || d.refusal.is_some()
-            || !answered
-            || d.allow_private_network.is_some()
-            || d.method_echoed
-        {
+        if d.kind != RequestKind::Preflight || d.refusal.is_some() || !answered || d.allow_private_network.is_some() {
             return None;
         }
         match d.allow_headers {

@@ -107,6 +107,11 @@ impl ListedNames {
                 q = skip_ows(value, q + starts[j] - p);
                 i = j;
             }
+            // An empty item (`a,,b`, a hostile run of commas) or a trailing comma: the general
+            // loop's.
+            if matches!(value.get(q), None | Some(b',')) {
+                return false;
+            }
             // One name, by hash: listed, and after the names already taken.
             let Some((k, len)) = self.find(&value[q..]) else {
                 return false;
@@ -140,7 +145,8 @@ impl ListedNames {
     }
 
     /// The place in the sorted list of the listed name at the start of `rest` (up to `,`, white
-    /// space or the end), and its length; `None` if that name is not listed (or empty).
+    /// space or the end), and its length; `None` if that name is not listed. An empty name finds
+    /// nothing (no slot holds length 0), but callers check for it first, more cheaply.
     #[inline(always)]
     fn find(&self, rest: &[u8]) -> Option<(usize, usize)> {
         let (len, first, last) = name_at(rest);
