@@ -82,7 +82,7 @@ upstream = "http://{}"
     let broken = page.fetch(&direct, "GET", &[]).await;
     println!("allowed GET {direct} (no gateway): {broken:?}");
     assert!(!broken.ok, "without the gateway the wrong Allow-Origin blocks the call: {broken:?}");
-    assert_eq!(predicted(&direct, &allowed, "GET", &[]).await, broken.console);
+    assert_eq!(predicted(&direct, &allowed, "GET", &[]).await, broken.console_message());
 
     let list = page.fetch(&items, "GET", &[]).await;
     println!("allowed GET {items}: {list:?}");
@@ -108,14 +108,14 @@ upstream = "http://{}"
     println!("refused GET {items}: {list:?}");
     assert!(!list.ok, "{list:?}");
     let expected = format!("Access to fetch at '{items}' from origin '{refused}' has been blocked by CORS policy: No 'Access-Control-Allow-Origin' header is present on the requested resource.");
-    assert_eq!(list.console.as_deref(), Some(expected.as_str()));
-    assert_eq!(predicted(&items, &refused, "GET", &[]).await, list.console);
+    assert_eq!(list.console_message().as_deref(), Some(expected.as_str()));
+    assert_eq!(predicted(&items, &refused, "GET", &[]).await, list.console_message());
 
     let save = page.fetch(&items, "PUT", &json).await;
     println!("refused PUT {items}: {save:?}");
     assert!(!save.ok, "{save:?}");
-    assert_eq!(predicted(&items, &refused, "PUT", &json).await, save.console);
-    assert!(save.console.as_deref().is_some_and(|c| c.contains("Response to preflight request")), "{save:?}");
+    assert_eq!(predicted(&items, &refused, "PUT", &json).await, save.console_message());
+    assert!(save.console_message().as_deref().is_some_and(|c| c.contains("Response to preflight request")), "{save:?}");
     assert_eq!(api.requests().iter().filter(|r| r.method == "PUT").count(), 1, "only the allowed PUT got through");
 
     browser.close().await;

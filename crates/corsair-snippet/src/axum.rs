@@ -10,7 +10,8 @@ pub(crate) fn render(policy: &Policy) -> (Vec<Part>, Vec<String>) {
     let code = r#"// corsair snippet for axum + corsair-tower (cargo add corsair-core corsair-tower).
 // The layer answers preflights itself and adds the headers to every response, errors included:
 // add it last (outermost), after routes and any auth layer. It replaces tower-http's CorsLayer:
-// remove that one (two layers send each header twice); its origins go into cors.toml.
+// remove that one (two layers send each header twice); the origins, methods and headers it
+// allowed go into cors.toml's lists, or they stop passing.
 use corsair_core::PolicyFile;
 use corsair_tower::CorsLayer;
 

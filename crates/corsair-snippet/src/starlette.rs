@@ -9,57 +9,75 @@ use crate::plan::Plan;
 use crate::python::{py, py_list};
 use crate::{Addition, Part};
 
-/// What to add to the `CORSMiddleware` arguments the app already passes, as FastAPI's tutorial
-/// writes them (`allow_origins=origins`): the origin appended to that list, the other arguments
-/// extended. Starlette's defaults allow GET only and no request headers, so a missing method or
-/// header is usually a missing argument.
+/// Names Starlette's class once for the lines pasted at the end of the module.
+const IMPORT: &str = "from starlette.middleware.cors import CORSMiddleware as _Cors  # noqa: E402\n";
+
 /// Takes the `CORSMiddleware` out of the app's middleware list and wraps the whole app in it
 /// with the same arguments (Starlette builds its stack at the first request, so the list can
 /// still change at import time).
-const MOVE_OUTSIDE: &str = "from starlette.middleware.cors import CORSMiddleware as _Cors  # noqa: E402\n\
-_cors = [m for m in app.user_middleware if m.cls is _Cors]\n\
+const MOVE_OUTSIDE: &str = "_cors = [m for m in app.user_middleware if m.cls is _Cors]\n\
 app.user_middleware = [m for m in app.user_middleware if m.cls is not _Cors]\n\
 for _m in _cors[:1]:\n    app = _Cors(app, *_m.args, **_m.kwargs)\n";
 
+/// What to add to the `CORSMiddleware` arguments the app already passes, as FastAPI's tutorial
+/// writes them (`allow_origins=origins`): the origin appended to that list before
+/// `add_middleware`; credentials, methods and headers added at the end of the module to the
+/// keyword arguments the layer was given (whatever expression the app wrote for them), since
+/// Starlette builds its middleware at the first request. Its defaults allow GET only and no
+/// request headers, so a missing method or header is usually a missing argument, kept as the
+/// default plus the addition.
 pub(crate) fn amend(a: &Addition) -> Vec<Part> {
-    let mut s = String::new();
-    s.push_str("# corsair fix for FastAPI / Starlette CORSMiddleware: add to the one the app already has; keep\n");
-    s.push_str("# what it allows. Remove hand-written Access-Control-* headers: they would go out twice.\n");
-    s.push_str(
-        "# In app.add_middleware(CORSMiddleware, allow_origins=origins, ...) (or Middleware(CORSMiddleware, ...)):\n",
-    );
+    let mut parts = Vec::new();
+    let head = "# corsair fix for FastAPI / Starlette CORSMiddleware: add to the one the app already has; keep\n\
+                # what it allows. Remove hand-written Access-Control-* headers: they would go out twice.\n";
+    if let Some(origin) = &a.origin {
+        let mut s = head.to_owned();
+        s.push_str(
+            "# The list passed as allow_origins= (app.add_middleware(CORSMiddleware, allow_origins=origins, ...))\n",
+        );
+        s.push_str("# gets the page's origin, before add_middleware:\n");
+        s.push_str(&format!("origins.append({})\n", py(origin)));
+        s.push_str(
+            "# If allow_origins=['*'] and credentials are needed: Starlette then echoes every origin; list them.\n",
+        );
+        parts.push(Part { place: "the module that adds CORSMiddleware, before add_middleware".to_owned(), text: s });
+    }
+    let extend = a.credentials || a.method.is_some() || !a.headers.is_empty();
+    if !extend && a.outside_layer.is_none() {
+        return parts;
+    }
+    let mut s = if parts.is_empty() { head.to_owned() } else { String::new() };
+    s.push_str("# Paste at the END of the module, after every route and add_middleware (serve `app` as before).\n");
+    s.push_str(IMPORT);
+    if extend {
+        s.push_str("# The keyword arguments CORSMiddleware was given, extended (what they allow stays allowed):\n");
+        s.push_str("for _m in app.user_middleware:\n    if _m.cls is _Cors:\n");
+        if a.credentials {
+            s.push_str("        _m.kwargs['allow_credentials'] = True\n");
+        }
+        if let Some(method) = &a.method {
+            s.push_str(&format!(
+                "        _m.kwargs['allow_methods'] = [*_m.kwargs.get('allow_methods', ['GET']), {}]\n",
+                py(method)
+            ));
+        }
+        if !a.headers.is_empty() {
+            s.push_str(&format!(
+                "        _m.kwargs['allow_headers'] = [*_m.kwargs.get('allow_headers', []), {}]\n",
+                py_list(&a.headers)
+            ));
+        }
+    }
     if let Some(status) = a.outside_layer {
         s.push_str(&format!(
             "# The {status} came from outside CORSMiddleware: add_middleware puts it inside Starlette's\n"
         ));
         s.push_str("# ServerErrorMiddleware, whose error answers carry no CORS headers, so the browser reports CORS\n");
-        s.push_str("# instead of the error. Move the layer outside, with the arguments it has: paste these lines at\n");
-        s.push_str("# the END of the module (after every route and add_middleware; serve `app` as before).\n");
+        s.push_str("# instead of the error. Move the layer outside, with the arguments it has:\n");
         s.push_str(MOVE_OUTSIDE);
     }
-    if let Some(origin) = &a.origin {
-        s.push_str("# the list passed as allow_origins= gets the page's origin (before add_middleware):\n");
-        s.push_str(&format!("origins.append({})\n", py(origin)));
-        s.push_str(
-            "# If allow_origins=['*'] and credentials are needed: Starlette then echoes every origin; list them.\n",
-        );
-    }
-    if a.credentials {
-        s.push_str("#     allow_credentials=True,\n");
-    }
-    if let Some(method) = &a.method {
-        s.push_str(&format!(
-            "#     allow_methods=[...the methods there today..., {}],   # unset means ['GET']\n",
-            py_list(std::slice::from_ref(method))
-        ));
-    }
-    if !a.headers.is_empty() {
-        s.push_str(&format!(
-            "#     allow_headers=[...the headers there today..., {}],   # unset means none\n",
-            py_list(&a.headers)
-        ));
-    }
-    vec![Part { place: "the module that adds CORSMiddleware".to_owned(), text: s }]
+    parts.push(Part { place: "the end of the module that adds CORSMiddleware".to_owned(), text: s });
+    parts
 }
 
 pub(crate) fn render(plan: &Plan) -> (Vec<Part>, Vec<String>) {

@@ -24,18 +24,19 @@
 //! [`ConsoleEntry`] values.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use tokio::process::Command;
 use tokio::sync::{mpsc, oneshot, Notify};
 use tokio_tungstenite::tungstenite::Message;
+
+use crate::launch::{find_browser, for_tests, fresh_profile_dir, version, Launched, Readiness};
+pub use crate::page_fetch::Fetched;
 
 /// Where to look for the browser when `CHROMIUM` is not set, in order (then `which chromium`).
 pub const CANDIDATES: [&str; 2] = ["/usr/bin/chromium", "/usr/bin/chromium-browser"];
@@ -96,147 +97,19 @@ impl Chromium {
     pub async fn launch(&self) -> Result<Browser, String> {
         let profile = fresh_profile_dir("chromium")?;
         let mut command = Command::new(&self.path);
-        command
-            .args(LAUNCH_FLAGS)
-            .arg(format!("--user-data-dir={}", profile.display()))
-            .arg("about:blank")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        #[cfg(unix)]
-        command.process_group(0);
-        let mut child = command.spawn().map_err(|e| format!("cannot start {}: {e}", self.path.display()))?;
-        let stderr = child.stderr.take().ok_or("no stderr pipe")?;
-        let mut lines = BufReader::new(stderr).lines();
-        let mut seen = Vec::new();
-        let deadline = tokio::time::Instant::now() + LAUNCH_TIMEOUT;
-        let ws_url = loop {
-            let line = tokio::time::timeout_at(deadline, lines.next_line()).await;
-            match line {
-                Ok(Ok(Some(line))) => {
-                    if let Some(url) = line.strip_prefix("DevTools listening on ") {
-                        break url.trim().to_owned();
-                    }
-                    seen.push(line);
-                }
-                Ok(Ok(None)) | Ok(Err(_)) => {
-                    kill_group(&mut child);
-                    return Err(format!("Chromium exited before listening; its stderr:\n{}", seen.join("\n")));
-                }
-                Err(_) => {
-                    kill_group(&mut child);
-                    return Err(format!(
-                        "Chromium did not print its DevTools URL in {}s; its stderr:\n{}",
-                        LAUNCH_TIMEOUT.as_secs(),
-                        seen.join("\n")
-                    ));
-                }
-            }
+        command.args(LAUNCH_FLAGS).arg(format!("--user-data-dir={}", profile.display())).arg("about:blank");
+        let ready = Readiness {
+            name: "Chromium",
+            timeout: LAUNCH_TIMEOUT,
+            url_in: |line| line.strip_prefix("DevTools listening on ").map(|url| url.trim().to_owned()),
         };
-        // Keep draining stderr: a full pipe would stall the browser.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-
+        let (process, ws_url) = Launched::start(command, profile, ready).await?;
         let (socket, _) = tokio_tungstenite::connect_async(ws_url.as_str())
             .await
             .map_err(|e| format!("cannot connect to {ws_url}: {e}"))?;
         let connection = Connection::start(socket);
-        Ok(Browser { child, profile, connection })
+        Ok(Browser { process, connection })
     }
-}
-
-/// A browser binary: `$env` if set (and executable), else the first of `candidates` that exists,
-/// else `which NAME` when `which` names one.
-pub(crate) fn find_browser(env: &str, candidates: &[&str], which: Option<&str>) -> Result<PathBuf, String> {
-    if let Some(path) = std::env::var_os(env) {
-        let path = PathBuf::from(path);
-        return if is_executable(&path) {
-            Ok(path)
-        } else {
-            Err(format!("{env}={} is not an executable file", path.display()))
-        };
-    }
-    if let Some(path) = candidates.iter().map(PathBuf::from).find(|p| is_executable(p)) {
-        return Ok(path);
-    }
-    if let Some(name) = which {
-        let found = std::process::Command::new("which").arg(name).stderr(Stdio::null()).output();
-        if let Ok(out) = found {
-            let path = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-            if out.status.success() && is_executable(&path) {
-                return Ok(path);
-            }
-        }
-    }
-    let looked = which.map_or(String::new(), |n| format!(", and `which {n}` found nothing"));
-    Err(format!("{env} is not set, none of {} exists{looked}", candidates.join(", ")))
-}
-
-/// A browser found for a test, or: on CI (`CI=true`) a panic, since a real-browser test that never
-/// ran is a failure there; elsewhere a loud `SKIPPED` line on stderr and `None`.
-pub(crate) fn for_tests<B>(found: Result<B, String>, name: &str, package: &str, set: &str) -> Option<B> {
-    match found {
-        Ok(b) => Some(b),
-        Err(why) if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("{name} not found: install it with apt-get install -y {package} ({why})")
-        }
-        Err(why) => {
-            eprintln!(
-                "\n==> SKIPPED: real-browser test: {name} not found ({why}); install it with apt-get install -y {package}, or set {set}\n"
-            );
-            None
-        }
-    }
-}
-
-/// `BINARY --version`'s first line of output.
-pub(crate) fn version(path: &Path) -> Result<String, String> {
-    let out = std::process::Command::new(path)
-        .arg("--version")
-        .stderr(Stdio::null())
-        .output()
-        .map_err(|e| format!("{} --version: {e}", path.display()))?;
-    let text = String::from_utf8_lossy(&out.stdout).trim().to_owned();
-    if text.is_empty() {
-        return Err(format!("{} --version printed nothing", path.display()));
-    }
-    Ok(text)
-}
-
-pub(crate) fn is_executable(path: &Path) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        path.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
-    }
-    #[cfg(not(unix))]
-    {
-        path.is_file()
-    }
-}
-
-pub(crate) fn fresh_profile_dir(browser: &str) -> Result<PathBuf, String> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos =
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
-    let dir = std::env::temp_dir().join(format!(
-        "corsair-{browser}-{}-{}-{nanos}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    Ok(dir)
-}
-
-/// Kills the browser and every helper process it started (they share its process group, which
-/// the launch created).
-pub(crate) fn kill_group(child: &mut Child) {
-    #[cfg(unix)]
-    if let Some(pid) = child.id() {
-        let _ =
-            std::process::Command::new("kill").args(["-KILL", "--", &format!("-{pid}")]).stderr(Stdio::null()).status();
-    }
-    let _ = child.start_kill();
 }
 
 /// One console line, from any of the sources the driver listens to.
@@ -428,8 +301,7 @@ impl Connection {
 /// A running headless Chromium; killed (with its helper processes) and its profile removed
 /// when dropped.
 pub struct Browser {
-    child: Child,
-    profile: PathBuf,
+    process: Launched,
     connection: Arc<Connection>,
 }
 
@@ -466,20 +338,8 @@ impl Browser {
     pub async fn close(mut self) {
         let _ =
             tokio::time::timeout(Duration::from_secs(2), self.connection.call("Browser.close", json!({}), None)).await;
-        let _ = tokio::time::timeout(Duration::from_secs(5), self.child.wait()).await;
-        // Drop kills whatever is left and removes the profile.
-    }
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        kill_group(&mut self.child);
-        // Give the processes a moment to let go of the profile before removing it.
-        let deadline = Instant::now() + Duration::from_secs(2);
-        while Instant::now() < deadline && !matches!(self.child.try_wait(), Ok(Some(_))) {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = std::fs::remove_dir_all(&self.profile);
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.process.child.wait()).await;
+        // Dropping the process kills whatever is left and removes the profile.
     }
 }
 
@@ -585,10 +445,10 @@ impl Page {
         let console = self
             .take_console()
             .into_iter()
-            .find(|e| e.text.starts_with("Access to fetch at") && e.text.contains(url))
-            .map(|e| e.text);
-        let seen = crate::page_fetch::Fetched::from_script(&v, Vec::new());
-        Fetched { ok, status: seen.status, body: seen.body, readable: seen.readable, console }
+            .filter(|e| e.text.starts_with("Access to fetch at") && e.text.contains(url))
+            .map(|e| e.text)
+            .collect();
+        Fetched::from_script(&v, console)
     }
 }
 
@@ -599,19 +459,4 @@ pub struct NetworkEvent {
     pub method: String,
     /// Its parameters.
     pub params: Value,
-}
-
-/// What a `fetch()` from a page came to ([`Page::fetch`]).
-#[derive(Debug)]
-pub struct Fetched {
-    /// The promise resolved.
-    pub ok: bool,
-    /// The status, when it resolved.
-    pub status: Option<u64>,
-    /// The body text, or the error's text.
-    pub body: String,
-    /// Response header names the script could read.
-    pub readable: Vec<String>,
-    /// Chromium's "Access to fetch at ..." console line, if any.
-    pub console: Option<String>,
 }

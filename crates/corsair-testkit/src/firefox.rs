@@ -24,18 +24,17 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::process::Stdio;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::{json, Map, Value};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use tokio::process::Command;
 use tokio::sync::{mpsc, oneshot, Notify};
 use tokio_tungstenite::tungstenite::Message;
 
-use crate::chromium::{find_browser, for_tests, fresh_profile_dir, kill_group, pump, version, Pending};
+use crate::chromium::{pump, Pending};
+use crate::launch::{find_browser, for_tests, fresh_profile_dir, version, Launched, Readiness};
 use crate::page_fetch::fetch_script;
 pub use crate::page_fetch::Fetched;
 
@@ -66,6 +65,9 @@ pub const PREFS: [(&str, &str); 17] = [
 ];
 
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What Firefox prints on stderr before the BiDi URL.
+const BIDI_LISTENING: &str = "WebDriver BiDi listening on ";
 
 /// An installed Firefox binary.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -101,43 +103,22 @@ impl Firefox {
             .args(["--headless", "--no-remote", "--remote-debugging-port", "0", "--profile"])
             .arg(&profile)
             .arg("about:blank")
-            .env("MOZ_CRASHREPORTER_DISABLE", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        #[cfg(unix)]
-        command.process_group(0);
-        let mut child = command.spawn().map_err(|e| format!("cannot start {}: {e}", self.path.display()))?;
-        let stderr = child.stderr.take().ok_or("no stderr pipe")?;
-        let mut lines = BufReader::new(stderr).lines();
-        let mut seen = Vec::new();
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-        let ws_url = loop {
-            match tokio::time::timeout_at(deadline, lines.next_line()).await {
-                Ok(Ok(Some(line))) => {
-                    if let Some(at) = line.find("WebDriver BiDi listening on ") {
-                        break line[at + "WebDriver BiDi listening on ".len()..].trim().to_owned();
-                    }
-                    seen.push(line);
-                }
-                Ok(Ok(None)) | Ok(Err(_)) => {
-                    kill_group(&mut child);
-                    return Err(format!("Firefox exited before listening; its stderr:\n{}", seen.join("\n")));
-                }
-                Err(_) => {
-                    kill_group(&mut child);
-                    return Err(format!("Firefox did not print its BiDi URL in 60s; its stderr:\n{}", seen.join("\n")));
-                }
-            }
+            .env("MOZ_CRASHREPORTER_DISABLE", "1");
+        let ready = Readiness {
+            name: "Firefox",
+            timeout: Duration::from_secs(60),
+            url_in: |line| {
+                let at = line.find(BIDI_LISTENING)?;
+                Some(line[at + BIDI_LISTENING.len()..].trim().to_owned())
+            },
         };
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        let (process, ws_url) = Launched::start(command, profile, ready).await?;
         let url = format!("{ws_url}/session");
         let (socket, _) = tokio_tungstenite::connect_async(url.as_str())
             .await
             .map_err(|e| format!("cannot connect to {url}: {e}"))?;
         let connection = Connection::start(socket);
-        let browser = Browser { child, profile, connection };
+        let browser = Browser { process, connection };
         browser.connection.call("session.new", json!({"capabilities": {}})).await?;
         browser.connection.call("session.subscribe", json!({"events": ["log.entryAdded"]})).await?;
         Ok(browser)
@@ -228,8 +209,7 @@ impl Connection {
 
 /// A running headless Firefox; killed and its profile removed when dropped.
 pub struct Browser {
-    child: Child,
-    profile: PathBuf,
+    process: Launched,
     connection: Arc<Connection>,
 }
 
@@ -244,18 +224,7 @@ impl Browser {
     /// Asks the browser to exit, then makes sure it did.
     pub async fn close(mut self) {
         let _ = tokio::time::timeout(Duration::from_secs(2), self.connection.call("browser.close", json!({}))).await;
-        let _ = tokio::time::timeout(Duration::from_secs(5), self.child.wait()).await;
-    }
-}
-
-impl Drop for Browser {
-    fn drop(&mut self) {
-        kill_group(&mut self.child);
-        let deadline = Instant::now() + Duration::from_secs(2);
-        while Instant::now() < deadline && !matches!(self.child.try_wait(), Ok(Some(_))) {
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = std::fs::remove_dir_all(&self.profile);
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.process.child.wait()).await;
     }
 }
 

@@ -9,6 +9,7 @@ pub mod chromium;
 pub mod firefox;
 pub mod fuzz;
 pub mod har;
+mod launch;
 pub mod modules;
 pub mod page_fetch;
 pub mod redis;

@@ -3,8 +3,10 @@
 
 use serde_json::{json, Value};
 
-/// The script [`firefox::Page::fetch`](crate::firefox::Page::fetch) runs (and the WebKit driver's `fetch`): `{ok, status, body,
-/// readable}` whether the promise resolved or rejected.
+/// The script every driver's `fetch` runs ([`chromium::Page::fetch`](crate::chromium::Page::fetch),
+/// [`firefox::Page::fetch`](crate::firefox::Page::fetch), WebKit's
+/// [`Browser::fetch`](crate::webkit::Browser::fetch)): `{ok, status, body, readable}` whether the
+/// promise resolved or rejected.
 pub(crate) fn fetch_script(url: &str, method: &str, headers: &[(&str, &str)]) -> String {
     let headers: Vec<Value> = headers.iter().map(|(n, v)| json!([n, v])).collect();
     let init = json!({"method": method, "headers": headers, "mode": "cors", "credentials": "omit"});
@@ -21,8 +23,8 @@ pub(crate) fn fetch_script(url: &str, method: &str, headers: &[(&str, &str)]) ->
     )
 }
 
-/// What a `fetch()` from a page came to ([`firefox::Page::fetch`](crate::firefox::Page::fetch), and WebKit's
-/// [`Browser::fetch`](crate::webkit::Browser::fetch)).
+/// What a `fetch()` from a page came to, in any of the three engines: one type, so a test reads
+/// Chromium's, Firefox's and WebKit's answers to the same script the same way.
 #[derive(Debug)]
 pub struct Fetched {
     /// The promise resolved.
@@ -34,13 +36,19 @@ pub struct Fetched {
     pub body: String,
     /// Response header names the script could read.
     pub readable: Vec<String>,
-    /// The engine's CORS lines about the URL, in order: Firefox's "Cross-Origin Request
-    /// Blocked" lines; WebKit's error lines (the cause, then "Fetch API cannot load URL due to
-    /// access control checks.").
+    /// The engine's CORS lines about the URL, in order: Chromium's "Access to fetch at ..." line;
+    /// Firefox's "Cross-Origin Request Blocked" lines; WebKit's error lines (the cause, then
+    /// "Fetch API cannot load URL due to access control checks.").
     pub console: Vec<String>,
 }
 
 impl Fetched {
+    /// The first CORS line, the one the browser model's `console_message` predicts (Chromium
+    /// prints only one); `None` when the engine printed none.
+    pub fn console_message(&self) -> Option<String> {
+        self.console.first().cloned()
+    }
+
     /// What [`fetch_script`] returned, with the console lines gathered about it.
     pub(crate) fn from_script(v: &Value, console: Vec<String>) -> Fetched {
         Fetched {

@@ -41,7 +41,7 @@ use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
 use tokio::sync::Notify;
 
-use crate::chromium::{find_browser, for_tests, fresh_profile_dir, is_executable, kill_group};
+use crate::launch::{find_browser, for_tests, fresh_profile_dir, is_executable, kill_group};
 use crate::page_fetch::fetch_script;
 pub use crate::page_fetch::Fetched;
 

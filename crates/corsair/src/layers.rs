@@ -166,9 +166,16 @@ impl Layers {
                 s.push_str(&format!(
                     "# Remove nginx's copy ({app} already answers): delete every `add_header Access-Control-*`\n# line, and an `if ($request_method = OPTIONS)` block that answers preflights, from the location\n# that proxies to {app} and from its server block.\n"
                 ));
-                s.push_str(&format!("# Or keep nginx's lines and drop {app}'s, in that location:\n"));
-                for n in cors_header_names(&self.page_lines) {
-                    s.push_str(&format!("# proxy_hide_header {};\n", title(&n)));
+                if self.some_layer_allows_any_origin() {
+                    // Keeping nginx's lines would keep the layer that answers every origin.
+                    s.push_str(&format!(
+                        "# Not the other way round: nginx's lines answer an origin no list has ({UNLISTED_ORIGIN}),\n# so every site could read the API; {app}'s list is the one to keep.\n"
+                    ));
+                } else {
+                    s.push_str(&format!("# Or keep nginx's lines and drop {app}'s, in that location:\n"));
+                    for n in cors_header_names(&self.page_lines) {
+                        s.push_str(&format!("# proxy_hide_header {};\n", title(&n)));
+                    }
                 }
                 Some(("nginx.conf, the location that proxies to the app".to_owned(), s))
             }
@@ -182,6 +189,14 @@ impl Layers {
                 ))
             }
         }
+    }
+
+    /// Whether the extra request from [`UNLISTED_ORIGIN`] was allowed (`*`, or that origin
+    /// echoed): a layer answers every origin, and no fix should keep it.
+    fn some_layer_allows_any_origin(&self) -> bool {
+        self.unlisted_lines.as_ref().is_some_and(|lines| {
+            lines.iter().any(|(n, v)| n == "access-control-allow-origin" && (v == "*" || v == UNLISTED_ORIGIN))
+        })
     }
 
     /// The JSON object `check --format json` adds under `layers`.

@@ -27,17 +27,17 @@ app.delete('/items/:id', (req, res) => res.status(204).end());
 const server = app.listen(Number(process.argv[2]), '127.0.0.1');
 "#;
 
+/// `app` served by node with the test's express and cors, on a port of its own.
+fn express_on_a_free_port(modules: &std::path::Path, dir: &std::path::Path, app: &str) -> (Proc, u16) {
+    let port = free_port();
+    (servers::express(modules, dir, app, port), port)
+}
+
 #[test]
 fn the_express_fix_adds_the_origin_and_keeps_the_other_origins_and_methods() {
     let Some(modules) = express_modules() else { return };
     let dir = servers::temp_dir("express-fix");
-    let start = |app: &str| {
-        std::fs::write(dir.join("server.js"), app).unwrap();
-        let port = free_port();
-        let mut cmd = std::process::Command::new("node");
-        cmd.arg(dir.join("server.js")).arg(port.to_string()).env("NODE_PATH", &modules);
-        (Proc::start(cmd, &dir, port), port)
-    };
+    let start = |app: &str| express_on_a_free_port(&modules, &dir, app);
     let (server, port) = start(EXPRESS_APP);
     let url = format!("http://127.0.0.1:{port}/items/1");
     let asked = ["-X", "PUT", "-H", "X-Trace: 1", "--credentials", "include"];
@@ -102,24 +102,12 @@ urlpatterns = [path('items', items), path('items/<int:id>', items)]
 
 #[test]
 fn the_django_fix_changes_the_settings_of_an_installed_corsheaders_and_django_starts() {
-    if !servers::python_has(
-        "django, corsheaders",
-        "Django and django-cors-headers (python3 -m pip install django==5.2.19 django-cors-headers==4.9.0)",
-    ) {
+    if !servers::python_has("django, corsheaders", servers::DJANGO_INSTALL) {
         return;
     }
     let dir = servers::temp_dir("django-fix");
     std::fs::write(dir.join("urls.py"), DJANGO_URLS).unwrap();
-    let start = |settings: &str| {
-        std::fs::write(dir.join("settings.py"), settings).unwrap();
-        let port = free_port();
-        let mut cmd = std::process::Command::new("python3");
-        cmd.args(["-m", "django", "runserver", "--noreload", "--nothreading", &format!("127.0.0.1:{port}")])
-            .current_dir(&dir)
-            .env("PYTHONPATH", &dir)
-            .env("DJANGO_SETTINGS_MODULE", "settings");
-        (Proc::start(cmd, &dir, port), port)
-    };
+    let start = |settings: &str| servers::django(&dir, settings);
     let (server, port) = start(DJANGO_SETTINGS);
     let url = format!("http://127.0.0.1:{port}/items/1");
     let asked = ["-X", "PUT", "-H", "X-Trace: 1", "--credentials", "include"];
@@ -417,4 +405,345 @@ fn the_caddy_fix_takes_the_sites_handlers_into_its_route() {
     assert_eq!(stat["verdict"], "allowed", "the site's own handle_path still answers: {stat}");
     let evil = check(&url, "https://evil.example", &asked);
     assert_eq!(evil["verdict"], "blocked", "{evil}");
+}
+
+/// The printed `src/cors.rs` of the axum fix, compiled as printed: it is the code corsair-snippet
+/// renders for every policy (its own test holds that file equal to the rendering), and its
+/// `include_str!("cors.toml")` reads the `cors.toml` this test wrote from the printed one.
+mod applied_axum {
+    use std::sync::OnceLock;
+
+    /// The `cors.toml` the user saved: the printed one, with the old layer's lists moved in.
+    pub static CORS_TOML: OnceLock<String> = OnceLock::new();
+
+    macro_rules! include_str {
+        ($file:literal) => {
+            CORS_TOML.get().expect("the test writes cors.toml first").as_str()
+        };
+    }
+
+    include!("../../corsair-snippet/tests/axum/cors.rs");
+
+    /// The layer the printed code builds.
+    pub fn layer() -> corsair_tower::CorsLayer {
+        cors_layer().expect("the printed cors.toml loads")
+    }
+
+    /// The file compiled above, to compare with what `corsair check` printed.
+    pub const CODE: &str = std::include_str!("../../corsair-snippet/tests/axum/cors.rs");
+}
+
+/// An axum app as tower-http's docs set it up: `CorsLayer` with an origin list that lacks the
+/// page, methods that lack PUT, headers that lack the page's header; routes with other methods.
+/// `layer` is either that mistake or the fix.
+fn axum_app(cors: impl FnOnce(axum::Router) -> axum::Router) -> (tokio::runtime::Runtime, u16) {
+    use axum::routing::get;
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let app = axum::Router::new()
+        .route("/items", get(|| async { "[]" }))
+        .route("/items/{id}", get(|| async { "{}" }).put(|| async { "{}" }).delete(|| async { "" }));
+    let app = cors(app);
+    runtime.spawn(async move { axum::serve(listener, app).await });
+    (runtime, port)
+}
+
+#[test]
+fn the_axum_fix_replaces_tower_http_and_keeps_what_it_allowed() {
+    use axum::http::{header, HeaderValue, Method};
+    let tower_http = |app: axum::Router| {
+        let origins: [HeaderValue; 2] =
+            [HeaderValue::from_static("https://admin.example.com"), HeaderValue::from_static("http://localhost:3000")];
+        app.layer(
+            tower_http::cors::CorsLayer::new()
+                .allow_origin(origins)
+                .allow_methods([Method::GET, Method::DELETE])
+                .allow_headers([header::CONTENT_TYPE])
+                .allow_credentials(true),
+        )
+    };
+    let (server, port) = axum_app(tower_http);
+    let url = format!("http://127.0.0.1:{port}/items/1");
+    let asked = ["-X", "PUT", "-H", "X-Trace: 1", "--credentials", "include", "--stack", "axum"];
+    let before = check(&url, PAGE, &asked);
+    assert_eq!(before["verdict"], "blocked", "{before}");
+    assert_eq!(before["stack"], "axum", "{before}");
+    // The old layer, for comparison: its origins pass with its methods.
+    let old = check(&url, "https://admin.example.com", &["-X", "DELETE", "--credentials", "include"]);
+    assert_eq!(old["verdict"], "allowed", "{old}");
+    let fix = parts(&before);
+    assert_eq!(fix.iter().map(|p| p.0.as_str()).collect::<Vec<_>>(), ["cors.toml", "src/cors.rs"], "{fix:?}");
+    assert_eq!(fix[1].1, applied_axum::CODE, "the printed code is the code compiled into this test");
+    assert!(fix[1].1.contains("replaces tower-http's CorsLayer"), "says what it replaces: {}", fix[1].1);
+    assert!(fix[1].1.contains("go into cors.toml's lists"), "says where the old lists go: {}", fix[1].1);
+    drop(server);
+
+    // Applied as it says: tower-http's layer removed, corsair-tower's added, and the old layer's
+    // origins, methods and headers moved into the printed cors.toml's lists.
+    let mut toml = fix[0].1.clone();
+    for (key, old) in [
+        ("allow_origins", "\"https://admin.example.com\", \"http://localhost:3000\", "),
+        ("allow_methods", "\"GET\", \"DELETE\", "),
+        ("allow_headers", "\"content-type\", "),
+    ] {
+        let at = format!("{key} = [");
+        assert!(toml.contains(&at), "the printed cors.toml has {key}: {toml}");
+        toml = toml.replacen(&at, &format!("{at}{old}"), 1);
+    }
+    applied_axum::CORS_TOML.set(toml.clone()).expect("set once");
+    let (_server, port) = axum_app(|app| app.layer(applied_axum::layer()));
+    let url = format!("http://127.0.0.1:{port}/items/1");
+    let after = check(&url, PAGE, &asked);
+    assert_eq!(after["verdict"], "allowed", "{after}\n{toml}");
+    for (origin, path, args) in [
+        ("https://admin.example.com", "/items/1", &["-X", "DELETE", "--credentials", "include"][..]),
+        ("http://localhost:3000", "/items", &["-H", "Content-Type: application/json", "--credentials", "include"][..]),
+        (PAGE, "/items", &["--credentials", "include"][..]),
+    ] {
+        let v = check(&format!("http://127.0.0.1:{port}{path}"), origin, args);
+        assert_eq!(v["verdict"], "allowed", "{origin} {path} {args:?} no longer passes: {v}\n{toml}");
+    }
+    let evil = check(&url, "https://evil.example", &asked);
+    assert_eq!(evil["verdict"], "blocked", "{evil}");
+}
+
+/// FastAPI's tutorial app with the usual narrow arguments: an origin list without the page, no
+/// credentials, `allow_methods=["GET"]`, `allow_headers=["content-type"]`.
+const FASTAPI_APP: &str = r#"from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+app = FastAPI()
+
+origins = ['https://admin.example.com']
+#FIX-ORIGINS
+app.add_middleware(
+    CORSMiddleware,
+    allow_origins=origins,
+    allow_methods=['GET'],
+    allow_headers=['content-type'],
+)
+
+
+@app.get('/items')
+async def read_items():
+    return []
+
+
+@app.put('/items/{id}')
+async def save_item(id: int):
+    return {}
+#FIX-END
+"#;
+
+#[test]
+fn the_fastapi_fix_extends_allow_methods_and_allow_headers_and_keeps_the_old_ones() {
+    if !servers::python_has(
+        "fastapi, uvicorn",
+        "FastAPI and uvicorn (python3 -m pip install fastapi==0.165.0 uvicorn==0.55.0)",
+    ) {
+        return;
+    }
+    let dir = servers::temp_dir("fastapi-fix");
+    let start = |app: &str| servers::uvicorn(&dir, app);
+    let (server, port) = start(FASTAPI_APP);
+    let url = format!("http://127.0.0.1:{port}/items/1");
+    let asked = ["-X", "PUT", "-H", "X-Trace: 1", "--credentials", "include"];
+    let before = check(&url, PAGE, &asked);
+    assert_eq!(before["verdict"], "blocked", "{before}");
+    assert_eq!(before["stack"], "fastapi", "{before}");
+    let fix = parts(&before);
+    assert_eq!(fix.len(), 2, "{fix:?}");
+    assert!(fix[0].0.contains("before add_middleware") && fix[1].0.contains("end of the module"), "{fix:?}");
+    let end = &fix[1].1;
+    for added in
+        ["'allow_credentials'] = True", "'allow_methods', ['GET']), 'PUT']", "'allow_headers', []), 'x-trace']"]
+    {
+        assert!(end.contains(added), "adds {added}: {end}");
+    }
+    // A preflight that only the old arguments allowed, to hold against the fixed app.
+    let old_args = ["-H", "Content-Type: application/json"];
+    let old = check(&format!("http://127.0.0.1:{port}/items"), "https://admin.example.com", &old_args);
+    assert_eq!(old["verdict"], "allowed", "{old}");
+    drop(server);
+
+    let fixed = FASTAPI_APP.replace("#FIX-ORIGINS\n", &fix[0].1).replace("#FIX-END\n", end);
+    let (_server, port) = start(&fixed);
+    let url = format!("http://127.0.0.1:{port}/items/1");
+    let after = check(&url, PAGE, &asked);
+    assert_eq!(after["verdict"], "allowed", "{after}\n{fixed}");
+    let old = check(&format!("http://127.0.0.1:{port}/items"), "https://admin.example.com", &old_args);
+    assert_eq!(old["verdict"], "allowed", "the old origin, GET and content-type still pass: {old}");
+    let page_get = check(&format!("http://127.0.0.1:{port}/items"), PAGE, &["--credentials", "include"]);
+    assert_eq!(page_get["verdict"], "allowed", "GET, allowed before, still is: {page_get}");
+    let evil = check(&url, "https://evil.example", &asked);
+    assert_eq!(evil["verdict"], "blocked", "{evil}");
+    let patch = check(&url, PAGE, &["-X", "PATCH", "--credentials", "include"]);
+    assert_eq!(patch["verdict"], "blocked", "the fix added PUT, not every method: {patch}");
+}
+
+/// Express with `cors` narrowed the other way: the page's origin listed, but `methods` without
+/// PUT and no credentials.
+const EXPRESS_NARROW_METHODS: &str = r#"'use strict';
+const express = require('express');
+const cors = require('cors');
+const app = express();
+const corsOptions = {
+  origin: ['https://admin.example.com', 'http://localhost:5173'],
+  methods: ['GET', 'POST'],
+};
+//FIX
+app.use(cors(corsOptions));
+app.get('/items', (req, res) => res.json([]));
+app.post('/items', (req, res) => res.status(201).json({}));
+app.put('/items/:id', (req, res) => res.json({}));
+const server = app.listen(Number(process.argv[2]), '127.0.0.1');
+"#;
+
+#[test]
+fn the_express_fix_adds_the_method_and_credentials_and_keeps_the_methods_listed() {
+    let Some(modules) = express_modules() else { return };
+    let dir = servers::temp_dir("express-methods-fix");
+    let start = |app: &str| express_on_a_free_port(&modules, &dir, app);
+    let (server, port) = start(EXPRESS_NARROW_METHODS);
+    let asked = ["-X", "PUT", "--credentials", "include"];
+    let before = check(&format!("http://127.0.0.1:{port}/items/1"), PAGE, &asked);
+    assert_eq!(before["verdict"], "blocked", "{before}");
+    let text = parts(&before)[0].1.clone();
+    assert!(text.contains("corsOptions.methods = "), "adds the method: {text}");
+    assert!(text.contains("corsOptions.credentials = true"), "allows credentials: {text}");
+    assert!(!text.contains("corsOptions.origin"), "the origin was listed already: {text}");
+    drop(server);
+
+    let (_server, port) = start(&EXPRESS_NARROW_METHODS.replace("//FIX\n", &text));
+    let after = check(&format!("http://127.0.0.1:{port}/items/1"), PAGE, &asked);
+    assert_eq!(after["verdict"], "allowed", "{after}\n{text}");
+    let post = check(
+        &format!("http://127.0.0.1:{port}/items"),
+        "https://admin.example.com",
+        &["-X", "POST", "-H", "Content-Type: application/json"],
+    );
+    assert_eq!(post["verdict"], "allowed", "POST, listed before, still passes: {post}");
+    let delete = check(&format!("http://127.0.0.1:{port}/items/1"), PAGE, &["-X", "DELETE"]);
+    assert_eq!(delete["verdict"], "blocked", "the fix added PUT, not cors's default list: {delete}");
+}
+
+#[test]
+fn the_django_fix_extends_cors_allow_methods_and_keeps_the_methods_listed() {
+    if !servers::python_has("django, corsheaders", servers::DJANGO_INSTALL) {
+        return;
+    }
+    let settings = DJANGO_SETTINGS.replace(
+        "CORS_ALLOWED_ORIGINS = ['https://admin.example.com']",
+        "CORS_ALLOWED_ORIGINS = ['http://localhost:5173']",
+    ) + "CORS_ALLOW_METHODS = ['GET', 'POST', 'OPTIONS']\n";
+    let dir = servers::temp_dir("django-methods-fix");
+    std::fs::write(dir.join("urls.py"), DJANGO_URLS).unwrap();
+    let start = |settings: &str| servers::django(&dir, settings);
+    let (server, port) = start(&settings);
+    let asked = ["-X", "DELETE"];
+    let before = check(&format!("http://127.0.0.1:{port}/items/1"), PAGE, &asked);
+    assert_eq!(before["verdict"], "blocked", "{before}");
+    let text = parts(&before)[0].1.clone();
+    assert!(text.contains("CORS_ALLOW_METHODS = tuple(dict.fromkeys("), "extends the setting: {text}");
+    assert!(!text.contains("CORS_ALLOWED_ORIGINS ="), "the origin was listed already: {text}");
+    drop(server);
+
+    let (_server, port) = start(&format!("{settings}\n{text}"));
+    let after = check(&format!("http://127.0.0.1:{port}/items/1"), PAGE, &asked);
+    assert_eq!(after["verdict"], "allowed", "{after}\n{text}");
+    let post =
+        check(&format!("http://127.0.0.1:{port}/items"), PAGE, &["-X", "POST", "-H", "Content-Type: application/json"]);
+    assert_eq!(post["verdict"], "allowed", "POST, listed before, still passes: {post}");
+    let put = check(&format!("http://127.0.0.1:{port}/items/1"), PAGE, &["-X", "PUT"]);
+    assert_eq!(put["verdict"], "blocked", "the fix added DELETE, not the package's defaults: {put}");
+}
+
+/// Express with an authentication middleware mounted before `cors()`: its 401 leaves before
+/// `cors` runs, so it carries no CORS headers and the page sees a CORS error instead.
+const EXPRESS_AUTH_FIRST: &str = r#"'use strict';
+const express = require('express');
+const cors = require('cors');
+const app = express();
+const corsOptions = { origin: ['http://localhost:5173'], credentials: true };
+app.use((req, res, next) => (req.method === 'OPTIONS' || req.headers.authorization ? next() : res.status(401).json({ error: 'login' })));
+//CORS
+app.use(cors(corsOptions));
+//END
+app.put('/items/:id', (req, res) => res.json({}));
+const server = app.listen(Number(process.argv[2]), '127.0.0.1');
+"#;
+
+#[test]
+fn a_401_from_middleware_before_express_cors_gets_the_fix_that_mounts_cors_first() {
+    let Some(modules) = express_modules() else { return };
+    let dir = servers::temp_dir("express-auth-fix");
+    let start = |app: &str| express_on_a_free_port(&modules, &dir, app);
+    let (server, port) = start(EXPRESS_AUTH_FIRST);
+    let asked = ["-X", "PUT", "-H", "Content-Type: application/json", "--credentials", "include"];
+    let before = check(&format!("http://127.0.0.1:{port}/items/1"), PAGE, &asked);
+    assert_eq!(before["verdict"], "blocked", "{before}");
+    let text = parts(&before)[0].1.clone();
+    assert!(text.contains("The 401 came from something that runs before cors()"), "{text}");
+    assert!(text.contains("mount app.use(cors(corsOptions))"), "{text}");
+    assert!(!text.contains("corsOptions.origin"), "re-adds nothing: {text}");
+    drop(server);
+
+    // Applied as it says: the cors() line moved above the authentication middleware.
+    let (head, rest) = EXPRESS_AUTH_FIRST.split_once("app.use((req, res, next)").expect("the auth line");
+    let (auth, rest) = rest.split_once("//CORS\n").expect("marker");
+    let (cors_line, tail) = rest.split_once("//END\n").expect("marker");
+    let moved = format!("{head}{cors_line}app.use((req, res, next){auth}{tail}");
+    let (_server, port) = start(&moved);
+    let after = check(&format!("http://127.0.0.1:{port}/items/1"), PAGE, &asked);
+    assert_eq!(after["verdict"], "allowed", "the page reads the 401 now: {after}\n{moved}");
+    let last = after["requests"].as_array().unwrap().last().unwrap();
+    assert_eq!(last["response"]["status"], 401, "{after}");
+    let evil = check(&format!("http://127.0.0.1:{port}/items/1"), "https://evil.example", &asked);
+    assert_eq!(evil["verdict"], "blocked", "{evil}");
+}
+
+/// A middleware of the project's own above CorsMiddleware, answering 403 to requests without a
+/// token: its answer leaves before corsheaders runs.
+const DJANGO_GUARD: &str = r#"from django.http import JsonResponse
+
+
+class Guard:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method != 'OPTIONS' and 'HTTP_AUTHORIZATION' not in request.META:
+            return JsonResponse({'error': 'login'}, status=403)
+        return self.get_response(request)
+"#;
+
+#[test]
+fn a_403_from_django_middleware_above_corsheaders_gets_the_fix_that_moves_it_first() {
+    if !servers::python_has("django, corsheaders", servers::DJANGO_INSTALL) {
+        return;
+    }
+    let settings = DJANGO_SETTINGS
+        .replace(
+            "CORS_ALLOWED_ORIGINS = ['https://admin.example.com']",
+            "CORS_ALLOWED_ORIGINS = ['http://localhost:5173']",
+        )
+        .replace("MIDDLEWARE = [\n", "MIDDLEWARE = [\n    'guard.Guard',\n");
+    let dir = servers::temp_dir("django-guard-fix");
+    std::fs::write(dir.join("urls.py"), DJANGO_URLS).unwrap();
+    std::fs::write(dir.join("guard.py"), DJANGO_GUARD).unwrap();
+    let (server, port) = servers::django(&dir, &settings);
+    let asked = ["-X", "PUT", "-H", "Content-Type: application/json"];
+    let before = check(&format!("http://127.0.0.1:{port}/items/1"), PAGE, &asked);
+    assert_eq!(before["verdict"], "blocked", "{before}");
+    let text = parts(&before)[0].1.clone();
+    assert!(text.contains("The 403 came from middleware above CorsMiddleware"), "{text}");
+    assert!(!text.contains("CORS_ALLOWED_ORIGINS ="), "re-adds nothing: {text}");
+    drop(server);
+
+    let (_server, port) = servers::django(&dir, &format!("{settings}\n{text}"));
+    let after = check(&format!("http://127.0.0.1:{port}/items/1"), PAGE, &asked);
+    assert_eq!(after["verdict"], "allowed", "the page reads the 403 now: {after}\n{text}");
+    let last = after["requests"].as_array().unwrap().last().unwrap();
+    assert_eq!(last["response"]["status"], 403, "the guard still guards: {after}");
 }

@@ -17,13 +17,6 @@ fn express_app(origins: &str) -> String {
     )
 }
 
-fn start_express(modules: &Path, dir: &Path, app: &str, port: u16) -> Proc {
-    std::fs::write(dir.join("server.js"), app).unwrap();
-    let mut cmd = Command::new("node");
-    cmd.arg(dir.join("server.js")).arg(port.to_string()).env("NODE_PATH", modules);
-    Proc::start(cmd, dir, port)
-}
-
 /// nginx proxying to Express; `cors` is what the location adds (the seed's lines, or nothing),
 /// between `#SEED` and `#END`.
 fn start_nginx(bin: &str, dir: &Path, port: u16, upstream: u16, cors: &str) -> Proc {
@@ -56,8 +49,12 @@ fn nginx_and_express_both_adding_the_origin_are_named_and_one_is_removed() {
     let (Some(bin), Some(modules)) = (nginx_binary(), express_modules()) else { return };
     let dir = servers::temp_dir("layers-both");
     let (port, upstream) = (free_port(), free_port());
-    let _app =
-        start_express(&modules, &dir, &express_app("'http://localhost:5173', 'https://admin.example.com'"), upstream);
+    let _app = servers::express(
+        &modules,
+        &dir,
+        &express_app("'http://localhost:5173', 'https://admin.example.com'"),
+        upstream,
+    );
     let nginx = start_nginx(bin, &dir, port, upstream, NGINX_ECHO);
     let url = format!("http://127.0.0.1:{port}/api/items");
     let asked = ["--credentials", "include"];
@@ -78,6 +75,8 @@ fn nginx_and_express_both_adding_the_origin_are_named_and_one_is_removed() {
     let fix = parts(&before);
     assert_eq!(fix.len(), 1, "{fix:?}");
     assert!(fix[0].1.contains("Remove nginx's copy"), "{}", fix[0].1);
+    assert!(!fix[0].1.contains("proxy_hide_header"), "never offers to keep nginx's echo: {}", fix[0].1);
+    assert!(fix[0].1.contains("Not the other way round"), "says why: {}", fix[0].1);
     assert!(!fix[0].1.contains("cors("), "no second layer for Express: {}", fix[0].1);
     let text = servers::check_text(&url, PAGE, &asked);
     assert!(text.contains("Two layers answer here:") && text.contains("X-Powered-By: Express"), "{text}");
@@ -101,7 +100,7 @@ fn behind_nginx_only_express_adds_cors_so_the_fix_goes_to_express_alone() {
     let dir = servers::temp_dir("layers-app");
     let (port, upstream) = (free_port(), free_port());
     let app = express_app("'https://admin.example.com'");
-    let express = start_express(&modules, &dir, &app, upstream);
+    let express = servers::express(&modules, &dir, &app, upstream);
     let _nginx = start_nginx(bin, &dir, port, upstream, "");
     let url = format!("http://127.0.0.1:{port}/api/items");
     let asked = ["--credentials", "include"];
@@ -120,10 +119,48 @@ fn behind_nginx_only_express_adds_cors_so_the_fix_goes_to_express_alone() {
     let fix = parts(&before);
     drop(express);
 
-    let _express = start_express(&modules, &dir, &app.replace("//FIX\n", &fix[0].1), upstream);
+    let _express = servers::express(&modules, &dir, &app.replace("//FIX\n", &fix[0].1), upstream);
     let after = check(&url, PAGE, &asked);
     assert_eq!(after["verdict"], "allowed", "{after}");
     assert_eq!(acao_lines(&after), 1, "one layer answers: {after}");
     let admin = check(&url, "https://admin.example.com", &asked);
     assert_eq!(admin["verdict"], "allowed", "{admin}");
+}
+
+/// nginx adding a fixed origin of its own (an allow-list of one, the page) in front of Express
+/// that allows the page too: both lines come, and the fix's second way, nginx's lines kept and
+/// Express's hidden with `proxy_hide_header`, applied: the request passes with one line.
+const NGINX_FIXED: &str = "      add_header Access-Control-Allow-Origin http://localhost:5173 always;\n      add_header Access-Control-Allow-Credentials true always;\n";
+
+#[test]
+fn keeping_nginx_s_own_list_and_hiding_express_s_lines_works_too() {
+    let (Some(bin), Some(modules)) = (nginx_binary(), express_modules()) else { return };
+    let dir = servers::temp_dir("layers-hide");
+    let (port, upstream) = (free_port(), free_port());
+    let app = express_app("'http://localhost:5173', 'https://admin.example.com'");
+    let _app = servers::express(&modules, &dir, &app, upstream);
+    let nginx = start_nginx(bin, &dir, port, upstream, NGINX_FIXED);
+    let url = format!("http://127.0.0.1:{port}/api/items");
+    let asked = ["--credentials", "include"];
+    let before = check(&url, PAGE, &asked);
+    assert_eq!(before["verdict"], "blocked", "{before}");
+    assert_eq!(before["error"]["kind"], "kMultipleAllowOriginValues", "{before}");
+    let fix = parts(&before);
+    let hide: String = fix[0]
+        .1
+        .lines()
+        .filter_map(|l| l.strip_prefix("# proxy_hide_header "))
+        .map(|rest| format!("      proxy_hide_header {rest}\n"))
+        .collect();
+    assert!(hide.contains("Access-Control-Allow-Origin"), "offers to hide Express's lines: {}", fix[0].1);
+    drop(nginx);
+
+    let port = free_port();
+    let _nginx = start_nginx(bin, &dir, port, upstream, &format!("{NGINX_FIXED}{hide}"));
+    let url = format!("http://127.0.0.1:{port}/api/items");
+    let after = check(&url, PAGE, &asked);
+    assert_eq!(after["verdict"], "allowed", "{after}\n{hide}");
+    assert_eq!(acao_lines(&after), 1, "one layer answers: {after}");
+    let admin = check(&url, "https://admin.example.com", &asked);
+    assert_eq!(admin["verdict"], "blocked", "nginx's list (the page only) decides now: {admin}");
 }

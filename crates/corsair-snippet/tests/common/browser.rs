@@ -72,7 +72,7 @@ pub async fn judge(stack: &str, chromium: &Chromium, allowed: &TestServer, refus
             let want = predicted(&url, &origin, method, headers).await;
             let expect_pass = from_allowed && passes_if_allowed;
             let line = format!("{stack}: {method} {path} {headers:?} from {origin}");
-            if got.ok != want.is_none() || got.console != want || got.ok != expect_pass {
+            if got.ok != want.is_none() || got.console_message() != want || got.ok != expect_pass {
                 eprintln!("  DISAGREE  {line}: chromium {:?} / {:?}, model {want:?}", got.status, got.console);
                 failures.push(line);
             } else {

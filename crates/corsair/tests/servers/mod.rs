@@ -163,3 +163,29 @@ pub fn uvicorn(dir: &Path, app: &str) -> (Proc, u16) {
     ]);
     (Proc::start(cmd, dir, port), port)
 }
+
+/// Writes `app` as `server.js` in `dir` and runs it with node on `port` (its `process.argv[2]`),
+/// with the test's express and cors.
+pub fn express(modules: &Path, dir: &Path, app: &str, port: u16) -> Proc {
+    std::fs::write(dir.join("server.js"), app).expect("write server.js");
+    let mut cmd = Command::new("node");
+    cmd.arg(dir.join("server.js")).arg(port.to_string()).env("NODE_PATH", modules);
+    Proc::start(cmd, dir, port)
+}
+
+/// What to install for the Django fix tests.
+pub const DJANGO_INSTALL: &str =
+    "Django and django-cors-headers (python3 -m pip install django==5.2.19 django-cors-headers==4.9.0)";
+
+/// Writes `settings` as `settings.py` in `dir` (beside the test's `urls.py`) and serves the
+/// project with `runserver` on a free port.
+pub fn django(dir: &Path, settings: &str) -> (Proc, u16) {
+    std::fs::write(dir.join("settings.py"), settings).expect("write settings.py");
+    let port = free_port();
+    let mut cmd = Command::new("python3");
+    cmd.args(["-m", "django", "runserver", "--noreload", "--nothreading", &format!("127.0.0.1:{port}")])
+        .current_dir(dir)
+        .env("PYTHONPATH", dir)
+        .env("DJANGO_SETTINGS_MODULE", "settings");
+    (Proc::start(cmd, dir, port), port)
+}
