@@ -156,7 +156,7 @@ impl HeaderSink for Writer<'_> {
 
     fn remove(&mut self, _: &[u8]) {}
 
-    #[inline]
+    #[inline(always)]
     fn add(&mut self, line: &Added, value: &Value<'_>) {
         self.out.extend_from_slice(line.start.as_bytes());
         value.write_to(self.out);
