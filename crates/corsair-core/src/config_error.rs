@@ -178,10 +178,16 @@ pub enum ConfigError {
         /// The parser's message, with our hint where we have one.
         message: String,
     },
-    /// `--profile` or `CORSAIR_PROFILE` names a profile the file does not define.
+    /// The profile asked for is not one the file defines.
     UnknownProfile {
         /// The name asked for.
         name: String,
+        /// The profiles the file has.
+        available: Vec<String>,
+    },
+    /// The file defines profiles and no top-level `allow_origins`, and no profile was chosen: the
+    /// top level alone is no policy. (How to choose one is the caller's: a flag, a variable.)
+    ProfileNeeded {
         /// The profiles the file has.
         available: Vec<String>,
     },
@@ -207,8 +213,9 @@ pub enum ConfigError {
         key: String,
         /// The known key it is closest to, when one is close.
         suggestion: Option<String>,
-        /// The command whose help lists the keys, e.g. `corsair policy check --help`.
-        help: &'static str,
+        /// Whether the key is in a `[proxy]` table, whose keys the proxy documents (the policy's
+        /// keys are documented with the policy).
+        proxy: bool,
     },
     /// A value of the wrong kind, e.g. `max_age = "600"`.
     WrongType {
@@ -253,6 +260,7 @@ impl ConfigError {
             Syntax { .. }
             | Setting { .. }
             | UnknownProfile { .. }
+            | ProfileNeeded { .. }
             | InvalidEnvironment { .. }
             | UnknownKey { .. }
             | WrongType { .. }
@@ -359,14 +367,18 @@ impl fmt::Display for ConfigError {
                     write!(f, "; choose one of: {}", names.join(", "))
                 }
             }
+            ProfileNeeded { available } => {
+                let names: Vec<String> = available.iter().map(|n| escape(n)).collect();
+                write!(f, "this file defines profiles ({}) and no top-level allow_origins; choose one", names.join(", "))
+            }
             // The variable is named by the error's location (`environment variable CORSAIR_...`).
             InvalidEnvironment { message, .. } => f.write_str(message),
-            UnknownKey { key, suggestion, help } => {
+            UnknownKey { key, suggestion, .. } => {
                 write!(f, "unknown key `{}`", escape(key))?;
                 if let Some(s) = suggestion {
                     write!(f, "; did you mean `{}`?", escape(s))?;
                 }
-                write!(f, " (see `{help}` for the keys)")
+                Ok(())
             }
             WrongType { key, expected, found, hint } => {
                 write!(f, "{} must be {expected}, not {found}", escape(key))?;

@@ -48,5 +48,5 @@ pub use origin::{Origin, OriginError, OriginRef};
 pub use pattern::{OriginMatch, OriginPattern, OriginSet, PatternError};
 pub use policy::decision;
 pub use policy::{IntoToken, Policy, PolicyBuilder, RefusalStyle};
-pub use policy_file::{Override, PolicyFile, PolicyTable};
+pub use policy_file::{Overrides, PolicyFile};
 pub use vary::Vary;

@@ -2,9 +2,12 @@
 //! environment-variable overrides. Errors point at file, line and column.
 //!
 //! Keys at the top of the file are the base; `[profiles.NAME]` tables override them key by key;
-//! `CORSAIR_*` variables override both (lists comma-separated). The profile comes from the caller
-//! (`--profile`), else from `CORSAIR_PROFILE`. A shell with flags of the same meaning gives them
-//! as [`Override`]s from the flag ([`PolicyFile::policy_with`]), so errors name the flag.
+//! `CORSAIR_*` variables override both (lists comma-separated). The profile comes from the caller,
+//! else from `CORSAIR_PROFILE`. A shell with flags of the same meaning layers them over the
+//! environment as typed [`Overrides`] ([`PolicyFile::policy_with`]), so errors name the flag.
+//!
+//! A shell that keeps its own settings in the same file (the gateway's `[proxy]` table) reads
+//! the file once, with its table as the type parameter ([`PolicyFile::parse_with_proxy`]).
 //!
 //! Before serde reads the file, its shape is checked ([`Key`], [`Kind`]): every unknown key (with
 //! the key meant, when one is close) and every value of the wrong kind, at once and in the
@@ -33,10 +36,12 @@
 //!     .policy(None, |_| None).unwrap_err();
 //! assert!(err.to_string().starts_with("error: cors.toml:1:18: "));
 //!
-//! // A shell's flag, given as the override of the same name, is what its errors name.
-//! use corsair_core::Override;
-//! let flag = |var: &str| (var == "CORSAIR_MAX_AGE").then(|| Override::flag("--max-age", "100000"));
-//! let err = file.policy_with(Some("prod"), flag).unwrap_err();
+//! // A shell's flag, given as the override of its key, is what its errors name.
+//! use corsair_core::policy_file::{Given, Overrides};
+//! let mut flags = Overrides::default();
+//! flags.max_age = Some(Given::flag("--max-age", 100_000));
+//! let (env, _) = Overrides::from_env(|_| None);
+//! let err = file.policy_with(Some("prod"), &flags.or(env)).unwrap_err();
 //! assert!(err.to_string().starts_with("error: flag --max-age: max_age = 100000 is out of range"));
 //!
 //! // Unknown keys and values of the wrong kind, all at once, in the file's words.
@@ -49,6 +54,7 @@
 use std::collections::BTreeMap;
 use std::ops::Range;
 
+use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -56,8 +62,10 @@ use crate::config_error::{ConfigError, ConfigErrors, Location};
 use crate::origin::escape;
 use crate::policy::{Policy, PolicyBuilder};
 
+mod overrides;
 mod shape;
 
+pub use overrides::{split_list, Given, Overrides, VARIABLES};
 pub use shape::{Key, Kind};
 
 /// The policy keys, in a table of `extra` keys more (`profiles`, `proxy`).
@@ -84,114 +92,85 @@ macro_rules! policy_keys {
 
 /// A profile's keys: nested `profiles` get their own error after the shape check.
 const PROFILE_KEYS: &[Key] = policy_keys!(Key::new("profiles", Kind::Any), Key::new("proxy", Kind::Any));
-/// The top level's keys; `[proxy]` is checked by its reader ([`PolicyFile::parse_with_proxy`]).
+/// The top level's keys; `[proxy]` is checked with the keys of its reader ([`ProxySection`]).
 /// Public so the file's JSON Schema (corsair-gateway) is built from the table the shape check
 /// uses, and cannot miss a key.
 pub const TOP_KEYS: &[Key] =
     policy_keys!(Key::new("profiles", Kind::Named(PROFILE_KEYS)), Key::new("proxy", Kind::Any));
-const POLICY_HELP: &str = "corsair policy check --help";
-const PROXY_HELP: &str = "corsair proxy --help";
 
-/// The `CORSAIR_*` variables a policy file reads, `CORSAIR_PROFILE` included.
-pub const VARIABLES: &[&str] = &[
-    "CORSAIR_PROFILE",
-    "CORSAIR_ALLOW_ORIGINS",
-    "CORSAIR_ALLOW_METHODS",
-    "CORSAIR_ALLOW_HEADERS",
-    "CORSAIR_EXPOSE_HEADERS",
-    "CORSAIR_ALLOW_CREDENTIALS",
-    "CORSAIR_ALLOW_PRIVATE_NETWORK",
-    "CORSAIR_FORWARD_PREFLIGHTS",
-    "CORSAIR_DANGEROUSLY_ALLOW_NULL",
-    "CORSAIR_DANGEROUSLY_ALLOW_INSECURE_ORIGINS",
-    "CORSAIR_MAX_AGE",
-    "CORSAIR_REFUSAL_STATUS",
-    "CORSAIR_PREFLIGHT_STATUS",
-    "CORSAIR_REFUSAL",
-];
-
-/// A value that replaces a key of the file, and where it came from, so that an error about it
-/// names what the user wrote: `environment variable CORSAIR_MAX_AGE`, or a flag (`--max-age`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Override {
-    /// The text, as the `CORSAIR_*` variable would hold it (lists comma-separated).
-    pub value: String,
-    /// What error locations call its origin.
-    pub source: String,
+/// The `[proxy]` table (and each `[profiles.NAME.proxy]`) as a shell reads it from the policy
+/// file, so one file holds a policy and the gateway around it, and is parsed once: the policy
+/// reader deserialises the whole file, the shell's table included, and hands the table back
+/// ([`PolicyFile::proxy`]).
+pub trait ProxySection: DeserializeOwned {
+    /// The table's keys, checked with the policy's (unknown keys and wrong kinds, all at once and
+    /// in file order); `None` leaves the table unchecked, as readers of the policy alone do.
+    const KEYS: Option<&'static [Key]>;
 }
 
-impl Override {
-    /// The value of environment variable `variable`.
-    pub fn env(variable: &str, value: impl Into<String>) -> Override {
-        Override { value: value.into(), source: format!("environment variable {variable}") }
-    }
-
-    /// The value of a command-line flag such as `--allow-origin`.
-    pub fn flag(flag: &str, value: impl Into<String>) -> Override {
-        Override { value: value.into(), source: format!("flag {flag}") }
-    }
-
-    fn location(&self) -> Location {
-        Location { source: self.source.clone(), line: 0, column: 0 }
-    }
+/// Readers of the policy alone skip the `[proxy]` table.
+impl ProxySection for IgnoredAny {
+    const KEYS: Option<&'static [Key]> = None;
 }
 
 /// Largest policy file read (a policy is a few hundred bytes; this is room for 1000s of origins).
 pub const MAX_POLICY_FILE_LEN: usize = 4 << 20;
 
 type List = Spanned<Vec<Spanned<String>>>;
+type GivenList = Given<Vec<String>>;
 
 /// One table of policy keys: the file's top level, or a profile. Every key is optional so
-/// profiles can override a few. Public so other configs (the gateway's routes) embed it.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PolicyTable {
+/// profiles can override a few.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, bound = "X: DeserializeOwned")]
+pub(crate) struct PolicyTable<X> {
     /// Origins and patterns.
-    pub allow_origins: Option<List>,
+    pub(crate) allow_origins: Option<List>,
     /// Methods (`*` for any).
-    pub allow_methods: Option<List>,
+    pub(crate) allow_methods: Option<List>,
     /// Request header names (`*` for any).
-    pub allow_headers: Option<List>,
+    pub(crate) allow_headers: Option<List>,
     /// Response header names scripts may read.
-    pub expose_headers: Option<List>,
+    pub(crate) expose_headers: Option<List>,
     /// Allow credentialed requests.
-    pub allow_credentials: Option<Spanned<bool>>,
+    pub(crate) allow_credentials: Option<Spanned<bool>>,
     /// Preflight cache lifetime in seconds.
-    pub max_age: Option<Spanned<i64>>,
+    pub(crate) max_age: Option<Spanned<i64>>,
     /// Answer Private Network Access preflights.
-    pub allow_private_network: Option<Spanned<bool>>,
+    pub(crate) allow_private_network: Option<Spanned<bool>>,
     /// Send preflights on to the application.
-    pub forward_preflights: Option<Spanned<bool>>,
+    pub(crate) forward_preflights: Option<Spanned<bool>>,
     /// `omit-headers`, `reject-preflight` or `reject-all`.
-    pub refusal: Option<Spanned<String>>,
+    pub(crate) refusal: Option<Spanned<String>>,
     /// Status for refusals (4xx/5xx).
-    pub refusal_status: Option<Spanned<i64>>,
+    pub(crate) refusal_status: Option<Spanned<i64>>,
     /// Status for allowed preflights (2xx).
-    pub preflight_status: Option<Spanned<i64>>,
+    pub(crate) preflight_status: Option<Spanned<i64>>,
     /// Accept `null` origins.
-    pub dangerously_allow_null: Option<Spanned<bool>>,
+    pub(crate) dangerously_allow_null: Option<Spanned<bool>>,
     /// Accept plain-http origins with credentials.
-    pub dangerously_allow_insecure_origins: Option<Spanned<bool>>,
+    pub(crate) dangerously_allow_insecure_origins: Option<Spanned<bool>>,
     /// Named profiles (top level only).
-    pub profiles: Option<BTreeMap<String, Spanned<PolicyTable>>>,
-    /// The `[proxy]` table: `corsair proxy`'s settings (corsair-gateway reads them from the same
-    /// text), so one file holds a policy and the gateway around it. Not read here.
-    pub proxy: Option<serde::de::IgnoredAny>,
+    pub(crate) profiles: Option<BTreeMap<String, Spanned<PolicyTable<X>>>>,
+    /// The `[proxy]` table, as its reader takes it ([`ProxySection`]).
+    pub(crate) proxy: Option<X>,
 }
 
-/// A parsed policy file; choose a profile with [`PolicyFile::policy`].
+/// A parsed policy file; choose a profile with [`PolicyFile::policy`]. `X` is the `[proxy]`
+/// table of the shell reading the file ([`PolicyFile::parse_with_proxy`]); readers of the policy
+/// alone ([`PolicyFile::parse`]) skip it.
 #[derive(Clone, Debug)]
-pub struct PolicyFile {
+pub struct PolicyFile<X = IgnoredAny> {
     name: String,
     text: String,
-    table: PolicyTable,
+    table: PolicyTable<X>,
 }
 
 /// Where one resolved value came from.
 #[derive(Clone, Debug)]
 enum Origin {
     Span(Range<usize>),
-    /// An [`Override`]'s source.
+    /// An override's source.
     Given(String),
 }
 
@@ -208,19 +187,22 @@ struct Resolved {
 
 impl PolicyFile {
     /// Parses `text`; `name` is what error locations call the file. The `[proxy]` tables are
-    /// not checked (see [`PolicyFile::parse_with_proxy`]).
+    /// not read (see [`PolicyFile::parse_with_proxy`]).
     pub fn parse(name: &str, text: &str) -> Result<PolicyFile, ConfigErrors> {
-        Self::parse_inner(name, text, None)
+        Self::parse_with_proxy(name, text)
+    }
+}
+
+impl<X: ProxySection> PolicyFile<X> {
+    /// Parses `text` with the shell's `[proxy]` table `X`: the `[proxy]` and
+    /// `[profiles.NAME.proxy]` tables are checked against `X::KEYS` too, so their unknown keys and
+    /// wrong kinds come with the policy's, all at once and in file order, and read into `X` in
+    /// the same pass ([`PolicyFile::proxy`]).
+    pub fn parse_with_proxy(name: &str, text: &str) -> Result<PolicyFile<X>, ConfigErrors> {
+        Self::parse_inner(name, text, X::KEYS)
     }
 
-    /// Parses `text` like [`PolicyFile::parse`], and checks the `[proxy]` and
-    /// `[profiles.NAME.proxy]` tables against `proxy` too, so the gateway's unknown keys and
-    /// wrong kinds come with the policy's, all at once and in file order.
-    pub fn parse_with_proxy(name: &str, text: &str, proxy: &[Key]) -> Result<PolicyFile, ConfigErrors> {
-        Self::parse_inner(name, text, Some(proxy))
-    }
-
-    fn parse_inner(name: &str, text: &str, proxy: Option<&[Key]>) -> Result<PolicyFile, ConfigErrors> {
+    fn parse_inner(name: &str, text: &str, proxy: Option<&[Key]>) -> Result<PolicyFile<X>, ConfigErrors> {
         let mut errors = ConfigErrors::default();
         if text.len() > MAX_POLICY_FILE_LEN {
             errors.push_at(
@@ -235,7 +217,7 @@ impl PolicyFile {
             return Err(errors);
         }
         check_shape(name, text, proxy)?;
-        let table: PolicyTable = match toml::from_str(text) {
+        let table: PolicyTable<X> = match toml::from_str(text) {
             Ok(t) => t,
             Err(e) => {
                 return Err(ConfigErrors::toml(name, text, &e));
@@ -263,51 +245,66 @@ impl PolicyFile {
     }
 
     /// Builds the policy for `profile` (or `CORSAIR_PROFILE`, or the top level alone), applying
-    /// `CORSAIR_*` overrides read through `env`. Every error at once, each with its location.
+    /// `CORSAIR_*` overrides read through `env` ([`Overrides::from_env`]). Every error at once,
+    /// each with its location.
     pub fn policy(&self, profile: Option<&str>, env: impl Fn(&str) -> Option<String>) -> Result<Policy, ConfigErrors> {
-        self.policy_with(profile, |var| env(var).map(|value| Override::env(var, value)))
+        let (overrides, unread) = Overrides::from_env(&env);
+        let profile = profile.map(str::to_owned).or_else(|| env("CORSAIR_PROFILE").filter(|p| !p.is_empty()));
+        self.build(profile.as_deref(), &overrides, unread)
     }
 
-    /// [`PolicyFile::policy`] with overrides that say where they came from: `overrides` is asked
-    /// for each `CORSAIR_*` name and answers with the value and its source (a variable, or a flag
-    /// of the same meaning), which errors then name.
-    pub fn policy_with(
+    /// The `[proxy]` table at the top of the file, as `X` reads it.
+    pub fn proxy(&self) -> Option<&X> {
+        self.table.proxy.as_ref()
+    }
+
+    /// The `[profiles.NAME.proxy]` table of `profile`, which overrides [`PolicyFile::proxy`]
+    /// (how is `X`'s business: key by key, for the gateway).
+    pub fn profile_proxy(&self, profile: &str) -> Option<&X> {
+        self.table.profiles.as_ref()?.get(profile)?.get_ref().proxy.as_ref()
+    }
+
+    /// Builds the policy for `profile` (or the top level alone) with `overrides` over the file's
+    /// keys: a shell's flags over its environment, each value naming its source, which errors and
+    /// warnings then name. Every error at once, each with its location.
+    pub fn policy_with(&self, profile: Option<&str>, overrides: &Overrides) -> Result<Policy, ConfigErrors> {
+        self.build(profile, overrides, ConfigErrors::default())
+    }
+
+    /// [`PolicyFile::policy_with`], with the errors of overrides that could not be read
+    /// (`unread`), which come after the profile's and before the values'.
+    fn build(
         &self,
         profile: Option<&str>,
-        overrides: impl Fn(&str) -> Option<Override>,
+        overrides: &Overrides,
+        unread: ConfigErrors,
     ) -> Result<Policy, ConfigErrors> {
         let mut errors = ConfigErrors::default();
-        let given_profile = overrides("CORSAIR_PROFILE").map(|o| o.value).filter(|p| !p.is_empty());
-        let chosen = profile.map(str::to_owned).or(given_profile);
         let mut resolved = Resolved::default();
         resolved.apply(&self.table);
-        if let Some(chosen) = &chosen {
+        if let Some(chosen) = profile {
             match self.table.profiles.as_ref().and_then(|p| p.get(chosen)) {
                 Some(p) => resolved.apply(p.get_ref()),
                 None => {
                     errors.push_at(
-                        ConfigError::UnknownProfile { name: chosen.clone(), available: self.profiles() },
+                        ConfigError::UnknownProfile { name: chosen.to_owned(), available: self.profiles() },
                         Some(Location { source: self.name.clone(), line: 0, column: 0 }),
                     );
                     return Err(errors);
                 }
             }
-        } else if self.table.allow_origins.is_none()
-            && !self.profiles().is_empty()
-            && overrides("CORSAIR_ALLOW_ORIGINS").is_none()
+        } else if self.table.allow_origins.is_none() && !self.profiles().is_empty() && overrides.allow_origins.is_none()
         {
             errors.push_at(
-                ConfigError::Syntax {
-                    message: format!(
-                        "this file defines profiles ({}) and no top-level allow_origins; choose one with --profile NAME or CORSAIR_PROFILE",
-                        self.profiles().iter().map(|p| escape(p)).collect::<Vec<_>>().join(", ")
-                    ),
-                },
+                ConfigError::ProfileNeeded { available: self.profiles() },
                 Some(Location { source: self.name.clone(), line: 0, column: 0 }),
             );
             return Err(errors);
         }
-        resolved.apply_overrides(&overrides, &mut errors);
+        for e in unread {
+            errors.push_at(e.error, e.location);
+        }
+        resolved.apply_overrides(overrides);
         // Overrides that cannot be read are left out; the rest is still validated, so every
         // error comes at once.
         match resolved.builder.clone().build() {
@@ -359,7 +356,7 @@ impl PolicyFile {
 }
 
 impl Resolved {
-    fn apply(&mut self, t: &PolicyTable) {
+    fn apply<X>(&mut self, t: &PolicyTable<X>) {
         let b = &mut self.builder;
         let lists: [(&'static str, &Option<List>, &mut Vec<String>); 4] = [
             ("allow_origins", &t.allow_origins, &mut b.origins),
@@ -409,83 +406,59 @@ impl Resolved {
         }
     }
 
-    fn apply_overrides(&mut self, overrides: &impl Fn(&str) -> Option<Override>, errors: &mut ConfigErrors) {
+    fn apply_overrides(&mut self, o: &Overrides) {
         let b = &mut self.builder;
-        let lists: [(&'static str, &'static str, &mut Vec<String>); 4] = [
-            ("allow_origins", "CORSAIR_ALLOW_ORIGINS", &mut b.origins),
-            ("allow_methods", "CORSAIR_ALLOW_METHODS", &mut b.methods),
-            ("allow_headers", "CORSAIR_ALLOW_HEADERS", &mut b.headers),
-            ("expose_headers", "CORSAIR_EXPOSE_HEADERS", &mut b.expose),
+        let lists: [(&'static str, &Option<GivenList>, &mut Vec<String>); 4] = [
+            ("allow_origins", &o.allow_origins, &mut b.origins),
+            ("allow_methods", &o.allow_methods, &mut b.methods),
+            ("allow_headers", &o.allow_headers, &mut b.headers),
+            ("expose_headers", &o.expose_headers, &mut b.expose),
         ];
-        for (key, var, target) in lists {
-            if let Some(o) = overrides(var) {
-                let new: Vec<String> =
-                    o.value.split(',').map(|s| s.trim().to_owned()).filter(|s| !s.is_empty()).collect();
-                let star = |l: &[String]| l.iter().any(|s| s.trim() == "*");
-                if key != "allow_origins" && star(target) && !star(&new) {
-                    let from = self.lists.get(key).map_or(Origin::Given(String::new()), |(whole, _)| whole.clone());
-                    self.dropped_star.push((key, target.clone(), from, o.source.clone()));
-                }
-                *target = new;
-                let items = target.iter().map(|_| Origin::Given(o.source.clone())).collect();
-                self.lists.insert(key, (Origin::Given(o.source), items));
+        for (key, given, target) in lists {
+            let Some(given) = given else { continue };
+            let star = |l: &[String]| l.iter().any(|s| s.trim() == "*");
+            if key != "allow_origins" && star(target) && !star(&given.value) {
+                let from = self.lists.get(key).map_or(Origin::Given(String::new()), |(whole, _)| whole.clone());
+                self.dropped_star.push((key, target.clone(), from, given.source.clone()));
             }
+            target.clone_from(&given.value);
+            let items = target.iter().map(|_| Origin::Given(given.source.clone())).collect();
+            self.lists.insert(key, (Origin::Given(given.source.clone()), items));
         }
-        let bools: [(&'static str, &'static str, &mut bool); 5] = [
-            ("allow_credentials", "CORSAIR_ALLOW_CREDENTIALS", &mut b.credentials),
-            ("allow_private_network", "CORSAIR_ALLOW_PRIVATE_NETWORK", &mut b.allow_private_network),
-            ("forward_preflights", "CORSAIR_FORWARD_PREFLIGHTS", &mut b.forward_preflights),
-            ("dangerously_allow_null", "CORSAIR_DANGEROUSLY_ALLOW_NULL", &mut b.dangerously_allow_null),
+        let bools: [(&'static str, &Option<Given<bool>>, &mut bool); 5] = [
+            ("allow_credentials", &o.allow_credentials, &mut b.credentials),
+            ("allow_private_network", &o.allow_private_network, &mut b.allow_private_network),
+            ("forward_preflights", &o.forward_preflights, &mut b.forward_preflights),
+            ("dangerously_allow_null", &o.dangerously_allow_null, &mut b.dangerously_allow_null),
             (
                 "dangerously_allow_insecure_origins",
-                "CORSAIR_DANGEROUSLY_ALLOW_INSECURE_ORIGINS",
+                &o.dangerously_allow_insecure_origins,
                 &mut b.dangerously_allow_insecure_origins,
             ),
         ];
-        for (key, var, target) in bools {
-            if let Some(o) = overrides(var) {
-                match o.value.trim() {
-                    "true" | "1" => *target = true,
-                    "false" | "0" => *target = false,
-                    other => errors.push_at(
-                        ConfigError::InvalidEnvironment {
-                            variable: var.to_owned(),
-                            message: format!("`{}` is not a boolean; write true or false", escape(other)),
-                        },
-                        Some(o.location()),
-                    ),
-                }
-                self.keys.insert(key, Origin::Given(o.source));
+        for (key, given, target) in bools {
+            if let Some(given) = given {
+                *target = given.value;
+                self.keys.insert(key, Origin::Given(given.source.clone()));
             }
         }
-        let ints: [(&'static str, &'static str); 3] = [
-            ("max_age", "CORSAIR_MAX_AGE"),
-            ("refusal_status", "CORSAIR_REFUSAL_STATUS"),
-            ("preflight_status", "CORSAIR_PREFLIGHT_STATUS"),
+        if let Some(given) = &o.max_age {
+            b.max_age = Some(given.value);
+            self.keys.insert("max_age", Origin::Given(given.source.clone()));
+        }
+        let ints = [
+            ("refusal_status", &o.refusal_status, &mut b.refusal_status),
+            ("preflight_status", &o.preflight_status, &mut b.preflight_status),
         ];
-        for (key, var) in ints {
-            let Some(o) = overrides(var) else { continue };
-            let Ok(n) = o.value.trim().parse::<i64>() else {
-                errors.push_at(
-                    ConfigError::InvalidEnvironment {
-                        variable: var.to_owned(),
-                        message: format!("`{}` is not a whole number", escape(&o.value)),
-                    },
-                    Some(o.location()),
-                );
-                self.keys.insert(key, Origin::Given(o.source));
-                continue;
-            };
-            self.keys.insert(key, Origin::Given(o.source));
-            match key {
-                "max_age" => b.max_age = Some(n),
-                "refusal_status" => b.refusal_status = n,
-                _ => b.preflight_status = n,
+        for (key, given, target) in ints {
+            if let Some(given) = given {
+                *target = given.value;
+                self.keys.insert(key, Origin::Given(given.source.clone()));
             }
         }
-        if let Some(o) = overrides("CORSAIR_REFUSAL") {
-            b.refusal = o.value.trim().to_owned();
-            self.keys.insert("refusal", Origin::Given(o.source));
+        if let Some(given) = &o.refusal {
+            b.refusal.clone_from(&given.value);
+            self.keys.insert("refusal", Origin::Given(given.source.clone()));
         }
     }
 }
@@ -545,7 +518,7 @@ fn check_shape(name: &str, text: &str, proxy: Option<&[Key]>) -> Result<(), Conf
             }
         }
     }
-    let top = shape::Place { path: "", help: POLICY_HELP };
+    let top = shape::Place { path: "", proxy: false };
     shape::check_table(text, doc.get_ref(), TOP_KEYS, top, &mut found);
     if let Some(proxy) = proxy {
         let tables = std::iter::once(("proxy".to_owned(), doc.get_ref().get("proxy"))).chain(
@@ -563,9 +536,9 @@ fn check_shape(name: &str, text: &str, proxy: Option<&[Key]>) -> Result<(), Conf
             let key = Key::new("proxy", Kind::Table(&[]));
             match table.get_ref() {
                 toml::de::DeValue::Table(t) => {
-                    shape::check_table(text, t, proxy, shape::Place { path: &path, help: PROXY_HELP }, &mut found)
+                    shape::check_table(text, t, proxy, shape::Place { path: &path, proxy: true }, &mut found)
                 }
-                _ => shape::check_value(text, table, &key, shape::Place { path: &path, help: PROXY_HELP }, &mut found),
+                _ => shape::check_value(text, table, &key, shape::Place { path: &path, proxy: true }, &mut found),
             }
         }
     }
@@ -587,9 +560,8 @@ fn locate(name: &str, text: &str, at: usize) -> Location {
 
 impl ConfigErrors {
     /// A TOML parse error of file `name` as one located [`ConfigError::Syntax`], with our hint
-    /// for the usual mistakes; other readers of the same file (the gateway's `[proxy]` table)
-    /// report theirs the same way.
-    pub fn toml(name: &str, text: &str, error: &toml::de::Error) -> ConfigErrors {
+    /// for the usual mistakes.
+    pub(crate) fn toml(name: &str, text: &str, error: &toml::de::Error) -> ConfigErrors {
         let mut errors = ConfigErrors::default();
         let at = error.span().map_or(0, |s| s.start);
         errors.push_at(ConfigError::Syntax { message: syntax_message(error.message()) }, Some(locate(name, text, at)));
@@ -625,8 +597,6 @@ fn syntax_message_at(msg: &str, written: &str) -> String {
         "a comma is missing between two entries of this list".to_owned()
     } else if msg.contains("expected a sequence") {
         format!("{msg}; lists are written in brackets, e.g. allow_origins = [\"https://app.example.com\"]")
-    } else if msg.contains("unknown field") {
-        format!("{msg} (see `corsair policy check --help` for the keys)")
     } else {
         msg
     }

@@ -21,8 +21,9 @@ use tokio_rustls::client::TlsStream;
 use tokio_rustls::TlsConnector;
 
 use corsair_core::address::ResolveRule;
+use corsair_net::tls::Trust;
 
-use crate::egress::{self, Egress, Resolver, SystemResolver};
+use crate::egress::{self, Egress, Resolver};
 
 /// DNS, except for names pinned to an address (`--resolve`, tests).
 #[derive(Clone, Debug, Default)]
@@ -38,11 +39,9 @@ impl PinnedResolver {
 }
 
 impl Resolver for PinnedResolver {
+    /// The pinned address, else DNS ([`corsair_net::resolve::lookup`], the probe's too).
     async fn resolve(&self, host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
-        match ResolveRule::find(&self.pins, host, port) {
-            Some(ip) => Ok(vec![SocketAddr::new(ip, port)]),
-            None => SystemResolver.resolve(host, port).await,
-        }
+        corsair_net::resolve::lookup(&self.pins, host, port).await
     }
 }
 
@@ -110,35 +109,9 @@ impl Connector {
 }
 
 /// The TLS client configuration for upstreams: the system's trust store plus `extra_ca` (PEM),
-/// ALPN `h2` then `http/1.1`.
+/// ALPN `h2` then `http/1.1` (the probe's too: [`corsair_net::tls`]).
 pub fn client_tls(extra_ca: Option<&Path>) -> Result<Arc<rustls::ClientConfig>, String> {
-    use rustls::pki_types::pem::PemObject;
-    use rustls::pki_types::CertificateDer;
-
-    let mut roots = rustls::RootCertStore::empty();
-    for cert in rustls_native_certs::load_native_certs().certs {
-        // A broken system certificate must not keep the proxy from starting.
-        let _ = roots.add(cert);
-    }
-    if let Some(path) = extra_ca {
-        let certs = CertificateDer::pem_file_iter(path)
-            .and_then(|i| i.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| format!("{}: cannot read certificates: {e}", path.display()))?;
-        if certs.is_empty() {
-            return Err(format!("{}: no PEM certificate in the file", path.display()));
-        }
-        for cert in certs {
-            roots.add(cert).map_err(|e| format!("{}: {e}", path.display()))?;
-        }
-    }
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    Ok(Arc::new(config))
+    corsair_net::tls::client_config(Trust::Roots { extra_ca }).map_err(|e| e.to_string())
 }
 
 impl Inner {

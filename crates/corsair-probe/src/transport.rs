@@ -7,6 +7,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use corsair_core::browser::{Request, Response};
+use corsair_net::resolve::lookup;
+use corsair_net::tls::{client_config, Trust};
 use http_body_util::Full;
 use hyper_util::rt::TokioIo;
 use rustls::pki_types::ServerName;
@@ -80,24 +82,11 @@ impl Tls {
     }
 }
 
-/// TLS with the platform's roots (or no verification when `insecure`), ALPN h2 then http/1.1.
+/// TLS with the platform's roots (or no verification when `insecure`), ALPN h2 then http/1.1:
+/// the configuration the gateway's upstream client uses too ([`corsair_net::tls`]).
 fn tls_config(insecure: bool) -> Result<Arc<rustls::ClientConfig>, TransportError> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| TransportError::Tls(e.to_string()))?;
-    let mut config = if insecure {
-        builder.dangerous().with_custom_certificate_verifier(Arc::new(AcceptAny(provider))).with_no_client_auth()
-    } else {
-        let mut roots = rustls::RootCertStore::empty();
-        let found = rustls_native_certs::load_native_certs();
-        for cert in found.certs {
-            let _ = roots.add(cert);
-        }
-        builder.with_root_certificates(roots).with_no_client_auth()
-    };
-    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
-    Ok(Arc::new(config))
+    let trust = if insecure { Trust::AnyCertificate } else { Trust::Roots { extra_ca: None } };
+    client_config(trust).map_err(|e| TransportError::Tls(e.to_string()))
 }
 
 /// Sends one request (with its body, if it has one) and reads the response head; the response
@@ -133,20 +122,8 @@ fn tls_message(e: &std::io::Error) -> String {
 }
 
 async fn resolve(host: &str, port: u16, options: &ProbeOptions) -> Result<SocketAddr, TransportError> {
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    if let Some(addr) = crate::Resolve::find(&options.resolve, bare, port) {
-        return Ok(SocketAddr::new(addr, port));
-    }
-    if let Ok(ip) = bare.parse() {
-        return Ok(SocketAddr::new(ip, port));
-    }
-    // RFC 6761: `.invalid` never resolves, so no resolver is asked.
-    if bare.trim_end_matches('.').to_ascii_lowercase().ends_with(".invalid") {
-        return Err(TransportError::Dns(format!("{host}: a reserved name (.invalid) that never resolves")));
-    }
-    let mut addrs =
-        tokio::net::lookup_host((bare, port)).await.map_err(|e| TransportError::Dns(format!("{host}: {e}")))?;
-    addrs.next().ok_or_else(|| TransportError::Dns(format!("{host}: no address")))
+    let addrs = lookup(&options.resolve, host, port).await.map_err(|e| TransportError::Dns(format!("{host}: {e}")))?;
+    addrs.into_iter().next().ok_or_else(|| TransportError::Dns(format!("{host}: no address")))
 }
 
 async fn exchange<IO>(
@@ -233,43 +210,4 @@ fn build_request(
     // hyper adds `Content-Length` from the body's exact size.
     let body = Bytes::from(request.body.clone().unwrap_or_default());
     builder.body(Full::new(body)).map_err(|e| TransportError::Http(format!("cannot send this request: {e}")))
-}
-
-/// Accepts every certificate (`--insecure`), still checking handshake signatures.
-#[derive(Debug)]
-struct AcceptAny(Arc<rustls::crypto::CryptoProvider>);
-
-impl rustls::client::danger::ServerCertVerifier for AcceptAny {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &rustls::pki_types::CertificateDer<'_>,
-        _intermediates: &[rustls::pki_types::CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp: &[u8],
-        _now: rustls::pki_types::UnixTime,
-    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
-        Ok(rustls::client::danger::ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &rustls::pki_types::CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &rustls::pki_types::CertificateDer<'_>,
-        dss: &rustls::DigitallySignedStruct,
-    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
 }

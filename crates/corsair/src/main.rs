@@ -4,6 +4,7 @@
 //! writes to the streams it is given and returns an exit status.
 #![forbid(unsafe_code)]
 
+mod advice;
 mod cli;
 mod cmd;
 mod json;

@@ -201,6 +201,17 @@ fn unknown_profile_names_the_profiles_the_file_has() {
 }
 
 #[test]
+fn a_file_of_profiles_alone_says_how_to_choose_one() {
+    let (file, run) = check(PROFILES, &[], &[]);
+    assert_eq!(run.status, 1);
+    let expected = format!(
+        "error: {}: this file defines profiles (dev, prod) and no top-level allow_origins; choose one with --profile NAME or CORSAIR_PROFILE\n",
+        file.path()
+    );
+    assert!(run.stderr.starts_with(&expected), "stderr:\n{}", run.stderr);
+}
+
+#[test]
 fn profile_can_come_from_corsair_profile() {
     let (file, run) = check(PROFILES, &[], &[("CORSAIR_PROFILE", "dev")]);
     assert_eq!(run.status, 0, "stderr: {}", run.stderr);

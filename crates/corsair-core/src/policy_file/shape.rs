@@ -64,12 +64,12 @@ impl Key {
     }
 }
 
-/// Where in the file a table is, for error messages: its dotted path and the help that lists
-/// its keys.
+/// Where in the file a table is, for error messages: its dotted path, and whether it is a
+/// `[proxy]` table (whose keys its reader documents, not the policy's).
 #[derive(Clone, Copy)]
 pub(crate) struct Place<'a> {
     pub(crate) path: &'a str,
-    pub(crate) help: &'static str,
+    pub(crate) proxy: bool,
 }
 
 /// Checks `table` against `keys`, pushing one error per unknown key and per value of the wrong
@@ -87,11 +87,11 @@ pub(crate) fn check_table(
             let suggestion = did_you_mean(name.get_ref(), keys.iter().map(|k| k.name)).map(str::to_owned);
             errors.push((
                 name.span().start,
-                ConfigError::UnknownKey { key: escape(&path), suggestion, help: place.help },
+                ConfigError::UnknownKey { key: escape(&path), suggestion, proxy: place.proxy },
             ));
             continue;
         };
-        check_value(text, value, key, Place { path: &path, help: place.help }, errors);
+        check_value(text, value, key, Place { path: &path, proxy: place.proxy }, errors);
     }
 }
 
@@ -134,7 +134,7 @@ pub(crate) fn check_value(
             for (name, inner) in t.iter() {
                 let path = join(place.path, name.get_ref());
                 match inner.get_ref() {
-                    DeValue::Table(t) => check_table(text, t, keys, Place { path: &path, help: place.help }, errors),
+                    DeValue::Table(t) => check_table(text, t, keys, Place { path: &path, proxy: place.proxy }, errors),
                     other => errors.push((
                         inner.span().start,
                         ConfigError::WrongType {

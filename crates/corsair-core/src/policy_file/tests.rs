@@ -162,8 +162,9 @@ fn profiles_without_a_selection_or_top_level_origins_is_an_error() {
     let errs = policy_errors(PROFILES, None, &[]);
     assert_eq!(errs.len(), 1);
     let text = errs[0].to_string();
-    assert!(matches!(errs[0].error, ConfigError::Syntax { .. }));
-    assert!(text.contains("(dev, prod)") && text.contains("--profile NAME or CORSAIR_PROFILE"), "{text}");
+    assert_eq!(errs[0].error, ConfigError::ProfileNeeded { available: vec!["dev".into(), "prod".into()] });
+    assert!(text.ends_with("defines profiles (dev, prod) and no top-level allow_origins; choose one"), "{text}");
+    assert!(!text.contains("--") && !text.contains("CORSAIR_"), "no advice for a flag the caller may not have: {text}");
 }
 
 #[test]
@@ -350,7 +351,8 @@ fn an_unknown_key_is_located_at_the_key() {
     let text = errs[0].to_string();
     assert!(text.contains("unknown key `allow_origin`; did you mean `allow_origins`?"), "{text}");
     assert!(matches!(&errs[0].error, ConfigError::UnknownKey { suggestion: Some(s), .. } if s == "allow_origins"));
-    assert!(text.contains("corsair policy check --help"), "{text}");
+    assert!(!text.contains("--help"), "the library names no command; the CLI adds its help: {text}");
+    assert!(matches!(&errs[0].error, ConfigError::UnknownKey { proxy: false, .. }));
 }
 
 #[test]
@@ -520,9 +522,9 @@ fn every_unknown_key_and_wrong_kind_is_reported_at_once_in_file_order() {
         [
             "cors.toml:1:39: allow_origins must be a string in quotes (each entry of the list), not a whole number",
             "cors.toml:2:11: max_age must be a whole number, not a string; write it without quotes: max_age = 600",
-            "cors.toml:3:1: unknown key `allow_origin`; did you mean `allow_origins`? (see `corsair policy check --help` for the keys)",
+            "cors.toml:3:1: unknown key `allow_origin`; did you mean `allow_origins`?",
             "cors.toml:6:21: profiles.dev.allow_credentials must be true or false, not a string; write allow_credentials = true or allow_credentials = false",
-            "cors.toml:7:1: unknown key `profiles.dev.max_ages`; did you mean `max_age`? (see `corsair policy check --help` for the keys)",
+            "cors.toml:7:1: unknown key `profiles.dev.max_ages`; did you mean `max_age`?",
             "cors.toml:8:11: profiles.dev.refusal must be a string in quotes, not a whole number; put it in quotes: refusal = \"403\"",
         ]
     );
@@ -572,6 +574,21 @@ fn every_syntax_error_is_reported_at_once() {
     assert_eq!(lines, [2, 3]);
 }
 
+/// A shell's `[proxy]` table, as the gateway's is read: its keys for the shape check, serde
+/// for the values.
+#[derive(Debug, serde::Deserialize)]
+struct Proxy {
+    listen: Option<String>,
+    #[allow(dead_code)]
+    max_connections: Option<i64>,
+    #[allow(dead_code)]
+    routes: Option<Vec<BTreeMap<String, String>>>,
+}
+
+impl ProxySection for Proxy {
+    const KEYS: Option<&'static [Key]> = Some(PROXY_KEYS);
+}
+
 const PROXY_KEYS: &[Key] = &[
     Key::new("listen", Kind::String),
     Key::new("max_connections", Kind::Integer),
@@ -582,14 +599,11 @@ const PROXY_KEYS: &[Key] = &[
 fn proxy_tables_are_checked_with_the_readers_keys_alongside_the_policy() {
     let text = "allow_origin = [\"https://a.example\"]\n[proxy]\nlistn = \"127.0.0.1:1\"\nmax_connections = \"5\"\n[[proxy.routes]]\nprefx = \"/a\"\n[profiles.p.proxy]\nlisten = 8787\n";
     assert!(PolicyFile::parse("cors.toml", text).is_err(), "the policy's own error");
-    let errs: Vec<_> = PolicyFile::parse_with_proxy("cors.toml", text, PROXY_KEYS).unwrap_err().into_iter().collect();
+    let errs: Vec<_> = PolicyFile::<Proxy>::parse_with_proxy("cors.toml", text).unwrap_err().into_iter().collect();
     let shown: Vec<String> = errs.iter().map(ToString::to_string).collect();
     assert_eq!(shown.len(), 5, "{shown:#?}");
     assert!(shown[0].starts_with("cors.toml:1:1: unknown key `allow_origin`"), "{}", shown[0]);
-    assert_eq!(
-        shown[1],
-        "cors.toml:3:1: unknown key `proxy.listn`; did you mean `listen`? (see `corsair proxy --help` for the keys)"
-    );
+    assert_eq!(shown[1], "cors.toml:3:1: unknown key `proxy.listn`; did you mean `listen`?");
     assert!(
         shown[2].starts_with("cors.toml:4:19: proxy.max_connections must be a whole number, not a string"),
         "{}",
@@ -610,16 +624,26 @@ fn proxy_tables_are_checked_with_the_readers_keys_alongside_the_policy() {
     assert!(PolicyFile::parse("cors.toml", ok).is_ok());
 }
 
+#[test]
+fn the_proxy_table_is_read_in_the_same_pass_as_the_policy() {
+    let text = "allow_origins = [\"https://a.example\"]\n[proxy]\nlisten = \"127.0.0.1:1\"\n[profiles.p]\n[profiles.p.proxy]\nlisten = \"127.0.0.1:2\"\n";
+    let file = PolicyFile::<Proxy>::parse_with_proxy("cors.toml", text).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(file.proxy().and_then(|p| p.listen.as_deref()), Some("127.0.0.1:1"));
+    assert_eq!(file.profile_proxy("p").and_then(|p| p.listen.as_deref()), Some("127.0.0.1:2"));
+    assert!(file.profile_proxy("q").is_none());
+    assert!(file.policy(Some("p"), no_env).is_ok());
+}
+
 // Overrides say where they came from ------------------------------------------------------------
 
 #[test]
 fn an_override_from_a_flag_is_blamed_on_the_flag() {
-    let overrides = |var: &str| match var {
-        "CORSAIR_ALLOW_ORIGINS" => Some(Override::flag("--allow-origin", "https://b.example/")),
-        "CORSAIR_MAX_AGE" => Some(Override::flag("--max-age", "100000")),
-        _ => None,
+    let overrides = Overrides {
+        allow_origins: Some(Given::flag("--allow-origin", vec!["https://b.example/".to_owned()])),
+        max_age: Some(Given::flag("--max-age", 100_000)),
+        ..Overrides::default()
     };
-    let errs: Vec<_> = file(BASE).policy_with(None, overrides).unwrap_err().into_iter().collect();
+    let errs: Vec<_> = file(BASE).policy_with(None, &overrides).unwrap_err().into_iter().collect();
     let shown: Vec<String> = errs.iter().map(ToString::to_string).collect();
     assert_eq!(shown.len(), 2, "{shown:?}");
     assert!(shown[0].starts_with("flag --allow-origin: `https://b.example/`"), "{}", shown[0]);
@@ -639,8 +663,11 @@ fn an_unreadable_override_and_the_files_own_errors_come_together() {
 #[test]
 fn an_override_that_drops_a_star_says_so() {
     let text = "allow_origins = [\"https://a.example\"]\nallow_headers = [\"*\", \"authorization\"]\n";
-    let flag = |var: &str| (var == "CORSAIR_ALLOW_HEADERS").then(|| Override::flag("--allow-headers", "x-api-key"));
-    let warnings = file(text).policy_with(None, flag).unwrap().warnings();
+    let headers = |list: &str| Overrides {
+        allow_headers: Some(Given::flag("--allow-headers", split_list(list))),
+        ..Overrides::default()
+    };
+    let warnings = file(text).policy_with(None, &headers("x-api-key")).unwrap().warnings();
     assert_eq!(warnings.len(), 1, "{warnings:?}");
     assert!(
         warnings[0].starts_with(
@@ -649,10 +676,8 @@ fn an_override_that_drops_a_star_says_so() {
         "{}",
         warnings[0]
     );
-    let keeps = |var: &str| {
-        (var == "CORSAIR_ALLOW_HEADERS").then(|| Override::flag("--allow-headers", "*,authorization,x-api-key"))
-    };
-    assert!(file(text).policy_with(None, keeps).unwrap().warnings().is_empty(), "a list with `*` drops nothing");
+    let keeps = headers("*,authorization,x-api-key");
+    assert!(file(text).policy_with(None, &keeps).unwrap().warnings().is_empty(), "a list with `*` drops nothing");
     assert!(file(text).policy(None, no_env).unwrap().warnings().is_empty(), "no override, no note");
 }
 
@@ -761,4 +786,21 @@ fn idn_origin_round_trips_as_punycode() {
 
 fn app_policy() -> crate::PolicyBuilder {
     crate::Policy::builder().allow_origin("https://app.example.com")
+}
+
+/// The shape check and the JSON Schema (corsair-gateway) read [`TOP_KEYS`]; serde reads
+/// [`PolicyTable`]: both know exactly the same keys, at the top and in a profile.
+#[test]
+fn the_shape_checks_keys_are_exactly_the_keys_serde_reads() {
+    let message = toml::from_str::<PolicyTable<IgnoredAny>>("zzz = 1").unwrap_err().message().to_owned();
+    let (_, expected) = message.split_once("expected one of").expect(&message);
+    let mut read: Vec<&str> = expected.split(',').map(|k| k.trim().trim_matches('`')).collect();
+    read.sort_unstable();
+    let names = |keys: &[Key]| {
+        let mut v: Vec<&str> = keys.iter().map(|k| k.name).collect();
+        v.sort_unstable();
+        v
+    };
+    assert_eq!(names(TOP_KEYS), read);
+    assert_eq!(names(PROFILE_KEYS), read);
 }

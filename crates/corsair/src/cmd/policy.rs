@@ -15,6 +15,7 @@ use corsair_core::policy_file::MAX_POLICY_FILE_LEN;
 use corsair_core::{ConfigErrors, Located, Policy, PolicyFile};
 use corsair_gateway::config;
 
+use crate::advice::{self, Advised};
 use crate::json;
 use crate::status::Status;
 
@@ -235,7 +236,7 @@ fn write_text(report: &Report, out: &mut dyn Write, err: &mut dyn Write) -> io::
                 writeln!(err, "warning: {note}")?;
             }
             for located in errors {
-                writeln!(err, "error: {located}")?;
+                writeln!(err, "error: {}", Advised(located))?;
             }
             let n = errors.len();
             writeln!(err, "corsair: {n} {} in {}", if n == 1 { "error" } else { "errors" }, report.file)?;
@@ -294,6 +295,6 @@ fn push_json_error(s: &mut String, located: &Located) {
     let key = located.error.field().key();
     json::push_opt_str(s, (!key.is_empty()).then_some(key));
     s.push_str(",\"message\":");
-    json::push_str(s, &located.error.to_string());
+    json::push_str(s, &advice::message(&located.error));
     s.push('}');
 }

@@ -11,6 +11,7 @@ use corsair_gateway::config::{self, Mode};
 use corsair_gateway::{Config, Control, Flags, Server, Source};
 use corsair_gateway::{HEALTH_PATH, METRICS_PATH};
 
+use crate::advice::AdvisedAll;
 use crate::status::Status;
 
 mod log;
@@ -163,7 +164,7 @@ fn load(args: &ProxyArgs, env: &dyn Fn(&str) -> Option<String>) -> Result<Config
         Some(path) => Source::read(path).map_err(|e| e.to_string())?,
         None => Source::dev(),
     };
-    config::load(&source, &args.flags(), env).map_err(|e| e.to_string())
+    config::load(&source, &args.flags(), env).map_err(|e| AdvisedAll(&e).to_string())
 }
 
 /// The configuration to start with (or to `--check`), its warnings and errors written to `err`:
@@ -199,6 +200,7 @@ fn initial_config(
         _ => {
             let n = errors.len();
             let what = args.config.as_ref().map_or_else(|| "the configuration".to_owned(), |p| p.display().to_string());
+            let errors = AdvisedAll(&errors);
             let _ = writeln!(err, "{errors}\ncorsair: {n} {} in {what}", if n == 1 { "error" } else { "errors" });
             Err(Status::Findings)
         }

@@ -8,6 +8,7 @@ use clap::Args;
 use corsair_core::{Policy, PolicyFile};
 use corsair_snippet::{render, Stack};
 
+use crate::advice::AdvisedAll;
 use crate::status::Status;
 
 const SNIPPET_HELP: &str = "\
@@ -74,7 +75,7 @@ pub(crate) fn policy(
         })?;
         let profile = args.profile.clone().or_else(|| env("CORSAIR_PROFILE"));
         return PolicyFile::parse(&name, &text).and_then(|f| f.policy(profile.as_deref(), env)).map_err(|errors| {
-            let _ = writeln!(err, "{errors}");
+            let _ = writeln!(err, "{}", AdvisedAll(&errors));
             Status::Findings
         });
     }
