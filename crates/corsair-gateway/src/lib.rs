@@ -18,9 +18,10 @@
 //!   service     one request: operations paths, route, CORS layer, decision log
 //!     forward     hyper's path, in named steps      relay/   the HTTP/1.1 fast path
 //!       rewrite     header rules over a HeaderSink  route    what a route's requests share
-//!       answer      the gateway's own answers       upstream the pool (hyper's client)
-//!         observe (logs, counts) metrics  body  connect  egress  loops  framing  target  ratelimit/
-//!           config/   file, flags, environment -> typed Config
+//!       answer      the gateway's own answers       upstream hyper's client
+//!         pool        idle upstream connections of both paths, the rules for reusing them
+//!           observe (logs, counts) metrics  body  connect  egress  loops  framing  target  ratelimit/
+//!             config/   file, flags, environment -> typed Config
 //! ```
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -35,6 +36,7 @@ mod framing;
 mod loops;
 pub mod metrics;
 mod observe;
+mod pool;
 pub mod ratelimit;
 mod relay;
 mod rewrite;

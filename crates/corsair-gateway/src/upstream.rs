@@ -1,12 +1,11 @@
-//! [`UpstreamClient`]: the pooling HTTP/1.1 and HTTP/2 client to upstreams, on hyper's own
-//! connection API.
+//! [`UpstreamClient`]: the HTTP/1.1 and HTTP/2 client to upstreams, on hyper's own connection
+//! API, over the gateway's one [`Pool`] (which the relay shares: see `pool.rs` for the rules).
 //!
-//! A gateway talks to a handful of upstreams, so the pool is a short list of origins (scheme and
-//! authority) behind one lock. Each origin has its idle HTTP/1.1 connections (the most recently
-//! used is taken first, so the rest age out) and its HTTP/2 connections (shared while open and
-//! used within [`IDLE_TIMEOUT`]). An HTTP/1.1 connection goes back to the pool when its response
-//! body has been read to the end ([`UpstreamBody`]); a body dropped before its end takes the
-//! connection with it, since the rest of that response would be read as the next one.
+//! An HTTP/1.1 connection goes back to the pool when its response body has been read to the end
+//! ([`UpstreamBody`]); a body dropped before its end takes the connection with it, since the
+//! rest of that response would be read as the next one. HTTP/2 connections are shared while
+//! open. With no idle HTTP/1.1 connection, a stream the relay left is handed to a handshake
+//! before a new one is opened.
 //!
 //! hyper-util's general client, which this replaces, hashed its pool key with SipHash on every
 //! checkout and return, raced a connect against each checkout, and spawned a task per HTTP/1.1
@@ -14,32 +13,22 @@
 //! cost. Like it, a request that a reused connection closed before taking is sent once more on
 //! another connection (an upstream may close an idle connection as the request leaves).
 
-use std::collections::VecDeque;
 use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError, Weak};
+use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::{Duration, Instant};
 
 use http::header::{self, HeaderValue};
 use http::uri::{Authority, PathAndQuery, Scheme};
 use http::{Request, Response, StatusCode, Uri};
 use hyper::body::Incoming;
 use hyper::client::conn::{http1, http2};
-use hyper_util::rt::{TokioExecutor, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 
 use crate::body::{Recycle, RequestBody, UpstreamBody};
-use crate::connect::{ConnectError, Connector};
+use crate::connect::{ConnectError, Connector, Stream};
+use crate::pool::{Home, Http1, Key, Origin, Pool, Raw};
 
-/// How long an idle connection is kept for reuse.
-pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
-
-/// Most idle HTTP/1.1 connections kept per upstream origin; after a burst, the rest close.
-pub const MAX_IDLE_PER_ORIGIN: usize = 128;
-
-/// Most upstream origins with idle connections (open mode reaches many); the oldest entry goes.
-const MAX_ORIGINS: usize = 256;
-
-/// The pooling client; cheap to clone (one pool).
+/// The client; cheap to clone (one pool).
 #[derive(Clone)]
 pub struct UpstreamClient {
     shared: Arc<Shared>,
@@ -47,51 +36,21 @@ pub struct UpstreamClient {
 
 struct Shared {
     connector: Connector,
-    idle: Mutex<Vec<Origin>>,
+    pool: Pool,
 }
 
-/// The idle connections to one upstream origin.
-struct Origin {
-    key: Key,
-    /// Oldest first; with where each goes back to and the time it came back.
-    http1: VecDeque<(http1::SendRequest<RequestBody>, Arc<Home>, Instant)>,
-    /// With the time each was last used; the last handle dropped closes the connection.
-    http2: Vec<(http2::SendRequest<RequestBody>, Instant)>,
-}
-
-#[derive(Clone, Debug)]
-struct Key {
-    scheme: Scheme,
-    authority: Authority,
-}
-
-/// Exact bytes: `Authority`'s own comparison ignores case a byte at a time, which cost 390
-/// instructions per request here. Two spellings of one host get two pools, which is harmless.
-impl PartialEq for Key {
-    fn eq(&self, other: &Key) -> bool {
-        self.authority.as_str() == other.authority.as_str() && self.scheme == other.scheme
-    }
-}
-
-/// Where an HTTP/1.1 connection goes back to when a response body ends: made once per
-/// connection, so a response hands it on with a reference count. Weak, so a pool dropped by a
-/// reload is not kept alive by the connections it pooled.
-struct Home {
-    pool: Weak<Shared>,
-    key: Key,
-}
-
-impl Recycle for Home {
-    fn recycle(self: Arc<Self>, sender: http1::SendRequest<RequestBody>) {
-        if let Some(shared) = self.pool.upgrade() {
-            shared.put_back(self, sender);
-        }
-    }
-}
-
+/// A connection for one request.
 enum Conn {
     Http1(http1::SendRequest<RequestBody>, Arc<Home>),
     Http2(http2::SendRequest<RequestBody>),
+}
+
+/// What the pool had for a request.
+enum Pooled {
+    /// A connection that can take it now.
+    Ready(Conn),
+    /// A stream the relay left, for a handshake.
+    Raw(Raw),
 }
 
 /// Why no response came back from the upstream.
@@ -132,7 +91,12 @@ impl std::error::Error for ClientError {
 impl UpstreamClient {
     /// A client whose new connections come from `connector`.
     pub fn new(connector: Connector) -> UpstreamClient {
-        UpstreamClient { shared: Arc::new(Shared { connector, idle: Mutex::new(Vec::new()) }) }
+        UpstreamClient { shared: Arc::new(Shared { connector, pool: Pool::default() }) }
+    }
+
+    /// The pool, which the relay's routes share.
+    pub fn pool(&self) -> &Pool {
+        &self.shared.pool
     }
 
     /// Sends `request` (an absolute URI: scheme, authority, path) on a pooled or new connection.
@@ -140,17 +104,37 @@ impl UpstreamClient {
     /// origin form; HTTP/2 is used where TLS negotiated it.
     pub async fn request(&self, mut request: Request<RequestBody>) -> Result<Response<UpstreamBody>, ClientError> {
         let key = Key::of(request.uri()).ok_or(ClientError::NoHost)?;
+        let origin = self.shared.pool.find(&key);
         loop {
-            let pooled = std::future::poll_fn(|cx| Poll::Ready(self.checkout(&key, cx))).await;
-            let (conn, reused) = match pooled {
-                Some(conn) => (conn, true),
-                None => (self.connect(&key, request.uri()).await?, false),
+            let pooled = match &origin {
+                Some(origin) => std::future::poll_fn(|cx| Poll::Ready(checkout(origin, cx))).await.map(|p| (p, origin)),
+                None => None,
+            };
+            // `ready`: a pooled one was ready at checkout; a new one is after its handshake.
+            let (conn, reused, ready) = match pooled {
+                Some((Pooled::Ready(conn), _)) => (conn, true, true),
+                Some((Pooled::Raw(raw), origin)) => {
+                    let stream = Stream::Plain(TokioIo::new(raw.io));
+                    (self.handshake(origin, stream).await?, true, false)
+                }
+                None => {
+                    let stream = self.shared.connector.connect(request.uri()).await.map_err(ClientError::Connect)?;
+                    let origin = match &origin {
+                        Some(origin) => origin.clone(),
+                        None => self.shared.pool.origin(&key),
+                    };
+                    (self.handshake(&origin, stream).await?, false, false)
+                }
             };
             let mut refused = match conn {
                 Conn::Http1(mut sender, home) => {
-                    // A pooled one was ready at checkout; a new one is after its handshake.
-                    if !reused {
-                        sender.ready().await.map_err(ClientError::Send)?;
+                    if !ready {
+                        if let Err(e) = sender.ready().await {
+                            if reused {
+                                continue;
+                            }
+                            return Err(ClientError::Send(e));
+                        }
                     }
                     to_origin_form(&mut request, &key);
                     match sender.try_send_request(request).await {
@@ -182,58 +166,8 @@ impl UpstreamClient {
         }
     }
 
-    /// A pooled connection to `key` that can take a request now. An HTTP/1.1 connection is
-    /// pooled when its response ends, which can be before it has sent the whole request body
-    /// (an upstream may answer early): such a busy one is skipped and stays pooled, instead of
-    /// being waited for as long as the client takes. Closed and expired ones are dropped.
-    fn checkout(&self, key: &Key, cx: &mut Context<'_>) -> Option<Conn> {
-        let mut idle = self.shared.idle.lock().unwrap_or_else(PoisonError::into_inner);
-        let origin = idle.iter_mut().find(|o| o.key == *key)?;
-        let now = Instant::now();
-        if !origin.http2.is_empty() {
-            origin.http2.retain(|(s, used)| !s.is_closed() && now.duration_since(*used) < IDLE_TIMEOUT);
-            if let Some((sender, used)) = origin.http2.first_mut() {
-                *used = now;
-                return Some(Conn::Http2(sender.clone()));
-            }
-        }
-        let mut busy = Vec::new();
-        let mut found = None;
-        while let Some((mut sender, home, since)) = origin.http1.pop_back() {
-            if now.duration_since(since) >= IDLE_TIMEOUT {
-                continue;
-            }
-            match sender.poll_ready(cx) {
-                Poll::Ready(Ok(())) => {
-                    found = Some(Conn::Http1(sender, home));
-                    break;
-                }
-                Poll::Ready(Err(_)) => {}
-                Poll::Pending => busy.push((sender, home, since)),
-            }
-        }
-        // Back where they were, newest last, for a later request.
-        origin.http1.extend(busy.into_iter().rev());
-        found
-    }
-
-    /// The idle entry of `key`, made if missing (the oldest origin's goes when there are many).
-    fn origin<'a>(idle: &'a mut Vec<Origin>, key: &Key) -> &'a mut Origin {
-        let at = match idle.iter().position(|o| o.key == *key) {
-            Some(at) => at,
-            None => {
-                if idle.len() >= MAX_ORIGINS {
-                    idle.remove(0);
-                }
-                idle.push(Origin { key: key.clone(), http1: VecDeque::new(), http2: Vec::new() });
-                idle.len() - 1
-            }
-        };
-        &mut idle[at]
-    }
-
-    async fn connect(&self, key: &Key, uri: &Uri) -> Result<Conn, ClientError> {
-        let stream = self.shared.connector.connect(uri).await.map_err(ClientError::Connect)?;
+    /// An HTTP/2 or HTTP/1.1 connection over `stream`, whose connection task runs on its own.
+    async fn handshake(&self, origin: &Arc<Origin>, stream: Stream) -> Result<Conn, ClientError> {
         if stream.is_h2() {
             let (sender, connection) = http2::Builder::new(TokioExecutor::new())
                 .timer(TokioTimer::new())
@@ -245,8 +179,7 @@ impl UpstreamClient {
                     tracing::debug!(target: "corsair::upstream", error = %e, "HTTP/2 upstream connection ended");
                 }
             });
-            let mut idle = self.shared.idle.lock().unwrap_or_else(PoisonError::into_inner);
-            Self::origin(&mut idle, key).http2.push((sender.clone(), Instant::now()));
+            origin.add_http2(sender.clone());
             return Ok(Conn::Http2(sender));
         }
         let (sender, connection) = http1::handshake(stream).await.map_err(ClientError::Handshake)?;
@@ -255,30 +188,23 @@ impl UpstreamClient {
                 tracing::debug!(target: "corsair::upstream", error = %e, "HTTP/1.1 upstream connection ended");
             }
         });
-        let home = Arc::new(Home { pool: Arc::downgrade(&self.shared), key: key.clone() });
-        Ok(Conn::Http1(sender, home))
+        Ok(Conn::Http1(sender, origin.home()))
     }
 }
 
-impl Shared {
-    fn put_back(&self, home: Arc<Home>, sender: http1::SendRequest<RequestBody>) {
-        if sender.is_closed() {
-            return;
-        }
-        let now = Instant::now();
-        let mut idle = self.idle.lock().unwrap_or_else(PoisonError::into_inner);
-        let origin = UpstreamClient::origin(&mut idle, &home.key);
-        while origin
-            .http1
-            .front()
-            .is_some_and(|(s, _, since)| s.is_closed() || now.duration_since(*since) >= IDLE_TIMEOUT)
-        {
-            origin.http1.pop_front();
-        }
-        if origin.http1.len() < MAX_IDLE_PER_ORIGIN {
-            origin.http1.push_back((sender, home, now));
+/// What `origin` has for a request now: a shared HTTP/2 connection, an idle HTTP/1.1 one (one
+/// still sending a request body is skipped and stays pooled, instead of being waited for as long
+/// as the client takes), or a stream the relay left.
+fn checkout(origin: &Origin, cx: &mut Context<'_>) -> Option<Pooled> {
+    if origin.key().scheme == Scheme::HTTPS {
+        if let Some(sender) = origin.http2() {
+            return Some(Pooled::Ready(Conn::Http2(sender)));
         }
     }
+    if let Some(Http1 { sender, home }) = origin.http1.take(cx) {
+        return Some(Pooled::Ready(Conn::Http1(sender, home)));
+    }
+    origin.raw.take(cx).map(Pooled::Raw)
 }
 
 /// An HTTP/1.1 response, whose connection goes back to the pool when its body ends (at once if
@@ -290,12 +216,6 @@ fn http1_response(
 ) -> Response<UpstreamBody> {
     let back = (response.status() != StatusCode::SWITCHING_PROTOCOLS).then_some((home as Arc<dyn Recycle>, sender));
     response.map(|body| UpstreamBody::new(body, back))
-}
-
-impl Key {
-    fn of(uri: &Uri) -> Option<Key> {
-        Some(Key { scheme: uri.scheme()?.clone(), authority: uri.authority()?.clone() })
-    }
 }
 
 /// The `Host` value for `authority` under `scheme`: the host, and the port unless it is the

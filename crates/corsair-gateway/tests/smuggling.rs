@@ -200,7 +200,7 @@ fn judge(case: &Case, seen: &Observed) -> Option<String> {
 /// After a case, a new connection's request gets its own answer.
 async fn fresh(side: &Side) -> Option<String> {
     let request = format!("GET /fresh HTTP/1.1\r\nHost: x\r\nOrigin: {APP}\r\n\r\n");
-    let seen = exchange_expecting(side, &[request.as_bytes()], Duration::from_millis(150), ANSWER_WITHIN).await;
+    let seen = exchange_expecting(side, &[request.as_bytes()], Duration::from_millis(150), ANSWER_WITHIN, 1).await;
     let want = vec![(200, b"GET /fresh 0".to_vec())];
     (seen.client != want).then(|| format!("a fresh connection then read {:?}", seen.client))
 }
@@ -212,8 +212,8 @@ async fn run(case: Case) -> Vec<String> {
     // connection from the relay to hyper slowly); one that expects none, only its quiet time.
     let first = if case.client.is_empty() { case.quiet } else { ANSWER_WITHIN };
     let (relay, hyper) = tokio::join!(
-        exchange_expecting(&sides[0], &pieces, case.quiet, first),
-        exchange_expecting(&sides[1], &pieces, case.quiet, first)
+        exchange_expecting(&sides[0], &pieces, case.quiet, first, case.client.len()),
+        exchange_expecting(&sides[1], &pieces, case.quiet, first, case.client.len())
     );
     let mut failures = Vec::new();
     for (path, seen, side) in [("relay", &relay, &sides[0]), ("hyper", &hyper, &sides[1])] {
@@ -251,11 +251,11 @@ async fn every_case_reaches_the_upstream_exactly_as_meant_on_both_paths() {
 async fn an_unasked_answer_from_a_pooled_connection_reaches_no_one() {
     for side in pair("", "").await.iter() {
         let first = format!("GET /x/extra HTTP/1.1\r\nHost: x\r\nOrigin: {APP}\r\n\r\n");
-        let seen = exchange_expecting(side, &[first.as_bytes()], Duration::from_millis(150), ANSWER_WITHIN).await;
+        let seen = exchange_expecting(side, &[first.as_bytes()], Duration::from_millis(150), ANSWER_WITHIN, 1).await;
         assert_eq!(seen.client, vec![(200, b"GET /x/extra 0".to_vec())]);
         for i in 0..3 {
             let next = format!("GET /next/{i} HTTP/1.1\r\nHost: x\r\nOrigin: {APP}\r\n\r\n");
-            let seen = exchange_expecting(side, &[next.as_bytes()], Duration::from_millis(150), ANSWER_WITHIN).await;
+            let seen = exchange_expecting(side, &[next.as_bytes()], Duration::from_millis(150), ANSWER_WITHIN, 1).await;
             assert_eq!(seen.client, vec![(200, format!("GET /next/{i} 0").into_bytes())], "request {i}");
         }
     }

@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use common::{gateway_toml, read_head, request, send, start, APP};
+use corsair_gateway::Flags;
 use tokio::io::AsyncWriteExt;
 
 /// The request heads an upstream read after each connection's first.
@@ -146,4 +147,78 @@ async fn a_connection_still_sending_a_request_body_is_not_waited_for() {
     let got = tokio::time::timeout(std::time::Duration::from_secs(5), next).await.expect("answered without waiting");
     assert_eq!(got.status.as_u16(), 413);
     drop(slow);
+}
+
+/// Lets the relay put its connection back: it does so right after writing the answer, on its own
+/// task, which a client on another connection could otherwise outrun.
+async fn settle() {
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+}
+
+#[tokio::test]
+async fn hyper_s_path_takes_the_connection_the_relay_left() {
+    let (connections, heads) = (Arc::new(AtomicUsize::new(0)), Heads::default());
+    let upstream = keep_alive_upstream(connections.clone(), heads.clone()).await;
+    let gw = start(&gateway_toml(upstream, "")).await;
+    // A plain request: the relay's.
+    let got = send(gw.addr, request("GET", gw.addr, "/first", &[("origin", APP)])).await;
+    assert_eq!((got.status.as_u16(), got.text()), (200, "[]".to_string()));
+    settle().await;
+    // A Connection option the relay does not take: hyper's path, on the stream the relay left.
+    for i in 0..3 {
+        let got = send(
+            gw.addr,
+            request("GET", gw.addr, "/next", &[("origin", APP), ("connection", "x-trace"), ("x-trace", "1")]),
+        )
+        .await;
+        assert!(got.status.is_success(), "request {i}: {got:?}");
+        assert_eq!(got.one("access-control-allow-origin").as_deref(), Some(APP), "request {i}");
+    }
+    assert_eq!(connections.load(Ordering::SeqCst), 1, "one upstream connection for both paths");
+    let heads = heads.lock().unwrap();
+    assert_eq!(heads.len(), 3);
+    for head in heads.iter() {
+        let head = head.to_lowercase();
+        assert!(head.starts_with("get /next http/1.1\r\n") && !head.contains("x-trace"), "{head}");
+    }
+}
+
+#[tokio::test]
+async fn routes_to_one_upstream_share_its_idle_connections() {
+    let (connections, heads) = (Arc::new(AtomicUsize::new(0)), Heads::default());
+    let upstream = keep_alive_upstream(connections.clone(), heads).await;
+    let routes = format!(
+        "[[proxy.routes]]\nprefix = \"/a\"\nupstream = \"http://{upstream}\"\n\
+         [[proxy.routes]]\nprefix = \"/b\"\nupstream = \"http://{upstream}\"\n"
+    );
+    let gw = start(&gateway_toml(upstream, &routes)).await;
+    for (i, path) in ["/a/1", "/b/2", "/a/3", "/b/4"].into_iter().enumerate() {
+        let got = send(gw.addr, request("GET", gw.addr, path, &[("origin", APP)])).await;
+        assert!(got.status.is_success(), "{path}: {got:?}");
+        if i < 3 {
+            settle().await;
+        }
+    }
+    assert_eq!(connections.load(Ordering::SeqCst), 1, "both routes reused one connection");
+}
+
+#[tokio::test]
+async fn a_reload_does_not_reuse_the_old_configuration_s_connections() {
+    let (connections, heads) = (Arc::new(AtomicUsize::new(0)), Heads::default());
+    let upstream = keep_alive_upstream(connections.clone(), heads).await;
+    let text = gateway_toml(upstream, "");
+    let gw = start(&text).await;
+    for fast_path in [true, false] {
+        let text = format!("{text}fast_path = {fast_path}\n");
+        for _ in 0..2 {
+            let got = send(gw.addr, request("GET", gw.addr, "/", &[("origin", APP)])).await;
+            assert!(got.status.is_success(), "{got:?}");
+            settle().await;
+        }
+        gw.control.reload(common::config(&text, &Flags::default())).expect("the reload applies");
+    }
+    let got = send(gw.addr, request("GET", gw.addr, "/", &[("origin", APP)])).await;
+    assert!(got.status.is_success(), "{got:?}");
+    // One connection per configuration served: a new pool with each (its connector may differ).
+    assert_eq!(connections.load(Ordering::SeqCst), 3);
 }

@@ -255,9 +255,14 @@ impl<'a> Decision<'a> {
 
     /// The CORS response headers to set (replacing any the application set). Header lines for
     /// a credentialed `*` of request headers echo the request's validated lines, so a name may
-    /// repeat; values are always valid.
+    /// repeat; values are always valid. The same lines, in the same order, as
+    /// [`CorsHeaders::lines`] of [`Decision::to_headers`].
     pub fn headers(&self) -> impl Iterator<Item = (HeaderName, &'a HeaderValue)> + '_ {
-        // Values only, beside a constant table of names: a small iterator, cheap to move.
+        let (value, echo) = match self.allow_headers {
+            AllowHeaders::None => (None, None),
+            AllowHeaders::Value(v) => (Some(v), None),
+            AllowHeaders::Echo(h) => (None, Some(h.get_all(header::ACCESS_CONTROL_REQUEST_HEADERS).iter())),
+        };
         let values = [
             self.allow_origin,
             self.allow_credentials,
@@ -266,61 +271,78 @@ impl<'a> Decision<'a> {
             self.max_age,
             self.allow_private_network,
         ];
-        let single = SINGLE_NAMES.iter().zip(values).filter_map(|(n, v)| v.map(|v| (n.clone(), v)));
-        let (value, echo) = match self.allow_headers {
-            AllowHeaders::None => (None, None),
-            AllowHeaders::Value(v) => (Some(v), None),
-            AllowHeaders::Echo(h) => (None, Some(h.get_all(header::ACCESS_CONTROL_REQUEST_HEADERS).iter())),
-        };
-        let allow_headers = value.into_iter().chain(echo.into_iter().flatten());
-        single.chain(allow_headers.map(|v| (header::ACCESS_CONTROL_ALLOW_HEADERS, v)))
+        response_lines(values, value.into_iter().chain(echo.into_iter().flatten()))
     }
 
     /// Sets [`Decision::headers`] on a response's headers (replacing CORS headers already
-    /// there) and merges [`Decision::vary`].
+    /// there) and merges [`Decision::vary`]: what [`CorsHeaders::apply_to`] does.
     pub fn apply_to(&self, response: &mut HeaderMap) {
-        remove_cors_headers(response);
-        for (name, value) in self.headers() {
-            response.append(name, value.clone());
-        }
-        self.vary.merge_into(response);
+        write_response_lines(self.headers(), self.vary, response);
     }
 }
 
+/// The response lines of a decision, owned or borrowed: the single-line headers' values in the
+/// order of [`CORS_RESPONSE_HEADERS`] (its last name, `Access-Control-Allow-Headers`, excepted),
+/// then every `Access-Control-Allow-Headers` value. The one place lines are named and ordered.
+#[inline]
+fn response_lines<'v>(
+    single: [Option<&'v HeaderValue>; 6],
+    allow_headers: impl Iterator<Item = &'v HeaderValue>,
+) -> impl Iterator<Item = (HeaderName, &'v HeaderValue)> {
+    // The values and an index (a small iterator, cheap to move), each name a constant chosen
+    // where it is written.
+    let single_name = |i: usize| match i {
+        0 => ALLOW_ORIGIN,
+        1 => ALLOW_CREDENTIALS,
+        2 => ALLOW_METHODS,
+        3 => EXPOSE_HEADERS,
+        4 => MAX_AGE,
+        _ => ALLOW_PRIVATE_NETWORK,
+    };
+    (0..single.len())
+        .filter_map(move |i| single[i].map(|v| (single_name(i), v)))
+        .chain(allow_headers.map(|v| (ALLOW_HEADERS, v)))
+}
+
+/// Writes `lines` on a response's headers, replacing the CORS lines there, and merges `vary`:
+/// the one writer of a decision's headers into a map.
+#[inline]
+fn write_response_lines<'v>(
+    lines: impl Iterator<Item = (HeaderName, &'v HeaderValue)>,
+    vary: Vary,
+    response: &mut HeaderMap,
+) {
+    remove_cors_headers(response);
+    for (name, value) in lines {
+        response.append(name, value.clone());
+    }
+    vary.merge_into(response);
+}
+
 /// Every response header CORS owns; an application's own values are replaced, never doubled.
+/// In the order a decision's lines are written ([`Decision::headers`], [`CorsHeaders::lines`]):
+/// the names are spelled here alone.
 pub const CORS_RESPONSE_HEADERS: [&str; 7] = [
     "access-control-allow-origin",
     "access-control-allow-credentials",
     "access-control-allow-methods",
-    "access-control-allow-headers",
     "access-control-expose-headers",
     "access-control-max-age",
     "access-control-allow-private-network",
+    "access-control-allow-headers",
 ];
 
-/// `Access-Control-Allow-Private-Network`, which `http` has no constant for.
-const ALLOW_PRIVATE_NETWORK: HeaderName = HeaderName::from_static("access-control-allow-private-network");
-
-/// The single-line headers of [`Decision::headers`], in the order it yields them.
-static SINGLE_NAMES: [HeaderName; 6] = [
-    header::ACCESS_CONTROL_ALLOW_ORIGIN,
-    header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
-    header::ACCESS_CONTROL_ALLOW_METHODS,
-    header::ACCESS_CONTROL_EXPOSE_HEADERS,
-    header::ACCESS_CONTROL_MAX_AGE,
-    ALLOW_PRIVATE_NETWORK,
-];
-
-/// [`CORS_RESPONSE_HEADERS`] as names, so removing them needs no parsing.
-const CORS_RESPONSE_HEADER_NAMES: [HeaderName; 7] = [
-    header::ACCESS_CONTROL_ALLOW_ORIGIN,
-    header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
-    header::ACCESS_CONTROL_ALLOW_METHODS,
-    header::ACCESS_CONTROL_ALLOW_HEADERS,
-    header::ACCESS_CONTROL_EXPOSE_HEADERS,
-    header::ACCESS_CONTROL_MAX_AGE,
-    ALLOW_PRIVATE_NETWORK,
-];
+/// [`CORS_RESPONSE_HEADERS`] as names (the `http` crate's own constants where it has them), so
+/// writing and removing them needs no parsing.
+const CORS_RESPONSE_HEADER_NAMES: [HeaderName; 7] =
+    [ALLOW_ORIGIN, ALLOW_CREDENTIALS, ALLOW_METHODS, EXPOSE_HEADERS, MAX_AGE, ALLOW_PRIVATE_NETWORK, ALLOW_HEADERS];
+const ALLOW_ORIGIN: HeaderName = HeaderName::from_static(CORS_RESPONSE_HEADERS[0]);
+const ALLOW_CREDENTIALS: HeaderName = HeaderName::from_static(CORS_RESPONSE_HEADERS[1]);
+const ALLOW_METHODS: HeaderName = HeaderName::from_static(CORS_RESPONSE_HEADERS[2]);
+const EXPOSE_HEADERS: HeaderName = HeaderName::from_static(CORS_RESPONSE_HEADERS[3]);
+const MAX_AGE: HeaderName = HeaderName::from_static(CORS_RESPONSE_HEADERS[4]);
+const ALLOW_PRIVATE_NETWORK: HeaderName = HeaderName::from_static(CORS_RESPONSE_HEADERS[5]);
+const ALLOW_HEADERS: HeaderName = HeaderName::from_static(CORS_RESPONSE_HEADERS[6]);
 
 /// Every request header [`Policy::decide`] reads: a shell that builds the decision's header map
 /// itself (rather than passing the request's whole map) needs these lines, all of them, and no
@@ -389,7 +411,7 @@ impl Policy {
         match refusal {
             Ok(acao) => {
                 self.allow(&mut d, acao);
-                d.answer = self.answers.block_for(&d, &self.values);
+                d.answer = self.answers.block_for(&d);
             }
             Err(r) => {
                 d.refusal = Some(r);
@@ -507,6 +529,7 @@ impl Policy {
         }
         let safelisted = crate::method::is_safelisted_bytes(acrm);
         d.allow_methods = match &self.methods {
+            // The request's own method: `answer.rs` builds no block for such a policy.
             MethodRule::Any if self.credentials => first,
             MethodRule::Any => self.values.allow_methods.as_ref(),
             MethodRule::List(list) if safelisted || list.iter().any(|m| m.as_bytes() == acrm) => {

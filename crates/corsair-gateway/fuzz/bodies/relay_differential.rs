@@ -270,12 +270,18 @@ pub struct Observed {
 /// Sends `pieces` (a pause between them) on one connection, reads until the gateway closes it
 /// or falls quiet for `quiet`, and gives what the upstream and the client saw.
 pub async fn exchange(side: &Side, pieces: &[&[u8]], quiet: Duration) -> Observed {
-    exchange_expecting(side, pieces, quiet, quiet).await
+    exchange_expecting(side, pieces, quiet, quiet, 0).await
 }
 
-/// [`exchange`], waiting up to `first` for the first byte of an answer (a test that expects one
-/// gives a loaded machine seconds for it), then `quiet` for each next read.
-pub async fn exchange_expecting(side: &Side, pieces: &[&[u8]], quiet: Duration, first: Duration) -> Observed {
+/// [`exchange`], waiting up to `first` for each read until `answers` whole responses have come (a
+/// test that expects them gives a loaded machine seconds for each), then `quiet` for any more.
+pub async fn exchange_expecting(
+    side: &Side,
+    pieces: &[&[u8]],
+    quiet: Duration,
+    first: Duration,
+    answers: usize,
+) -> Observed {
     side.log.lock().unwrap_or_else(|e| e.into_inner()).clear();
     let mut s = TcpStream::connect(side.addr).await.expect("connect to the gateway");
     let mut got = Vec::new();
@@ -290,7 +296,8 @@ pub async fn exchange_expecting(side: &Side, pieces: &[&[u8]], quiet: Duration, 
     let mut chunk = [0u8; 8192];
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     let closed = loop {
-        let gap = if got.is_empty() { first } else { quiet };
+        let waiting = got.is_empty() || responses(&got).iter().filter(|(status, _)| *status != 0).count() < answers;
+        let gap = if waiting { first } else { quiet };
         let wait = gap.min(deadline.saturating_duration_since(tokio::time::Instant::now()));
         match tokio::time::timeout(wait, s.read(&mut chunk)).await {
             Ok(Ok(n)) if n > 0 => got.extend_from_slice(&chunk[..n]),

@@ -6,7 +6,7 @@
 //! the same job). The relay reads the request head in place with httparse, decides with the core
 //! as the CORS layer does, writes the upstream head from the same bytes, and rewrites the
 //! response head the same way. Bodies pass through as bytes, framed by `Content-Length` or
-//! chunked. Upstream connections go back to the route's pool after each answer.
+//! chunked. Upstream connections go back to the pool both paths share after each answer.
 //!
 //! It takes only the plain cases (see [`head`]), on gateway routes with an `http` upstream, in
 //! enforce mode, for requests the policy allows, with the decision log below debug level. Any
@@ -20,7 +20,7 @@ pub mod head;
 
 use std::io;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
@@ -41,9 +41,10 @@ use crate::connect::{ConnectError, Connector, Stream};
 use crate::loops::LoopMark;
 use crate::metrics::Metrics;
 use crate::observe::{self, count_failure, GatewayRefusal, LogLine, Outcome};
+use crate::pool::{Key, Origin, Raw};
 use crate::rewrite;
 use crate::route::{Destination, Peer, Route};
-use crate::upstream::{ClientError, IDLE_TIMEOUT, MAX_IDLE_PER_ORIGIN};
+use crate::upstream::ClientError;
 use chunked::Chunked;
 use head::{Framing, Parsed, RequestHead, ResponseHead};
 
@@ -67,13 +68,15 @@ pub trait Routes {
 /// Room made in a buffer before each read.
 const READ_CHUNK: usize = 8 * 1024;
 
-/// What a route needs to be relayed: its forwarder's settings, and idle upstream connections.
+/// What a route needs to be relayed: its forwarder's settings, and its upstream's entry in the
+/// pool both paths share.
 pub struct RelayRoute {
     route: Arc<Route>,
     connector: Connector,
     /// `http://authority/`, what the connector resolves and checks.
     target: Uri,
-    idle: Mutex<Vec<(UpstreamConn, Instant)>>,
+    /// The upstream's idle connections: the relay takes and returns raw streams.
+    origin: Arc<Origin>,
 }
 
 impl RelayRoute {
@@ -88,7 +91,8 @@ impl RelayRoute {
             .path_and_query("/")
             .build()
             .ok()?;
-        Some(RelayRoute { target, connector, route, idle: Mutex::new(Vec::new()) })
+        let origin = route.client.pool().origin(&Key::of(&target)?);
+        Some(RelayRoute { target, connector, route, origin })
     }
 
     fn policy(&self) -> &Policy {
@@ -103,45 +107,12 @@ impl RelayRoute {
         }
     }
 
-    /// The most recent idle connection that is still quiet: one the upstream closed, or that
-    /// holds bytes nobody asked for (an extra answer, which would reach the next client), is
-    /// dropped.
-    fn take_idle(&self) -> Option<UpstreamConn> {
-        loop {
-            let (conn, since) = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop()?;
-            if since.elapsed() < IDLE_TIMEOUT && is_quiet(&conn.io) {
-                return Some(conn);
-            }
-        }
-    }
-
-    fn put_back(&self, conn: UpstreamConn) {
-        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
-        // The same limits as the hyper path's pool.
-        if idle.len() < MAX_IDLE_PER_ORIGIN {
-            idle.push((conn, Instant::now()));
-        }
-    }
-
-    async fn connect(&self) -> Result<UpstreamConn, ConnectError> {
+    async fn connect(&self) -> Result<Raw, ConnectError> {
         match self.connector.connect(&self.target).await? {
-            Stream::Plain(io) => Ok(UpstreamConn { io: io.into_inner(), buf: BytesMut::with_capacity(READ_CHUNK) }),
+            Stream::Plain(io) => Ok(Raw { io: io.into_inner(), buf: BytesMut::with_capacity(READ_CHUNK) }),
             Stream::Tls(_) => Err(ConnectError::Connect(io::Error::other("TLS to an http upstream"))),
         }
     }
-}
-
-/// True if nothing can be read from `io` now: no bytes and no end of stream. Asks the socket
-/// itself (a non-blocking peek), not the runtime's cached readiness, which may lag.
-fn is_quiet(io: &TcpStream) -> bool {
-    let mut byte = [std::mem::MaybeUninit::<u8>::uninit()];
-    matches!(socket2::SockRef::from(io).peek(&mut byte), Err(e) if e.kind() == io::ErrorKind::WouldBlock)
-}
-
-/// One upstream connection with the bytes read from it.
-struct UpstreamConn {
-    io: TcpStream,
-    buf: BytesMut,
 }
 
 /// How a client connection left the relay.
@@ -350,9 +321,9 @@ impl Client {
         observe::record(runtime.metrics(), plan.kind, false, &outcome, None);
         match relay_body(&mut self.io, &mut self.answer, &mut conn, head.framing).await {
             Ok(()) => {
-                // Back to the route's pool at once: an idle client holds no upstream connection.
+                // Back to the pool at once: an idle client holds no upstream connection.
                 if head.reusable && whole && conn.buf.is_empty() {
-                    relay.put_back(conn);
+                    relay.origin.raw.put(conn);
                 }
                 // A body the client still owes cannot be told from its next request.
                 if plan.close || !whole || head.framing == Framing::UntilClose {
@@ -584,8 +555,8 @@ async fn exchange(
     client: &mut TcpStream,
     client_buf: &mut BytesMut,
     answer: Answer<'_>,
-) -> Result<(UpstreamConn, ResponseHead, bool), Failure> {
-    let mut reused_conn = relay.take_idle();
+) -> Result<(Raw, ResponseHead, bool), Failure> {
+    let mut reused_conn = relay.origin.raw.take_now();
     let Answer { out, cors, close } = answer;
     loop {
         let reused = reused_conn.is_some();
@@ -726,12 +697,7 @@ async fn read_response_head(
 
 /// Writes the head in `out` and the body after it, from `conn`'s buffer and then its stream.
 /// Small bodies that arrived with the head go out in the same write.
-async fn relay_body(
-    client: &mut TcpStream,
-    out: &mut Vec<u8>,
-    conn: &mut UpstreamConn,
-    framing: Framing,
-) -> io::Result<()> {
+async fn relay_body(client: &mut TcpStream, out: &mut Vec<u8>, conn: &mut Raw, framing: Framing) -> io::Result<()> {
     match framing {
         Framing::Empty => client.write_all(out).await,
         Framing::Length(mut left) => loop {
@@ -773,7 +739,7 @@ async fn relay_body(
     }
 }
 
-async fn read_more(conn: &mut UpstreamConn) -> io::Result<()> {
+async fn read_more(conn: &mut Raw) -> io::Result<()> {
     conn.buf.reserve(READ_CHUNK);
     match conn.io.read_buf(&mut conn.buf).await? {
         0 => Err(io::ErrorKind::UnexpectedEof.into()),

@@ -9,12 +9,10 @@
 //! its lines) and at most one value set, instead of hashing and inserting every line. Other
 //! answers (echoed methods or headers, Private Network Access) are rare and built line by line.
 
-use std::ptr;
-
-use http::header::{self, HeaderMap, HeaderValue};
+use http::header::{self, HeaderMap};
 
 use super::{Action, AllowHeaders, Decision, RequestKind};
-use crate::policy::{Policy, Values};
+use crate::policy::{MethodRule, Policy};
 
 /// The prebuilt answers of one policy.
 #[derive(Clone, Debug, Default)]
@@ -44,7 +42,10 @@ impl AnswerBlocks {
             lines(d)
         };
         let refused = [refused(RequestKind::Preflight), refused(RequestKind::Actual)];
-        if policy.forward_preflights {
+        // No allowed block where the server does not answer preflights, or where the answer's
+        // methods line echoes the request's (a credentialed `*` of methods).
+        let echoes_methods = matches!(policy.methods, MethodRule::Any) && policy.credentials;
+        if policy.forward_preflights || echoes_methods {
             return AnswerBlocks { refused, ..AnswerBlocks::default() };
         }
         let allowed = |allow_headers| {
@@ -68,28 +69,19 @@ impl AnswerBlocks {
     }
 
     /// The block holding exactly `d`'s lines (but the origin's value), if `d` is an allowed
-    /// preflight the server answers, without echoed values or Private Network Access.
-    pub(crate) fn block_for<'a>(&'a self, d: &Decision<'_>, values: &Values) -> Option<&'a HeaderMap> {
-        // The decision's values are references into the same policy's `values`: the same
-        // reference means the same line as in the block.
-        let same = |a: Option<&HeaderValue>, b: Option<&HeaderValue>| match (a, b) {
-            (None, None) => true,
-            (Some(a), Some(b)) => ptr::eq(a, b),
-            _ => false,
-        };
+    /// preflight the server answers, without echoed headers or Private Network Access. Every
+    /// other value of such a decision is the policy's own (`Policy::allow` and `check_preflight`
+    /// set nothing else; a policy that echoes methods has no allowed blocks), which the blocks
+    /// were written from.
+    pub(crate) fn block_for(&self, d: &Decision<'_>) -> Option<&HeaderMap> {
         let answered = matches!(d.action, Action::Respond(_));
-        if d.kind != RequestKind::Preflight
-            || d.refusal.is_some()
-            || !answered
-            || d.allow_private_network.is_some()
-            || !same(d.allow_methods, values.allow_methods.as_ref())
-        {
+        if d.kind != RequestKind::Preflight || d.refusal.is_some() || !answered || d.allow_private_network.is_some() {
             return None;
         }
         match d.allow_headers {
             AllowHeaders::None => self.without_headers.as_ref(),
-            AllowHeaders::Value(v) if same(Some(v), values.allow_headers.as_ref()) => self.with_headers.as_ref(),
-            _ => None,
+            AllowHeaders::Value(_) => self.with_headers.as_ref(),
+            AllowHeaders::Echo(_) => None,
         }
     }
 }

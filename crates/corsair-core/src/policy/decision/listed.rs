@@ -18,9 +18,23 @@ pub(crate) struct ListedNames {
     /// Where each name starts in each joined string, then one entry past the end (the joined
     /// length plus one separator), so name `k` is `starts[k]..starts[k + 1] - separator`.
     starts: [Box<[usize]>; 2],
-    /// Each name's first eight bytes as a big-endian number (zero-padded), so that names that
-    /// sort before a requested one are skipped by comparing numbers; in the names' order.
-    keys: Box<[u64]>,
+    /// Every name by its length and first and last eight bytes, so that a requested name after a
+    /// gap in the list is found with one hash and (usually) one slot; open addressing, at most a
+    /// quarter full, a power of two long.
+    table: Box<[Slot]>,
+}
+
+/// One listed name in [`ListedNames::table`]; `len == 0` marks an empty slot (names are never
+/// empty).
+#[derive(Clone, Copy, Debug, Default)]
+struct Slot {
+    /// [`name_words`]: the first eight bytes (fewer zero-padded) and, past eight bytes, the last
+    /// eight, as little-endian words.
+    first: u64,
+    last: u64,
+    len: usize,
+    /// The name's place in the sorted list.
+    index: usize,
 }
 
 const SEPARATORS: [&[u8]; 2] = [b",", b", "];
@@ -42,8 +56,19 @@ impl ListedNames {
         };
         let (comma, comma_starts) = form(SEPARATORS[0]);
         let (spaced, spaced_starts) = form(SEPARATORS[1]);
-        let keys = sorted.iter().map(|name| key(name.as_bytes())).collect();
-        ListedNames { joined: [comma, spaced], starts: [comma_starts, spaced_starts], keys }
+        let size = (sorted.len() * 4).next_power_of_two().max(8);
+        let mut table = vec![Slot::default(); size].into_boxed_slice();
+        for (index, name) in sorted.iter().enumerate() {
+            let name = name.as_bytes();
+            let (first, last) = name_words(name);
+            let mut at = slot_of(first, last, name.len(), size);
+            // Never full (a quarter at most), so an empty slot comes.
+            while table[at].len != 0 {
+                at = (at + 1) & (size - 1);
+            }
+            table[at] = Slot { first, last, len: name.len(), index };
+        }
+        ListedNames { joined: [comma, spaced], starts: [comma_starts, spaced_starts], table }
     }
 
     /// True if `value` is a list of listed names in increasing order, separated by `,` with
@@ -61,97 +86,177 @@ impl ListedNames {
             None => 0,
         };
         let (joined, starts) = (&*self.joined[form], &*self.starts[form]);
-        let separator = SEPARATORS[form].len();
         let listed = starts.len() - 1;
         // `q`: where the current requested name starts in `value`; `i`: the first listed name
         // it may be.
         let (mut q, mut i) = (skip_ows(value, 0), 0);
-        while i < listed {
-            // As many names as match at once: the usual request is a run of consecutive ones.
-            let p = starts[i];
-            let run = common_prefix(&value[q..], &joined[p..]);
-            let stop = p + run;
-            if q + run == value.len() && joined.get(stop).is_none_or(|&b| b == b',') {
-                // The value ends where a listed name ends: every name in the run is listed.
-                return q < value.len();
+        let mut try_run = true;
+        loop {
+            if try_run && i < listed {
+                // As many names as match at once: the usual request is a run of consecutive ones.
+                let p = starts[i];
+                let run = common_prefix(&value[q..], &joined[p..]);
+                let stop = p + run;
+                if q + run == value.len() && joined.get(stop).is_none_or(|&b| b == b',') {
+                    // The value ends where a listed name ends: every name in the run is listed.
+                    return q < value.len();
+                }
+                // The listed name the run stopped in (or after): the ones before it were matched,
+                // with their separators; the requested name there is looked up.
+                let j = last_start_at_or_before(&starts[..listed], i, stop);
+                q = skip_ows(value, q + starts[j] - p);
+                i = j;
             }
-            // The listed name the run stopped in (or after): the ones before it were matched,
-            // with their separators.
-            let j = last_start_at_or_before(&starts[..listed], i, stop);
-            q += starts[j] - p;
-            let common = stop - starts[j];
-            let name_len = starts[j + 1] - starts[j] - separator;
-            if common >= name_len {
-                // Listed name `j` is all there: the requested name is it if it ends there.
-                match value.get(q + name_len) {
-                    // It ends there: listed. Then white space, and `,` or the end.
-                    Some(b',' | b' ' | b'\t') => {
-                        let after = skip_ows(value, q + name_len);
-                        match value.get(after) {
-                            None => return true,
-                            Some(b',') => q = skip_ows(value, after + 1),
-                            Some(_) => return false,
-                        }
+            // An empty item (`a,,b`, a hostile run of commas) or a trailing comma: the general
+            // loop's.
+            if matches!(value.get(q), None | Some(b',')) {
+                return false;
+            }
+            // One name, by hash: listed, and after the names already taken.
+            let Some((k, len)) = self.find(&value[q..]) else {
+                return false;
+            };
+            if k < i {
+                return false;
+            }
+            let mut after = q + len;
+            match value.get(after) {
+                Some(b',') => {}
+                None => return true,
+                Some(b' ' | b'\t') => {
+                    after = skip_ows(value, after);
+                    match value.get(after) {
+                        Some(b',') => {}
+                        None => return true,
+                        Some(_) => return false,
                     }
-                    None => return true,
-                    // Longer than `j`, so after it, and after every name whose key is smaller.
-                    Some(_) => {
-                        i = self.skip_smaller(j + 1, &value[q..]);
-                        continue;
-                    }
                 }
-                i = j + 1;
-                continue;
+                Some(_) => return false,
             }
-            // They differ inside listed name `j`: skip it if the requested name sorts after it.
-            match value.get(q + common) {
-                // White space the joined form has not (`a,\tb`, `a,  b`): trimmed.
-                Some(b' ' | b'\t') if common == 0 => {
-                    q = skip_ows(value, q);
-                    i = j;
-                }
-                Some(&b) if !matches!(b, b',' | b' ' | b'\t') && b > joined[starts[j] + common] => {
-                    i = self.skip_smaller(j + 1, &value[q..]);
-                }
-                // Before `j` (a prefix of it, or a smaller byte): not listed, or out of order.
-                _ => return false,
+            q = after + 1;
+            if matches!(value.get(q), Some(b' ' | b'\t')) {
+                q = skip_ows(value, q);
             }
+            i = k + 1;
+            // A run again only where the next listed name starts as the next requested one does
+            // (one word compared): requests that skip names go on name by name.
+            try_run = i < listed && starts_alike(&value[q..], &joined[starts[i]..]);
         }
-        false
+    }
+
+    /// The place in the sorted list of the listed name at the start of `rest` (up to `,`, white
+    /// space or the end), and its length; `None` if that name is not listed. An empty name finds
+    /// nothing (no slot holds length 0), but callers check for it first, more cheaply.
+    #[inline(always)]
+    fn find(&self, rest: &[u8]) -> Option<(usize, usize)> {
+        let (len, first, last) = name_at(rest);
+        let mask = self.table.len() - 1;
+        let mut at = slot_of(first, last, len, self.table.len());
+        loop {
+            let slot = self.table[at];
+            if slot.len == 0 {
+                return None;
+            }
+            if slot.first == first
+                && slot.len == len
+                && slot.last == last
+                && (len <= 16 || self.same_middle(slot.index, &rest[..len]))
+            {
+                return Some((slot.index, len));
+            }
+            at = (at + 1) & mask;
+        }
+    }
+
+    /// Whether listed name `index` and `name`, of the same length and the same first and last
+    /// eight bytes, have the same bytes between: names longer than 16 bytes, rare, kept out of
+    /// the usual path.
+    #[cold]
+    #[inline(never)]
+    fn same_middle(&self, index: usize, name: &[u8]) -> bool {
+        let start = self.starts[0][index];
+        self.joined[0].get(start..start + name.len()).is_some_and(|listed| listed[8..] == name[8..])
     }
 }
 
-impl ListedNames {
-    /// The first listed name from `from` on that may be the requested name at the start of
-    /// `rest`: names whose key is smaller sort before it. A few are stepped over, a longer gap
-    /// is searched.
-    fn skip_smaller(&self, from: usize, rest: &[u8]) -> usize {
-        let wanted = requested_key(rest);
-        let keys = &self.keys[from..];
-        let mut at = 0;
-        while at < keys.len().min(8) {
-            if keys[at] >= wanted {
-                return from + at;
-            }
-            at += 1;
+/// The slot a name's words and length hash to, in a table of `size` (a power of two) slots.
+fn slot_of(first: u64, last: u64, len: usize, size: usize) -> usize {
+    let mixed = (first ^ last.rotate_left(29) ^ len as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    (mixed >> (64 - size.trailing_zeros())) as usize
+}
+
+/// The first eight bytes of `name` (fewer zero-padded) and, if it is longer, its last eight, as
+/// little-endian words (zero if it is not longer).
+fn name_words(name: &[u8]) -> (u64, u64) {
+    match name.first_chunk::<8>() {
+        Some(first) => {
+            let last = if name.len() > 8 { word(&name[name.len() - 8..]) } else { 0 };
+            (u64::from_le_bytes(*first), last)
         }
-        from + at + keys[at..].partition_point(|&k| k < wanted)
+        None => {
+            let mut w = [0u8; 8];
+            w[..name.len()].copy_from_slice(name);
+            (u64::from_le_bytes(w), 0)
+        }
     }
 }
 
-/// [`key`] of the requested name at the start of `rest` (up to `,` or white space).
-fn requested_key(rest: &[u8]) -> u64 {
-    let Some(first) = rest.first_chunk::<8>() else {
-        let end = rest.iter().position(|&b| matches!(b, b',' | b' ' | b'\t')).unwrap_or(rest.len());
-        return key(&rest[..end]);
-    };
-    // Little-endian, so the lowest flagged byte is the first one that ends the name (the
-    // zero-byte test can flag bytes after a true match, never before).
-    let w = u64::from_le_bytes(*first);
-    let ends = zero_byte(w ^ repeat(b',')) | zero_byte(w ^ repeat(b' ')) | zero_byte(w ^ repeat(b'\t'));
-    let len = ends.trailing_zeros() / 8;
-    let kept = if len >= 8 { w } else { w & ((1u64 << (8 * len)) - 1) };
-    kept.swap_bytes()
+/// The name at the start of `rest` (up to `,`, ` `, `\t` or the end): its length and
+/// [`name_words`]. A name of up to seven bytes with more bytes after it, the usual one, is read
+/// from one word.
+#[inline(always)]
+fn name_at(rest: &[u8]) -> (usize, u64, u64) {
+    if let Some(chunk) = rest.first_chunk::<8>() {
+        let w = u64::from_le_bytes(*chunk);
+        let ends = name_ends(w);
+        if ends != 0 {
+            let len = ends.trailing_zeros() as usize / 8;
+            // `len < 8`: the bytes of the name, the rest zero.
+            return (len, w & ((1u64 << (8 * len)) - 1), 0);
+        }
+    }
+    name_at_slowly(rest)
+}
+
+/// [`name_at`] for names of eight bytes or more, or at the end of the value.
+#[cold]
+#[inline(never)]
+fn name_at_slowly(rest: &[u8]) -> (usize, u64, u64) {
+    let len = name_len(rest);
+    let (first, last) = name_words(&rest[..len]);
+    (len, first, last)
+}
+
+/// The high bit of each byte of `w` (little-endian) that ends a name, and maybe of bytes after
+/// the first such byte (the zero-byte test can flag bytes after a true match, never before).
+fn name_ends(w: u64) -> u64 {
+    zero_byte(w ^ repeat(b',')) | zero_byte(w ^ repeat(b' ')) | zero_byte(w ^ repeat(b'\t'))
+}
+
+/// The length of the name at the start of `rest`: up to `,`, ` `, `\t` or the end, a word at a
+/// time.
+fn name_len(rest: &[u8]) -> usize {
+    let mut len = 0;
+    while let Some(chunk) = rest.get(len..).and_then(<[u8]>::first_chunk::<8>) {
+        let ends = name_ends(u64::from_le_bytes(*chunk));
+        if ends != 0 {
+            return len + ends.trailing_zeros() as usize / 8;
+        }
+        len += 8;
+    }
+    while len < rest.len() && !matches!(rest[len], b',' | b' ' | b'\t') {
+        len += 1;
+    }
+    len
+}
+
+/// Whether `a` and `b` have the same first eight bytes (true when either is shorter: the run's
+/// compare then decides, over the few bytes left).
+fn starts_alike(a: &[u8], b: &[u8]) -> bool {
+    match (a.first_chunk::<8>(), b.first_chunk::<8>()) {
+        (Some(x), Some(y)) => x == y,
+        _ => true,
+    }
 }
 
 /// The byte `b` in every byte of a word.
@@ -162,15 +267,6 @@ const fn repeat(b: u8) -> u64 {
 /// The high bit of each byte of `w` that is zero (and maybe of bytes above a zero one).
 fn zero_byte(w: u64) -> u64 {
     w.wrapping_sub(repeat(1)) & !w & repeat(0x80)
-}
-
-/// The first eight bytes of a name (fewer followed by zeros) as a big-endian number: for names
-/// without NUL bytes (tokens have none), a smaller key means a name that sorts before.
-fn key(name: &[u8]) -> u64 {
-    let mut w = [0u8; 8];
-    let n = name.len().min(8);
-    w[..n].copy_from_slice(&name[..n]);
-    u64::from_be_bytes(w)
 }
 
 fn skip_ows(value: &[u8], mut at: usize) -> usize {
@@ -230,16 +326,19 @@ mod tests {
             let plain = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
             proptest::prop_assert_eq!(common_prefix(&a, &b), plain);
             let end = a.iter().position(|&c| matches!(c, b',' | b' ' | b'\t')).unwrap_or(a.len());
-            proptest::prop_assert_eq!(requested_key(&a), key(&a[..end]));
+            proptest::prop_assert_eq!(name_len(&a), end);
+            let (first, last) = name_words(&a[..end]);
+            proptest::prop_assert_eq!(name_at(&a), (end, first, last));
+            let starts_alike_plain = a.len() < 8 || b.len() < 8 || a[..8] == b[..8];
+            proptest::prop_assert_eq!(starts_alike(&a, &b), starts_alike_plain);
         }
 
-        /// Keys order names as bytes do, wherever they differ.
+        /// A name's words are its bytes: equal words and lengths mean equal names up to 16
+        /// bytes.
         #[test]
-        fn keys_keep_the_order(a in "[!-~]{1,12}", b in "[!-~]{1,12}") {
-            let (ka, kb) = (key(a.as_bytes()), key(b.as_bytes()));
-            if ka < kb {
-                proptest::prop_assert!(a < b);
-            }
+        fn words_hold_names_up_to_sixteen_bytes(a in "[a-c]{0,16}", b in "[a-c]{0,16}") {
+            let same = name_words(a.as_bytes()) == name_words(b.as_bytes()) && a.len() == b.len();
+            proptest::prop_assert_eq!(same, a == b);
         }
     }
 

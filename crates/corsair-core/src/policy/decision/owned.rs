@@ -2,7 +2,7 @@
 
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 
-use super::{remove_cors_headers, AllowHeaders, Decision, ALLOW_PRIVATE_NETWORK};
+use super::{response_lines, write_response_lines, AllowHeaders, Decision};
 use crate::vary::Vary;
 
 /// The headers of a [`Decision`], owned: what a server keeps while the request it decided on
@@ -83,27 +83,19 @@ impl CorsHeaders {
     /// [`crate::policy::decision::is_cors_response_header_bytes`] tells, and merge [`CorsHeaders::vary`]).
     pub fn lines(&self) -> impl Iterator<Item = (HeaderName, &HeaderValue)> + '_ {
         let single = [
-            (header::ACCESS_CONTROL_ALLOW_ORIGIN, self.allow_origin.as_ref()),
-            (header::ACCESS_CONTROL_ALLOW_CREDENTIALS, self.allow_credentials.then_some(&TRUE)),
-            (header::ACCESS_CONTROL_ALLOW_METHODS, self.allow_methods.as_ref()),
-            (header::ACCESS_CONTROL_EXPOSE_HEADERS, self.expose_headers.as_ref()),
-            (header::ACCESS_CONTROL_MAX_AGE, self.max_age.as_ref()),
-            (ALLOW_PRIVATE_NETWORK, self.allow_private_network.then_some(&TRUE)),
+            self.allow_origin.as_ref(),
+            self.allow_credentials.then_some(&TRUE),
+            self.allow_methods.as_ref(),
+            self.expose_headers.as_ref(),
+            self.max_age.as_ref(),
+            self.allow_private_network.then_some(&TRUE),
         ];
-        let allow_headers = self.allow_headers.iter().chain(&self.more_allow_headers);
-        single
-            .into_iter()
-            .filter_map(|(name, value)| value.map(|v| (name, v)))
-            .chain(allow_headers.map(|v| (header::ACCESS_CONTROL_ALLOW_HEADERS, v)))
+        response_lines(single, self.allow_headers.iter().chain(&self.more_allow_headers))
     }
 
     /// Does what [`Decision::apply_to`] does: removes the CORS headers already in `response`,
     /// sets these (in the same order), and merges `Vary`.
     pub fn apply_to(self, response: &mut HeaderMap) {
-        remove_cors_headers(response);
-        for (name, value) in self.lines() {
-            response.append(name, value.clone());
-        }
-        self.vary.merge_into(response);
+        write_response_lines(self.lines(), self.vary, response);
     }
 }
