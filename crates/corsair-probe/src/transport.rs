@@ -42,6 +42,12 @@ impl TransportError {
             TransportError::Http(_) => "ERR_INVALID_HTTP_RESPONSE",
         }
     }
+
+    /// The server's certificate chains to no trusted root (a self-signed development server, a
+    /// private CA): the case a shell with a flag to accept any certificate can point to.
+    pub fn is_untrusted_certificate(&self) -> bool {
+        matches!(self, TransportError::Tls(m) if m.contains("UnknownIssuer") || m.contains("invalid peer certificate"))
+    }
 }
 
 impl fmt::Display for TransportError {
@@ -104,20 +110,11 @@ pub(crate) async fn send(request: &Request, options: &ProbeOptions, tls: &Tls) -
         let stream = tokio_rustls::TlsConnector::from(tls.get()?)
             .connect(name, tcp)
             .await
-            .map_err(|e| TransportError::Tls(tls_message(&e)))?;
+            .map_err(|e| TransportError::Tls(e.to_string()))?;
         let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
         exchange(TokioIo::new(stream), request, options, h2).await
     } else {
         exchange(TokioIo::new(tcp), request, options, false).await
-    }
-}
-
-fn tls_message(e: &std::io::Error) -> String {
-    let text = e.to_string();
-    if text.contains("UnknownIssuer") || text.contains("invalid peer certificate") {
-        format!("{text} (a self-signed development server? use --insecure)")
-    } else {
-        text
     }
 }
 

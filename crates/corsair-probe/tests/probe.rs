@@ -149,6 +149,10 @@ async fn https_with_a_self_signed_certificate_needs_insecure_and_then_speaks_htt
     let strict = Probe::new(ProbeOptions { resolve: resolve.clone(), ..ProbeOptions::default() }).unwrap();
     let t = strict.run(intent(&url)).await;
     assert!(matches!(t.transport_error(), Some(TransportError::Tls(_))), "{:?}", t.transport_error());
+    let e = t.transport_error().unwrap();
+    assert!(e.is_untrusted_certificate(), "{e}");
+    // The library names no flag; the CLI that has one adds it.
+    assert!(!e.to_string().contains("--insecure"), "{e}");
     let insecure = Probe::new(ProbeOptions { resolve, insecure: true, ..ProbeOptions::default() }).unwrap();
     let t = insecure.run(intent(&url).credentials(Credentials::Omit)).await;
     assert!(t.verdict.is_allowed(), "{:?}", t.verdict);

@@ -6,6 +6,7 @@
 use std::fmt;
 
 use corsair_core::{ConfigError, ConfigErrors, Located};
+use corsair_probe::TransportError;
 
 /// The error's text, and the CLI's advice when it has some.
 pub(crate) fn message(error: &ConfigError) -> String {
@@ -22,6 +23,16 @@ fn advice(error: &ConfigError) -> Option<&'static str> {
         ConfigError::UnknownKey { proxy: true, .. } => Some(" (see `corsair proxy --help` for the keys)"),
         ConfigError::UnknownKey { proxy: false, .. } => Some(" (see `corsair policy check --help` for the keys)"),
         _ => None,
+    }
+}
+
+/// A transport error as `check` and `explain --live` print it: an untrusted certificate points
+/// to `--insecure`, which those commands have (the probe library cannot know that).
+pub(crate) fn transport(error: &TransportError) -> String {
+    if error.is_untrusted_certificate() {
+        format!("{error} (a self-signed development server? use --insecure)")
+    } else {
+        error.to_string()
     }
 }
 

@@ -607,6 +607,7 @@ async fn self_signed_tls_fails_without_insecure_and_works_with_it() {
     let o = corsair(args(&["check", &url, "--origin", PAGE]), None).await;
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("TLS"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("use --insecure"), "{}", stderr(&o));
     let o = corsair(args(&["check", &url, "--origin", PAGE, "--insecure", "--format", "json"]), None).await;
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     assert_eq!(json(&o)["requests"][0]["response"]["version"], "HTTP/2");

@@ -520,7 +520,7 @@ fn report_for(
     let _ = written;
     if let Some(e) = t.transport_error() {
         let url = t.exchanges.last().map(|x| x.request.url.to_string()).unwrap_or_default();
-        let _ = writeln!(err, "corsair: could not check {url}: {e}");
+        let _ = writeln!(err, "corsair: could not check {url}: {}", crate::advice::transport(e));
         return Status::Usage;
     }
     if t.verdict.is_allowed() {
@@ -730,7 +730,7 @@ fn write_text(
 ) -> std::io::Result<()> {
     write_timeline(out, intent, &t.exchanges, s)?;
     if let Some(e) = t.transport_error() {
-        return writeln!(out, "{}: {e}", s.red("COULD NOT CHECK"));
+        return writeln!(out, "{}: {}", s.red("COULD NOT CHECK"), crate::advice::transport(e));
     }
     write_verdict_for(out, t, doc, engines, stack, layers, s, columns)
 }

@@ -264,9 +264,12 @@ impl CheckReport {
         let causes = causes(t);
         let (verdict, error, readable, response_type) = match (&t.verdict, t.transport_error()) {
             (Verdict::Allowed(a), _) => ("allowed", None, a.readable_headers.clone(), Some(a.response_type.as_str())),
-            (Verdict::Blocked(_), Some(e)) => {
-                ("error", Some(ErrorReport::not_checked("could_not_check", &e.to_string())), Vec::new(), None)
-            }
+            (Verdict::Blocked(_), Some(e)) => (
+                "error",
+                Some(ErrorReport::not_checked("could_not_check", &crate::advice::transport(e))),
+                Vec::new(),
+                None,
+            ),
             (Verdict::Blocked(b), None) => ("blocked", Some(ErrorReport::of(b, stack, &causes)), Vec::new(), None),
         };
         CheckReport {
@@ -489,7 +492,7 @@ impl ExchangeReport {
                     version: r.version,
                 }),
             },
-            Err(e) => ExchangeReport { error: Some(e.to_string()), request, response: None },
+            Err(e) => ExchangeReport { error: Some(crate::advice::transport(e)), request, response: None },
         }
     }
 }
