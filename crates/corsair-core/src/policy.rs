@@ -28,6 +28,7 @@
 //! ```
 
 pub mod decision;
+mod interned;
 
 use std::fmt;
 
@@ -538,7 +539,7 @@ impl PolicyBuilder {
                 HeaderRule::List(l) => join_value(l.iter().map(|m| &**m)),
             },
             expose_headers: join_value(expose.iter().map(|m| &**m)),
-            max_age: max_age.map(HeaderValue::from),
+            max_age: max_age.and_then(|age| interned::value(&age.to_string())),
         };
         let listed_headers = match &headers {
             HeaderRule::List(l) => ListedNames::new(l),
@@ -617,9 +618,7 @@ impl PolicyBuilder {
             }
             let value = match &pattern {
                 // A canonical origin is visible ASCII, so this cannot fail.
-                OriginPattern::Exact(o) => {
-                    HeaderValue::from_str(o.as_str()).unwrap_or(HeaderValue::from_static("null"))
-                }
+                OriginPattern::Exact(o) => interned::value(o.as_str()).unwrap_or(HeaderValue::from_static("null")),
                 _ => HeaderValue::from_static("*"),
             };
             set.insert(pattern, value);
@@ -697,7 +696,7 @@ impl PolicyBuilder {
 fn join_value<'a>(items: impl Iterator<Item = &'a str>) -> Option<HeaderValue> {
     let joined = items.collect::<Vec<_>>().join(",");
     // Tokens joined with commas are always a valid header value.
-    (!joined.is_empty()).then(|| HeaderValue::from_str(&joined).ok()).flatten()
+    (!joined.is_empty()).then(|| interned::value(&joined)).flatten()
 }
 
 #[cfg(test)]

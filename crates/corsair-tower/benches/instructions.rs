@@ -20,7 +20,7 @@ use tower::Layer;
 use corsair_tower::CorsLayer;
 
 mod cases;
-use cases::{call, cases, inner, Case};
+use cases::{assert_equivalent, call, cases, inner, Case};
 
 const ITERATIONS: u64 = 20_000;
 const WAYS: [&str; 3] = ["harness", "corsair", "tower-http"];
@@ -43,6 +43,8 @@ fn main() {
     println!("| case | harness | corsair | tower-http | tower-http / corsair | added: corsair | added: tower-http | added: tower-http / corsair |");
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     for case in cases() {
+        let corsair = call(&mut CorsLayer::new(case.corsair.clone()).layer(inner()), case.request.clone());
+        assert_equivalent(&case, &corsair, &call(&mut case.tower_http.clone().layer(inner()), case.request.clone()));
         let [h, c, t] = WAYS.map(|way| {
             let count = |n| collected(&exe, case.name, way, n);
             (count(ITERATIONS) - count(0)) as f64 / ITERATIONS as f64

@@ -55,6 +55,20 @@ where
     }
 }
 
+/// Panics unless both layers answered `case`'s request with the same allowed origin (or, for the
+/// refusals, the hostile list and the missing `Origin`, are not compared): the cases are meant to
+/// be equivalent, not broken.
+pub fn assert_equivalent(case: &Case, corsair: &Response<String>, tower_http: &Response<String>) {
+    let origin_of = |r: &Response<String>| r.headers().get(header::ACCESS_CONTROL_ALLOW_ORIGIN).cloned();
+    if !case.name.contains("refused") && !case.name.contains("hostile") && !case.name.contains("no-origin") {
+        assert!(
+            origin_of(corsair).is_some() && origin_of(corsair) == origin_of(tower_http),
+            "{}: {corsair:?} {tower_http:?}",
+            case.name
+        );
+    }
+}
+
 /// One case: a request, and a corsair policy with its tower-http equivalent.
 pub struct Case {
     pub name: &'static str,
