@@ -261,6 +261,11 @@ const HOST_BYTES: [u8; 256] = {
     t
 };
 
+/// True for a byte of a domain label as browsers serialise hosts (`a-z 0-9 - _`).
+pub(crate) fn is_label_byte(b: u8) -> bool {
+    HOST_BYTES[usize::from(b)] & HOST_LABEL != 0
+}
+
 /// Reads the host at the start of `rest` (up to a `:` or the end) and returns its length if it
 /// is a host as a browser serialises it (not bracketed IPv6): a lower-case domain, checked in
 /// this one pass, or a dotted quad (handed to [`host_kind_strict`]).
@@ -313,7 +318,7 @@ fn scan_host(rest: &[u8]) -> Option<usize> {
 
 /// A decimal port from 1 to 65535 without leading zeros. Port 0 is refused: Fetch lists it as a
 /// bad port, so no page is ever loaded from it and no browser sends it.
-fn parse_port_strict(b: &[u8]) -> Option<u16> {
+pub(crate) fn parse_port_strict(b: &[u8]) -> Option<u16> {
     if b.is_empty() || b.len() > 5 || !b.iter().all(u8::is_ascii_digit) || b[0] == b'0' {
         return None;
     }

@@ -33,6 +33,9 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::origin::{escape, is_loopback_host, Origin, OriginError, OriginRef};
 
+mod quick;
+use quick::{Quick, MAX_QUICK};
+
 /// One allowed-origin rule from a policy.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum OriginPattern {
@@ -410,6 +413,8 @@ pub struct OriginSet<T = ()> {
     /// One table per scheme named by a wildcard pattern. A policy names a handful of schemes
     /// (`https`, `http`, an app's own), so a scan of a few short strings beats hashing one.
     by_scheme: Vec<(Box<str>, SchemeTable)>,
+    /// The first few wildcard patterns of the usual shapes, matched on bytes (`quick.rs`).
+    quick: Vec<Quick>,
     patterns: Vec<OriginPattern>,
 }
 
@@ -424,7 +429,13 @@ struct SchemeTable {
 
 impl<T> Default for OriginSet<T> {
     fn default() -> Self {
-        OriginSet { any: false, exact: HashMap::default(), by_scheme: Vec::new(), patterns: Vec::new() }
+        OriginSet {
+            any: false,
+            exact: HashMap::default(),
+            by_scheme: Vec::new(),
+            quick: Vec::new(),
+            patterns: Vec::new(),
+        }
     }
 }
 
@@ -446,6 +457,9 @@ impl<T> OriginSet<T> {
                 }
             }
             OriginPattern::Wildcard { scheme, host, port } => {
+                if self.quick.len() < MAX_QUICK {
+                    self.quick.extend(Quick::of(&pattern));
+                }
                 let at = match self.by_scheme.iter().position(|(s, _)| s == scheme) {
                     Some(at) => at,
                     None => {
@@ -486,6 +500,17 @@ impl<T> OriginSet<T> {
             return None;
         }
         self.exact.get(bytes)
+    }
+
+    /// True if `bytes` is a canonical origin that a wildcard pattern of the usual shapes
+    /// (`https://*.example.com`, `http://localhost:*`) matches, proven from the bytes without
+    /// parsing them; false proves nothing (parse, then [`OriginSet::matches_wildcards`]).
+    ///
+    /// Where it says true, [`OriginSet::matches_wildcards`] on the parsed bytes says
+    /// [`OriginMatch::Pattern`]: a server can answer a pattern's usual request at the cost of a
+    /// few compares and one pass over the leading labels.
+    pub fn matches_pattern_bytes(&self, bytes: &[u8]) -> bool {
+        self.quick.iter().any(|q| q.matches(bytes))
     }
 
     /// [`OriginSet::matches`] without the exact origins: the wildcard patterns, then `*`.

@@ -1,10 +1,28 @@
 // Fuzz body: the three origin parsers and the pattern parser, on arbitrary text.
 // Included by `fuzz_targets/origin_header.rs` and by `tests/fuzz_smoke.rs`.
 
-use corsair_core::{Origin, OriginError, OriginPattern, OriginRef, PatternError};
+use std::sync::OnceLock;
+
+use corsair_core::{Origin, OriginError, OriginMatch, OriginPattern, OriginRef, OriginSet, PatternError};
+
+/// Wildcards of the shapes matched on bytes (`pattern/quick.rs`), for the check below.
+fn quick_set() -> &'static OriginSet {
+    static SET: OnceLock<OriginSet> = OnceLock::new();
+    SET.get_or_init(|| {
+        ["https://*.example.com", "http://localhost:*", "capacitor://*.a_b-c.example", "http://127.0.0.1:8080"]
+            .iter()
+            .map(|p| OriginPattern::parse(p).unwrap())
+            .collect()
+    })
+}
 
 /// Parses `data` every way an origin can arrive and checks that the parsers agree.
 pub fn run(data: &[u8]) {
+    // What the byte-level pattern match proves, parsing and the general tables agree with.
+    if quick_set().matches_pattern_bytes(data) {
+        let o = OriginRef::parse(data).unwrap_or_else(|| panic!("{data:?} proven but not an origin"));
+        assert_eq!(quick_set().matches_wildcards(o), Some(OriginMatch::Pattern), "{data:?}");
+    }
     // The Origin header: only the exact serialisation, which is then the input itself.
     if let Some(o) = OriginRef::parse(data) {
         assert_eq!(o.as_str().as_bytes(), data);

@@ -600,3 +600,121 @@ fn a_set_of_ten_thousand_origins_finds_each_and_nothing_else() {
         assert_eq!(set.matches(OriginRef::parse(o.as_bytes()).unwrap()), None, "{o}");
     }
 }
+
+/// Patterns of the shapes `quick.rs` proves from bytes (the first four wildcards), and some it
+/// must leave to the general path: a fifth wildcard, an exact origin, other shapes.
+const QUICK_PATTERNS: [&str; 8] = [
+    "https://*.example.com",
+    "http://localhost:*",
+    "capacitor://*.app.example",
+    "http://127.0.0.1:*",
+    "https://*.a-b_c.example",
+    "http://app.test:8080",
+    "https://*.example.com:*",
+    "http://[::1]:*",
+];
+
+#[test]
+fn the_usual_pattern_shapes_are_proven_from_bytes() {
+    let s = set(&QUICK_PATTERNS);
+    for o in [
+        "https://pr-7.staging.example.com",
+        "https://a.example.com",
+        "http://localhost",
+        "http://localhost:5173",
+        "http://127.0.0.1:9",
+        "capacitor://ios.app.example",
+    ] {
+        assert!(s.matches_pattern_bytes(o.as_bytes()), "{o}");
+        assert_eq!(s.matches(origin(o)), Some(OriginMatch::Pattern), "{o}");
+    }
+    // Not proven here (the general path decides them): the shapes beyond the first four, other
+    // ports, malformed and non-matching values.
+    for o in [
+        "https://x_y.a-b_c.example",
+        "https://a.example.com:8443",
+        "http://[::1]:3000",
+        "http://localhost:80",
+        "http://localhost:05173",
+        "http://localhost:0",
+        "http://localhost:65536",
+        "http://localhost:",
+        "http://app.test",
+        "http://app.test:8081",
+        "https://example.com",
+        "https://.example.com",
+        "https://a..example.com",
+        "https://a.example.com.",
+        "https://A.example.com",
+        "https://a.example.com/",
+        "HTTPS://a.example.com",
+        "https://a.evil-example.com",
+    ] {
+        assert!(!s.matches_pattern_bytes(o.as_bytes()), "{o}");
+    }
+}
+
+#[test]
+fn patterns_past_the_first_four_are_matched_by_the_general_path_alone() {
+    let s = set(&[
+        "https://*.a.example",
+        "https://*.b.example",
+        "https://*.c.example",
+        "https://*.d.example",
+        "https://*.e.example",
+    ]);
+    assert!(s.matches_pattern_bytes(b"https://x.d.example"));
+    assert!(!s.matches_pattern_bytes(b"https://x.e.example"));
+    assert_eq!(s.matches(origin("https://x.e.example")), Some(OriginMatch::Pattern));
+}
+
+#[test]
+fn every_port_the_quick_path_proves_the_general_path_matches() {
+    let s = set(&QUICK_PATTERNS);
+    let mut proven = 0;
+    for p in 0..=70_000u32 {
+        for value in
+            [format!("http://localhost:{p}"), format!("http://localhost:0{p}"), format!("http://127.0.0.1:{p}")]
+        {
+            if s.matches_pattern_bytes(value.as_bytes()) {
+                proven += 1;
+                let parsed = OriginRef::parse(value.as_bytes()).unwrap_or_else(|| panic!("{value}"));
+                assert_eq!(s.matches_wildcards(parsed), Some(OriginMatch::Pattern), "{value}");
+            }
+        }
+    }
+    // Ports 1 to 65535 but the default, on two hosts.
+    assert_eq!(proven, 2 * 65_534);
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
+
+    /// What the quick path proves, the general path (parse, then the tables) agrees with.
+    #[test]
+    fn a_quick_match_is_a_general_match(
+        scheme in proptest::sample::select(vec!["https", "https", "http", "http", "capacitor", "HTTPS", "ftp", "https:"]),
+        sep in proptest::sample::select(vec!["://", "://", "://", ":/", ":///", "//"]),
+        // Mostly label bytes and dots (so many values are proven), sometimes anything near.
+        labels in proptest::prop_oneof![
+            3 => "[a-z0-9_.\\-]{0,70}",
+            1 => "[a-z.]{0,3}[a-z]{60,66}\\.?",
+            1 => "[a-z0-9_.A\\-:\\[\\]/%\u{e9}]{0,70}",
+        ],
+        parent in proptest::sample::select(vec![
+            ".example.com", ".example.com", ".example.com", "localhost", ".app.example", "example.com", ".example.com.", ".EXAMPLE.com", "", ".a-b_c.example",
+            "localhost", ".app.example", "127.0.0.1", "app.test", "[::1]",
+        ]),
+        port in proptest::sample::select(vec![
+            "", "", "", "", "", ":5173", ":", ":0", ":443", ":80", ":8080", ":5173", ":65535", ":65536", ":05173", ":*", ":1:2", " ",
+        ]),
+    ) {
+        let s = set(&QUICK_PATTERNS);
+        let value = format!("{scheme}{sep}{labels}{parent}{port}");
+        if s.matches_pattern_bytes(value.as_bytes()) {
+            let parsed = OriginRef::parse(value.as_bytes());
+            proptest::prop_assert!(parsed.is_some(), "{value} proven but does not parse");
+            proptest::prop_assert_eq!(s.matches_wildcards(parsed.unwrap()), Some(OriginMatch::Pattern), "{}", value);
+        }
+    }
+}

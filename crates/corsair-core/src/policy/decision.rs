@@ -277,7 +277,7 @@ impl<'a> Decision<'a> {
     /// Sets [`Decision::headers`] on a response's headers (replacing CORS headers already
     /// there) and merges [`Decision::vary`]: what [`CorsHeaders::apply_to`] does.
     pub fn apply_to(&self, response: &mut HeaderMap) {
-        write_response_lines(self.headers(), self.vary, response);
+        write_response_lines(None, self.headers(), self.vary, response);
     }
 }
 
@@ -305,14 +305,20 @@ fn response_lines<'v>(
 }
 
 /// Writes `lines` on a response's headers, replacing the CORS lines there, and merges `vary`:
-/// the one writer of a decision's headers into a map.
+/// the one writer of a decision's headers into a map. An owned copy moves its
+/// `Access-Control-Allow-Origin` in as `origin` (then not in `lines`): an echoed origin is the
+/// request's counted bytes, which a clone would count up here and down when the copy drops.
 #[inline]
 fn write_response_lines<'v>(
+    origin: Option<HeaderValue>,
     lines: impl Iterator<Item = (HeaderName, &'v HeaderValue)>,
     vary: Vary,
     response: &mut HeaderMap,
 ) {
     remove_cors_headers(response);
+    if let Some(origin) = origin {
+        response.append(ALLOW_ORIGIN, origin);
+    }
     for (name, value) in lines {
         response.append(name, value.clone());
     }
@@ -501,6 +507,11 @@ impl Policy {
         // valid origin: the usual allowed request needs one look-up and no parsing.
         if let Some(v) = self.origins.get_exact(bytes) {
             return Ok(v);
+        }
+        // The usual wildcard shapes are proven from the bytes too (then it is the request's own
+        // value, a canonical origin, as below); a miss there proves nothing.
+        if self.origins.matches_pattern_bytes(bytes) {
+            return Ok(value);
         }
         let Some(origin) = OriginRef::parse(bytes) else {
             return Err(Refusal::MalformedOrigin(bytes));

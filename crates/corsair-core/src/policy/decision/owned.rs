@@ -95,7 +95,10 @@ impl CorsHeaders {
 
     /// Does what [`Decision::apply_to`] does: removes the CORS headers already in `response`,
     /// sets these (in the same order), and merges `Vary`.
-    pub fn apply_to(self, response: &mut HeaderMap) {
-        write_response_lines(self.lines(), self.vary, response);
+    pub fn apply_to(mut self, response: &mut HeaderMap) {
+        // The origin comes first in the lines' order; it is moved, the rest cloned (the policy's
+        // values are static bytes, so a clone is a copy).
+        let origin = self.allow_origin.take();
+        write_response_lines(origin, self.lines(), self.vary, response);
     }
 }
