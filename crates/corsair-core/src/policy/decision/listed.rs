@@ -276,23 +276,33 @@ fn skip_ows(value: &[u8], mut at: usize) -> usize {
     at
 }
 
-/// The length of the longest common prefix of `a` and `b`, compared a word (8 bytes) at a time.
+/// The length of the longest common prefix of `a` and `b`: equal 32-byte blocks first (a vector
+/// compare each), then a word (8 bytes) at a time from the first block that differs.
 fn common_prefix(a: &[u8], b: &[u8]) -> usize {
     let len = a.len().min(b.len());
     let (a, b) = (&a[..len], &b[..len]);
+    let mut done = 0;
+    while let (Some(x), Some(y)) = (a[done..].first_chunk::<32>(), b[done..].first_chunk::<32>()) {
+        if x != y {
+            break;
+        }
+        done += 32;
+    }
+    let (a, b) = (&a[done..], &b[done..]);
+    let (len, start) = (a.len(), done);
     let mut done = 0;
     for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
         let diff = word(x) ^ word(y);
         if diff != 0 {
             // Little-endian: the first differing byte holds the lowest set bit.
-            return done + diff.trailing_zeros() as usize / 8;
+            return start + done + diff.trailing_zeros() as usize / 8;
         }
         done += 8;
     }
     while done < len && a[done] == b[done] {
         done += 1;
     }
-    done
+    start + done
 }
 
 /// The last `k >= from` with `starts[k] <= at` (`starts[from] <= at`): a run usually stops in
@@ -317,6 +327,19 @@ mod tests {
     use super::*;
 
     proptest::proptest! {
+        /// Long common prefixes (past one or several 32-byte blocks) are measured exactly.
+        #[test]
+        fn common_prefix_of_long_alike_values(
+            shared in proptest::collection::vec(proptest::sample::select(b"x-h0, ".to_vec()), 0..150),
+            a_tail in proptest::collection::vec(proptest::sample::select(b"ab,".to_vec()), 0..20),
+            b_tail in proptest::collection::vec(proptest::sample::select(b"ab,".to_vec()), 0..20),
+        ) {
+            let a = [&shared[..], &a_tail[..]].concat();
+            let b = [&shared[..], &b_tail[..]].concat();
+            let plain = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+            proptest::prop_assert_eq!(common_prefix(&a, &b), plain);
+        }
+
         /// The word-at-a-time helpers are the plain byte loops they replace.
         #[test]
         fn word_helpers_agree_with_byte_loops(
